@@ -1,0 +1,201 @@
+//! Command-line definition (clap derive) and the resolve step that turns global flags plus the
+//! environment into a [`Globals`] every command reads. Clap structs stay dumb; each command's own
+//! arguments live beside its code in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+use crate::error::Result;
+
+/// tokdiag — why does AgentCore (or another JWT authorizer) refuse my token, and what do I change?
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokdiag",
+    version,
+    about = "Diagnose JWT bearer tokens for Amazon Bedrock AgentCore and other JWT authorizers",
+    long_about = None,
+    after_help = "Exit codes: 0 ok/accepted, 1 refused (token rejected, login refused, call failed), \
+2 usage or config error, 3 could not decide (network, issuer unreachable, verdict unknown).",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Global options (accepted before or after the subcommand).
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// When to color output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Color when stdout is a terminal and NO_COLOR is unset.
+    #[default]
+    Auto,
+    /// Always color.
+    Always,
+    /// Never color.
+    Never,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Clone, Args, Default)]
+pub struct GlobalArgs {
+    /// Print one JSON document on stdout (JSON lines for batch verify); errors too.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Color output: auto (terminal and no NO_COLOR), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+    /// Evaluate time checks at TIME (RFC 3339 or Unix seconds) instead of the clock.
+    #[arg(long, global = true, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Cache directory for JWKS, discovery documents and login tokens [default: XDG cache dir/tokdiag].
+    #[arg(long, global = true, value_name = "DIR", env = "TOKDIAG_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Show HTTP exchanges on stderr (Authorization redacted).
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+    /// No summary or warnings on stderr.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Authorizer config: .bedrock_agentcore.yaml, control-plane JSON, CloudFormation template, or
+    /// apigatewayv2 get-authorizer JSON [default: ./.bedrock_agentcore.yaml when it exists].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Agent of .bedrock_agentcore.yaml [default: default_agent, else the only agent].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// AWS region (else AWS_REGION, else the user pool id's prefix).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS profile.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Cognito endpoint URL (an emulator, for example); AWS_ENDPOINT_URL* are honoured too.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// AgentCore data-plane endpoint [env: BEDROCK_AGENTCORE_DP_ENDPOINT].
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "BEDROCK_AGENTCORE_DP_ENDPOINT"
+    )]
+    pub runtime_endpoint: Option<String>,
+    /// Allow plain-http discovery/JWKS URLs on hosts other than loopback.
+    #[arg(long, global = true)]
+    pub allow_http: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show a token's header and claims with Cognito-aware annotations (no verification, offline).
+    Decode(commands::decode::DecodeArgs),
+    /// Verify signature and standard claims against the issuer's discovery document and JWKS.
+    Verify(commands::verify::VerifyArgs),
+    /// Show an issuer's discovery document and JWKS: kids, algorithms, key sizes, cache state.
+    Keys(commands::keys::KeysArgs),
+}
+
+/// Resolved global options.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    /// `--json`.
+    pub json: bool,
+    /// Whether stdout gets color.
+    pub color: bool,
+    /// `--now`, parsed; `None` = the clock.
+    pub now: Option<i64>,
+    /// Cache directory.
+    pub cache_dir: PathBuf,
+    /// `--verbose`.
+    pub verbose: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--config`, or `./.bedrock_agentcore.yaml` when it exists.
+    pub config: Option<PathBuf>,
+    /// Whether `config` was given explicitly (an implicit one that fails to parse is still an error).
+    pub config_explicit: bool,
+    /// `--agent`.
+    pub agent: Option<String>,
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--endpoint-url`.
+    pub endpoint_url: Option<String>,
+    /// `--runtime-endpoint`.
+    pub runtime_endpoint: Option<String>,
+    /// `--allow-http`.
+    pub allow_http: bool,
+}
+
+impl Globals {
+    /// Resolves flags and environment.
+    pub fn resolve(g: &GlobalArgs) -> Result<Globals> {
+        use std::io::IsTerminal;
+        let color = match g.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+                    && !g.json
+            }
+        };
+        colored::control::set_override(color);
+        let now = g
+            .now
+            .as_deref()
+            .map(crate::timefmt::parse_now)
+            .transpose()?;
+        let cache_dir = g.cache_dir.clone().unwrap_or_else(|| {
+            dirs::cache_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("tokdiag")
+        });
+        let (config, config_explicit) = match &g.config {
+            Some(p) => (Some(p.clone()), true),
+            None => {
+                let p = PathBuf::from(".bedrock_agentcore.yaml");
+                (p.is_file().then_some(p), false)
+            }
+        };
+        Ok(Globals {
+            json: g.json,
+            color,
+            now,
+            cache_dir,
+            verbose: g.verbose,
+            quiet: g.quiet,
+            config,
+            config_explicit,
+            agent: g.agent.clone(),
+            region: g.region.clone(),
+            profile: g.profile.clone(),
+            endpoint_url: g.endpoint_url.clone(),
+            runtime_endpoint: g.runtime_endpoint.clone(),
+            allow_http: g.allow_http,
+        })
+    }
+
+    /// The evaluation time: `--now` or the clock.
+    pub fn now(&self) -> i64 {
+        self.now.unwrap_or_else(crate::timefmt::system_now)
+    }
+}
+
+/// Runs the parsed command; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    let g = Globals::resolve(&cli.global)?;
+    match cli.command {
+        Command::Decode(a) => commands::decode::run(&a, &g),
+        Command::Verify(a) => commands::verify::run(&a, &g),
+        Command::Keys(a) => commands::keys::run(&a, &g),
+    }
+}

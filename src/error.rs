@@ -1,0 +1,166 @@
+//! The user-facing error type: one variant per situation a user can cause, each with a hint and an
+//! exit code. A refused token is *not* an error (it is a failed check); errors are for things that
+//! stop tokdiag from deciding at all.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a command, with the values needed to act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad flags or flag combinations.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A config file (YAML, JSON, template) is invalid.
+    #[error("invalid config {path}: {message}")]
+    Config {
+        /// Where the config came from.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+    /// `--agent` names no agent of the config.
+    #[error("agent '{name}' not found in {path}")]
+    UnknownAgent {
+        /// The name asked for.
+        name: String,
+        /// The config file.
+        path: String,
+        /// The agents the file has.
+        known: Vec<String>,
+    },
+    /// A token or key input that is unusable as *input* (e.g. an unreadable `@file`).
+    #[error("{message}")]
+    Input {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+    /// Network failure: DNS, refused, timeout, HTTP error status, non-JSON body.
+    #[error("{message}")]
+    Network {
+        /// What happened, with the URL.
+        message: String,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+    /// The remote side refused (Cognito 4xx, runtime error): exit 1.
+    #[error("{message}")]
+    Refused {
+        /// What was refused and why.
+        message: String,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+}
+
+impl Error {
+    /// A usage error with a hint.
+    pub fn usage(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// A network error with a hint.
+    pub fn network(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+        Error::Network {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// An input error with a hint.
+    pub fn input(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+        Error::Input {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// A refusal (exit 1) with a hint.
+    pub fn refused(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+        Error::Refused {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// A config error with a hint.
+    pub fn config(
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<Option<String>>,
+    ) -> Self {
+        Error::Config {
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// The one-line fix shown under the error.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. }
+            | Error::Config { hint, .. }
+            | Error::Input { hint, .. }
+            | Error::Network { hint, .. }
+            | Error::Refused { hint, .. } => hint.clone(),
+            Error::Read { .. } => Some("check the path and its permissions".into()),
+            Error::Write { .. } => {
+                Some("check that the directory exists and is writable (or use --cache-dir)".into())
+            }
+            Error::UnknownAgent { known, .. } => {
+                if known.is_empty() {
+                    Some("the file defines no agents".into())
+                } else {
+                    Some(format!("use --agent with one of: {}", known.join(", ")))
+                }
+            }
+        }
+    }
+
+    /// The process exit code: 1 refused, 2 usage/config/input, 3 network.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage { .. }
+            | Error::Read { .. }
+            | Error::Write { .. }
+            | Error::Config { .. }
+            | Error::UnknownAgent { .. }
+            | Error::Input { .. } => 2,
+            Error::Network { .. } => 3,
+            Error::Refused { .. } => 1,
+        }
+    }
+}
+
+/// Result with tokdiag's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

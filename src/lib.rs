@@ -1,0 +1,14 @@
+//! tokdiag: diagnose JWT bearer tokens for Amazon Bedrock AgentCore and other JWT authorizers.
+//!
+//! The binary is a thin shell over this library: [`cli`] parses flags, [`commands`] compute data,
+//! [`render`] prints it. Rules live in one place each: token input and decoding in [`token`],
+//! results in [`report`], errors and exit codes in [`error`].
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod fsx;
+pub mod render;
+pub mod report;
+pub mod timefmt;
+pub mod token;

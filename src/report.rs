@@ -1,0 +1,264 @@
+//! The data every evaluation produces: checks, diagnoses, verdicts. Rules fill these in; renderers
+//! print them; exit codes derive from them. Field names are the JSON contract of SPEC.md.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The rule holds.
+    Pass,
+    /// The rule fails: the authorizer refuses the token.
+    Fail,
+    /// Not evaluated (not configured, or no key offline). Never counted as a pass.
+    Skip,
+    /// Holds, but worth knowing about.
+    Warn,
+}
+
+impl Status {
+    /// The symbol shown in human output.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Status::Pass => "✓",
+            Status::Fail => "✗",
+            Status::Skip => "–",
+            Status::Warn => "!",
+        }
+    }
+}
+
+/// The service's own reaction when a check fails, where it is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceError {
+    /// HTTP status the service answers with.
+    pub status: u16,
+    /// The service's text.
+    pub text: &'static str,
+}
+
+/// One evaluated rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// Check id: `format`, `signature`, `issuer`, `expiry`, `not_before`, `client_id`, `aud`,
+    /// `scope`, `claim:<name>`.
+    pub id: String,
+    /// Outcome.
+    pub status: Status,
+    /// One line for humans.
+    pub message: String,
+    /// What the configuration expects.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expected: Vec<String>,
+    /// What the token has (`null` when the claim is absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Value>,
+    /// The service's error text when this check fails, where known.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_service_error"
+    )]
+    pub service_error: Option<ServiceError>,
+}
+
+fn ser_service_error<S: serde::Serializer>(
+    v: &Option<ServiceError>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(e) => s.serialize_str(e.text),
+        None => s.serialize_none(),
+    }
+}
+
+impl Check {
+    /// A check with the given id, status and message.
+    pub fn new(id: impl Into<String>, status: Status, message: impl Into<String>) -> Self {
+        Check {
+            id: id.into(),
+            status,
+            message: message.into(),
+            expected: Vec::new(),
+            actual: None,
+            service_error: None,
+        }
+    }
+
+    /// Sets `expected`.
+    pub fn expected<I: IntoIterator<Item = S>, S: Into<String>>(mut self, e: I) -> Self {
+        self.expected = e.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `actual`.
+    pub fn actual(mut self, a: impl Into<Value>) -> Self {
+        self.actual = Some(a.into());
+        self
+    }
+
+    /// Sets the service error (kept only when the check fails).
+    pub fn service_error(mut self, e: Option<ServiceError>) -> Self {
+        if self.status == Status::Fail {
+            self.service_error = e;
+        }
+        self
+    }
+}
+
+/// Severity of a diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Causes a refusal.
+    Error,
+    /// Worth fixing, does not by itself refuse.
+    Warning,
+}
+
+/// A named cause with fixes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    /// Fixed code from SPEC.md (`id-token-for-allowed-clients`, …).
+    pub code: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// One line: the cause.
+    pub message: String,
+    /// Concrete fixes, most direct first.
+    pub fixes: Vec<String>,
+    /// The config file the fix applies to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based line in `file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+impl Diagnosis {
+    /// An error-severity diagnosis.
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnosis {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            fixes: Vec::new(),
+            file: None,
+            line: None,
+        }
+    }
+
+    /// A warning-severity diagnosis.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnosis {
+            severity: Severity::Warning,
+            ..Diagnosis::error(code, message)
+        }
+    }
+
+    /// Adds a fix.
+    pub fn fix(mut self, f: impl Into<String>) -> Self {
+        self.fixes.push(f.into());
+        self
+    }
+
+    /// Points at a file line.
+    pub fn at(mut self, file: Option<&str>, line: Option<usize>) -> Self {
+        self.file = file.map(str::to_string);
+        self.line = line;
+        self
+    }
+}
+
+/// The overall outcome of an evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every check passed (or was a chosen skip).
+    Accepted,
+    /// At least one check failed.
+    Rejected,
+    /// Signature or issuer could not be checked.
+    Unknown,
+}
+
+impl Verdict {
+    /// Derives the verdict from checks. `claims_only` is `--no-signature`: a chosen skip of the
+    /// signature and issuer checks does not make the verdict unknown.
+    pub fn from_checks(checks: &[Check], claims_only: bool) -> Verdict {
+        if checks.iter().any(|c| c.status == Status::Fail) {
+            return Verdict::Rejected;
+        }
+        let unchecked = checks
+            .iter()
+            .any(|c| (c.id == "signature" || c.id == "issuer") && c.status == Status::Skip);
+        if unchecked && !claims_only {
+            Verdict::Unknown
+        } else {
+            Verdict::Accepted
+        }
+    }
+
+    /// 0 accepted, 1 rejected, 3 unknown.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Accepted => 0,
+            Verdict::Rejected => 1,
+            Verdict::Unknown => 3,
+        }
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::Rejected => "rejected",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts() {
+        let pass = Check::new("aud", Status::Pass, "");
+        let fail = Check::new("aud", Status::Fail, "");
+        let sig_skip = Check::new("signature", Status::Skip, "");
+        assert_eq!(
+            Verdict::from_checks(&[pass.clone()], false),
+            Verdict::Accepted
+        );
+        assert_eq!(
+            Verdict::from_checks(&[pass.clone(), fail], false),
+            Verdict::Rejected
+        );
+        assert_eq!(
+            Verdict::from_checks(&[pass.clone(), sig_skip.clone()], false),
+            Verdict::Unknown
+        );
+        assert_eq!(
+            Verdict::from_checks(&[pass, sig_skip], true),
+            Verdict::Accepted
+        );
+    }
+
+    #[test]
+    fn service_error_only_on_fail() {
+        let e = Some(ServiceError {
+            status: 401,
+            text: "x",
+        });
+        assert!(
+            Check::new("a", Status::Pass, "")
+                .service_error(e)
+                .service_error
+                .is_none()
+        );
+        let c = Check::new("a", Status::Fail, "").service_error(e);
+        assert_eq!(serde_json::to_value(&c).unwrap()["service_error"], "x");
+    }
+}

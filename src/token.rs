@@ -1,0 +1,665 @@
+//! Token input and decoding: the accepted input forms (bare JWT, `Bearer …`, quotes, `aws cognito-idp
+//! initiate-auth` JSON, OAuth token responses), the compact-JWS parser, and the classification of a
+//! token into a [`TokenKind`] with its provider-specific annotations (Cognito pool, region, which claim
+//! carries the app client id).
+//!
+//! Nothing here verifies anything or touches the network: `decode` runs on this module alone.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Largest token accepted: 64 KiB. Real JWTs are a few KiB; a larger one is refused, not parsed.
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
+/// Which token of a bundle (initiate-auth JSON, OAuth response) to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Use {
+    /// The access token.
+    Access,
+    /// The ID token.
+    Id,
+}
+
+/// The tokens found in a JSON bundle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bundle {
+    /// Access token, if present.
+    pub access: Option<String>,
+    /// ID token, if present.
+    pub id: Option<String>,
+    /// Refresh token, if present (never printed unless asked for).
+    pub refresh: Option<String>,
+}
+
+/// What a token input turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// One token (a JWT or not: the parser decides).
+    Single(String),
+    /// A JSON bundle with several tokens.
+    Bundle(Bundle),
+}
+
+/// Cleans up a token as users paste it: whitespace, surrounding quotes, `Bearer ` and
+/// `Authorization: Bearer ` prefixes.
+pub fn clean(text: &str) -> String {
+    let mut s = text.trim();
+    loop {
+        let before = s;
+        for q in ['"', '\'', '`'] {
+            if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
+                s = s[1..s.len() - 1].trim();
+            }
+        }
+        for prefix in ["authorization:", "bearer "] {
+            if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+                s = s[prefix.len()..].trim();
+            }
+        }
+        if s == before {
+            break;
+        }
+    }
+    s.to_string()
+}
+
+/// Recognises the input form of `text`: a JSON bundle when it is a JSON object holding tokens,
+/// else a single (cleaned) token.
+pub fn recognise(text: &str) -> Input {
+    let trimmed = text.trim();
+    if trimmed.starts_with('{')
+        && let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(trimmed)
+        && let Some(b) = bundle_from_json(&obj)
+    {
+        return Input::Bundle(b);
+    }
+    Input::Single(clean(text))
+}
+
+fn str_field(obj: &Map<String, Value>, key: &str) -> Option<String> {
+    obj.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Extracts tokens from `aws cognito-idp initiate-auth` output (`AuthenticationResult`), a bare
+/// `AuthenticationResult`, or an OAuth token response (`access_token`, `id_token`, `refresh_token`).
+pub fn bundle_from_json(obj: &Map<String, Value>) -> Option<Bundle> {
+    let ar = obj
+        .get("AuthenticationResult")
+        .and_then(Value::as_object)
+        .unwrap_or(obj);
+    let b = Bundle {
+        access: str_field(ar, "AccessToken").or_else(|| str_field(obj, "access_token")),
+        id: str_field(ar, "IdToken").or_else(|| str_field(obj, "id_token")),
+        refresh: str_field(ar, "RefreshToken").or_else(|| str_field(obj, "refresh_token")),
+    };
+    if b.access.is_none() && b.id.is_none() {
+        None
+    } else {
+        Some(b)
+    }
+}
+
+impl Bundle {
+    /// Picks the token to use: `choice` when given, else `prefer`, falling back to whichever exists.
+    /// Returns the token and which one it is.
+    pub fn pick(&self, choice: Option<Use>, prefer: Use) -> Result<(String, Use), String> {
+        let get = |u: Use| match u {
+            Use::Access => self.access.clone(),
+            Use::Id => self.id.clone(),
+        };
+        if let Some(u) = choice {
+            return get(u).map(|t| (t, u)).ok_or_else(|| {
+                format!(
+                    "the JSON input has no {} token",
+                    if u == Use::Access { "access" } else { "ID" }
+                )
+            });
+        }
+        let other = if prefer == Use::Access {
+            Use::Id
+        } else {
+            Use::Access
+        };
+        get(prefer)
+            .map(|t| (t, prefer))
+            .or_else(|| get(other).map(|t| (t, other)))
+            .ok_or_else(|| "the JSON input holds no token".to_string())
+    }
+}
+
+/// Why a string is not a compact JWS. The message is what the `format` check shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatError {
+    /// One line: what is wrong with the input.
+    pub message: String,
+}
+
+impl FormatError {
+    fn new(m: impl Into<String>) -> Self {
+        FormatError { message: m.into() }
+    }
+}
+
+impl std::fmt::Display for FormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A decoded (not verified) compact JWS.
+#[derive(Debug, Clone)]
+pub struct Jwt {
+    /// The token as given (cleaned).
+    pub raw: String,
+    /// The JOSE header.
+    pub header: Map<String, Value>,
+    /// The claims.
+    pub claims: Map<String, Value>,
+    /// Length of `header.payload`, the signing input, within `raw`.
+    pub signing_input_len: usize,
+    /// The signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// Decodes one base64url segment (padding tolerated, as some issuers emit it).
+fn b64(seg: &str, what: &str) -> Result<Vec<u8>, FormatError> {
+    let seg = seg.trim_end_matches('=');
+    URL_SAFE_NO_PAD
+        .decode(seg)
+        .map_err(|_| FormatError::new(format!("the {what} is not valid base64url")))
+}
+
+/// Rejects JSON objects with a repeated key at the top level: parsers disagree on which one wins,
+/// so such a token is ambiguous and refused.
+fn duplicate_key(bytes: &[u8]) -> Option<String> {
+    struct Probe(Option<String>);
+    impl<'de> serde::de::Visitor<'de> for &mut Probe {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(k) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                if !seen.insert(k.clone()) && self.0.is_none() {
+                    self.0 = Some(k);
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut probe = Probe(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserializer::deserialize_map(&mut de, &mut probe).ok()?;
+    probe.0
+}
+
+fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, FormatError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => {
+            if let Some(k) = duplicate_key(bytes) {
+                return Err(FormatError::new(format!(
+                    "the {what} repeats the key \"{k}\" (ambiguous JSON is refused)"
+                )));
+            }
+            Ok(m)
+        }
+        Ok(_) => Err(FormatError::new(format!(
+            "the {what} is JSON but not an object"
+        ))),
+        Err(e) => Err(FormatError::new(format!("the {what} is not JSON ({e})"))),
+    }
+}
+
+impl Jwt {
+    /// Parses a compact JWS (`header.payload.signature`). Everything that is not one, including
+    /// JWE (5 segments), opaque tokens and truncated input, gives a [`FormatError`] naming why.
+    pub fn parse(token: &str) -> Result<Jwt, FormatError> {
+        if token.is_empty() {
+            return Err(FormatError::new("the input is empty"));
+        }
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(FormatError::new(format!(
+                "the token is {} bytes, over the {} KiB limit",
+                token.len(),
+                MAX_TOKEN_BYTES / 1024
+            )));
+        }
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(FormatError::new(
+                "the token contains whitespace inside it (two tokens, or a wrapped line?)",
+            ));
+        }
+        let parts: Vec<&str> = token.split('.').collect();
+        match parts.len() {
+            3 => {}
+            5 => {
+                return Err(FormatError::new(
+                    "this is an encrypted token (JWE, 5 segments): an authorizer cannot read it",
+                ));
+            }
+            1 => {
+                return Err(FormatError::new(
+                    "this is an opaque token, not a JWT (no '.' separators)",
+                ));
+            }
+            n => {
+                return Err(FormatError::new(format!(
+                    "a JWT has 3 '.'-separated segments; this has {n} (truncated or mangled?)"
+                )));
+            }
+        }
+        if parts[0].is_empty() || parts[1].is_empty() {
+            return Err(FormatError::new("the header or payload segment is empty"));
+        }
+        let header = json_object(&b64(parts[0], "header")?, "header")?;
+        let claims = json_object(&b64(parts[1], "payload")?, "payload")?;
+        let signature = b64(parts[2], "signature")?;
+        Ok(Jwt {
+            raw: token.to_string(),
+            header,
+            claims,
+            signing_input_len: parts[0].len() + 1 + parts[1].len(),
+            signature,
+        })
+    }
+
+    /// The `header.payload` part that the signature covers.
+    pub fn signing_input(&self) -> &str {
+        &self.raw[..self.signing_input_len]
+    }
+
+    /// A string claim.
+    pub fn claim_str(&self, name: &str) -> Option<&str> {
+        self.claims.get(name).and_then(Value::as_str)
+    }
+
+    /// A numeric date claim (`exp`, `nbf`, `iat`, `auth_time`) as whole seconds.
+    pub fn claim_time(&self, name: &str) -> Option<i64> {
+        let v = self.claims.get(name)?;
+        v.as_i64().or_else(|| {
+            v.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 1e15)
+                .map(|f| f.floor() as i64)
+        })
+    }
+
+    /// A string header field.
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.header.get(name).and_then(Value::as_str)
+    }
+
+    /// The `aud` claim as a list (a string becomes one element).
+    pub fn audiences(&self) -> Vec<String> {
+        string_list(self.claims.get("aud"))
+    }
+
+    /// Scopes from `scope` (space separated) and `scp` (string or array), in order, deduplicated.
+    pub fn scopes(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for key in ["scope", "scp"] {
+            match self.claims.get(key) {
+                Some(Value::String(s)) => {
+                    out.extend(s.split_whitespace().map(str::to_string));
+                }
+                Some(Value::Array(a)) => {
+                    out.extend(a.iter().filter_map(Value::as_str).map(str::to_string))
+                }
+                _ => {}
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|s| seen.insert(s.clone()));
+        out
+    }
+
+    /// The token kind.
+    pub fn kind(&self) -> TokenKind {
+        TokenKind::classify(self)
+    }
+}
+
+/// A claim value as a list of strings: a string is one element, an array keeps its strings.
+pub fn string_list(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What kind of token this is (`token.kind` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenKind {
+    /// Cognito access token of a user.
+    CognitoAccess,
+    /// Cognito ID token.
+    CognitoId,
+    /// Cognito access token from the client-credentials grant.
+    CognitoClientCredentials,
+    /// Microsoft Entra ID v1.0 token.
+    EntraV1,
+    /// Microsoft Entra ID v2.0 token.
+    EntraV2,
+    /// Okta token.
+    Okta,
+    /// Auth0 token.
+    Auth0,
+    /// Keycloak token.
+    Keycloak,
+    /// Google ID token.
+    Google,
+    /// GitHub Actions OIDC token.
+    GithubActions,
+    /// Any other JWT.
+    Jwt,
+}
+
+impl TokenKind {
+    /// The kebab-case name used in JSON and text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::CognitoAccess => "cognito-access",
+            TokenKind::CognitoId => "cognito-id",
+            TokenKind::CognitoClientCredentials => "cognito-client-credentials",
+            TokenKind::EntraV1 => "entra-v1",
+            TokenKind::EntraV2 => "entra-v2",
+            TokenKind::Okta => "okta",
+            TokenKind::Auth0 => "auth0",
+            TokenKind::Keycloak => "keycloak",
+            TokenKind::Google => "google",
+            TokenKind::GithubActions => "github-actions",
+            TokenKind::Jwt => "jwt",
+        }
+    }
+
+    /// A short human description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TokenKind::CognitoAccess => "Cognito access token",
+            TokenKind::CognitoId => "Cognito ID token",
+            TokenKind::CognitoClientCredentials => "Cognito access token (client credentials, M2M)",
+            TokenKind::EntraV1 => "Microsoft Entra ID v1.0 token",
+            TokenKind::EntraV2 => "Microsoft Entra ID v2.0 token",
+            TokenKind::Okta => "Okta token",
+            TokenKind::Auth0 => "Auth0 token",
+            TokenKind::Keycloak => "Keycloak token",
+            TokenKind::Google => "Google ID token",
+            TokenKind::GithubActions => "GitHub Actions OIDC token",
+            TokenKind::Jwt => "JWT",
+        }
+    }
+
+    /// True for the three Cognito kinds.
+    pub fn is_cognito(self) -> bool {
+        matches!(
+            self,
+            TokenKind::CognitoAccess | TokenKind::CognitoId | TokenKind::CognitoClientCredentials
+        )
+    }
+
+    /// Classifies a decoded token by its claims.
+    pub fn classify(jwt: &Jwt) -> TokenKind {
+        match jwt.claim_str("token_use") {
+            Some("id") => return TokenKind::CognitoId,
+            Some("access") => {
+                let sub = jwt.claim_str("sub");
+                let cid = jwt.claim_str("client_id");
+                if jwt.claims.get("username").is_none() && sub.is_some() && sub == cid {
+                    return TokenKind::CognitoClientCredentials;
+                }
+                return TokenKind::CognitoAccess;
+            }
+            _ => {}
+        }
+        let iss = jwt.claim_str("iss").unwrap_or("");
+        let host_path = iss
+            .strip_prefix("https://")
+            .or_else(|| iss.strip_prefix("http://"))
+            .unwrap_or(iss);
+        let (host, path) = host_path.split_once('/').unwrap_or((host_path, ""));
+        if host == "sts.windows.net"
+            || jwt.claim_str("ver") == Some("1.0") && jwt.claims.contains_key("tid")
+        {
+            return TokenKind::EntraV1;
+        }
+        if host.starts_with("login.microsoftonline.com") || host.ends_with(".ciamlogin.com") {
+            return if path.contains("v2.0") || jwt.claim_str("ver") == Some("2.0") {
+                TokenKind::EntraV2
+            } else {
+                TokenKind::EntraV1
+            };
+        }
+        if host == "accounts.google.com" {
+            return TokenKind::Google;
+        }
+        if host == "token.actions.githubusercontent.com" {
+            return TokenKind::GithubActions;
+        }
+        if path.starts_with("realms/") || path.contains("/realms/") {
+            return TokenKind::Keycloak;
+        }
+        if host.ends_with(".auth0.com")
+            || (iss.ends_with('/')
+                && (jwt.claims.contains_key("gty") || jwt.claims.contains_key("azp"))
+                && path.is_empty())
+        {
+            return TokenKind::Auth0;
+        }
+        if host.ends_with(".okta.com")
+            || host.ends_with(".oktapreview.com")
+            || path.starts_with("oauth2/") && jwt.claims.contains_key("cid")
+            || jwt.claims.contains_key("cid") && path.is_empty()
+        {
+            return TokenKind::Okta;
+        }
+        TokenKind::Jwt
+    }
+}
+
+/// A Cognito user pool as named by an issuer or discovery URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CognitoPool {
+    /// The pool id, `<region>_<id>`.
+    pub pool_id: String,
+    /// The region prefix of the pool id.
+    pub region: String,
+}
+
+/// True when `seg` looks like a Cognito user pool id: `<region>_<alnum>`, e.g. `us-east-1_h0Vo2Whhx`.
+pub fn is_pool_id(seg: &str) -> bool {
+    let Some((region, id)) = seg.split_once('_') else {
+        return false;
+    };
+    let region_ok = region.split('-').count() >= 3
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && region.chars().last().is_some_and(|c| c.is_ascii_digit());
+    region_ok && !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// Finds the pool in an issuer or discovery URL: the path segment that looks like a pool id
+/// (before `/.well-known/` when present), whatever the host, so emulators work too.
+pub fn cognito_pool(url: &str) -> Option<CognitoPool> {
+    let base = url.split("/.well-known/").next().unwrap_or(url);
+    let path = base.split_once("://").map(|(_, rest)| rest).unwrap_or(base);
+    let segs: Vec<&str> = path.split('/').skip(1).collect();
+    segs.into_iter()
+        .rev()
+        .find(|seg| is_pool_id(seg))
+        .map(|seg| CognitoPool {
+            pool_id: seg.to_string(),
+            region: seg.split('_').next().unwrap_or_default().to_string(),
+        })
+}
+
+/// Which claim carries the app client id for this token, and its value.
+pub fn client_id_claim(jwt: &Jwt) -> Option<(&'static str, String)> {
+    match jwt.kind() {
+        TokenKind::CognitoId => jwt.audiences().into_iter().next().map(|a| ("aud", a)),
+        _ => {
+            for c in ["client_id", "azp", "appid", "cid"] {
+                if let Some(v) = jwt.claim_str(c) {
+                    return Some((c, v.to_string()));
+                }
+            }
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn make(header: &str, claims: &str) -> String {
+        format!(
+            "{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims),
+            URL_SAFE_NO_PAD.encode("sig")
+        )
+    }
+
+    #[test]
+    fn cleans_pasted_forms() {
+        assert_eq!(clean("  a.b.c \n"), "a.b.c");
+        assert_eq!(clean("Bearer a.b.c"), "a.b.c");
+        assert_eq!(clean("\"Bearer a.b.c\""), "a.b.c");
+        assert_eq!(clean("Authorization: Bearer a.b.c"), "a.b.c");
+        assert_eq!(clean("'a.b.c'"), "a.b.c");
+        assert_eq!(clean("bearer    a.b.c"), "a.b.c");
+    }
+
+    #[test]
+    fn recognises_bundles() {
+        let ia = r#"{"ChallengeParameters":{},"AuthenticationResult":{"AccessToken":"A","IdToken":"I","RefreshToken":"R"}}"#;
+        let Input::Bundle(b) = recognise(ia) else {
+            panic!("not a bundle")
+        };
+        assert_eq!(b.access.as_deref(), Some("A"));
+        assert_eq!(
+            b.pick(None, Use::Access).unwrap(),
+            ("A".into(), Use::Access)
+        );
+        assert_eq!(b.pick(None, Use::Id).unwrap(), ("I".into(), Use::Id));
+        assert_eq!(b.pick(Some(Use::Id), Use::Access).unwrap().0, "I");
+        let oauth = r#"{"access_token":"A","token_type":"Bearer","expires_in":3600}"#;
+        let Input::Bundle(b) = recognise(oauth) else {
+            panic!("not a bundle")
+        };
+        assert_eq!(b.pick(None, Use::Id).unwrap(), ("A".into(), Use::Access));
+        assert!(b.pick(Some(Use::Id), Use::Access).is_err());
+        assert_eq!(
+            recognise("{\"foo\":1}"),
+            Input::Single("{\"foo\":1}".into())
+        );
+    }
+
+    #[test]
+    fn parses_and_refuses() {
+        let t = make(
+            r#"{"alg":"RS256","kid":"k"}"#,
+            r#"{"token_use":"id","aud":"c"}"#,
+        );
+        let j = Jwt::parse(&t).unwrap();
+        assert_eq!(j.header_str("kid"), Some("k"));
+        assert_eq!(j.kind(), TokenKind::CognitoId);
+        assert_eq!(j.signing_input(), t.rsplit_once('.').unwrap().0);
+        for (input, needle) in [
+            ("", "empty"),
+            ("opaque", "opaque"),
+            ("a.b.c.d.e", "JWE"),
+            ("a.b", "3 '.'-separated"),
+            ("!!.e30.x", "base64url"),
+            (&make("nope", "{}"), "header is not JSON"),
+            (&make("{}", "[1]"), "not an object"),
+            (
+                &make(r#"{"alg":"RS256","alg":"none"}"#, "{}"),
+                "repeats the key \"alg\"",
+            ),
+        ] {
+            let e = Jwt::parse(input).unwrap_err();
+            assert!(e.message.contains(needle), "{input}: {}", e.message);
+        }
+        assert!(
+            Jwt::parse(&"a".repeat(MAX_TOKEN_BYTES + 1))
+                .unwrap_err()
+                .message
+                .contains("limit")
+        );
+    }
+
+    #[test]
+    fn classifies() {
+        let k = |c: &str| Jwt::parse(&make("{}", c)).unwrap().kind();
+        assert_eq!(
+            k(r#"{"token_use":"access","username":"a","client_id":"c","sub":"u"}"#),
+            TokenKind::CognitoAccess
+        );
+        assert_eq!(
+            k(r#"{"token_use":"access","client_id":"c","sub":"c"}"#),
+            TokenKind::CognitoClientCredentials
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://sts.windows.net/t/","ver":"1.0"}"#),
+            TokenKind::EntraV1
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://login.microsoftonline.com/t/v2.0","ver":"2.0"}"#),
+            TokenKind::EntraV2
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://dev-1.okta.com/oauth2/default","cid":"x"}"#),
+            TokenKind::Okta
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://x.us.auth0.com/","azp":"x"}"#),
+            TokenKind::Auth0
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://kc.example.com/realms/demo"}"#),
+            TokenKind::Keycloak
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://accounts.google.com"}"#),
+            TokenKind::Google
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://token.actions.githubusercontent.com"}"#),
+            TokenKind::GithubActions
+        );
+        assert_eq!(k(r#"{"iss":"https://example.com"}"#), TokenKind::Jwt);
+    }
+
+    #[test]
+    fn finds_pools() {
+        let p = cognito_pool("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx/.well-known/openid-configuration").unwrap();
+        assert_eq!(p.pool_id, "us-east-1_h0Vo2Whhx");
+        assert_eq!(p.region, "us-east-1");
+        let p = cognito_pool("http://127.0.0.1:5001/eu-west-2_89c51aaa15be4747b4b21ed8de52d876/.well-known/openid-configuration").unwrap();
+        assert_eq!(p.region, "eu-west-2");
+        assert!(cognito_pool("https://login.microsoftonline.com/t/v2.0").is_none());
+        assert!(is_pool_id("us-gov-west-1_abc"));
+        assert!(!is_pool_id("3ipsf00btbffko91d8irdu8up1"));
+    }
+
+    #[test]
+    fn scopes_from_both_claims() {
+        let j = Jwt::parse(&make("{}", r#"{"scope":"a b","scp":["b","c"]}"#)).unwrap();
+        assert_eq!(j.scopes(), vec!["a", "b", "c"]);
+    }
+}
