@@ -4,6 +4,7 @@
 //! [`render`] prints it. Rules live in one place each: token input and decoding in [`token`],
 //! results in [`report`], errors and exit codes in [`error`].
 
+pub mod authorizer;
 pub mod cli;
 pub mod commands;
 pub mod error;

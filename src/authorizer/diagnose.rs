@@ -1,0 +1,1 @@
+//! Diagnoses (stub: being written).

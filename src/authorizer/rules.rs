@@ -1,0 +1,1 @@
+//! The evaluation rules (stub: being written).
