@@ -98,8 +98,16 @@ pub enum Command {
     Decode(commands::decode::DecodeArgs),
     /// Verify signature and standard claims against the issuer's discovery document and JWKS.
     Verify(commands::verify::VerifyArgs),
+    /// Evaluate a token exactly as the AgentCore (or API Gateway) JWT authorizer does; name the cause and the fix.
+    Explain(commands::explain::ExplainArgs),
     /// Show an issuer's discovery document and JWKS: kids, algorithms, key sizes, cache state.
     Keys(commands::keys::KeysArgs),
+    /// Call an MCP server (an AgentCore runtime from its ARN, or any URL) and diagnose failures.
+    Invoke(commands::invoke::InvokeArgs),
+    /// End-to-end checklist: config, discovery + JWKS, token, explain verdict, invoke.
+    Doctor(commands::doctor::DoctorArgs),
+    /// Local stand-in for the runtime's front door: authorizer rules + MCP Accept rule, then forward.
+    Proxy(commands::proxy::ProxyArgs),
 }
 
 /// Resolved global options.
@@ -197,5 +205,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Decode(a) => commands::decode::run(&a, &g),
         Command::Verify(a) => commands::verify::run(&a, &g),
         Command::Keys(a) => commands::keys::run(&a, &g),
+        Command::Invoke(a) => commands::invoke::run(&a, &g),
+        Command::Doctor(a) => commands::doctor::run(&a, &g),
+        Command::Proxy(a) => commands::proxy::run(&a, &g),
+        Command::Explain(a) => commands::explain::run(&a, &g),
     }
 }

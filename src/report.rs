@@ -61,6 +61,10 @@ pub struct Check {
         serialize_with = "ser_service_error"
     )]
     pub service_error: Option<ServiceError>,
+    /// Machine reason for a failure where one check has several causes (the signature check:
+    /// `unknown-kid`, `alg-not-allowed`, `signature-invalid`). Read by the diagnoser; not in JSON.
+    #[serde(skip)]
+    pub reason: Option<&'static str>,
 }
 
 fn ser_service_error<S: serde::Serializer>(
@@ -83,6 +87,7 @@ impl Check {
             expected: Vec::new(),
             actual: None,
             service_error: None,
+            reason: None,
         }
     }
 

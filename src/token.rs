@@ -232,12 +232,12 @@ impl Jwt {
                 MAX_TOKEN_BYTES / 1024
             )));
         }
-        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let parts: Vec<&str> = token.split('.').collect();
+        if parts.len() > 1 && token.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(FormatError::new(
                 "the token contains whitespace inside it (two tokens, or a wrapped line?)",
             ));
         }
-        let parts: Vec<&str> = token.split('.').collect();
         match parts.len() {
             3 => {}
             5 => {
@@ -247,7 +247,7 @@ impl Jwt {
             }
             1 => {
                 return Err(FormatError::new(
-                    "this is an opaque token, not a JWT (no '.' separators)",
+                    "this is an opaque string, not a JWT (no '.' separators)",
                 ));
             }
             n => {

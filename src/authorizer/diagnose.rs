@@ -1,1 +1,612 @@
-//! Diagnoses (stub: being written).
+//! Diagnoses: named causes with concrete fixes. Reads the checks, the token and the authorizer;
+//! never re-runs a rule. Each code of SPEC.md is produced in exactly one place here.
+
+use serde_json::Value;
+
+use crate::authorizer::rules::{self, reason};
+use crate::authorizer::{Authorizer, Keys, Located, RuleSet, SourceKind};
+use crate::report::{Check, Diagnosis, Status};
+use crate::token::{self, Jwt, TokenKind};
+
+/// Everything a diagnosis may need.
+pub struct Context<'a> {
+    /// The authorizer.
+    pub auth: &'a Authorizer,
+    /// The token, when it parsed.
+    pub jwt: Option<&'a Jwt>,
+    /// The evaluated checks.
+    pub checks: &'a [Check],
+    /// The keys used.
+    pub keys: &'a Keys,
+}
+
+impl Context<'_> {
+    fn check(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    fn failed(&self, id: &str) -> Option<&Check> {
+        self.check(id).filter(|c| c.status == Status::Fail)
+    }
+
+    fn file(&self) -> Option<&str> {
+        self.auth.file.as_deref()
+    }
+
+    /// `file:line`, or the file, or "your authorizer configuration".
+    fn place(&self, line: Option<usize>) -> String {
+        match (self.file(), line) {
+            (Some(f), Some(l)) => format!("{f}:{l}"),
+            (Some(f), None) => f.to_string(),
+            _ => "your authorizer configuration".to_string(),
+        }
+    }
+
+    fn jwt_line(&self) -> Option<usize> {
+        self.auth.jwt.as_ref().and_then(|j| j.line)
+    }
+
+    fn list_line(&self, l: Option<&Located<Vec<String>>>) -> Option<usize> {
+        l.and_then(|x| x.line).or_else(|| self.jwt_line())
+    }
+
+    /// The `tokdiag login` command that gets the right token for this config.
+    fn login_cmd(&self, print: Option<&str>) -> String {
+        let mut cmd = String::from("tokdiag login");
+        if let Some(f) = self.file() {
+            cmd.push_str(&format!(" --config {f}"));
+        }
+        if let Some(a) = &self.auth.agent
+            && self.auth.source == SourceKind::AgentcoreYaml
+        {
+            cmd.push_str(&format!(" --agent {a}"));
+        }
+        let user = self.jwt.and_then(|j| {
+            j.claim_str("cognito:username")
+                .or_else(|| j.claim_str("username"))
+        });
+        cmd.push_str(&format!(" --username {}", user.unwrap_or("<user>")));
+        if let Some(p) = print {
+            cmd.push_str(&format!(" --print {p}"));
+        }
+        cmd
+    }
+
+    fn cognito(&self) -> bool {
+        self.jwt.is_some_and(|j| j.kind().is_cognito())
+            || self
+                .auth
+                .discovery_url()
+                .is_some_and(|u| u.contains("cognito-idp.") || token::cognito_pool(&u).is_some())
+    }
+}
+
+/// All diagnoses for an evaluation, config problems first, then token problems in check order.
+pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
+    let mut out = Vec::new();
+    config_diagnoses(cx, &mut out);
+    if cx.auth.jwt.is_none() {
+        return out;
+    }
+    if cx.failed("format").is_some() {
+        out.push(not_a_jwt(cx));
+        return out;
+    }
+    signature_diagnoses(cx, &mut out);
+    issuer_diagnoses(cx, &mut out);
+    time_diagnoses(cx, &mut out);
+    if cx.auth.rules == RuleSet::Apigateway {
+        apigw_audience_diagnoses(cx, &mut out);
+    } else {
+        client_id_diagnoses(cx, &mut out);
+        audience_diagnoses(cx, &mut out);
+    }
+    if let Some(c) = cx.failed("scope") {
+        out.push(
+            Diagnosis::error("scope-missing", format!("no allowed scope in the token: {}", c.message))
+                .fix(format!(
+                    "request one of the allowed scopes when getting the token ({}), e.g. a resource-server scope via the client-credentials flow: `tokdiag login --flow client-credentials --scope {}`",
+                    c.expected.join(", "),
+                    c.expected.first().map(String::as_str).unwrap_or("<scope>")
+                ))
+                .fix(format!(
+                    "or add the scope the token carries to allowedScopes at {}",
+                    cx.place(cx.list_line(cx.auth.jwt.as_ref().and_then(|j| j.allowed_scopes.as_ref())))
+                ))
+                .at(cx.file(), cx.list_line(cx.auth.jwt.as_ref().and_then(|j| j.allowed_scopes.as_ref()))),
+        );
+    }
+    for c in cx.checks.iter().filter(|c| c.id.starts_with("claim:") && c.status == Status::Fail) {
+        let name = &c.id["claim:".len()..];
+        let line = cx
+            .auth
+            .jwt
+            .as_ref()
+            .and_then(|j| j.custom_claims.iter().find(|cc| cc.value.name == name))
+            .and_then(|cc| cc.line);
+        out.push(
+            Diagnosis::error(
+                "custom-claim-mismatch",
+                format!("customClaims rule on `{name}` fails: {}", c.message),
+            )
+            .fix(format!(
+                "give the user/client the claim value the rule expects ({}), e.g. a Cognito group for `cognito:groups`",
+                c.expected.join(", ")
+            ))
+            .fix(format!("or change the rule at {}", cx.place(line)))
+            .at(cx.file(), line),
+        );
+    }
+    if let Some(j) = cx.jwt
+        && let (Some(iat), Some(exp)) = (j.claim_time("iat"), j.claim_time("exp"))
+        && exp > iat
+        && exp - iat <= 300
+    {
+        out.push(
+            Diagnosis::warning(
+                "short-lifetime",
+                format!(
+                    "the token lives {} s in total; AgentCore refuses it during its last 60 s",
+                    exp - iat
+                ),
+            )
+            .fix("get a fresh token right before each call, or raise the token lifetime at the issuer"),
+        );
+    }
+    out
+}
+
+fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
+    let auth = cx.auth;
+    for k in &auth.ignored {
+        out.push(
+            Diagnosis::warning(
+                "config-key-ignored",
+                format!("`{}` is silently ignored: {}", k.key, k.message),
+            )
+            .fix(format!("edit {}: {}", cx.place(k.line), k.message))
+            .at(cx.file(), k.line),
+        );
+    }
+    let Some(jwt) = &auth.jwt else {
+        let mut d = Diagnosis::error(
+            "authorizer-not-configured",
+            "authorizer_configuration is null: the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)",
+        );
+        if !auth.other_jwt_agents.is_empty() {
+            d = d.fix(format!(
+                "the JWT authorizer is on another agent of this file: run with --agent {}",
+                auth.other_jwt_agents.join(" or --agent ")
+            ));
+        }
+        let (disc, client) = match cx.jwt {
+            Some(j) => (
+                j.claim_str("iss")
+                    .map(|i| format!("{}/.well-known/openid-configuration", i.trim_end_matches('/')))
+                    .unwrap_or_else(|| "https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/openid-configuration".into()),
+                token::client_id_claim(j).map(|(_, c)| c).unwrap_or_else(|| "<app client id>".into()),
+            ),
+            None => (
+                "https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/openid-configuration".into(),
+                "<app client id>".into(),
+            ),
+        };
+        d = d
+            .fix(format!(
+                "configure the JWT authorizer at {} and redeploy (`agentcore launch`):\n  authorizer_configuration:\n    customJWTAuthorizer:\n      discoveryUrl: {disc}\n      allowedClients:\n      - {client}",
+                cx.place(auth.authorizer_line)
+            ))
+            .fix("or call the runtime with IAM SigV4 credentials instead of a bearer token")
+            .at(cx.file(), auth.authorizer_line);
+        out.push(d);
+        return;
+    };
+    if auth.rules == RuleSet::Agentcore
+        && let Some(d) = &jwt.discovery_url
+    {
+        let cfn = auth.source == SourceKind::Cloudformation;
+        let url = d.value.trim();
+        let ok_oidc = well_known_form(url, "openid-configuration");
+        let ok_oauth = well_known_form(url, "oauth-authorization-server");
+        if !(ok_oidc || (!cfn && ok_oauth)) {
+            let fixed = format!(
+                "{}/.well-known/openid-configuration",
+                url.split("/.well-known/").next().unwrap_or(url).trim_end_matches('/')
+            );
+            out.push(
+                Diagnosis::error(
+                    "discovery-url-form",
+                    format!(
+                        "discoveryUrl {url} is not a discovery URL: {} refuses it at deploy time (it must end in /.well-known/openid-configuration{})",
+                        if cfn { "CloudFormation" } else { "the service" },
+                        if cfn { "" } else { " or /.well-known/oauth-authorization-server" }
+                    ),
+                )
+                .fix(format!("at {} write:\n  discoveryUrl: {fixed}", cx.place(d.line)))
+                .at(cx.file(), d.line),
+            );
+        }
+    }
+    if auth.rules == RuleSet::Apigateway
+        && let Some(i) = &jwt.issuer
+        && i.value.contains("/.well-known/")
+    {
+        let fixed = i.value.split("/.well-known/").next().unwrap_or(&i.value).to_string();
+        out.push(
+            Diagnosis::error(
+                "issuer-is-discovery-url",
+                format!("the configured issuer {} is a discovery URL; API Gateway compares it with `iss` and appends /.well-known/openid-configuration itself", i.value),
+            )
+            .fix(format!(
+                "set the issuer to {fixed}: `aws apigatewayv2 update-authorizer --api-id <api> --authorizer-id <id> --jwt-configuration Issuer={fixed}`"
+            ))
+            .at(cx.file(), i.line),
+        );
+    }
+    if auth.rules == RuleSet::Agentcore
+        && !auth.allowed_clients().is_empty()
+        && !auth.allowed_audience().is_empty()
+        && cx.cognito()
+    {
+        let line = cx.list_line(jwt.allowed_audience.as_ref());
+        out.push(
+            Diagnosis::error(
+                "clients-and-audience-unsatisfiable",
+                "allowedClients and allowedAudience are both set, so a token needs both `client_id` and `aud`; no stock Cognito token has both (access tokens: client_id only; ID tokens: aud only)",
+            )
+            .fix(format!(
+                "keep allowedClients and remove allowedAudience at {} (then send access tokens)",
+                cx.place(line)
+            ))
+            .fix("or keep allowedAudience, remove allowedClients, and send ID tokens")
+            .at(cx.file(), line),
+        );
+    }
+}
+
+/// True when `url` is `…/.well-known/<suffix>` optionally followed by a path (the API's pattern).
+fn well_known_form(url: &str, suffix: &str) -> bool {
+    let needle = format!("/.well-known/{suffix}");
+    match url.find(&needle) {
+        Some(i) => {
+            let rest = &url[i + needle.len()..];
+            i > 0 && (rest.is_empty() || (rest.starts_with('/') && rest.len() > 1))
+                && !url.contains(['?', '#', ' '])
+        }
+        None => false,
+    }
+}
+
+fn not_a_jwt(cx: &Context) -> Diagnosis {
+    let msg = cx.failed("format").map(|c| c.message.clone()).unwrap_or_default();
+    Diagnosis::error(
+        "not-a-jwt",
+        format!("{msg}; AgentCore answers 403 \"OAuth authorization failed: Failed to parse token\""),
+    )
+    .fix(format!(
+        "send a signed JWT access token: `{}` prints one",
+        cx.login_cmd(None)
+    ))
+    .fix("an opaque or encrypted token (Auth0 without an `audience`, a refresh token, an AgentCore workload token) cannot be used: request a JWT access token from the issuer")
+}
+
+fn signature_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
+    let Some(c) = cx.failed("signature") else { return };
+    let origin = match cx.keys {
+        Keys::Jwks { origin, .. } => origin.clone(),
+        _ => "the JWKS".into(),
+    };
+    let d = match c.reason {
+        Some(reason::UNKNOWN_KID) => Diagnosis::error("unknown-kid", c.message.clone())
+            .fix(format!(
+                "the token was signed by a key that {origin} does not publish (after one refetch): it comes from another issuer or user pool — get a token from the pool in discoveryUrl"
+            ))
+            .fix("if you pass --jwks FILE, refresh the file from the issuer's jwks_uri"),
+        Some(reason::ALG_NOT_ALLOWED) => Diagnosis::error("alg-not-allowed", c.message.clone())
+            .fix("the algorithm comes from the key, never from the token: a token with alg none or HS256 against a public key is forged or misconfigured — get a token from the real issuer"),
+        _ => Diagnosis::error("signature-invalid", c.message.clone())
+            .fix("the token was altered after signing, or signed by another key with the same kid: get a fresh token from the issuer; never edit a token's payload"),
+    };
+    out.push(d);
+}
+
+fn issuer_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
+    let Some(c) = cx.failed("issuer") else { return };
+    let Some(j) = cx.jwt else { return };
+    let expected = c.expected.first().cloned().unwrap_or_default();
+    let actual = j.claim_str("iss").unwrap_or("").to_string();
+    let mut why = String::from("the token's issuer is not the one the authorizer trusts");
+    if actual.trim_end_matches('/') == expected.trim_end_matches('/') {
+        why = "the issuers differ only by a trailing slash, and the comparison is exact".into();
+    } else if let (Some(a), Some(e)) = (token::cognito_pool(&actual), token::cognito_pool(&expected)) {
+        if a.region != e.region {
+            why = format!("the token comes from region {} but the authorizer trusts a pool in {}", a.region, e.region);
+        } else if a.pool_id != e.pool_id {
+            why = format!("the token comes from user pool {} but the authorizer trusts {}", a.pool_id, e.pool_id);
+        }
+    }
+    let disc_line = cx.auth.jwt.as_ref().and_then(|j| j.discovery_url.as_ref()).and_then(|d| d.line);
+    let mut d = Diagnosis::error(
+        "issuer-mismatch",
+        format!("{why}: iss is {actual}, expected {expected}"),
+    )
+    .fix("get the token from the issuer the authorizer trusts".to_string());
+    if cx.auth.rules == RuleSet::Apigateway {
+        d = d.fix(format!("or set the authorizer's Issuer to exactly {actual}"));
+    } else {
+        d = d.fix(format!(
+            "or point discoveryUrl at the token's issuer at {}:\n  discoveryUrl: {}/.well-known/openid-configuration",
+            cx.place(disc_line),
+            actual.trim_end_matches('/')
+        ));
+    }
+    out.push(d.at(cx.file(), disc_line));
+    let (sa, ha) = scheme_host(&actual);
+    let (se, he) = scheme_host(&expected);
+    let both_cognito = token::cognito_pool(&actual).is_some() && token::cognito_pool(&expected).is_some();
+    if !both_cognito && !actual.is_empty() && (sa != se || ha != he) {
+        out.push(
+            Diagnosis::error(
+                "issuer-host-mismatch",
+                format!(
+                    "the token was minted through {sa}://{ha} but the issuer is {se}://{he}: issuers such as Keycloak put the host the token was requested through into `iss`"
+                ),
+            )
+            .fix(format!("request tokens through {se}://{he} (the public issuer URL), or set the issuer's frontend/hostname URL so every token carries it")),
+        );
+    }
+}
+
+fn scheme_host(url: &str) -> (String, String) {
+    match url.split_once("://") {
+        Some((s, rest)) => (
+            s.to_ascii_lowercase(),
+            rest.split('/').next().unwrap_or("").to_ascii_lowercase(),
+        ),
+        None => (String::new(), url.to_string()),
+    }
+}
+
+fn time_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
+    if let Some(c) = cx.failed("expiry") {
+        let expired = cx
+            .jwt
+            .and_then(|j| j.claim_time("exp"))
+            .zip(c.actual.as_ref().and_then(Value::as_i64))
+            .is_none_or(|_| c.message.starts_with("expired") || c.message.starts_with("missing"));
+        let d = if expired {
+            Diagnosis::error("expired", format!("the token {}", c.message))
+        } else {
+            Diagnosis::error(
+                "expires-within-a-minute",
+                format!(
+                    "the token {}: AgentCore refuses tokens within 60 s of expiry (\"Ineffectual token, will expire within the next minute\")",
+                    c.message
+                ),
+            )
+        };
+        out.push(d.fix(format!("get a fresh token: `{}`", cx.login_cmd(None))));
+    }
+    if let Some(c) = cx.failed("not_before") {
+        out.push(
+            Diagnosis::error("not-yet-valid", format!("the token is {}", c.message))
+                .fix("check the clock of the machine that minted the token (and of this one), or wait until nbf"),
+        );
+    }
+}
+
+fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
+    let Some(c) = cx.failed("client_id") else { return };
+    let Some(j) = cx.jwt else { return };
+    let allowed = cx.auth.allowed_clients();
+    let list = cx.auth.jwt.as_ref().and_then(|x| x.allowed_clients.as_ref());
+    let line = cx.list_line(list);
+    let first = allowed.first().cloned().unwrap_or_default();
+    match j.claims.get("client_id") {
+        Some(Value::String(cid)) if token::is_pool_id(cid) => {
+            out.push(
+                Diagnosis::error(
+                    "client-id-is-pool-id",
+                    format!(
+                        "client_id holds the user pool id {cid}, not an app client id (allowed: {}) — what a pre-token-generation trigger that sets client_id = event.userPoolId writes",
+                        allowed.join(", ")
+                    ),
+                )
+                .fix(format!(
+                    "send the access token instead: Cognito itself sets its client_id to the app client id ({first}); `{}` prints it",
+                    cx.login_cmd(None)
+                ))
+                .fix("remove the client_id override from the pre-token-generation trigger: a V1_0 trigger changes only the ID token; only V2_0/V3_0 (Essentials or Plus feature plan) customize access tokens, and Cognito lists claims a trigger may not add, change or suppress (aud, iss, sub, token_use, exp, iat, jti, origin_jti, auth_time among them) — check the trigger's excluded-claims list before relying on one")
+                .fix(format!(
+                    "if you must accept ID tokens, use allowedAudience: [{first}] instead of allowedClients at {}",
+                    cx.place(line)
+                ))
+                .at(cx.file(), line),
+            );
+        }
+        Some(cid) => {
+            out.push(
+                Diagnosis::error(
+                    "wrong-client",
+                    format!(
+                        "the token is from app client {} but the authorizer allows {}",
+                        crate::render::short_value(cid),
+                        allowed.join(", ")
+                    ),
+                )
+                .fix(format!(
+                    "log in with an allowed app client: `tokdiag login --client-id {first} ...`"
+                ))
+                .fix(format!(
+                    "or add {} to allowedClients at {}",
+                    crate::render::short_value(cid),
+                    cx.place(line)
+                ))
+                .at(cx.file(), line),
+            );
+        }
+        None if j.kind() == TokenKind::CognitoId || j.claim_str("token_use") == Some("id") => {
+            let aud = j.audiences().first().cloned().unwrap_or_else(|| first.clone());
+            out.push(
+                Diagnosis::error(
+                    "id-token-for-allowed-clients",
+                    format!(
+                        "this is a Cognito ID token: it carries the app client id in `aud` ({aud}) and has no `client_id`, but allowedClients matches only `client_id` — AgentCore answers 401 \"Claim 'client_id' value mismatch with configuration.\""
+                    ),
+                )
+                .fix(format!(
+                    "send the access token instead: `{}` prints it (or take AuthenticationResult.AccessToken from `aws cognito-idp initiate-auth`)",
+                    cx.login_cmd(None)
+                ))
+                .fix(format!(
+                    "or accept ID tokens: at {} replace allowedClients with\n  allowedAudience:\n  - {aud}\n  then redeploy (`agentcore launch`)",
+                    cx.place(line)
+                ))
+                .at(cx.file(), line),
+            );
+        }
+        None => {
+            if let Some((claim, val)) = ["azp", "appid", "cid"]
+                .iter()
+                .find_map(|k| j.claim_str(k).map(|v| (*k, v.to_string())))
+            {
+                out.push(
+                    Diagnosis::error(
+                        "client-id-in-other-claim",
+                        format!(
+                            "the token has no `client_id`; its client id {val} is in `{claim}`, which AgentCore does not read"
+                        ),
+                    )
+                    .fix(provider_client_id_fix(j.kind(), claim))
+                    .fix(format!(
+                        "or check the client with a custom claim instead of allowedClients at {}:\n  customClaims:\n  - inboundTokenClaimName: {claim}\n    inboundTokenClaimValueType: STRING\n    authorizingClaimMatchValue:\n      claimMatchOperator: EQUALS\n      claimMatchValue:\n        matchValueString: {val}",
+                        cx.place(line)
+                    ))
+                    .at(cx.file(), line),
+                );
+            } else {
+                out.push(
+                    Diagnosis::error(
+                        "wrong-client",
+                        format!(
+                            "the token has no client_id claim; the authorizer allows {}",
+                            allowed.join(", ")
+                        ),
+                    )
+                    .fix("send an access token issued to one of the allowed app clients")
+                    .fix(format!("or remove allowedClients at {} and check another claim", cx.place(line)))
+                    .at(cx.file(), line),
+                );
+            }
+        }
+    }
+    let _ = c;
+}
+
+/// The provider's own way to put the client id into `client_id`.
+fn provider_client_id_fix(kind: TokenKind, claim: &str) -> String {
+    match kind {
+        TokenKind::Okta => "Okta: on the custom authorization server add a claim `client_id` with value `app.clientId` (Security > API > Authorization Servers > Claims), or use customClaims on `cid`".into(),
+        TokenKind::Auth0 => "Auth0: switch the API's token profile to RFC 9068 (Applications > APIs > Settings > Token Profile), which adds `client_id`".into(),
+        TokenKind::EntraV1 | TokenKind::EntraV2 => format!("Entra ID never emits `client_id`: use allowedAudience with your API's application id and a custom claim on `{claim}`"),
+        TokenKind::Keycloak => "Keycloak: add a protocol mapper on the client (e.g. a hardcoded or user-session-note `client_id` claim in the access token)".into(),
+        _ => format!("make the issuer emit a `client_id` claim, or check `{claim}` with customClaims"),
+    }
+}
+
+fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
+    let Some(_) = cx.failed("aud") else { return };
+    let Some(j) = cx.jwt else { return };
+    let allowed = cx.auth.allowed_audience();
+    let line = cx.list_line(cx.auth.jwt.as_ref().and_then(|x| x.allowed_audience.as_ref()));
+    let first = allowed.first().cloned().unwrap_or_default();
+    if !j.claims.contains_key("aud") {
+        let cid = j.claim_str("client_id").unwrap_or(&first).to_string();
+        out.push(
+            Diagnosis::error(
+                "access-token-for-allowed-audience",
+                format!(
+                    "this {} has no `aud` claim (its client id is in `client_id`), but allowedAudience matches only `aud` — AgentCore answers 401 \"Claim 'aud' value mismatch with configuration.\"",
+                    j.kind().describe()
+                ),
+            )
+            .fix(format!(
+                "accept access tokens: at {} replace allowedAudience with\n  allowedClients:\n  - {cid}",
+                cx.place(line)
+            ))
+            .fix(format!("or send the ID token: `{}`", cx.login_cmd(Some("id"))))
+            .at(cx.file(), line),
+        );
+    } else {
+        let aud = j.audiences().join(", ");
+        out.push(
+            Diagnosis::error(
+                "wrong-client",
+                format!("the token's aud is {aud} but the authorizer allows {}", allowed.join(", ")),
+            )
+            .fix(format!("get a token issued for {first}"))
+            .fix(format!("or add {aud} to allowedAudience at {}", cx.place(line)))
+            .at(cx.file(), line),
+        );
+    }
+}
+
+fn apigw_audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
+    let Some(_) = cx.failed("aud") else { return };
+    let Some(j) = cx.jwt else { return };
+    let allowed = cx.auth.allowed_audience();
+    let line = cx.list_line(cx.auth.jwt.as_ref().and_then(|x| x.allowed_audience.as_ref()));
+    let cid_allowed = j
+        .claim_str("client_id")
+        .is_some_and(|c| allowed.iter().any(|a| a == c));
+    if j.claims.contains_key("aud") && cid_allowed {
+        out.push(
+            Diagnosis::error(
+                "aud-takes-precedence",
+                format!(
+                    "the token's aud ({}) is not allowed; its client_id is, but API Gateway looks at client_id only when there is no aud",
+                    j.audiences().join(", ")
+                ),
+            )
+            .fix(format!("add {} to the authorizer's Audience list", j.audiences().join(", ")))
+            .fix("or send a token without aud (a Cognito access token) whose client_id is allowed")
+            .at(cx.file(), line),
+        );
+    } else {
+        let (what, val) = if j.claims.contains_key("aud") {
+            ("aud", j.audiences().join(", "))
+        } else {
+            ("client_id", j.claim_str("client_id").unwrap_or("(none)").to_string())
+        };
+        out.push(
+            Diagnosis::error(
+                "wrong-client",
+                format!(
+                    "the token's {what} is {val} but the Audience list is {} (401 \"the token does not have a valid audience\")",
+                    allowed.join(", ")
+                ),
+            )
+            .fix(format!("add {val} to the authorizer's Audience list (`aws apigatewayv2 update-authorizer ... --jwt-configuration Audience=...`)"))
+            .fix("or get a token issued to an allowed client")
+            .at(cx.file(), line),
+        );
+    }
+}
+
+/// The first failing check in proxy order (re-exported for callers that only have diagnoses).
+pub fn first_failure(checks: &[Check]) -> Option<&Check> {
+    rules::first_failure(checks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_url_forms() {
+        assert!(well_known_form("https://x/p/.well-known/openid-configuration", "openid-configuration"));
+        assert!(well_known_form("https://x/.well-known/oauth-authorization-server/tenant", "oauth-authorization-server"));
+        assert!(!well_known_form("https://x/p", "openid-configuration"));
+        assert!(!well_known_form("https://x/p/.well-known/openid-configuration?x=1", "openid-configuration"));
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod diagnose;
+pub mod explain;
 pub mod rules;
 
 use jsonwebtoken::jwk::JwkSet;

@@ -1,1 +1,492 @@
-//! The evaluation rules (stub: being written).
+//! The evaluation rules of the AgentCore custom JWT authorizer and of the API Gateway HTTP API JWT
+//! authorizer. [`evaluate`] is pure: it takes the authorizer, the parsed token, the keys and the
+//! time, and returns every check (it never stops at the first failure). One function per rule.
+
+use serde_json::{Value, json};
+
+use crate::authorizer::{Authorizer, CustomClaim, Keys, Located, RuleSet};
+use crate::report::{Check, ServiceError, Status};
+use crate::token::{FormatError, Jwt};
+use crate::verify::{self, SigOutcome};
+
+/// AgentCore refuses tokens that expire within this many seconds.
+pub const AGENTCORE_EXPIRY_MARGIN: i64 = 60;
+
+/// The service texts of SPEC.md, in one place.
+pub mod service {
+    use crate::report::ServiceError;
+
+    /// Not a compact JWS.
+    pub const PARSE: ServiceError = ServiceError {
+        status: 403,
+        text: "OAuth authorization failed: Failed to parse token",
+    };
+    /// Expired or expiring within a minute.
+    pub const INEFFECTUAL: ServiceError = ServiceError {
+        status: 403,
+        text: "OAuth authorization failed: Ineffectual token, will expire within the next minute",
+    };
+    /// `allowedClients` mismatch.
+    pub const CLIENT_ID: ServiceError = ServiceError {
+        status: 401,
+        text: "Claim 'client_id' value mismatch with configuration.",
+    };
+    /// `allowedAudience` mismatch.
+    pub const AUD: ServiceError = ServiceError {
+        status: 401,
+        text: "Claim 'aud' value mismatch with configuration.",
+    };
+    /// API Gateway: audience.
+    pub const APIGW_AUD: ServiceError = ServiceError {
+        status: 401,
+        text: "the token does not have a valid audience",
+    };
+}
+
+/// Check ids in the order the proxy reports the first failure.
+pub const PROXY_ORDER: [&str; 8] = [
+    "format",
+    "expiry",
+    "signature",
+    "issuer",
+    "not_before",
+    "client_id",
+    "aud",
+    "scope",
+];
+
+/// Reason codes stored in `Check::reason` by the signature check.
+pub mod reason {
+    /// Bad signature.
+    pub const SIGNATURE_INVALID: &str = "signature-invalid";
+    /// `kid` not in the JWKS.
+    pub const UNKNOWN_KID: &str = "unknown-kid";
+    /// `none`, HS* with a public key, or an algorithm the key does not allow.
+    pub const ALG_NOT_ALLOWED: &str = "alg-not-allowed";
+}
+
+/// Evaluates every check of `auth`'s rule set on `token`.
+pub fn evaluate(
+    auth: &Authorizer,
+    token: &Result<Jwt, FormatError>,
+    keys: &Keys,
+    now: i64,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let jwt = match token {
+        Ok(j) => {
+            checks.push(Check::new("format", Status::Pass, "compact JWS: header.payload.signature"));
+            j
+        }
+        Err(e) => {
+            checks.push(
+                Check::new("format", Status::Fail, format!("not a JWT: {e}"))
+                    .service_error(Some(service::PARSE)),
+            );
+            for id in ["signature", "issuer", "expiry", "not_before", "client_id", "aud", "scope"] {
+                checks.push(Check::new(id, Status::Skip, "not evaluated: the token could not be parsed"));
+            }
+            if let Some(j) = &auth.jwt {
+                for c in &j.custom_claims {
+                    checks.push(Check::new(
+                        format!("claim:{}", c.value.name),
+                        Status::Skip,
+                        "not evaluated: the token could not be parsed",
+                    ));
+                }
+            }
+            return checks;
+        }
+    };
+    let Some(cfg) = &auth.jwt else {
+        checks.push(Check::new(
+            "authorizer",
+            Status::Fail,
+            "the runtime has no JWT authorizer (authorizer_configuration is null): it accepts only IAM SigV4 and refuses every bearer token with 403",
+        ));
+        return checks;
+    };
+    let apigw = auth.rules == RuleSet::Apigateway;
+    checks.push(signature(jwt, keys, apigw));
+    checks.push(issuer(jwt, auth, keys));
+    checks.push(expiry(jwt, now, if apigw { 0 } else { AGENTCORE_EXPIRY_MARGIN }));
+    checks.push(not_before(jwt, now));
+    if apigw {
+        checks.push(Check::new(
+            "client_id",
+            Status::Skip,
+            "API Gateway has no client list: client_id counts only inside the audience check",
+        ));
+        checks.push(apigw_audience(jwt, cfg.allowed_audience.as_ref()));
+    } else {
+        checks.push(client_id(jwt, cfg.allowed_clients.as_ref()));
+        checks.push(audience(jwt, cfg.allowed_audience.as_ref()));
+    }
+    checks.push(scope(jwt, cfg.allowed_scopes.as_ref(), apigw));
+    for c in &cfg.custom_claims {
+        checks.push(custom_claim(jwt, &c.value));
+    }
+    checks
+}
+
+/// `signature`: key by `kid` from the JWKS, algorithm pinned by the key.
+fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
+    let alg = jwt.header_str("alg").unwrap_or("");
+    if rsa_only && !(alg.starts_with("RS") || alg.starts_with("PS")) {
+        let mut c = Check::new(
+            "signature",
+            Status::Fail,
+            format!("alg {alg:?} is not accepted: API Gateway supports only RSA-based algorithms"),
+        )
+        .expected(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"])
+        .actual(alg);
+        c.reason = Some(reason::ALG_NOT_ALLOWED);
+        return c;
+    }
+    match keys {
+        Keys::NotChecked { .. } => Check::new(
+            "signature",
+            Status::Skip,
+            "not checked (--no-signature): the verdict covers the claims only",
+        ),
+        Keys::Unavailable { reason } => Check::new(
+            "signature",
+            Status::Skip,
+            format!("not checked: {reason}"),
+        ),
+        Keys::Jwks { jwks, origin, .. } => {
+            let (status, message, why) = match verify::check_signature(jwt, jwks) {
+                SigOutcome::Valid { kid, alg } => (
+                    Status::Pass,
+                    format!(
+                        "{alg} signature valid (kid {}, keys from {origin})",
+                        kid.as_deref().unwrap_or("-")
+                    ),
+                    None,
+                ),
+                SigOutcome::UnknownKid { kid, known } => (
+                    Status::Fail,
+                    format!(
+                        "kid {} is not in the JWKS from {origin} (it has: {})",
+                        kid.as_deref().map(|k| format!("{k:?}")).unwrap_or_else(|| "(none)".into()),
+                        if known.is_empty() { "no keys".to_string() } else { known.join(", ") }
+                    ),
+                    Some(reason::UNKNOWN_KID),
+                ),
+                SigOutcome::AlgNotAllowed { alg, reason: r } => (
+                    Status::Fail,
+                    format!("alg {alg:?} not allowed: {r}"),
+                    Some(reason::ALG_NOT_ALLOWED),
+                ),
+                SigOutcome::Invalid { reason: r } => (
+                    Status::Fail,
+                    format!("signature invalid: {r}"),
+                    Some(reason::SIGNATURE_INVALID),
+                ),
+            };
+            let mut c = Check::new("signature", status, message);
+            c.reason = why;
+            c
+        }
+    }
+}
+
+/// The issuer the `issuer` check expects.
+pub fn expected_issuer(auth: &Authorizer, keys: &Keys) -> Option<String> {
+    if auth.rules == RuleSet::Apigateway {
+        return auth
+            .jwt
+            .as_ref()
+            .and_then(|j| j.issuer.as_ref())
+            .map(|i| i.value.clone());
+    }
+    match keys {
+        Keys::Jwks { issuer, .. } | Keys::NotChecked { issuer } => issuer.clone(),
+        Keys::Unavailable { .. } => None,
+    }
+}
+
+/// `issuer`: `iss` equals the expected issuer exactly.
+fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
+    let actual = jwt.claims.get("iss").cloned().unwrap_or(Value::Null);
+    let Some(expected) = expected_issuer(auth, keys) else {
+        let why = match keys {
+            Keys::Unavailable { reason } => format!("not checked: {reason}"),
+            _ => "not checked: no issuer known (no discovery URL)".to_string(),
+        };
+        return Check::new("issuer", Status::Skip, why).actual(actual);
+    };
+    let (status, message) = match jwt.claim_str("iss") {
+        Some(iss) if iss == expected => (Status::Pass, format!("iss is {iss}")),
+        Some(iss) => (
+            Status::Fail,
+            format!("iss not allowed: {iss}. Expected: {expected}"),
+        ),
+        None if actual.is_null() => (Status::Fail, format!("missing iss. Expected: {expected}")),
+        None => (Status::Fail, "iss is not a string".to_string()),
+    };
+    Check::new("issuer", status, message)
+        .expected([expected])
+        .actual(actual)
+}
+
+/// `expiry`: `exp` present and more than `margin` seconds away.
+fn expiry(jwt: &Jwt, now: i64, margin: i64) -> Check {
+    use crate::timefmt::{relative, rfc3339};
+    let Some(exp) = jwt.claim_time("exp") else {
+        let what = if jwt.claims.contains_key("exp") { "exp is not a number" } else { "missing exp: a token without expiry is refused" };
+        return Check::new("expiry", Status::Fail, what)
+            .actual(jwt.claims.get("exp").cloned().unwrap_or(Value::Null))
+            .service_error(Some(service::INEFFECTUAL));
+    };
+    let left = exp.saturating_sub(now);
+    let c = if left <= 0 {
+        Check::new(
+            "expiry",
+            Status::Fail,
+            format!("expired at {} ({})", rfc3339(exp), relative(exp, now)),
+        )
+    } else if left <= margin {
+        Check::new(
+            "expiry",
+            Status::Fail,
+            format!(
+                "expires at {} (in {left} s, inside the {margin} s margin)",
+                rfc3339(exp)
+            ),
+        )
+    } else {
+        Check::new(
+            "expiry",
+            Status::Pass,
+            format!("expires at {} ({})", rfc3339(exp), relative(exp, now)),
+        )
+    };
+    let expected = if margin > 0 {
+        format!("exp > now + {margin} s")
+    } else {
+        "exp > now".to_string()
+    };
+    c.expected([expected])
+        .actual(exp)
+        .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0))
+}
+
+/// `not_before`: `nbf`, when present, not in the future.
+fn not_before(jwt: &Jwt, now: i64) -> Check {
+    use crate::timefmt::{relative, rfc3339};
+    match jwt.claim_time("nbf") {
+        None if jwt.claims.contains_key("nbf") => {
+            Check::new("not_before", Status::Fail, "nbf is not a number").actual(jwt.claims["nbf"].clone())
+        }
+        None => Check::new("not_before", Status::Pass, "no nbf claim (optional)"),
+        Some(nbf) if nbf > now => Check::new(
+            "not_before",
+            Status::Fail,
+            format!("not valid before {} ({})", rfc3339(nbf), relative(nbf, now)),
+        )
+        .actual(nbf),
+        Some(nbf) => Check::new(
+            "not_before",
+            Status::Pass,
+            format!("valid since {}", rfc3339(nbf)),
+        )
+        .actual(nbf),
+    }
+}
+
+/// The one message helper: `client_id not allowed: 3q9f. Expected one of: 7abc, 9def`.
+fn mismatch(name: &str, actual: Option<&Value>, expected: &[String]) -> String {
+    let exp = expected.join(", ");
+    match actual {
+        None | Some(Value::Null) => format!("missing {name}. Expected one of: {exp}"),
+        Some(v) => format!(
+            "{name} not allowed: {}. Expected one of: {exp}",
+            crate::render::short_value(v)
+        ),
+    }
+}
+
+/// `client_id` (AgentCore): claim `client_id`, a string, is one of `allowedClients`.
+fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
+    let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
+        return Check::new("client_id", Status::Skip, "allowedClients not configured");
+    };
+    let actual = jwt.claims.get("client_id");
+    let ok = actual
+        .and_then(Value::as_str)
+        .is_some_and(|c| allowed.value.iter().any(|a| a == c));
+    let c = if ok {
+        Check::new(
+            "client_id",
+            Status::Pass,
+            format!("client_id {} is allowed", actual.map(crate::render::short_value).unwrap_or_default()),
+        )
+    } else {
+        Check::new("client_id", Status::Fail, mismatch("client_id", actual, &allowed.value))
+    };
+    c.expected(allowed.value.clone())
+        .actual(actual.cloned().unwrap_or(Value::Null))
+        .service_error(Some(service::CLIENT_ID))
+}
+
+/// `aud` (AgentCore): `aud` (string or array) contains one of `allowedAudience`.
+fn audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
+    let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
+        return Check::new("aud", Status::Skip, "allowedAudience not configured");
+    };
+    let actual = jwt.claims.get("aud");
+    let ok = jwt.audiences().iter().any(|a| allowed.value.contains(a));
+    let c = if ok {
+        Check::new("aud", Status::Pass, "aud contains an allowed audience")
+    } else {
+        Check::new("aud", Status::Fail, mismatch("aud", actual, &allowed.value))
+    };
+    c.expected(allowed.value.clone())
+        .actual(actual.cloned().unwrap_or(Value::Null))
+        .service_error(Some(service::AUD))
+}
+
+/// `aud` (API Gateway): `aud` contains an entry; only when the token has no `aud`, `client_id` may.
+fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
+    let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
+        return Check::new("aud", Status::Skip, "no audience configured");
+    };
+    let c = if let Some(aud) = jwt.claims.get("aud") {
+        let ok = jwt.audiences().iter().any(|a| allowed.value.contains(a));
+        if ok {
+            Check::new("aud", Status::Pass, "aud contains an allowed audience")
+        } else {
+            Check::new("aud", Status::Fail, mismatch("aud", Some(aud), &allowed.value))
+        }
+        .actual(aud.clone())
+    } else {
+        let cid = jwt.claims.get("client_id");
+        let ok = cid
+            .and_then(Value::as_str)
+            .is_some_and(|c| allowed.value.iter().any(|a| a == c));
+        if ok {
+            Check::new("aud", Status::Pass, "no aud; client_id is an allowed audience")
+        } else {
+            Check::new(
+                "aud",
+                Status::Fail,
+                format!("no aud, and {}", mismatch("client_id", cid, &allowed.value)),
+            )
+        }
+        .actual(json!({"client_id": cid.cloned().unwrap_or(Value::Null)}))
+    };
+    c.expected(allowed.value.clone())
+        .service_error(Some(service::APIGW_AUD))
+}
+
+/// `scope`: any one allowed scope in `scope` (space separated) or `scp` (string or array).
+fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Check {
+    let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
+        let what = if apigw { "no route authorization scopes configured" } else { "allowedScopes not configured" };
+        return Check::new("scope", Status::Skip, what);
+    };
+    let have = jwt.scopes();
+    let actual = if have.is_empty() { Value::Null } else { Value::String(have.join(" ")) };
+    let found: Vec<&String> = allowed.value.iter().filter(|a| have.contains(a)).collect();
+    let c = if let Some(f) = found.first() {
+        Check::new("scope", Status::Pass, format!("scope {f} is allowed"))
+    } else if have.is_empty() {
+        Check::new(
+            "scope",
+            Status::Fail,
+            format!("no scope or scp claim. Expected one of: {}", allowed.value.join(", ")),
+        )
+    } else {
+        Check::new(
+            "scope",
+            Status::Fail,
+            format!(
+                "none of the scopes [{}] is allowed. Expected one of: {}",
+                have.join(" "),
+                allowed.value.join(", ")
+            ),
+        )
+    };
+    c.expected(allowed.value.clone()).actual(actual)
+}
+
+/// `claim:<name>`: one `customClaims` rule.
+fn custom_claim(jwt: &Jwt, rule: &CustomClaim) -> Check {
+    let id = format!("claim:{}", rule.name);
+    let actual = jwt.claims.get(&rule.name).cloned();
+    let expected: Vec<String> = match (&rule.match_value, rule.match_values.is_empty()) {
+        (Some(v), _) => vec![v.clone()],
+        (None, false) => rule.match_values.clone(),
+        (None, true) => Vec::new(),
+    };
+    let result: Result<String, String> = match (
+        rule.value_type.as_str(),
+        rule.operator.as_str(),
+        actual.as_ref(),
+    ) {
+        (_, _, None) => Err(format!("missing claim {}", rule.name)),
+        ("STRING", "EQUALS", Some(v)) => match (v.as_str(), &rule.match_value) {
+            (Some(s), Some(want)) if s == want => Ok(format!("{} equals {want}", rule.name)),
+            (Some(s), Some(want)) => Err(format!("{} is {s}, not {want}", rule.name)),
+            (None, _) => Err(format!("{} is not a string", rule.name)),
+            (_, None) => Err("invalid rule: EQUALS needs matchValueString".into()),
+        },
+        ("STRING_ARRAY", "CONTAINS", Some(v)) => match (v.as_array(), &rule.match_value) {
+            (Some(a), Some(want)) if a.iter().any(|x| x.as_str() == Some(want)) => {
+                Ok(format!("{} contains {want}", rule.name))
+            }
+            (Some(_), Some(want)) => Err(format!("{} does not contain {want}", rule.name)),
+            (None, _) => Err(format!("{} is not an array", rule.name)),
+            (_, None) => Err("invalid rule: CONTAINS needs matchValueString".into()),
+        },
+        ("STRING_ARRAY", "CONTAINS_ANY", Some(v)) => match v.as_array() {
+            Some(a) => {
+                let hit = a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .find(|x| rule.match_values.iter().any(|w| w == x));
+                match hit {
+                    Some(h) => Ok(format!("{} contains {h}", rule.name)),
+                    None if rule.match_values.is_empty() => {
+                        Err("invalid rule: CONTAINS_ANY needs matchValueStringList".into())
+                    }
+                    None => Err(format!(
+                        "{} contains none of: {}",
+                        rule.name,
+                        rule.match_values.join(", ")
+                    )),
+                }
+            }
+            None => Err(format!("{} is not an array", rule.name)),
+        },
+        (t, o, _) => Err(format!(
+            "invalid rule: operator {o} with value type {t} (EQUALS goes with STRING; CONTAINS and CONTAINS_ANY with STRING_ARRAY)"
+        )),
+    };
+    let c = match result {
+        Ok(m) => Check::new(id, Status::Pass, m),
+        Err(m) => Check::new(id, Status::Fail, m),
+    };
+    c.expected(expected).actual(actual.unwrap_or(Value::Null))
+}
+
+/// The first failing check in the proxy's order (format, expiry, signature, issuer, not_before,
+/// client_id, aud, scope, then `claim:*` and anything else).
+pub fn first_failure(checks: &[Check]) -> Option<&Check> {
+    let rank = |c: &Check| {
+        PROXY_ORDER
+            .iter()
+            .position(|id| *id == c.id)
+            .unwrap_or(PROXY_ORDER.len())
+    };
+    checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .min_by_key(|c| rank(c))
+}
+
+/// The service's reaction to a failing check: its known text, or `None` where unknown.
+pub fn service_error_of(c: &Check) -> Option<ServiceError> {
+    c.service_error
+}

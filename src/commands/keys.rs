@@ -1,19 +1,211 @@
-//! `tokdiag keys`: signature and standard claims against discovery + JWKS. (stub)
+//! `tokdiag keys`: an issuer's discovery document and JWKS — issuer, endpoints, every key (kid,
+//! type, algorithm, use, size or curve) and the state of the disk cache.
+
+use std::path::PathBuf;
 
 use clap::Args;
+use serde_json::{Map, Value, json};
 
 use crate::cli::Globals;
+use crate::commands::verify::resolve_source;
 use crate::error::Result;
+use crate::oidc::{self, CacheInfo, FetchOptions};
+use crate::render;
+use crate::timefmt;
+use crate::verify::KeyFacts;
 
 /// Arguments of `keys`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  tokdiag keys --issuer https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx
+  tokdiag keys --config .bedrock_agentcore.yaml --json
+  tokdiag keys --jwks jwks.json")]
 pub struct KeysArgs {
-    /// Tokens.
-    #[arg(value_name = "TOKEN")]
-    pub tokens: Vec<String>,
+    /// Discovery URL (…/.well-known/openid-configuration).
+    #[arg(long, value_name = "URL")]
+    pub discovery_url: Option<String>,
+    /// Issuer; the discovery document is <ISS>/.well-known/openid-configuration.
+    #[arg(long, value_name = "ISS")]
+    pub issuer: Option<String>,
+    /// Show the keys of this JWKS file instead (offline).
+    #[arg(long, value_name = "FILE")]
+    pub jwks: Option<PathBuf>,
+}
+
+fn key_json(f: &KeyFacts) -> Value {
+    let mut m = Map::new();
+    m.insert("kid".into(), json!(f.kid));
+    m.insert("kty".into(), json!(f.kty));
+    m.insert("alg".into(), json!(f.alg));
+    m.insert("use".into(), json!(f.key_use));
+    if let Some(b) = f.rsa_bits {
+        m.insert("bits".into(), json!(b));
+    }
+    if let Some(c) = f.curve {
+        m.insert("curve".into(), json!(c));
+    }
+    m.insert(
+        "algorithms".into(),
+        json!(f.allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>()),
+    );
+    Value::Object(m)
+}
+
+fn cache_json(c: &Option<CacheInfo>) -> Value {
+    match c {
+        None => Value::Null,
+        Some(c) => json!({
+            "state": if c.fresh { "fresh" } else { "stale" },
+            "fetched_at": timefmt::rfc3339(c.fetched_at),
+            "age": c.age,
+            "max_age": c.max_age,
+            "file": c.file,
+        }),
+    }
+}
+
+fn cache_line(c: &Option<CacheInfo>) -> String {
+    match c {
+        None => "not cached".to_string(),
+        Some(c) => format!(
+            "{}, age {}, max-age {} s, {}",
+            if c.fresh { "fresh" } else { "stale" },
+            timefmt::span(c.age),
+            c.max_age,
+            c.file
+        ),
+    }
+}
+
+fn size(f: &KeyFacts) -> String {
+    match (f.rsa_bits, f.curve) {
+        (Some(b), _) => format!("{b} bits"),
+        (None, Some(c)) => c.to_string(),
+        _ => "-".to_string(),
+    }
 }
 
 /// Runs `keys`.
-pub fn run(_args: &KeysArgs, _g: &Globals) -> Result<u8> {
+pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
+    let source = resolve_source(
+        args.discovery_url.as_deref(),
+        args.issuer.as_deref(),
+        args.jwks.as_deref(),
+        g,
+    )?;
+    let o = FetchOptions::from_globals(g);
+    let keys = source.keys(&o)?;
+    let facts: Vec<KeyFacts> = keys.jwks.keys.iter().map(KeyFacts::of).collect();
+    let (issuer, _) = source.expected_issuer(&keys);
+    let endpoints: Vec<(String, String)> = keys
+        .discovery
+        .as_ref()
+        .map(|d| d.endpoints())
+        .unwrap_or_default();
+    let (disc_cache, jwks_cache) = match &keys.discovery {
+        Some(d) => (oidc::cache_info(&d.url, &o), oidc::cache_info(&keys.jwks_url, &o)),
+        None => (None, None),
+    };
+    let remote = keys.discovery.is_some();
+
+    if g.json {
+        let mut doc = Map::new();
+        if remote {
+            doc.insert("discovery_url".into(), json!(source.discovery_url));
+        } else {
+            doc.insert("jwks_file".into(), json!(keys.jwks_url));
+        }
+        doc.insert("issuer".into(), json!(issuer));
+        doc.insert(
+            "jwks_uri".into(),
+            if remote { json!(keys.jwks_url) } else { Value::Null },
+        );
+        let eps: Map<String, Value> = endpoints
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        doc.insert("endpoints".into(), Value::Object(eps));
+        doc.insert(
+            "keys".into(),
+            Value::Array(facts.iter().map(key_json).collect()),
+        );
+        doc.insert(
+            "cache".into(),
+            if remote {
+                json!({"discovery": cache_json(&disc_cache), "jwks": cache_json(&jwks_cache)})
+            } else {
+                Value::Null
+            },
+        );
+        render::emit_json(&Value::Object(doc));
+        return Ok(0);
+    }
+
+    let mut out = String::new();
+    let mut head: Vec<(String, String)> = Vec::new();
+    head.push((
+        "issuer".into(),
+        issuer.unwrap_or_else(|| "(unknown)".to_string()),
+    ));
+    if remote {
+        head.push((
+            "discovery".into(),
+            source.discovery_url.clone().unwrap_or_default(),
+        ));
+    } else {
+        head.push(("jwks file".into(), keys.jwks_url.clone()));
+    }
+    out.push_str(&render::table(&head, 30));
+    if !endpoints.is_empty() {
+        out.push_str(&render::heading("endpoints"));
+        out.push('\n');
+        out.push_str(&render::table(&endpoints, 40));
+    }
+    out.push_str(&render::heading(&format!("keys ({})", facts.len())));
+    out.push('\n');
+    let cols: Vec<[String; 5]> = facts
+        .iter()
+        .map(|f| {
+            [
+                f.kid.clone().unwrap_or_else(|| "(no kid)".into()),
+                f.kty.to_string(),
+                f.alg.clone().unwrap_or_else(|| "-".into()),
+                f.key_use.clone().unwrap_or_else(|| "-".into()),
+                size(f),
+            ]
+        })
+        .collect();
+    let mut widths = [0usize; 4];
+    for c in &cols {
+        for (i, w) in widths.iter_mut().enumerate() {
+            *w = (*w).max(c[i].chars().count());
+        }
+    }
+    for c in &cols {
+        out.push_str(&format!(
+            "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}\n",
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
+        ));
+    }
+    if remote {
+        out.push_str(&render::heading("cache"));
+        out.push('\n');
+        out.push_str(&render::table(
+            &[
+                ("discovery".to_string(), cache_line(&disc_cache)),
+                ("jwks".to_string(), cache_line(&jwks_cache)),
+            ],
+            20,
+        ));
+    }
+    render::emit(&out);
     Ok(0)
 }

@@ -2,7 +2,11 @@
 //! the renderers. Shared here: reading a token from the accepted input forms.
 
 pub mod decode;
+pub mod doctor;
+pub mod explain;
+pub mod invoke;
 pub mod keys;
+pub mod proxy;
 pub mod verify;
 
 use std::io::{IsTerminal, Read};
@@ -58,6 +62,14 @@ impl TokenArgs {
     }
 }
 
+/// True when `s` has the shape of a compact JWS: base64url characters in three segments.
+fn looks_like_jws(s: &str) -> bool {
+    let s = crate::token::clean(s);
+    s.matches('.').count() == 2
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '='))
+}
+
 /// Reads all of stdin, capped.
 pub fn read_stdin() -> Result<String> {
     let mut buf = Vec::new();
@@ -82,6 +94,14 @@ pub fn read_spec(spec: Option<&str>) -> Result<Option<(String, Source)>> {
         Some("-") => Ok(Some((read_stdin()?, Source::Stdin))),
         Some(s) if s.starts_with('@') && s.len() > 1 => {
             let path = std::path::Path::new(&s[1..]);
+            Ok(Some((
+                crate::fsx::read_to_string(path)?,
+                Source::File(path.display().to_string()),
+            )))
+        }
+        // A path given without `@` (a JWT never contains '/' and has exactly two dots): read it.
+        Some(s) if !looks_like_jws(s) && std::path::Path::new(s).is_file() => {
+            let path = std::path::Path::new(s);
             Ok(Some((
                 crate::fsx::read_to_string(path)?,
                 Source::File(path.display().to_string()),

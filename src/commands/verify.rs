@@ -1,19 +1,497 @@
-//! `tokdiag verify`: signature and standard claims against discovery + JWKS. (stub)
+//! `tokdiag verify`: signature and standard claims against the issuer's discovery document and
+//! JWKS (network + disk cache), or a JWKS file offline. One token gets every check listed; many
+//! tokens (one per line on stdin, or several arguments) get one line each, verified on all cores
+//! with the keys fetched and parsed once.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde_json::{Value, json};
 
+use crate::authorizer::config::{LoadOptions, load};
 use crate::cli::Globals;
-use crate::error::Result;
+use crate::commands::cached_token;
+use crate::error::{Error, Result};
+use crate::oidc::{self, FetchOptions, IssuerKeys};
+use crate::render;
+use crate::report::{Check, Status};
+use crate::timefmt;
+use crate::token::{self, Input, Jwt, Use};
+use crate::verify::{self, Expectations, PreparedKeys, SigOutcome};
+
+/// Largest batch read from stdin or a file: 256 MiB (about 250,000 Cognito tokens).
+const MAX_BATCH_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
+#[command(after_help = "Keys come from --jwks FILE (offline), else --discovery-url, else --issuer \
+(<issuer>/.well-known/openid-configuration), else the discoveryUrl of --config. Discovery documents \
+and JWKS are cached under --cache-dir for their Cache-Control max-age (default 1 h); an unknown kid \
+fetches the JWKS once more.
+
+Many tokens: pipe one per line on stdin (blank lines skipped): one result line each, in input \
+order (--json: JSON lines with \"line\"); exit 1 if any is refused.
+
+Examples:
+  tokdiag verify --issuer https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx \"$TOKEN\"
+  tokdiag verify --jwks jwks.json --client-id 3ipsf00btbffko91d8irdu8up1 @token.jwt
+  cat tokens.txt | tokdiag verify --discovery-url https://…/.well-known/openid-configuration")]
 pub struct VerifyArgs {
-    /// Tokens.
+    /// Tokens: a JWT, `Bearer <jwt>`, `-` (stdin), `@PATH`, or initiate-auth/OAuth JSON. Without
+    /// one: stdin when piped (one token per line = batch), else the token cached by `tokdiag login`.
     #[arg(value_name = "TOKEN")]
     pub tokens: Vec<String>,
+    /// Discovery URL (…/.well-known/openid-configuration); its `issuer` is the expected `iss`.
+    #[arg(long, value_name = "URL")]
+    pub discovery_url: Option<String>,
+    /// Expected issuer (exact, trailing slash matters); also locates the discovery document when
+    /// --discovery-url is not given.
+    #[arg(long, value_name = "ISS")]
+    pub issuer: Option<String>,
+    /// `aud` must contain one of these (repeatable).
+    #[arg(long, value_name = "AUD")]
+    pub audience: Vec<String>,
+    /// App client id (repeatable): matched against `client_id` for access tokens and `aud` for
+    /// Cognito ID tokens, like aws-jwt-verify.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Vec<String>,
+    /// The `token_use` the token must have.
+    #[arg(long, value_enum, value_name = "access|id")]
+    pub token_use: Option<Use>,
+    /// Clock skew allowed for `exp` and `nbf`, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub leeway: u64,
+    /// Verify offline with this JWKS file (a JWKS or a single JWK); the issuer is then --issuer or
+    /// the discovery URL without its /.well-known suffix.
+    #[arg(long, value_name = "FILE")]
+    pub jwks: Option<PathBuf>,
+    /// Which token of a JSON bundle (initiate-auth, OAuth response) to take [default: access].
+    #[arg(long = "use", value_enum, value_name = "access|id")]
+    pub use_token: Option<Use>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key source (shared with `keys`)
+
+/// Where the keys come from, resolved from flags and config.
+#[derive(Debug, Clone, Default)]
+pub struct KeySource {
+    /// `--jwks FILE`.
+    pub jwks_file: Option<PathBuf>,
+    /// The discovery URL (flag, `--issuer`, or config).
+    pub discovery_url: Option<String>,
+    /// `--issuer` as given.
+    pub issuer: Option<String>,
+    /// Where the discovery URL came from (for messages).
+    pub discovery_from: &'static str,
+}
+
+/// Resolves the key source: `--jwks`, `--discovery-url`, `--issuer`, then the config's
+/// `discoveryUrl`. Usage error when there is none.
+pub fn resolve_source(
+    discovery_url: Option<&str>,
+    issuer: Option<&str>,
+    jwks: Option<&Path>,
+    g: &Globals,
+) -> Result<KeySource> {
+    let mut s = KeySource {
+        jwks_file: jwks.map(Path::to_path_buf),
+        issuer: issuer.map(str::to_string),
+        ..Default::default()
+    };
+    if let Some(d) = discovery_url {
+        s.discovery_url = Some(d.trim().to_string());
+        s.discovery_from = "--discovery-url";
+    } else if let Some(i) = issuer {
+        s.discovery_url = Some(oidc::discovery_url_for_issuer(i));
+        s.discovery_from = "--issuer";
+    } else {
+        let auth = load(&LoadOptions {
+            config: g.config.clone(),
+            agent: g.agent.clone(),
+            ..Default::default()
+        })?;
+        if let Some(d) = auth.as_ref().and_then(|a| a.discovery_url()) {
+            s.discovery_url = Some(d);
+            s.discovery_from = "the config";
+        }
+    }
+    if s.jwks_file.is_none() && s.discovery_url.is_none() {
+        return Err(Error::usage(
+            "no keys to verify with: no --discovery-url, --issuer, --jwks or config discoveryUrl",
+            Some(
+                "pass --discovery-url URL, --issuer ISS, --jwks FILE (offline), or --config .bedrock_agentcore.yaml"
+                    .to_string(),
+            ),
+        ));
+    }
+    Ok(s)
+}
+
+impl KeySource {
+    /// Loads the keys: the file offline, else discovery + JWKS through the cache.
+    pub fn keys(&self, o: &FetchOptions) -> Result<IssuerKeys> {
+        if let Some(f) = &self.jwks_file {
+            return IssuerKeys::from_file(f);
+        }
+        let url = self.discovery_url.clone().unwrap_or_default();
+        // Refuse a plain-http URL before building any runtime.
+        oidc::check_url(&url, o.allow_http)?;
+        oidc::block_on(oidc::fetch_keys(&url, o))
+    }
+
+    /// The issuer `iss` must equal, and where it came from.
+    pub fn expected_issuer(&self, keys: &IssuerKeys) -> (Option<String>, String) {
+        if let Some(i) = &self.issuer {
+            return (Some(i.clone()), "--issuer".to_string());
+        }
+        if let Some(i) = keys.discovery.as_ref().and_then(|d| d.issuer.clone()) {
+            return (Some(i), "the discovery document's issuer".to_string());
+        }
+        match self.discovery_url.as_deref().and_then(oidc::issuer_from_discovery_url) {
+            Some(i) => (Some(i), "from the discovery URL".to_string()),
+            None => (None, String::new()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+/// One token to verify.
+#[derive(Debug, Clone)]
+struct Item {
+    /// 1-based input line (batch) or argument position.
+    line: usize,
+    /// The cleaned token text.
+    text: String,
+}
+
+fn read_capped(r: impl Read, what: &str) -> Result<String> {
+    let mut buf = Vec::new();
+    r.take(MAX_BATCH_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::input(format!("cannot read {what}: {e}"), None))?;
+    if buf.len() as u64 > MAX_BATCH_BYTES {
+        return Err(Error::input(
+            format!("{what} holds more than {} MiB", MAX_BATCH_BYTES / 1024 / 1024),
+            Some("split the batch into smaller files".to_string()),
+        ));
+    }
+    String::from_utf8(buf).map_err(|_| Error::input(format!("{what} is not UTF-8 text"), None))
+}
+
+fn looks_like_jwt(line: &str) -> bool {
+    let t = token::clean(line);
+    t.matches('.').count() >= 2 && !t.contains(char::is_whitespace)
+}
+
+/// Splits input text into tokens: a JSON bundle or one token → one item; several lines that look
+/// like tokens → a batch.
+fn items_from_text(text: &str, use_token: Option<Use>) -> Result<(Vec<Item>, bool)> {
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let is_json = text.trim_start().starts_with('{')
+        && serde_json::from_str::<Value>(text.trim()).is_ok();
+    if !is_json && lines.len() > 1 && lines.iter().filter(|(_, l)| looks_like_jwt(l)).count() >= 2 {
+        let items = lines
+            .into_iter()
+            .map(|(n, l)| Item {
+                line: n,
+                text: token::clean(l),
+            })
+            .collect();
+        return Ok((items, true));
+    }
+    let text = match token::recognise(text) {
+        Input::Single(t) => t,
+        Input::Bundle(b) => {
+            b.pick(use_token, Use::Access)
+                .map_err(|m| Error::input(m, Some("use --use access or --use id".to_string())))?
+                .0
+        }
+    };
+    Ok((vec![Item { line: 1, text }], false))
+}
+
+fn read_file_capped(path: &Path) -> Result<String> {
+    let f = std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_capped(f, &path.display().to_string())
+}
+
+fn no_token() -> Error {
+    Error::usage(
+        "no token given",
+        Some("pass TOKEN (or @FILE, or - for stdin), pipe tokens on stdin, or run `tokdiag login` first".to_string()),
+    )
+}
+
+/// Collects the tokens: arguments, stdin, or the login cache. Returns them and whether the output
+/// is per-line (batch).
+fn collect(args: &VerifyArgs, g: &Globals) -> Result<(Vec<Item>, bool)> {
+    let from_spec = |spec: &str| -> Result<(Vec<Item>, bool)> {
+        if spec == "-" {
+            let text = read_capped(std::io::stdin().lock(), "stdin")?;
+            if text.trim().is_empty() {
+                return Ok((vec![Item { line: 1, text: String::new() }], false));
+            }
+            return items_from_text(&text, args.use_token);
+        }
+        if let Some(p) = spec.strip_prefix('@').filter(|p| !p.is_empty()) {
+            return items_from_text(&read_file_capped(Path::new(p))?, args.use_token);
+        }
+        items_from_text(spec, args.use_token)
+    };
+    match args.tokens.as_slice() {
+        [] => {
+            if !std::io::stdin().is_terminal() {
+                let text = read_capped(std::io::stdin().lock(), "stdin")?;
+                if !text.trim().is_empty() {
+                    return items_from_text(&text, args.use_token);
+                }
+            }
+            match cached_token(g, args.use_token.unwrap_or(Use::Access))? {
+                Some(t) => Ok((vec![Item { line: 1, text: t.text }], false)),
+                None => Err(no_token()),
+            }
+        }
+        [one] => from_spec(one),
+        many => {
+            let mut out = Vec::new();
+            for spec in many {
+                let (items, _) = from_spec(spec)?;
+                out.extend(items);
+            }
+            for (i, it) in out.iter_mut().enumerate() {
+                it.line = i + 1;
+            }
+            Ok((out, true))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation and output
+
+/// The result of one token.
+struct Outcome {
+    valid: bool,
+    unknown_kid: bool,
+    jwt: Option<Jwt>,
+    checks: Vec<Check>,
+    sig: Option<SigOutcome>,
+}
+
+fn evaluate_one(text: &str, keys: Option<&PreparedKeys>, exp: &Expectations, now: i64) -> Outcome {
+    match Jwt::parse(text) {
+        Err(e) => Outcome {
+            valid: false,
+            unknown_kid: false,
+            jwt: None,
+            checks: vec![verify::format_fail(&e)],
+            sig: None,
+        },
+        Ok(jwt) => {
+            let sig = keys.map(|k| k.check(&jwt));
+            let checks = verify::evaluate(&jwt, sig.as_ref(), exp, now);
+            Outcome {
+                valid: !checks.iter().any(|c| c.status == Status::Fail),
+                unknown_kid: matches!(sig, Some(SigOutcome::UnknownKid { .. })),
+                jwt: Some(jwt),
+                checks,
+                sig,
+            }
+        }
+    }
+}
+
+/// The one-line summary of a token: `✓ kid/alg kind sub=… exp …` or `✗ check: message`.
+fn summary_line(o: &Outcome, now: i64) -> String {
+    if !o.valid {
+        let first = o
+            .checks
+            .iter()
+            .find(|c| c.status == Status::Fail)
+            .map(|c| format!("{}: {}", c.id, c.message))
+            .unwrap_or_default();
+        return format!("{} {first}", render::symbol(Status::Fail));
+    }
+    let (kid, alg) = match &o.sig {
+        Some(SigOutcome::Valid { kid, alg }) => (kid.clone().unwrap_or_else(|| "-".into()), alg.clone()),
+        _ => ("-".to_string(), "unverified".to_string()),
+    };
+    let Some(jwt) = &o.jwt else {
+        return render::symbol(Status::Pass);
+    };
+    let sub = jwt
+        .claims
+        .get("sub")
+        .map(render::short_value)
+        .unwrap_or_else(|| "-".to_string());
+    let exp = jwt
+        .claim_time("exp")
+        .map(|e| format!("exp {} ({})", timefmt::rfc3339(e), timefmt::relative(e, now)))
+        .unwrap_or_default();
+    format!(
+        "{} {kid}/{alg} {} sub={sub} {exp}",
+        render::symbol(Status::Pass),
+        jwt.kind().as_str()
+    )
+    .trim_end()
+    .to_string()
+}
+
+fn json_doc(o: &Outcome, line: Option<usize>) -> Value {
+    let token = match &o.jwt {
+        Some(j) => json!({"kind": j.kind(), "header": j.header, "claims": j.claims}),
+        None => Value::Null,
+    };
+    match line {
+        Some(n) => json!({"line": n, "valid": o.valid, "token": token, "checks": o.checks}),
+        None => json!({"valid": o.valid, "token": token, "checks": o.checks}),
+    }
+}
+
+fn check_rows(checks: &[Check]) -> String {
+    let w = checks.iter().map(|c| c.id.chars().count()).max().unwrap_or(0);
+    let mut s = String::new();
+    for c in checks {
+        s.push_str(&format!(
+            "  {} {:<w$}  {}\n",
+            render::symbol(c.status),
+            c.id,
+            c.message
+        ));
+    }
+    s
+}
+
+/// Maps `f` over `items` on all cores (contiguous chunks, results in input order).
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(16);
+    if threads <= 1 || items.len() < 64 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                // A panic in a worker is a bug; re-raise it rather than print partial results.
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+        out
+    })
 }
 
 /// Runs `verify`.
-pub fn run(_args: &VerifyArgs, _g: &Globals) -> Result<u8> {
-    Ok(0)
+pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
+    let (items, batch) = collect(args, g)?;
+    let source = resolve_source(
+        args.discovery_url.as_deref(),
+        args.issuer.as_deref(),
+        args.jwks.as_deref(),
+        g,
+    )?;
+    let o = FetchOptions::from_globals(g);
+    let now = g.now();
+    let mut exp = Expectations {
+        audiences: args.audience.clone(),
+        client_ids: args.client_id.clone(),
+        token_use: args.token_use,
+        leeway: args.leeway,
+        ..Default::default()
+    };
+
+    // Keys are needed only when some input parses as a JWT: a pile of garbage is refused
+    // without a network round trip.
+    let any_jwt = items.iter().any(|i| Jwt::parse(&i.text).is_ok());
+    let mut keys = if any_jwt { Some(source.keys(&o)?) } else { None };
+    if let Some(k) = &keys {
+        let (issuer, from) = source.expected_issuer(k);
+        exp.issuer = issuer;
+        exp.issuer_source = from;
+    }
+
+    if !batch {
+        let item = &items[0];
+        let mut outcome = match &keys {
+            Some(k) => evaluate_one(&item.text, Some(&PreparedKeys::new(&k.jwks)), &exp, now),
+            None => evaluate_one(&item.text, None, &exp, now),
+        };
+        if outcome.unknown_kid
+            && let Some(k) = keys.as_mut()
+            && k.is_remote()
+        {
+            oidc::block_on(oidc::refetch_jwks(k, &o))?;
+            outcome = evaluate_one(&item.text, Some(&PreparedKeys::new(&k.jwks)), &exp, now);
+        }
+        if g.json {
+            render::emit_json(&json_doc(&outcome, None));
+        } else {
+            let mut out = summary_line(&outcome, now);
+            out.push('\n');
+            out.push_str(&check_rows(&outcome.checks));
+            render::emit(&out);
+        }
+        return Ok(if outcome.valid { 0 } else { 1 });
+    }
+
+    // Batch: keys parsed once, tokens spread over the cores, output in input order.
+    let prepared = keys.as_ref().map(|k| PreparedKeys::new(&k.jwks));
+    let mut outcomes: Vec<Outcome> =
+        par_map(&items, |it| evaluate_one(&it.text, prepared.as_ref(), &exp, now));
+    if outcomes.iter().any(|o| o.unknown_kid)
+        && let Some(k) = keys.as_mut()
+        && k.is_remote()
+    {
+        oidc::block_on(oidc::refetch_jwks(k, &o))?;
+        let again = PreparedKeys::new(&k.jwks);
+        let redo: Vec<usize> = (0..items.len()).filter(|i| outcomes[*i].unknown_kid).collect();
+        let fresh = par_map(&redo, |i| evaluate_one(&items[*i].text, Some(&again), &exp, now));
+        for (i, f) in redo.into_iter().zip(fresh) {
+            outcomes[i] = f;
+        }
+    }
+    let pairs: Vec<(&Item, &Outcome)> = items.iter().zip(outcomes.iter()).collect();
+    let lines: Vec<String> = par_map(&pairs, |(it, oc)| {
+        if g.json {
+            serde_json::to_string(&json_doc(oc, Some(it.line))).unwrap_or_default()
+        } else {
+            summary_line(oc, now)
+        }
+    });
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    for l in &lines {
+        out.push_str(l);
+        out.push('\n');
+    }
+    render::emit(&out);
+    let refused = outcomes.iter().filter(|o| !o.valid).count();
+    if !g.quiet {
+        render::note(&format!(
+            "tokdiag: {} tokens: {} valid, {refused} refused",
+            outcomes.len(),
+            outcomes.len() - refused
+        ));
+    }
+    Ok(if refused == 0 { 0 } else { 1 })
 }

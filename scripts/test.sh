@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# tokdiag's test command: `scripts/test.sh [cargo test args…]`
+#
+# 1. Creates .venv/ (python3 -m venv) and installs scripts/requirements-test.txt into it; a stamp
+#    file holding the requirements' hash makes later runs skip pip entirely.
+# 2. Checks that testdata/ matches testdata/gen.py (`gen.py --check`).
+# 3. Starts, on free loopback ports, the moto Cognito emulator and tests/servers/mcp_server.py,
+#    and waits until both answer (bounded; on failure prints their logs).
+# 4. Runs `cargo test --locked "$@"` with
+#      TOKDIAG_TEST_MOTO_URL=http://127.0.0.1:PORT
+#      TOKDIAG_TEST_MCP_URL=http://127.0.0.1:PORT2/mcp
+#      TOKDIAG_TEST_PYTHON=<repo>/.venv/bin/python   (to start more servers, e.g. --stateful)
+# 5. Stops both servers (whole process groups) on exit, whatever happened.
+#
+# Server logs: target/test-servers/{moto,mcp}.log. Everything listens on 127.0.0.1 only.
+# Knobs: TOKDIAG_TEST_SERVER_TIMEOUT (seconds to wait for each server, default 60).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=$ROOT/.venv
+PY=$VENV/bin/python
+REQ=$ROOT/scripts/requirements-test.txt
+STAMP=$VENV/.tokdiag-requirements.sha256
+LOG_DIR=$ROOT/target/test-servers
+TIMEOUT=${TOKDIAG_TEST_SERVER_TIMEOUT:-60}
+
+log() { printf 'test.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# --- 1. venv -----------------------------------------------------------------------------------
+ensure_venv() {
+    local want
+    want=$(sha256sum "$REQ" | cut -d' ' -f1)
+    if [[ -x $PY ]] && "$PY" -c 'pass' 2>/dev/null && [[ -f $STAMP && $(<"$STAMP") == "$want" ]]; then
+        return 0
+    fi
+    if ! { [[ -x $PY ]] && "$PY" -c 'pass' 2>/dev/null; }; then
+        command -v python3 >/dev/null || die "python3 not found (needed for the test servers)"
+        log "creating $VENV"
+        python3 -m venv --clear "$VENV" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+    fi
+    log "installing $(basename "$REQ") into .venv (once per change of that file)"
+    rm -f "$STAMP"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+        "$PY" -m pip install --quiet -r "$REQ" || die "pip install -r $REQ failed"
+    printf '%s\n' "$want" >"$STAMP"
+}
+
+ensure_venv
+
+# --- 2. test data ------------------------------------------------------------------------------
+"$PY" testdata/gen.py --check ||
+    die "testdata/ is not what testdata/gen.py generates: run '.venv/bin/python testdata/gen.py' and commit the result"
+
+# --- 3. servers --------------------------------------------------------------------------------
+mkdir -p "$LOG_DIR"
+MOTO_LOG=$LOG_DIR/moto.log
+MCP_LOG=$LOG_DIR/mcp.log
+PIDS=()
+
+stop_servers() {
+    local pid i alive
+    ((${#PIDS[@]})) || return 0
+    for pid in "${PIDS[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+    for ((i = 0; i < 50; i++)); do # up to 5 s for a clean exit
+        alive=0
+        for pid in "${PIDS[@]}"; do
+            kill -0 -- "-$pid" 2>/dev/null && alive=1
+        done
+        ((alive)) || break
+        sleep 0.1
+    done
+    for pid in "${PIDS[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+}
+trap stop_servers EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Each server runs in its own session (setsid), so its PID is its process-group id and the whole
+# group (workers, reloaders, children) can be signalled at once.
+start() { # start LOGFILE CMD…
+    local logfile=$1
+    shift
+    setsid "$@" >"$logfile" 2>&1 </dev/null &
+    PIDS+=("$!")
+    LAST_PID=$!
+}
+
+# Two distinct free loopback ports (both sockets are held until both numbers are known).
+read -r MOTO_PORT MCP_PORT < <("$PY" -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+for s in socks:
+    s.close()
+')
+
+start "$MOTO_LOG" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+MOTO_PID=$LAST_PID
+start "$MCP_LOG" "$PY" tests/servers/mcp_server.py --host 127.0.0.1 --port "$MCP_PORT"
+MCP_PID=$LAST_PID
+
+export TOKDIAG_TEST_MOTO_URL=http://127.0.0.1:$MOTO_PORT
+export TOKDIAG_TEST_MCP_URL=http://127.0.0.1:$MCP_PORT/mcp
+export TOKDIAG_TEST_PYTHON=$PY
+
+# wait_ready NAME PID LOG KIND URL: poll until the server answers, it dies, or TIMEOUT passes.
+wait_ready() {
+    local name=$1 pid=$2 logfile=$3 kind=$4 url=$5
+    if ! "$PY" - "$pid" "$kind" "$url" "$TIMEOUT" <<'PYEOF'; then
+import json, os, sys, time, urllib.request, urllib.error
+pid, kind, url, timeout = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+if kind == "moto":  # POST /moto-api/reset -> 200 (and a clean state)
+    req = lambda: urllib.request.Request(url + "/moto-api/reset", data=b"", method="POST")
+else:  # MCP initialize with the Accept header the transport requires -> 200
+    body = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "tokdiag-test.sh", "version": "0"}}}).encode()
+    req = lambda: urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
+deadline = time.monotonic() + timeout
+last = "no answer"
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        sys.exit(f"process {pid} exited ({last})")
+    try:
+        with urllib.request.urlopen(req(), timeout=2) as r:
+            r.read()
+            if r.status == 200:
+                sys.exit(0)
+            last = f"HTTP {r.status}"
+    except urllib.error.HTTPError as e:
+        last = f"HTTP {e.code}"
+    except OSError as e:
+        last = str(e)
+    time.sleep(0.05)
+sys.exit(f"not ready after {timeout:g} s ({last})")
+PYEOF
+        log "error: $name did not start on $url; its log ($logfile):"
+        sed 's/^/    /' "$logfile" >&2 || true
+        exit 1
+    fi
+}
+
+wait_ready "moto_server" "$MOTO_PID" "$MOTO_LOG" moto "$TOKDIAG_TEST_MOTO_URL"
+wait_ready "MCP test server" "$MCP_PID" "$MCP_LOG" mcp "$TOKDIAG_TEST_MCP_URL"
+log "moto_server     $TOKDIAG_TEST_MOTO_URL  (log: ${MOTO_LOG#"$ROOT"/})"
+log "MCP test server $TOKDIAG_TEST_MCP_URL  (log: ${MCP_LOG#"$ROOT"/})"
+
+# --- 4. tests ----------------------------------------------------------------------------------
+status=0
+cargo test --locked "$@" || status=$?
+if ((status != 0)); then
+    log "cargo test exited $status; server logs: ${MOTO_LOG#"$ROOT"/}, ${MCP_LOG#"$ROOT"/}"
+fi
+exit "$status"

@@ -1,0 +1,386 @@
+//! `.bedrock_agentcore.yaml` as written by the AgentCore starter toolkit: the multi-agent layout
+//! (`default_agent`, `agents.<name>`) and the legacy single-agent layout (`name` + `entrypoint` at
+//! the top).
+
+use super::jwt::{self, Findings, Style, at};
+use super::keys;
+use super::tree::{Entry, Kind, Node};
+use crate::authorizer::{Authorizer, RuleSet, SourceKind};
+use crate::error::{Error, Result};
+
+/// True when `root` looks like a starter-toolkit config.
+pub(crate) fn detect(root: &Node) -> bool {
+    root.get("agents").is_some()
+        || root.get("default_agent").is_some()
+        || (root.get("name").is_some() && root.get("entrypoint").is_some())
+}
+
+/// Loads the authorizer of the chosen agent.
+pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Authorizer> {
+    let mut out = Findings::default();
+    let legacy = root.get("agents").is_none();
+
+    // (name, line of the agent's key, agent mapping)
+    let agents: Vec<(String, Option<usize>, &Node)> = if legacy {
+        let name = root
+            .get_str("name")
+            .ok_or_else(|| {
+                Error::config(
+                    path,
+                    "the single-agent config has no `name`",
+                    Some("add `name: <agent name>` at the top".to_string()),
+                )
+            })?
+            .to_string();
+        vec![(name, root.line, root)]
+    } else {
+        let agents = root.get("agents").filter(|n| !n.is_null());
+        let entries = match agents.map(|n| &n.kind) {
+            Some(Kind::Map(entries)) => entries.as_slice(),
+            None => &[],
+            Some(_) => {
+                return Err(Error::config(
+                    path,
+                    format!(
+                        "`agents`{} is {}, not a mapping of agent names",
+                        at(root.entry("agents").and_then(|e| e.line)),
+                        agents.map(Node::type_name).unwrap_or("null")
+                    ),
+                    Some("run `agentcore configure` to write a valid file".to_string()),
+                ));
+            }
+        };
+        if entries.is_empty() {
+            return Err(Error::config(
+                path,
+                "no agents configured",
+                Some(
+                    "run `agentcore configure -e <entrypoint>` first, or pass --discovery-url and --allowed-client"
+                        .to_string(),
+                ),
+            ));
+        }
+        entries
+            .iter()
+            .map(|e| (e.key.clone(), e.line, &e.value))
+            .collect()
+    };
+    let names: Vec<String> = agents.iter().map(|a| a.0.clone()).collect();
+
+    if !legacy {
+        top_level_keys(root, &mut out);
+    }
+
+    let index = choose(path, root, &names, agent)?;
+    let (name, agent_line, node) = &agents[index];
+    if node.as_map().is_none() {
+        return Err(Error::config(
+            path,
+            format!(
+                "agent `{name}`{} is {}, not a mapping",
+                at(*agent_line),
+                node.type_name()
+            ),
+            Some("run `agentcore configure` to write a valid file".to_string()),
+        ));
+    }
+
+    let (jwt, authorizer_line) = match node.entry("authorizer_configuration") {
+        Some(e) => (
+            jwt::authorizer_configuration(
+                path,
+                &e.value,
+                "authorizer_configuration",
+                e.line,
+                Style::Camel,
+                &mut out,
+            )?,
+            e.line,
+        ),
+        None => (None, *agent_line),
+    };
+    agent_level_keys(node, &mut out);
+
+    let aws = node.get_some("aws");
+    if let Some(aws) = aws {
+        aws_keys(aws, &mut out);
+    }
+    let region = aws.and_then(|a| a.get_str("region")).map(str::to_string);
+    let bac = node.get_some("bedrock_agentcore");
+    let agent_arn = bac
+        .and_then(|b| b.get_str("agent_arn"))
+        .map(str::to_string);
+    let session_id = bac
+        .and_then(|b| b.get_str("agent_session_id"))
+        .map(str::to_string);
+
+    let mut other_jwt_agents = Vec::new();
+    if jwt.is_none() {
+        for (i, (other, _, n)) in agents.iter().enumerate() {
+            if i != index && has_jwt(path, n) {
+                other_jwt_agents.push(other.clone());
+            }
+        }
+        match other_jwt_agents.as_slice() {
+            [] => {}
+            [one] => out.warn(format!(
+                "the JWT authorizer is on agent {one}: use --agent {one}"
+            )),
+            many => out.warn(format!(
+                "the JWT authorizer is on agents {}: use --agent {}",
+                many.join(", "),
+                many[0]
+            )),
+        }
+    }
+
+    let mut ignored = out.ignored;
+    ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
+    Ok(Authorizer {
+        source: SourceKind::AgentcoreYaml,
+        file: Some(path.to_string()),
+        agent: Some(name.clone()),
+        rules: RuleSet::Agentcore,
+        jwt,
+        authorizer_line,
+        ignored,
+        warnings: out.warnings,
+        other_jwt_agents,
+        agent_arn,
+        region,
+        session_id,
+    })
+}
+
+/// Picks the agent: `--agent`, else `default_agent`, else the only one.
+fn choose(path: &str, root: &Node, names: &[String], agent: Option<&str>) -> Result<usize> {
+    let unknown = |name: &str| Error::UnknownAgent {
+        name: name.to_string(),
+        path: path.to_string(),
+        known: names.to_vec(),
+    };
+    if let Some(a) = agent {
+        return names.iter().position(|n| n == a).ok_or_else(|| unknown(a));
+    }
+    if root.get("agents").is_some()
+        && let Some(d) = root.get_str("default_agent")
+    {
+        return names.iter().position(|n| n == d).ok_or_else(|| unknown(d));
+    }
+    if names.len() == 1 {
+        return Ok(0);
+    }
+    Err(Error::usage(
+        format!(
+            "{path} defines {} agents and no default_agent: {}",
+            names.len(),
+            names.join(", ")
+        ),
+        Some(format!("use --agent with one of: {}", names.join(", "))),
+    ))
+}
+
+/// True when an agent mapping has a JWT authorizer (quietly: no findings are kept).
+fn has_jwt(path: &str, agent: &Node) -> bool {
+    let Some(e) = agent.entry("authorizer_configuration") else {
+        return false;
+    };
+    let mut scratch = Findings::default();
+    matches!(
+        jwt::authorizer_configuration(
+            path,
+            &e.value,
+            "authorizer_configuration",
+            e.line,
+            Style::Camel,
+            &mut scratch,
+        ),
+        Ok(Some(_))
+    )
+}
+
+/// Is `key` about inbound authorization (so a misplaced or misspelt one matters)?
+fn auth_related(key: &str) -> bool {
+    let l = key.to_ascii_lowercase();
+    l.contains("auth") || l.contains("jwt") || keys::jwt_suggestion(key, keys::JWT_CHECK_KEYS).is_some()
+}
+
+/// Authorization keys at the top level of a multi-agent file, where the toolkit drops them.
+fn top_level_keys(root: &Node, out: &mut Findings) {
+    for e in root.as_map().unwrap_or(&[]) {
+        if matches!(
+            e.key.as_str(),
+            "default_agent" | "agents" | "is_agentcore_create_with_iac"
+        ) || !auth_related(&e.key)
+        {
+            continue;
+        }
+        out.ignore(
+            &e.key,
+            e.line,
+            format!(
+                "`{}` at the top level is dropped by the toolkit: authorization belongs to an agent, under `agents.<name>.authorizer_configuration`",
+                e.key
+            ),
+        );
+    }
+}
+
+/// Agent-level keys the toolkit drops that concern authorization.
+fn agent_level_keys(agent: &Node, out: &mut Findings) {
+    for e in agent.as_map().unwrap_or(&[]) {
+        let k = e.key.as_str();
+        if keys::AGENT_KEYS.contains(&k) {
+            continue;
+        }
+        if k == "authorizerConfiguration" || keys::closest(k, &["authorizer_configuration"]).is_some()
+        {
+            let camel = if k == "authorizerConfiguration" {
+                " (camelCase)"
+            } else {
+                ""
+            };
+            out.ignore(
+                k,
+                e.line,
+                format!(
+                    "the toolkit drops `{k}`{camel} without a word and deploys the runtime with IAM (SigV4) authorization, which refuses every bearer token: rename it to `authorizer_configuration`"
+                ),
+            );
+        } else if k == "customJWTAuthorizer" || keys::is_wrapper_variant(k) {
+            out.ignore(
+                k,
+                e.line,
+                format!(
+                    "`{k}` at the agent level is dropped by the toolkit (IAM authorization): put it under `authorizer_configuration:` as `customJWTAuthorizer`"
+                ),
+            );
+        } else if keys::JWT_CHECK_KEYS.contains(&k) || keys::JWT_OTHER_KEYS.contains(&k) {
+            out.ignore(
+                k,
+                e.line,
+                format!(
+                    "`{k}` at the agent level is dropped by the toolkit: it belongs under `authorizer_configuration:` → `customJWTAuthorizer:`"
+                ),
+            );
+        } else if auth_related(k) {
+            let advice = match keys::jwt_suggestion(k, keys::JWT_CHECK_KEYS) {
+                Some(s) => format!(
+                    "did you mean `{s}` under `authorizer_configuration:` → `customJWTAuthorizer:`?"
+                ),
+                None => "inbound JWT settings go under `authorizer_configuration:`".to_string(),
+            };
+            out.ignore(
+                k,
+                e.line,
+                format!("`{k}` is not a toolkit agent key and is dropped: {advice}"),
+            );
+        }
+    }
+}
+
+/// Authorization misplaced under `aws:`, and the account's YAML type.
+fn aws_keys(aws: &Node, out: &mut Findings) {
+    for e in aws.as_map().unwrap_or(&[]) {
+        let k = e.key.as_str();
+        if k == "authorizer_configuration"
+            || k == "authorizerConfiguration"
+            || k == "customJWTAuthorizer"
+            || keys::is_wrapper_variant(k)
+        {
+            out.ignore(
+                k,
+                e.line,
+                format!(
+                    "`{k}` under `aws:` is dropped by the toolkit (IAM authorization): move it one level up, next to `aws:`, as `authorizer_configuration`"
+                ),
+            );
+        }
+    }
+    if let Some(e) = aws.entry("account") {
+        account(e, out);
+    }
+}
+
+/// Warns about an account that the toolkit (PyYAML, YAML 1.1, then pydantic) refuses.
+fn account(e: &Entry, out: &mut Findings) {
+    let Kind::Scalar { text, plain } = &e.value.kind else {
+        return;
+    };
+    if e.value.is_null() || text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
+        return;
+    }
+    let padded = format!("{text:0>12}");
+    if *plain && yaml11_int(text) {
+        out.warn(format!(
+            "aws.account{} is written unquoted as {text}, which YAML reads as an integer: the starter toolkit refuses it (pydantic: \"Input should be a valid string\"); quote it: account: '{padded}'",
+            at(e.line)
+        ));
+    } else if text.len() < 12 {
+        out.warn(format!(
+            "aws.account{} has {} digits, not 12 (leading zeros lost?): write account: '{padded}'",
+            at(e.line),
+            text.len()
+        ));
+    }
+}
+
+/// Whether PyYAML (YAML 1.1) resolves a plain all-digit scalar as an integer: decimal without a
+/// leading zero, or octal (a leading zero followed by digits 0–7 only). `061051234909` stays a
+/// string because of its 9s.
+pub(crate) fn yaml11_int(digits: &str) -> bool {
+    match digits.strip_prefix('0') {
+        None => true,
+        Some(rest) => rest.chars().all(|c| ('0'..='7').contains(&c)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tree::parse;
+    use super::*;
+
+    const MULTI: &str = "default_agent: a\nagents:\n  a:\n    name: a\n    entrypoint: a.py\n    authorizer_configuration: null\n  b:\n    name: b\n    entrypoint: b.py\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: https://x/.well-known/openid-configuration\n        allowedClients: [c]\n";
+
+    #[test]
+    fn yaml11_integers() {
+        assert!(yaml11_int("123456789012"));
+        assert!(yaml11_int("012345670123"));
+        assert!(!yaml11_int("061051234909"));
+    }
+
+    #[test]
+    fn default_agent_without_jwt_names_the_other() {
+        let root = parse(MULTI, "f").unwrap();
+        let a = load("f", &root, None).unwrap();
+        assert_eq!(a.agent.as_deref(), Some("a"));
+        assert!(a.jwt.is_none());
+        assert_eq!(a.authorizer_line, Some(6));
+        assert_eq!(a.other_jwt_agents, vec!["b"]);
+        assert_eq!(a.warnings, vec!["the JWT authorizer is on agent b: use --agent b"]);
+        let b = load("f", &root, Some("b")).unwrap();
+        assert_eq!(b.allowed_clients(), ["c"]);
+        assert!(b.other_jwt_agents.is_empty() && b.warnings.is_empty());
+    }
+
+    #[test]
+    fn unknown_agent_lists_agents() {
+        let root = parse(MULTI, "f").unwrap();
+        match load("f", &root, Some("zz")) {
+            Err(Error::UnknownAgent { name, known, .. }) => {
+                assert_eq!(name, "zz");
+                assert_eq!(known, vec!["a", "b"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn several_agents_without_default_is_a_usage_error() {
+        let doc = MULTI.replace("default_agent: a\n", "");
+        let root = parse(&doc, "f").unwrap();
+        let err = load("f", &root, None).unwrap_err();
+        assert!(matches!(err, Error::Usage { .. }));
+        assert_eq!(err.hint().unwrap(), "use --agent with one of: a, b");
+    }
+}

@@ -1,0 +1,218 @@
+//! One evaluation, end to end: obtain the keys, run every rule, diagnose, derive the verdict.
+//! `explain`, `doctor`, `invoke` and `proxy` all go through [`explain`]; nothing else applies rules.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::authorizer::diagnose::{self, Context};
+use crate::authorizer::{Authorizer, CustomClaim, Keys, RuleSet, SourceKind, rules};
+use crate::error::{Error, Result};
+use crate::oidc::{self, FetchOptions};
+use crate::report::{Check, Diagnosis, Status, Verdict};
+use crate::token::{Jwt, TokenKind};
+use crate::verify::{self, SigOutcome};
+
+/// The authorizer as shown in reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorizerView {
+    /// Source kind.
+    pub source: SourceKind,
+    /// Rule set.
+    pub rules: RuleSet,
+    /// Config file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Agent or resource.
+    pub agent: Option<String>,
+    /// Whether a JWT authorizer is configured at all.
+    pub configured: bool,
+    /// Discovery URL (AgentCore) or derived from the issuer (API Gateway).
+    pub discovery_url: Option<String>,
+    /// Expected issuer, when known.
+    pub issuer: Option<String>,
+    /// allowedClients.
+    pub allowed_clients: Vec<String>,
+    /// allowedAudience.
+    pub allowed_audience: Vec<String>,
+    /// allowedScopes.
+    pub allowed_scopes: Vec<String>,
+    /// customClaims.
+    pub custom_claims: Vec<CustomClaim>,
+}
+
+/// The token as shown in reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenView {
+    /// Token kind.
+    pub kind: TokenKind,
+    /// Header.
+    pub header: Map<String, Value>,
+    /// Claims.
+    pub claims: Map<String, Value>,
+}
+
+/// A full evaluation: SPEC.md's `explain` JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// accepted / rejected / unknown.
+    pub verdict: Verdict,
+    /// `--no-signature`: the verdict covers the claims only.
+    pub claims_only: bool,
+    /// The authorizer.
+    pub authorizer: AuthorizerView,
+    /// The token (`null` when it is not a JWT).
+    pub token: Option<TokenView>,
+    /// Every check.
+    pub checks: Vec<Check>,
+    /// Named causes with fixes.
+    pub diagnoses: Vec<Diagnosis>,
+    /// Warnings about the config (unquoted account, unresolved values, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// The first failing check in the proxy's order.
+    pub fn first_failure(&self) -> Option<&Check> {
+        rules::first_failure(&self.checks)
+    }
+}
+
+/// Evaluates `token_text` against `auth` with `keys` at `now`.
+pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Report {
+    let parsed = Jwt::parse(token_text);
+    let checks = rules::evaluate(auth, &parsed, keys, now);
+    let jwt = parsed.as_ref().ok();
+    let diagnoses = diagnose::diagnose(&Context {
+        auth,
+        jwt,
+        checks: &checks,
+        keys,
+    });
+    let claims_only = matches!(keys, Keys::NotChecked { .. });
+    let mut verdict = Verdict::from_checks(&checks, claims_only);
+    if checks.iter().any(|c| c.id == "authorizer" && c.status == Status::Fail) {
+        verdict = Verdict::Rejected;
+    }
+    Report {
+        verdict,
+        claims_only,
+        authorizer: view(auth, keys),
+        token: jwt.map(|j| TokenView {
+            kind: j.kind(),
+            header: j.header.clone(),
+            claims: j.claims.clone(),
+        }),
+        checks,
+        diagnoses,
+        warnings: auth.warnings.clone(),
+    }
+}
+
+fn view(auth: &Authorizer, keys: &Keys) -> AuthorizerView {
+    AuthorizerView {
+        source: auth.source,
+        rules: auth.rules,
+        file: auth.file.clone(),
+        agent: auth.agent.clone(),
+        configured: auth.jwt.is_some(),
+        discovery_url: auth.discovery_url(),
+        issuer: rules::expected_issuer(auth, keys),
+        allowed_clients: auth.allowed_clients().to_vec(),
+        allowed_audience: auth.allowed_audience().to_vec(),
+        allowed_scopes: auth.allowed_scopes().to_vec(),
+        custom_claims: auth
+            .jwt
+            .as_ref()
+            .map(|j| j.custom_claims.iter().map(|c| c.value.clone()).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// The issuer to expect offline: API Gateway's configured issuer, else derived from the discovery URL.
+pub fn derived_issuer(auth: &Authorizer) -> Option<String> {
+    let j = auth.jwt.as_ref()?;
+    if auth.rules == RuleSet::Apigateway {
+        return j.issuer.as_ref().map(|i| i.value.clone());
+    }
+    j.discovery_url
+        .as_ref()
+        .and_then(|d| oidc::issuer_from_discovery_url(&d.value))
+        .or_else(|| j.issuer.as_ref().map(|i| i.value.clone()))
+}
+
+/// Obtains the keys for an evaluation: `--no-signature` (none), `--jwks FILE` (offline), or the
+/// discovery document and JWKS (network and cache, one refetch when `jwt`'s kid is unknown).
+/// Unreachable issuers give [`Keys::Unavailable`] (verdict unknown); usage errors propagate.
+pub fn obtain_keys(
+    auth: &Authorizer,
+    jwt: Option<&Jwt>,
+    jwks_file: Option<&Path>,
+    no_signature: bool,
+    o: &FetchOptions,
+) -> Result<Keys> {
+    if no_signature {
+        return Ok(Keys::NotChecked {
+            issuer: derived_issuer(auth),
+        });
+    }
+    if let Some(path) = jwks_file {
+        let jwks = oidc::load_jwks_file(path)?;
+        return Ok(Keys::Jwks {
+            issuer: derived_issuer(auth),
+            jwks,
+            origin: path.display().to_string(),
+        });
+    }
+    if auth.jwt.is_none() {
+        return Ok(Keys::Unavailable {
+            reason: "no JWT authorizer configured".into(),
+        });
+    }
+    let Some(url) = auth.discovery_url() else {
+        return Ok(Keys::Unavailable {
+            reason: "no discoveryUrl configured (give --discovery-url, or --jwks FILE offline)".into(),
+        });
+    };
+    oidc::block_on(obtain_keys_async_url(&url, jwt, o))
+}
+
+/// Async variant of [`obtain_keys`] for a discovery URL (used by the proxy inside its runtime).
+pub async fn obtain_keys_async(auth: &Authorizer, jwt: Option<&Jwt>, o: &FetchOptions) -> Result<Keys> {
+    match auth.discovery_url() {
+        Some(url) => obtain_keys_async_url(&url, jwt, o).await,
+        None => Ok(Keys::Unavailable {
+            reason: "no discoveryUrl configured".into(),
+        }),
+    }
+}
+
+async fn obtain_keys_async_url(url: &str, jwt: Option<&Jwt>, o: &FetchOptions) -> Result<Keys> {
+    let mut keys = match oidc::fetch_keys(url, o).await {
+        Ok(k) => k,
+        Err(e @ Error::Network { .. }) => {
+            return Ok(Keys::Unavailable {
+                reason: format!("{e}{}", e.hint().map(|h| format!(" ({h})")).unwrap_or_default()),
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(j) = jwt
+        && keys.from_cache
+        && matches!(verify::check_signature(j, &keys.jwks), SigOutcome::UnknownKid { .. })
+    {
+        // One refetch on an unknown kid: the issuer may have rotated its keys since we cached them.
+        if let Err(e) = oidc::refetch_jwks(&mut keys, o).await {
+            return Ok(Keys::Unavailable {
+                reason: e.to_string(),
+            });
+        }
+    }
+    Ok(Keys::Jwks {
+        issuer: keys.discovery.as_ref().and_then(|d| d.issuer.clone()),
+        jwks: keys.jwks,
+        origin: keys.jwks_url,
+    })
+}

@@ -1,0 +1,345 @@
+//! The OAuth 2.0 client-credentials grant against a Cognito token endpoint (`/oauth2/token`):
+//! `POST grant_type=client_credentials&scope=…` with HTTP Basic client authentication, and the
+//! mapping of OAuth errors (`invalid_client`, `invalid_scope`, `unauthorized_client`) to a cause
+//! and a fix. Also reads `token_endpoint` from a discovery document.
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::Value;
+
+use crate::cognito::{Secret, Tokens};
+use crate::error::{Error, Result};
+use crate::render;
+
+/// Largest response body read from a token endpoint or discovery document: 1 MiB.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// One client-credentials request.
+#[derive(Debug, Clone)]
+pub struct Grant<'a> {
+    /// App client id.
+    pub client_id: &'a str,
+    /// App client secret.
+    pub secret: &'a Secret,
+    /// Scopes (empty: Cognito grants all the client's allowed scopes).
+    pub scopes: &'a [String],
+    /// The token endpoint URL.
+    pub token_endpoint: &'a str,
+    /// User pool id, for the commands in hints.
+    pub pool_id: Option<&'a str>,
+    /// `--verbose`.
+    pub verbose: bool,
+    /// `--allow-http`.
+    pub allow_http: bool,
+}
+
+/// True for loopback hosts (`127.0.0.0/8`, `::1`, `localhost`).
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Ipv4(a) => a.is_loopback(),
+        url::Host::Ipv6(a) => a.is_loopback(),
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// Checks that `raw` is an http(s) URL, https unless loopback or `--allow-http`.
+pub fn check_url(raw: &str, what: &str, allow_http: bool) -> Result<url::Url> {
+    let u = url::Url::parse(raw).map_err(|e| {
+        Error::usage(
+            format!("{what} '{raw}' is not a URL ({e})"),
+            Some("give a full URL such as https://my-domain.auth.us-east-1.amazoncognito.com/oauth2/token".to_string()),
+        )
+    })?;
+    match u.scheme() {
+        "https" => Ok(u),
+        "http" if allow_http || u.host().is_some_and(|h| is_loopback(&h)) => Ok(u),
+        "http" => Err(Error::usage(
+            format!("{what} {raw} is plain http: tokdiag sends secrets only over https (or to loopback)"),
+            Some("use the https URL, or pass --allow-http for a test endpoint you trust".to_string()),
+        )),
+        s => Err(Error::usage(
+            format!("{what} {raw} has the scheme {s}; expected https"),
+            None,
+        )),
+    }
+}
+
+fn http_client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
+        .user_agent(concat!("tokdiag/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::network(format!("cannot set up the HTTP client: {e}"), None))
+}
+
+async fn read_body(resp: reqwest::Response, url: &str) -> Result<Vec<u8>> {
+    let bytes = resp.bytes().await.map_err(|e| {
+        Error::network(format!("reading the answer of {url} failed: {e}"), None)
+    })?;
+    if bytes.len() > MAX_BODY {
+        return Err(Error::network(
+            format!("{url} answered with more than 1 MiB"),
+            None,
+        ));
+    }
+    Ok(bytes.to_vec())
+}
+
+fn send_error(e: &reqwest::Error, url: &str) -> Error {
+    let what = if e.is_timeout() {
+        "did not answer in time"
+    } else if e.is_connect() {
+        "cannot be reached"
+    } else {
+        "failed"
+    };
+    Error::network(
+        format!("{url} {what}: {e}"),
+        Some("check the network and the URL".to_string()),
+    )
+}
+
+/// Reads `token_endpoint` from the discovery document at `discovery_url` (`None` when it has none,
+/// as with emulators).
+pub async fn token_endpoint_from_discovery(
+    discovery_url: &str,
+    verbose: bool,
+    allow_http: bool,
+) -> Result<Option<String>> {
+    check_url(discovery_url, "the discovery URL", allow_http)?;
+    if verbose {
+        render::note(&format!("tokdiag: → GET {discovery_url}"));
+    }
+    let resp = http_client()?
+        .get(discovery_url)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| send_error(&e, discovery_url))?;
+    let status = resp.status().as_u16();
+    let body = read_body(resp, discovery_url).await?;
+    if verbose {
+        render::note(&format!("tokdiag: ← HTTP {status} ({} bytes)", body.len()));
+    }
+    if status != 200 {
+        return Err(Error::network(
+            format!("the discovery document {discovery_url} answered HTTP {status}"),
+            Some("check the discoveryUrl, or give --token-endpoint / --domain".to_string()),
+        ));
+    }
+    let doc: Value = serde_json::from_slice(&body).map_err(|_| {
+        Error::network(
+            format!("the discovery document {discovery_url} is not JSON"),
+            Some("check the discoveryUrl, or give --token-endpoint / --domain".to_string()),
+        )
+    })?;
+    Ok(doc
+        .get("token_endpoint")
+        .and_then(Value::as_str)
+        .map(str::to_string))
+}
+
+/// The form body `grant_type=client_credentials[&scope=a b]`.
+pub fn form_body(scopes: &[String]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    s.append_pair("grant_type", "client_credentials");
+    if !scopes.is_empty() {
+        s.append_pair("scope", &scopes.join(" "));
+    }
+    s.finish()
+}
+
+/// `Basic base64(client_id:secret)`.
+pub fn basic_auth(client_id: &str, secret: &Secret) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{client_id}:{}",
+            secret.expose()
+        ))
+    )
+}
+
+/// Runs the client-credentials grant.
+pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
+    let url = g.token_endpoint;
+    check_url(url, "the token endpoint", g.allow_http)?;
+    let body = form_body(g.scopes);
+    if g.verbose {
+        render::note(&format!(
+            "tokdiag: → POST {url} (Authorization: Basic <redacted>; Content-Type: application/x-www-form-urlencoded; {body})"
+        ));
+    }
+    let resp = http_client()?
+        .post(url)
+        .header("Authorization", basic_auth(g.client_id, g.secret))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| send_error(&e, url))?;
+    let status = resp.status().as_u16();
+    let bytes = read_body(resp, url).await?;
+    if g.verbose {
+        render::note(&format!("tokdiag: ← HTTP {status} ({} bytes)", bytes.len()));
+    }
+    parse_response(status, &bytes, g)
+}
+
+/// Interprets a token endpoint's answer.
+pub fn parse_response(status: u16, body: &[u8], g: &Grant<'_>) -> Result<Tokens> {
+    let url = g.token_endpoint;
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    if status >= 500 {
+        return Err(Error::network(
+            format!("the token endpoint {url} failed on its side (HTTP {status})"),
+            Some("retry in a moment; check the URL".to_string()),
+        ));
+    }
+    if status == 200 {
+        let access = json
+            .as_ref()
+            .and_then(|j| j.get("access_token"))
+            .and_then(Value::as_str);
+        let Some(access) = access else {
+            return Err(Error::network(
+                format!("the token endpoint {url} answered 200 without an access_token"),
+                Some("is this a Cognito /oauth2/token URL?".to_string()),
+            ));
+        };
+        let j = json.as_ref();
+        return Ok(Tokens {
+            access_token: Some(access.to_string()),
+            id_token: None,
+            refresh_token: None,
+            expires_in: j
+                .and_then(|j| j.get("expires_in"))
+                .and_then(Value::as_i64)
+                .unwrap_or(3600),
+            token_type: j
+                .and_then(|j| j.get("token_type"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        });
+    }
+    let code = json
+        .as_ref()
+        .and_then(|j| j.get("error"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let desc = json
+        .as_ref()
+        .and_then(|j| j.get("error_description"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if code.is_empty() {
+        let text = String::from_utf8_lossy(body);
+        let short: String = text.chars().take(200).collect();
+        return Err(Error::refused(
+            format!("the token endpoint {url} answered HTTP {status}: {}", short.trim()),
+            Some("check --token-endpoint / --domain: Cognito's is https://<domain>.auth.<region>.amazoncognito.com/oauth2/token".to_string()),
+        ));
+    }
+    let said = if desc.is_empty() {
+        format!("HTTP {status} {{\"error\":\"{code}\"}}")
+    } else {
+        format!("HTTP {status} {{\"error\":\"{code}\",\"error_description\":\"{desc}\"}}")
+    };
+    let client = g.client_id;
+    let pool = match g.pool_id {
+        Some(p) => format!(" --user-pool-id {p}"),
+        None => " --user-pool-id <pool id>".to_string(),
+    };
+    let scopes = if g.scopes.is_empty() {
+        "(none asked: all the client's scopes)".to_string()
+    } else {
+        g.scopes.join(" ")
+    };
+    let (cause, fix) = match code {
+        "invalid_client" => (
+            format!("the token endpoint does not accept app client {client} with this secret (wrong client id or secret, or a client without a secret)"),
+            format!("check --client-id and TOKDIAG_CLIENT_SECRET: aws cognito-idp describe-user-pool-client{pool} --client-id {client} --query UserPoolClient.ClientSecret (client credentials need an app client with a secret)"),
+        ),
+        "invalid_scope" => (
+            format!("app client {client} may not ask for the scope {scopes}"),
+            format!("ask for a scope the client has (--scope <resource server>/<scope>), or add it to the client's AllowedOAuthScopes after defining it on a resource server: aws cognito-idp update-user-pool-client{pool} --client-id {client} --allowed-o-auth-scopes <rs>/<scope> … (repeat the client's other settings: omitted ones are reset)"),
+        ),
+        "unauthorized_client" => (
+            format!("app client {client} may not use the client_credentials grant"),
+            format!("enable it: aws cognito-idp update-user-pool-client{pool} --client-id {client} --allowed-o-auth-flows client_credentials --allowed-o-auth-flows-user-pool-client --allowed-o-auth-scopes <rs>/<scope> (repeat the client's other settings: omitted ones are reset)"),
+        ),
+        "unsupported_grant_type" => (
+            "the token endpoint does not support the client_credentials grant".to_string(),
+            "check that this is the user pool's /oauth2/token endpoint".to_string(),
+        ),
+        _ => (
+            format!("the token endpoint refused the client_credentials grant for app client {client}"),
+            "read the OAuth error above".to_string(),
+        ),
+    };
+    Err(Error::refused(format!("{cause} ({said})"), Some(fix)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant<'a>(secret: &'a Secret, scopes: &'a [String]) -> Grant<'a> {
+        Grant {
+            client_id: "cid",
+            secret,
+            scopes,
+            token_endpoint: "https://x.auth.us-east-1.amazoncognito.com/oauth2/token",
+            pool_id: Some("us-east-1_abc"),
+            verbose: false,
+            allow_http: false,
+        }
+    }
+
+    #[test]
+    fn builds_the_request() {
+        assert_eq!(
+            form_body(&["agentcore/invoke".into(), "a/b".into()]),
+            "grant_type=client_credentials&scope=agentcore%2Finvoke+a%2Fb"
+        );
+        assert_eq!(form_body(&[]), "grant_type=client_credentials");
+        assert_eq!(basic_auth("cid", &Secret::new("sec")), "Basic Y2lkOnNlYw==");
+    }
+
+    #[test]
+    fn parses_answers() {
+        let s = Secret::new("x");
+        let t = parse_response(
+            200,
+            br#"{"access_token":"a.b.c","expires_in":3600,"token_type":"Bearer"}"#,
+            &grant(&s, &[]),
+        )
+        .unwrap();
+        assert_eq!(t.access_token.as_deref(), Some("a.b.c"));
+        assert_eq!(t.expires_in, 3600);
+        let e = parse_response(400, br#"{"error":"invalid_client"}"#, &grant(&s, &[])).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().contains(r#"(HTTP 400 {"error":"invalid_client"})"#), "{e}");
+        let sc = ["rs/nope".to_string()];
+        let e = parse_response(400, br#"{"error":"invalid_scope"}"#, &grant(&s, &sc)).unwrap_err();
+        assert!(e.to_string().starts_with("app client cid may not ask for the scope rs/nope"));
+        let e = parse_response(400, br#"{"error":"unauthorized_client"}"#, &grant(&s, &[]))
+            .unwrap_err();
+        assert!(e.hint().unwrap().contains("--allowed-o-auth-flows client_credentials"));
+        assert_eq!(parse_response(503, b"", &grant(&s, &[])).unwrap_err().exit_code(), 3);
+        assert_eq!(parse_response(200, b"<html>", &grant(&s, &[])).unwrap_err().exit_code(), 3);
+    }
+
+    #[test]
+    fn urls_must_be_https_unless_loopback() {
+        assert!(check_url("https://a.example/t", "x", false).is_ok());
+        assert!(check_url("http://127.0.0.1:9/t", "x", false).is_ok());
+        assert!(check_url("http://localhost:9/t", "x", false).is_ok());
+        assert!(check_url("http://a.example/t", "x", false).is_err());
+        assert!(check_url("http://a.example/t", "x", true).is_ok());
+        assert!(check_url("nope", "x", false).is_err());
+    }
+}

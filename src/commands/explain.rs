@@ -1,0 +1,289 @@
+//! `tokdiag explain`: evaluate a token exactly as the AgentCore (or API Gateway) JWT authorizer
+//! does, name the cause, and say what to change.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::authorizer::config::{self, AuthorizerFlags, LoadOptions};
+use crate::authorizer::explain::{self, Report};
+use crate::authorizer::{Authorizer, RuleSet};
+use crate::cli::Globals;
+use crate::commands::{TokenArgs, given_token};
+use crate::error::{Error, Result};
+use crate::oidc::FetchOptions;
+use crate::render;
+use crate::report::{Severity, Status, Verdict};
+use crate::token::{Jwt, Use};
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  tokdiag explain --config .bedrock_agentcore.yaml \"$TOKEN\"
+  tokdiag explain --config testdata/seed/.bedrock_agentcore.yaml --jwks testdata/seed/jwks.json @testdata/seed/id-token.jwt
+  tokdiag login | tokdiag explain
+  tokdiag explain --authorizer-json runtime.json --no-signature @token.jwt
+  tokdiag explain --rules apigateway --issuer https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X --allowed-audience CLIENT @t.jwt
+
+Without --jwks or --no-signature the keys come from the discovery URL (network, cached).
+--no-signature skips signature and issuer keys: the verdict then covers the claims only.")]
+pub struct ExplainArgs {
+    /// The token.
+    #[command(flatten)]
+    pub token: TokenArgs,
+    /// Control-plane JSON (`get-agent-runtime` output or `{"customJWTAuthorizer": …}`), API
+    /// Gateway `get-authorizer` JSON, or `-` for stdin.
+    #[arg(long, value_name = "PATH|-")]
+    pub authorizer_json: Option<String>,
+    /// Which authorizer's rules to apply [default: agentcore; an API Gateway source implies apigateway].
+    #[arg(long, value_enum)]
+    pub rules: Option<RuleSet>,
+    /// Discovery URL (overrides the config's discoveryUrl).
+    #[arg(long, value_name = "URL")]
+    pub discovery_url: Option<String>,
+    /// Issuer (API Gateway rules).
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// Allowed client id (repeatable; overrides allowedClients).
+    #[arg(long = "allowed-client", value_name = "ID")]
+    pub allowed_client: Vec<String>,
+    /// Allowed audience (repeatable; overrides allowedAudience).
+    #[arg(long = "allowed-audience", value_name = "AUD")]
+    pub allowed_audience: Vec<String>,
+    /// Allowed scope (repeatable; overrides allowedScopes).
+    #[arg(long = "allowed-scope", value_name = "SCOPE")]
+    pub allowed_scope: Vec<String>,
+    /// JWKS file for offline use (the issuer is then derived from the discovery URL).
+    #[arg(long, value_name = "FILE")]
+    pub jwks: Option<PathBuf>,
+    /// Skip the signature check: evaluate the claims only.
+    #[arg(long)]
+    pub no_signature: bool,
+    /// CloudFormation: which AWS::BedrockAgentCore::Runtime resource.
+    #[arg(long, value_name = "LOGICAL_ID")]
+    pub resource: Option<String>,
+    /// CloudFormation: a value for a parameter, resource or pseudo parameter (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+fn parse_param(s: &str) -> std::result::Result<(String, String), String> {
+    s.split_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| "parameters must have the form Name=Value".to_string())
+}
+
+impl ExplainArgs {
+    /// The load options these arguments describe.
+    pub fn load_options(&self, g: &Globals) -> LoadOptions {
+        LoadOptions {
+            config: g.config.clone(),
+            authorizer_json: self.authorizer_json.clone(),
+            agent: g.agent.clone(),
+            resource: self.resource.clone(),
+            params: self.params.clone(),
+            rules: self.rules,
+            flags: AuthorizerFlags {
+                discovery_url: self.discovery_url.clone(),
+                issuer: self.issuer.clone(),
+                allowed_clients: self.allowed_client.clone(),
+                allowed_audience: self.allowed_audience.clone(),
+                allowed_scopes: self.allowed_scope.clone(),
+            },
+            region: g.region.clone(),
+        }
+    }
+}
+
+/// Which token of a bundle the authorizer needs: the ID token only when `allowedAudience` alone is
+/// configured with a Cognito issuer; the access token otherwise.
+pub fn preferred_use(auth: &Authorizer) -> Use {
+    let cognito = auth
+        .discovery_url()
+        .is_some_and(|u| u.contains("cognito-idp.") || crate::token::cognito_pool(&u).is_some());
+    if auth.allowed_clients().is_empty() && !auth.allowed_audience().is_empty() && cognito {
+        Use::Id
+    } else {
+        Use::Access
+    }
+}
+
+/// Runs `explain`.
+pub fn run(args: &ExplainArgs, g: &Globals) -> Result<u8> {
+    let auth = config::load(&args.load_options(g))?.ok_or_else(|| {
+        Error::usage(
+            "no authorizer configuration",
+            Some(
+                "pass --config .bedrock_agentcore.yaml, --authorizer-json FILE, or flags such as --discovery-url and --allowed-client"
+                    .to_string(),
+            ),
+        )
+    })?;
+    let given = given_token(&args.token, g, preferred_use(&auth))?;
+    let jwt = Jwt::parse(&given.text).ok();
+    let keys = explain::obtain_keys(
+        &auth,
+        jwt.as_ref(),
+        args.jwks.as_deref(),
+        args.no_signature,
+        &FetchOptions::from_globals(g),
+    )?;
+    let report = explain::explain(&auth, &given.text, &keys, g.now());
+    if g.json {
+        render::emit_json(&report);
+    } else {
+        render::emit(&human(&report));
+        if !g.quiet {
+            for w in &report.warnings {
+                render::note(&format!("warning: {w}"));
+            }
+        }
+    }
+    Ok(report.verdict.exit_code())
+}
+
+/// Wraps `text` at `width` columns, continuation lines indented by `indent` spaces.
+fn wrap(text: &str, width: usize, indent: usize) -> String {
+    let mut out = String::new();
+    for (i, para) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+        }
+        // Preserve snippet lines (YAML, commands) as they are.
+        if para.starts_with("  ") {
+            out.push_str(para);
+            continue;
+        }
+        let mut col = indent;
+        let mut first = true;
+        for word in para.split(' ') {
+            let w = word.chars().count();
+            if !first && col + 1 + w > width {
+                out.push('\n');
+                out.push_str(&" ".repeat(indent));
+                col = indent;
+            } else if !first {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(word);
+            col += w;
+            first = false;
+        }
+    }
+    out
+}
+
+/// Human rendering of a report: verdict first, one line per check, then diagnoses with fixes.
+pub fn human(r: &Report) -> String {
+    use colored::Colorize;
+    let mut out = String::new();
+    let who = match (&r.authorizer.agent, &r.authorizer.file) {
+        (Some(a), Some(f)) => format!("agent {a} ({f})"),
+        (None, Some(f)) => f.clone(),
+        (Some(a), None) => format!("agent {a}"),
+        (None, None) => "the authorizer from flags".to_string(),
+    };
+    let service = match r.authorizer.rules {
+        RuleSet::Agentcore => "AgentCore",
+        RuleSet::Apigateway => "API Gateway",
+    };
+    let kind = r
+        .token
+        .as_ref()
+        .map(|t| t.kind.describe())
+        .unwrap_or("input");
+    let headline = match r.verdict {
+        Verdict::Accepted if r.claims_only => format!(
+            "{} {} (claims only: signature not checked) — {kind} vs {who}",
+            "✓".green(),
+            "ACCEPTED".green().bold()
+        ),
+        Verdict::Accepted => format!(
+            "{} {} — {service} would accept this {kind} ({who})",
+            "✓".green(),
+            "ACCEPTED".green().bold()
+        ),
+        Verdict::Rejected => format!(
+            "{} {} — {service} refuses this {kind} ({who})",
+            "✗".red().bold(),
+            "REJECTED".red().bold()
+        ),
+        Verdict::Unknown => format!(
+            "{} {} — the claims were evaluated but the signature/issuer could not be checked ({who})",
+            "?".yellow().bold(),
+            "UNKNOWN".yellow().bold()
+        ),
+    };
+    out.push_str(&headline);
+    out.push('\n');
+    if let Some(f) = r.first_failure()
+        && let Some(se) = f.service_error
+    {
+        out.push_str(&format!("  the service answers {}: {}\n", se.status, se.text));
+    }
+    out.push('\n');
+    out.push_str(&render::heading("checks"));
+    out.push('\n');
+    let width = r.checks.iter().map(|c| c.id.chars().count()).max().unwrap_or(0).min(24);
+    for c in &r.checks {
+        let pad = width.saturating_sub(c.id.chars().count());
+        let line = format!("{}{}  {}", c.id, " ".repeat(pad), c.message);
+        let line = wrap(&line, 78, 4 + width + 2);
+        let line = if c.status == Status::Skip {
+            render::dim(&line)
+        } else {
+            line
+        };
+        out.push_str(&format!("  {} {}\n", render::symbol(c.status), line));
+    }
+    if !r.diagnoses.is_empty() {
+        out.push('\n');
+        out.push_str(&render::heading("diagnosis"));
+        out.push('\n');
+        for d in &r.diagnoses {
+            let sym = match d.severity {
+                Severity::Error => render::symbol(Status::Fail),
+                Severity::Warning => render::symbol(Status::Warn),
+            };
+            let place = match (&d.file, d.line) {
+                (Some(f), Some(l)) => render::dim(&format!("  [{f}:{l}]")),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "  {sym} {}{place}\n    {}\n",
+                d.code.bold(),
+                wrap(&d.message, 78, 4)
+            ));
+            for f in &d.fixes {
+                out.push_str(&format!("    {} {}\n", "fix:".cyan(), wrap(f, 78, 9)));
+            }
+        }
+    }
+    if r.claims_only {
+        out.push('\n');
+        out.push_str(&render::dim(
+            "note: --no-signature: the signature was not checked; the verdict covers the claims only\n",
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_words() {
+        assert_eq!(wrap("aaa bbb ccc", 7, 2), "aaa bbb\n  ccc");
+        assert_eq!(wrap("x\n  snippet: 1", 80, 4), "x\n      snippet: 1");
+    }
+
+    #[test]
+    fn params_parse() {
+        assert_eq!(parse_param("A=b=c").unwrap(), ("A".into(), "b=c".into()));
+        assert!(parse_param("nope").is_err());
+    }
+}

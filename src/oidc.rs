@@ -1,0 +1,839 @@
+//! OIDC discovery and JWKS: fetching (https only, bounded in time and size), a disk cache that
+//! honours `Cache-Control: max-age`, the one refetch on an unknown `kid`, and JWKS files for offline
+//! use.
+//!
+//! Only the network paths build an async runtime ([`block_on`]); offline verification (`--jwks`)
+//! never does. Cache freshness uses the real clock, never `--now` (which is about token times).
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::Digest;
+
+use crate::error::{Error, Result};
+
+/// Largest discovery document or JWKS accepted: 1 MiB (real ones are a few KiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default HTTP timeout (whole request).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connect timeout (capped by the whole-request timeout).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Cache lifetime when the server sends no `Cache-Control: max-age`.
+pub const DEFAULT_MAX_AGE: u64 = 3600;
+/// Redirects followed at most.
+pub const MAX_REDIRECTS: usize = 3;
+/// Hidden environment variable overriding the HTTP timeout in milliseconds (used by tests).
+pub const TIMEOUT_ENV: &str = "TOKDIAG_HTTP_TIMEOUT_MS";
+
+/// How discovery documents and JWKS are fetched.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Cache root; entries live under `<cache_dir>/oidc/`.
+    pub cache_dir: PathBuf,
+    /// `--allow-http`: plain http to non-loopback hosts.
+    pub allow_http: bool,
+    /// `--verbose`: print each HTTP exchange and cache decision on stderr.
+    pub verbose: bool,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Read fresh cache entries (writing happens either way).
+    pub use_cache: bool,
+}
+
+impl FetchOptions {
+    /// Options from the global flags. The timeout is 10 s unless the hidden
+    /// `TOKDIAG_HTTP_TIMEOUT_MS` environment variable says otherwise.
+    pub fn from_globals(g: &crate::cli::Globals) -> Self {
+        let timeout = std::env::var(TIMEOUT_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis)
+            .unwrap_or(DEFAULT_TIMEOUT);
+        FetchOptions {
+            cache_dir: g.cache_dir.clone(),
+            allow_http: g.allow_http,
+            verbose: g.verbose,
+            timeout,
+            use_cache: true,
+        }
+    }
+}
+
+/// An OIDC discovery document (or OAuth authorization server metadata).
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    /// The URL it was fetched from.
+    pub url: String,
+    /// `issuer`.
+    pub issuer: Option<String>,
+    /// `jwks_uri`.
+    pub jwks_uri: Option<String>,
+    /// `token_endpoint`.
+    pub token_endpoint: Option<String>,
+    /// The whole document.
+    pub raw: Value,
+}
+
+impl Discovery {
+    fn from_value(url: &str, raw: Value) -> Discovery {
+        let s = |k: &str| raw.get(k).and_then(Value::as_str).map(str::to_string);
+        Discovery {
+            url: url.to_string(),
+            issuer: s("issuer"),
+            jwks_uri: s("jwks_uri"),
+            token_endpoint: s("token_endpoint"),
+            raw,
+        }
+    }
+
+    /// Every `*_endpoint` and `*_uri` string field of the document, in document order.
+    pub fn endpoints(&self) -> Vec<(String, String)> {
+        let Some(obj) = self.raw.as_object() else {
+            return Vec::new();
+        };
+        obj.iter()
+            .filter(|(k, _)| k.ends_with("_endpoint") || k.ends_with("_uri"))
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect()
+    }
+}
+
+/// The keys of an issuer, with where they came from.
+#[derive(Debug, Clone)]
+pub struct IssuerKeys {
+    /// The discovery document (`None` for a `--jwks` file).
+    pub discovery: Option<Discovery>,
+    /// The JWKS URL (or the file path for `--jwks`).
+    pub jwks_url: String,
+    /// The usable keys.
+    pub jwks: JwkSet,
+    /// Whether the JWKS came from the disk cache.
+    pub from_cache: bool,
+    /// When the JWKS was fetched (Unix seconds, real clock); 0 for a file.
+    pub fetched_at: i64,
+    /// Its cache lifetime in seconds; 0 for a file.
+    pub max_age: u64,
+}
+
+impl IssuerKeys {
+    /// Keys from a JWKS file (offline): no discovery, not cached.
+    pub fn from_file(path: &Path) -> Result<IssuerKeys> {
+        Ok(IssuerKeys {
+            discovery: None,
+            jwks_url: path.display().to_string(),
+            jwks: load_jwks_file(path)?,
+            from_cache: false,
+            fetched_at: 0,
+            max_age: 0,
+        })
+    }
+
+    /// True when the keys came from the network or the cache (so a refetch makes sense).
+    pub fn is_remote(&self) -> bool {
+        self.fetched_at != 0 || self.discovery.is_some()
+    }
+}
+
+/// Runs a future to completion on a current-thread tokio runtime (I/O and timers enabled).
+/// Only network paths call this; offline commands never build a runtime.
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    // Building a current-thread runtime only fails when the OS refuses an epoll/eventfd handle,
+    // which leaves nothing sensible to do but stop.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("cannot start the async runtime (out of file descriptors?)");
+    rt.block_on(f)
+}
+
+/// The issuer an OIDC provider publishes for a discovery URL: the URL without its
+/// `/.well-known/openid-configuration` (or `/.well-known/oauth-authorization-server`) suffix; for
+/// Entra ID v1 (`https://login.microsoftonline.com/{tid}/.well-known/openid-configuration`, no
+/// `v2.0`) it is `https://sts.windows.net/{tid}/`. `None` when the URL has neither suffix.
+pub fn issuer_from_discovery_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let no_query = url.split(['?', '#']).next().unwrap_or(url);
+    let base = no_query
+        .strip_suffix("/.well-known/openid-configuration")
+        .or_else(|| no_query.strip_suffix("/.well-known/oauth-authorization-server"))?;
+    let rest = base
+        .strip_prefix("https://")
+        .or_else(|| base.strip_prefix("http://"));
+    if let Some(rest) = rest {
+        let mut parts = rest.split('/');
+        let host = parts.next().unwrap_or("");
+        let segs: Vec<&str> = parts.collect();
+        if host.eq_ignore_ascii_case("login.microsoftonline.com")
+            && segs.len() == 1
+            && !segs[0].is_empty()
+        {
+            return Some(format!("https://sts.windows.net/{}/", segs[0]));
+        }
+    }
+    Some(base.to_string())
+}
+
+/// The discovery URL for an issuer: `<issuer without trailing slash>/.well-known/openid-configuration`.
+pub fn discovery_url_for_issuer(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim().trim_end_matches('/')
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// URL policy
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+/// Checks a URL before any request: https, or http to a loopback host, or http anywhere with
+/// `--allow-http`. Anything else is a usage error (exit 2).
+pub fn check_url(raw: &str, allow_http: bool) -> Result<url::Url> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| {
+        Error::usage(
+            format!("invalid URL '{}': {e}", short(raw, 200)),
+            Some(
+                "give a full URL such as https://issuer.example.com/.well-known/openid-configuration"
+                    .to_string(),
+            ),
+        )
+    })?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if allow_http || is_loopback(&url) => Ok(url),
+        "http" => Err(Error::usage(
+            format!("refusing plain http for {url}: keys must come over https"),
+            Some(
+                "use the https URL, or pass --allow-http to accept plain http (test setups only)"
+                    .to_string(),
+            ),
+        )),
+        other => Err(Error::usage(
+            format!("unsupported URL scheme '{other}' in {url}"),
+            Some("discovery and JWKS URLs must be https".to_string()),
+        )),
+    }
+}
+
+/// Shortens a string for messages (hostile inputs can be huge).
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache
+
+/// One cache file: `<cache_dir>/oidc/<sha256(url)>.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CacheEntry {
+    /// The URL fetched.
+    pub url: String,
+    /// When (Unix seconds, real clock).
+    pub fetched_at: i64,
+    /// Lifetime in seconds from `Cache-Control`.
+    pub max_age: u64,
+    /// The JSON body.
+    pub body: Value,
+}
+
+/// What the cache knows about a URL (for `keys`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheInfo {
+    /// The cache file.
+    pub file: String,
+    /// When the entry was fetched (Unix seconds).
+    pub fetched_at: i64,
+    /// Age in seconds (real clock).
+    pub age: u64,
+    /// Lifetime in seconds.
+    pub max_age: u64,
+    /// `age < max_age`.
+    pub fresh: bool,
+}
+
+/// The cache file for a URL.
+pub fn cache_path(cache_dir: &Path, url: &str) -> PathBuf {
+    let digest = sha2::Sha256::digest(url.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    cache_dir.join("oidc").join(format!("{hex}.json"))
+}
+
+fn read_cache(o: &FetchOptions, url: &str) -> Option<CacheEntry> {
+    let path = cache_path(&o.cache_dir, url);
+    let text = std::fs::read_to_string(&path).ok()?;
+    match serde_json::from_str::<CacheEntry>(&text) {
+        Ok(e) if e.url == url => Some(e),
+        _ => {
+            if o.verbose {
+                crate::render::note(&format!(
+                    "tokdiag: ignoring unreadable cache file {}",
+                    path.display()
+                ));
+            }
+            None
+        }
+    }
+}
+
+fn is_fresh(e: &CacheEntry, now: i64) -> bool {
+    let age = now - e.fetched_at;
+    // An entry from the future (clock moved back) is not trusted.
+    age >= 0 && (age as u64) < e.max_age
+}
+
+/// The cache state of a URL, if an entry exists.
+pub fn cache_info(url: &str, o: &FetchOptions) -> Option<CacheInfo> {
+    let e = read_cache(o, url)?;
+    let now = crate::timefmt::system_now();
+    Some(CacheInfo {
+        file: cache_path(&o.cache_dir, url).display().to_string(),
+        fetched_at: e.fetched_at,
+        age: now.saturating_sub(e.fetched_at).max(0) as u64,
+        max_age: e.max_age,
+        fresh: is_fresh(&e, now),
+    })
+}
+
+fn write_cache(o: &FetchOptions, entry: &CacheEntry) {
+    let path = cache_path(&o.cache_dir, &entry.url);
+    let data = match serde_json::to_vec(entry) {
+        Ok(d) => d,
+        Err(_) => return,
+    };
+    // A cache that cannot be written costs a request next time; it must not fail verification.
+    if let Err(e) = crate::fsx::write_atomic_private(&path, &data) {
+        crate::render::note(&format!("tokdiag: warning: cache not written: {e}"));
+    }
+}
+
+/// The cache lifetime a `Cache-Control` header grants: `max-age=N`; `no-store`/`no-cache` → 0;
+/// absent or unparsable → 3600 s.
+pub fn max_age_from_cache_control(header: Option<&str>) -> u64 {
+    let Some(h) = header else {
+        return DEFAULT_MAX_AGE;
+    };
+    let mut max_age = None;
+    for d in h.split(',') {
+        let d = d.trim().to_ascii_lowercase();
+        if d == "no-store" || d == "no-cache" {
+            return 0;
+        }
+        if let Some(v) = d.strip_prefix("max-age=") {
+            max_age = v.trim().trim_matches('"').parse::<u64>().ok();
+        }
+    }
+    max_age.unwrap_or(DEFAULT_MAX_AGE)
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+fn client(o: &FetchOptions, url: &url::Url) -> Result<reqwest::Client> {
+    let allow_http = o.allow_http;
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        let next = attempt.url().clone();
+        let ok = match next.scheme() {
+            "https" => true,
+            "http" => allow_http || is_loopback(&next),
+            _ => false,
+        };
+        if ok {
+            attempt.follow()
+        } else {
+            attempt.error(format!("redirect to {next} refused (https only)"))
+        }
+    });
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(o.timeout))
+        .timeout(o.timeout)
+        .redirect(policy)
+        .user_agent(concat!("tokdiag/", env!("CARGO_PKG_VERSION")));
+    if is_loopback(url) {
+        // A proxy from the environment must not intercept loopback test servers and emulators.
+        b = b.no_proxy();
+    }
+    b.build().map_err(|e| {
+        Error::network(
+            format!("cannot set up the HTTP client: {e}"),
+            Some("check the TLS and proxy settings of this machine".to_string()),
+        )
+    })
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = cur {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = s.source();
+    }
+    None
+}
+
+fn map_reqwest_error(e: reqwest::Error, url: &url::Url, o: &FetchOptions) -> Error {
+    let host = url.host_str().unwrap_or("").to_string();
+    let chain = error_chain(&e);
+    let lower = chain.to_lowercase();
+    if e.is_timeout() || lower.contains("timed out") {
+        let ms = o.timeout.as_millis();
+        let took = if ms % 1000 == 0 {
+            format!("{} s", ms / 1000)
+        } else {
+            format!("{ms} ms")
+        };
+        return Error::network(
+            format!("timed out after {took} fetching {url}"),
+            Some(
+                "the issuer did not answer in time: check the network, VPN or proxy (HTTPS_PROXY)"
+                    .to_string(),
+            ),
+        );
+    }
+    if e.is_redirect() {
+        return Error::network(
+            format!("cannot fetch {url}: {chain}"),
+            Some("point tokdiag at the final https URL".to_string()),
+        );
+    }
+    if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+        || lower.contains("no address associated")
+    {
+        return Error::network(
+            format!("cannot resolve host {host} (DNS) for {url}"),
+            Some("check the host name in the discovery URL, and the network".to_string()),
+        );
+    }
+    if io_kind(&e) == Some(std::io::ErrorKind::ConnectionRefused)
+        || lower.contains("connection refused")
+    {
+        return Error::network(
+            format!("connection refused by {host} fetching {url}"),
+            Some("nothing listens there: check the host and port of the URL".to_string()),
+        );
+    }
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        return Error::network(
+            format!("TLS failure fetching {url}: {chain}"),
+            Some("the server's certificate is not trusted by this machine".to_string()),
+        );
+    }
+    Error::network(
+        format!("cannot fetch {url}: {chain}"),
+        Some("check the URL and the network".to_string()),
+    )
+}
+
+/// GETs a JSON document: bounded in time and size. Returns the JSON and the max-age granted.
+async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value, u64)> {
+    let url = check_url(url_str, o.allow_http)?;
+    let client = client(o, &url)?;
+    let mut resp = client
+        .get(url.clone())
+        .header("accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| {
+            let err = map_reqwest_error(e, &url, o);
+            if o.verbose {
+                crate::render::note(&format!("tokdiag: GET {url} → failed: {err}"));
+            }
+            err
+        })?;
+    let status = resp.status();
+    let cache_control = resp
+        .headers()
+        .get(reqwest::header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let final_url = resp.url().clone();
+    let mut body: Vec<u8> = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(Error::network(
+                        format!(
+                            "{what} at {url} is larger than {} KiB",
+                            MAX_BODY_BYTES / 1024
+                        ),
+                        Some("check the URL: this is not a discovery document or JWKS".to_string()),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(map_reqwest_error(e, &url, o)),
+        }
+    }
+    let max_age = max_age_from_cache_control(cache_control.as_deref());
+    if o.verbose {
+        let redirected = if final_url != url {
+            format!(" (redirected to {final_url})")
+        } else {
+            String::new()
+        };
+        crate::render::note(&format!(
+            "tokdiag: GET {url} → {status}{redirected}, {} bytes, cache miss, max-age {max_age} s",
+            body.len()
+        ));
+    }
+    if !status.is_success() {
+        let hint = match status.as_u16() {
+            404 => format!(
+                "check the URL: a discovery URL ends in /.well-known/openid-configuration{}",
+                if what == "JWKS" {
+                    " and its jwks_uri must exist"
+                } else {
+                    ""
+                }
+            ),
+            401 | 403 => "the issuer refuses anonymous access to this URL: check the URL".to_string(),
+            s if s >= 500 => "the issuer has a problem; try again later".to_string(),
+            _ => "check the URL".to_string(),
+        };
+        return Err(Error::network(
+            format!("GET {url} answered HTTP {status}"),
+            Some(hint),
+        ));
+    }
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(v @ Value::Object(_)) => Ok((v, max_age)),
+        Ok(_) => Err(Error::network(
+            format!("{what} at {url} is JSON but not an object"),
+            Some("check the URL".to_string()),
+        )),
+        Err(_) => {
+            let start = String::from_utf8_lossy(&body[..body.len().min(60)])
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Err(Error::network(
+                format!(
+                    "{what} at {url} is not JSON ({}: {start:?})",
+                    content_type.as_deref().unwrap_or("no content type")
+                ),
+                Some(
+                    "the URL serves something else (a web page?): check it, or whether a proxy or captive portal answers"
+                        .to_string(),
+                ),
+            ))
+        }
+    }
+}
+
+/// Fetches a JSON document through the cache. Returns (body, from_cache, fetched_at, max_age).
+async fn cached_json(
+    url: &str,
+    o: &FetchOptions,
+    what: &str,
+    bypass_cache: bool,
+) -> Result<(Value, bool, i64, u64)> {
+    check_url(url, o.allow_http)?;
+    let now = crate::timefmt::system_now();
+    if o.use_cache && !bypass_cache {
+        if let Some(e) = read_cache(o, url) {
+            if is_fresh(&e, now) {
+                if o.verbose {
+                    crate::render::note(&format!(
+                        "tokdiag: cache hit for {url} (age {} s, max-age {} s)",
+                        now - e.fetched_at,
+                        e.max_age
+                    ));
+                }
+                return Ok((e.body, true, e.fetched_at, e.max_age));
+            }
+            if o.verbose {
+                crate::render::note(&format!(
+                    "tokdiag: cache stale for {url} (age {} s, max-age {} s)",
+                    now - e.fetched_at,
+                    e.max_age
+                ));
+            }
+        }
+    }
+    let (body, max_age) = get_json(url, o, what).await?;
+    if max_age > 0 {
+        write_cache(
+            o,
+            &CacheEntry {
+                url: url.to_string(),
+                fetched_at: now,
+                max_age,
+                body: body.clone(),
+            },
+        );
+    } else {
+        // no-store / max-age=0: drop whatever an earlier answer left.
+        let _ = crate::fsx::remove_file_if_exists(&cache_path(&o.cache_dir, url));
+    }
+    Ok((body, false, now, max_age))
+}
+
+/// Fetches a discovery document (cached on disk).
+pub async fn fetch_discovery(url: &str, o: &FetchOptions) -> Result<Discovery> {
+    let (body, _, _, _) = cached_json(url, o, "discovery document", false).await?;
+    Ok(Discovery::from_value(url, body))
+}
+
+async fn fetch_jwks(url: &str, o: &FetchOptions, bypass: bool) -> Result<(JwkSet, bool, i64, u64)> {
+    let (body, from_cache, fetched_at, max_age) = cached_json(url, o, "JWKS", bypass).await?;
+    let jwks = jwks_from_value(&body).map_err(|m| {
+        Error::network(
+            format!("JWKS at {url}: {m}"),
+            Some("the issuer publishes no key tokdiag can verify with; check jwks_uri".to_string()),
+        )
+    })?;
+    Ok((jwks, from_cache, fetched_at, max_age))
+}
+
+fn jwks_uri_of(d: &Discovery) -> Result<String> {
+    d.jwks_uri.clone().ok_or_else(|| {
+        Error::network(
+            format!("the discovery document at {} has no jwks_uri", d.url),
+            Some(
+                "check the discovery URL: it must be the issuer's /.well-known/openid-configuration"
+                    .to_string(),
+            ),
+        )
+    })
+}
+
+/// Discovery → `jwks_uri` → JWKS, both through the cache.
+pub async fn fetch_keys(discovery_url: &str, o: &FetchOptions) -> Result<IssuerKeys> {
+    let discovery = fetch_discovery(discovery_url, o).await?;
+    let jwks_url = jwks_uri_of(&discovery)?;
+    let (jwks, from_cache, fetched_at, max_age) = fetch_jwks(&jwks_url, o, false).await?;
+    Ok(IssuerKeys {
+        discovery: Some(discovery),
+        jwks_url,
+        jwks,
+        from_cache,
+        fetched_at,
+        max_age,
+    })
+}
+
+/// Fetches the JWKS again, bypassing the cache (an unknown `kid`: the issuer may have rotated its
+/// keys). Discovery is fetched again only when the JWKS URL itself fails.
+pub async fn refetch_jwks(keys: &mut IssuerKeys, o: &FetchOptions) -> Result<()> {
+    if o.verbose {
+        crate::render::note(&format!(
+            "tokdiag: unknown kid: fetching {} again",
+            keys.jwks_url
+        ));
+    }
+    match fetch_jwks(&keys.jwks_url, o, true).await {
+        Ok((jwks, from_cache, fetched_at, max_age)) => {
+            keys.jwks = jwks;
+            keys.from_cache = from_cache;
+            keys.fetched_at = fetched_at;
+            keys.max_age = max_age;
+            Ok(())
+        }
+        Err(first) => {
+            let Some(d) = &keys.discovery else {
+                return Err(first);
+            };
+            let url = d.url.clone();
+            let (body, _, _, _) = cached_json(&url, o, "discovery document", true).await?;
+            let discovery = Discovery::from_value(&url, body);
+            let jwks_url = jwks_uri_of(&discovery)?;
+            if jwks_url == keys.jwks_url {
+                return Err(first);
+            }
+            let (jwks, from_cache, fetched_at, max_age) = fetch_jwks(&jwks_url, o, true).await?;
+            *keys = IssuerKeys {
+                discovery: Some(discovery),
+                jwks_url,
+                jwks,
+                from_cache,
+                fetched_at,
+                max_age,
+            };
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JWKS parsing
+
+/// Whether tokdiag can verify signatures with this key (asymmetric, parsable).
+pub fn is_usable(jwk: &Jwk) -> bool {
+    matches!(
+        jwk.algorithm,
+        AlgorithmParameters::RSA(_)
+            | AlgorithmParameters::EllipticCurve(_)
+            | AlgorithmParameters::OctetKeyPair(_)
+    ) && jsonwebtoken::DecodingKey::from_jwk(jwk).is_ok()
+}
+
+/// Parses a JWKS (`{"keys": [...]}`) or a single JWK, key by key: a malformed key is skipped, not
+/// fatal. Fails when no usable key remains.
+pub fn jwks_from_value(v: &Value) -> std::result::Result<JwkSet, String> {
+    let items: Vec<&Value> = match v {
+        Value::Object(o) if o.contains_key("keys") => match o.get("keys") {
+            Some(Value::Array(a)) => a.iter().collect(),
+            _ => return Err("\"keys\" is not an array".to_string()),
+        },
+        Value::Object(o) if o.contains_key("kty") => vec![v],
+        _ => return Err("not a JWKS (no \"keys\" array) and not a JWK (no \"kty\")".to_string()),
+    };
+    let total = items.len();
+    let keys: Vec<Jwk> = items
+        .into_iter()
+        .filter_map(|k| serde_json::from_value::<Jwk>(k.clone()).ok())
+        .collect();
+    if !keys.iter().any(is_usable) {
+        return Err(if total == 0 {
+            "the key set is empty".to_string()
+        } else {
+            format!("none of its {total} keys is a usable public key (RSA, EC P-256/P-384, Ed25519)")
+        });
+    }
+    Ok(JwkSet { keys })
+}
+
+/// Loads a JWKS file: a JWKS `{"keys":[..]}` or a single JWK object.
+pub fn load_jwks_file(path: &Path) -> Result<JwkSet> {
+    let text = crate::fsx::read_to_string(path)?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| {
+        Error::input(
+            format!("{} is not JSON: {e}", path.display()),
+            Some("--jwks takes a JWKS file ({\"keys\": [...]}) or one JWK".to_string()),
+        )
+    })?;
+    jwks_from_value(&v).map_err(|m| {
+        Error::input(
+            format!("{}: {m}", path.display()),
+            Some("--jwks takes a JWKS file ({\"keys\": [...]}) or one JWK".to_string()),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuers_from_discovery_urls() {
+        let c = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx";
+        assert_eq!(
+            issuer_from_discovery_url(&format!("{c}/.well-known/openid-configuration")).as_deref(),
+            Some(c)
+        );
+        assert_eq!(
+            issuer_from_discovery_url("https://a.example/.well-known/oauth-authorization-server")
+                .as_deref(),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            issuer_from_discovery_url(
+                "https://login.microsoftonline.com/tid-1/.well-known/openid-configuration"
+            )
+            .as_deref(),
+            Some("https://sts.windows.net/tid-1/")
+        );
+        assert_eq!(
+            issuer_from_discovery_url(
+                "https://login.microsoftonline.com/tid-1/v2.0/.well-known/openid-configuration?appid=x"
+            )
+            .as_deref(),
+            Some("https://login.microsoftonline.com/tid-1/v2.0")
+        );
+        assert_eq!(issuer_from_discovery_url("https://a.example/x"), None);
+        assert_eq!(
+            discovery_url_for_issuer("https://x.auth0.com/"),
+            "https://x.auth0.com/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn cache_control() {
+        assert_eq!(max_age_from_cache_control(None), 3600);
+        assert_eq!(
+            max_age_from_cache_control(Some("public, max-age=120")),
+            120
+        );
+        assert_eq!(
+            max_age_from_cache_control(Some("max-age=60, no-cache")),
+            0
+        );
+        assert_eq!(max_age_from_cache_control(Some("no-store")), 0);
+        assert_eq!(max_age_from_cache_control(Some("max-age=x")), 3600);
+    }
+
+    #[test]
+    fn url_policy() {
+        assert!(check_url("https://example.com/x", false).is_ok());
+        assert!(check_url("http://127.0.0.1:9/x", false).is_ok());
+        assert!(check_url("http://127.1.2.3/x", false).is_ok());
+        assert!(check_url("http://[::1]:80/x", false).is_ok());
+        assert!(check_url("http://localhost:80/x", false).is_ok());
+        let e = check_url("http://example.com/x", false).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.hint().unwrap().contains("--allow-http"));
+        assert!(check_url("http://example.com/x", true).is_ok());
+        assert!(check_url("ftp://example.com/x", true).is_err());
+        assert!(check_url("not a url", true).is_err());
+    }
+
+    #[test]
+    fn lenient_jwks() {
+        let v = serde_json::json!({"keys": [
+            {"kty": "RSA", "kid": "bad"},
+            {"kty": "EC", "crv": "P-256", "kid": "e",
+             "x": "RgQHOnSXApq2ad3wsfvYzYRaXW8o5ocEj7TaZgmy44k", "y": "BirpcLo7L7XOyYp__oa0mDyNYCZYyMxD-LQP3qs_f_0"}
+        ]});
+        let s = jwks_from_value(&v).unwrap();
+        assert!(s.keys.iter().any(|k| k.common.key_id.as_deref() == Some("e")));
+        assert!(jwks_from_value(&serde_json::json!({"keys": []})).is_err());
+        assert!(jwks_from_value(&serde_json::json!({"keys": [{"kty":"oct","k":"AAAA"}]})).is_err());
+        assert!(jwks_from_value(&serde_json::json!([1])).is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! The local front door (being written).

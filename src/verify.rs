@@ -1,0 +1,782 @@
+//! Signature verification (the algorithm pinned by the key, never by the token) and the standard
+//! claim checks of `tokdiag verify` (issuer, expiry, not-before, audience, client id, token use),
+//! each as a [`Check`].
+//!
+//! Everything here is pure except [`check_with_refetch`], which may fetch the JWKS once more.
+//! Keys are parsed once into [`PreparedKeys`], which is `Sync`, so a batch can be verified on
+//! several threads.
+
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::signature::Verifier;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::oidc::{FetchOptions, IssuerKeys};
+use crate::report::{Check, Status};
+use crate::timefmt;
+use crate::token::{FormatError, Jwt, TokenKind, Use};
+
+/// The outcome of checking a token's signature against a key set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigOutcome {
+    /// The signature verifies with the key `kid` and algorithm `alg`.
+    Valid {
+        /// The key's `kid`.
+        kid: Option<String>,
+        /// The algorithm used (the token's, allowed by the key).
+        alg: String,
+    },
+    /// No key with the token's `kid` (or, without a `kid`, no single key to use).
+    UnknownKid {
+        /// The token's `kid`.
+        kid: Option<String>,
+        /// The kids the key set has.
+        known: Vec<String>,
+    },
+    /// The token's algorithm is refused (`none`, HS* with a public key, not the key's algorithm).
+    AlgNotAllowed {
+        /// The token's `alg`.
+        alg: String,
+        /// Why, in one line.
+        reason: String,
+    },
+    /// The signature does not verify, or the key cannot be used.
+    Invalid {
+        /// Why, in one line.
+        reason: String,
+    },
+}
+
+impl SigOutcome {
+    /// True for [`SigOutcome::Valid`].
+    pub fn is_valid(&self) -> bool {
+        matches!(self, SigOutcome::Valid { .. })
+    }
+
+    /// One line for humans.
+    pub fn message(&self) -> String {
+        match self {
+            SigOutcome::Valid { kid, alg } => format!(
+                "{alg} signature valid with key {}",
+                kid.as_deref().map(|k| short(k, 80)).unwrap_or_else(|| "(no kid)".into())
+            ),
+            SigOutcome::UnknownKid { kid: Some(k), known } => format!(
+                "kid '{}' is not in the JWKS (known: {})",
+                short(k, 80),
+                list_or_none(known)
+            ),
+            SigOutcome::UnknownKid { kid: None, known } => format!(
+                "the token has no kid and the JWKS has {} keys (known: {}): cannot choose one",
+                known.len(),
+                list_or_none(known)
+            ),
+            SigOutcome::AlgNotAllowed { reason, .. } => reason.clone(),
+            SigOutcome::Invalid { reason } => reason.clone(),
+        }
+    }
+}
+
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.iter().map(|k| short(k, 80)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Shortens a string for messages (hostile tokens can carry a huge `kid`).
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// The key type of a JWK, as written in `kty`.
+fn kty(jwk: &Jwk) -> &'static str {
+    match &jwk.algorithm {
+        AlgorithmParameters::RSA(_) => "RSA",
+        AlgorithmParameters::EllipticCurve(_) => "EC",
+        AlgorithmParameters::OctetKeyPair(_) => "OKP",
+        AlgorithmParameters::OctetKey(_) => "oct",
+        _ => "unknown",
+    }
+}
+
+fn curve_name(c: &EllipticCurve) -> &'static str {
+    match c {
+        EllipticCurve::P256 => "P-256",
+        EllipticCurve::P384 => "P-384",
+        EllipticCurve::P521 => "P-521",
+        EllipticCurve::Ed25519 => "Ed25519",
+        _ => "unknown",
+    }
+}
+
+/// Facts about one JWK, for `keys` and for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFacts {
+    /// `kid`.
+    pub kid: Option<String>,
+    /// `kty`: RSA, EC, OKP, oct, or unknown.
+    pub kty: &'static str,
+    /// `alg` as published (`None` when absent).
+    pub alg: Option<String>,
+    /// `use` as published.
+    pub key_use: Option<String>,
+    /// RSA modulus size in bits.
+    pub rsa_bits: Option<usize>,
+    /// EC/OKP curve.
+    pub curve: Option<&'static str>,
+    /// Algorithms this key verifies (from `alg`, else from kty/crv).
+    pub allowed: Vec<Algorithm>,
+}
+
+fn alg_name(a: &KeyAlgorithm) -> String {
+    match a {
+        KeyAlgorithm::RSA_OAEP => "RSA-OAEP".to_string(),
+        KeyAlgorithm::RSA_OAEP_256 => "RSA-OAEP-256".to_string(),
+        KeyAlgorithm::UNKNOWN_ALGORITHM => "(unsupported)".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// RSA modulus size in bits from the base64url `n`.
+fn rsa_bits(n: &str) -> Option<usize> {
+    let bytes = URL_SAFE_NO_PAD.decode(n.trim_end_matches('=')).ok()?;
+    let first = bytes.iter().position(|b| *b != 0)?;
+    let lead = bytes[first];
+    Some((bytes.len() - first - 1) * 8 + (8 - lead.leading_zeros() as usize))
+}
+
+/// Algorithms a key of this type/curve can verify, when it does not pin one with `alg`.
+fn family_algs(jwk: &Jwk) -> Vec<Algorithm> {
+    match &jwk.algorithm {
+        AlgorithmParameters::RSA(_) => AlgorithmFamily::Rsa.algorithms().to_vec(),
+        AlgorithmParameters::EllipticCurve(p) => match p.curve {
+            EllipticCurve::P256 => vec![Algorithm::ES256],
+            EllipticCurve::P384 => vec![Algorithm::ES384],
+            _ => vec![],
+        },
+        AlgorithmParameters::OctetKeyPair(p) => match p.curve {
+            EllipticCurve::Ed25519 => vec![Algorithm::EdDSA],
+            _ => vec![],
+        },
+        _ => vec![],
+    }
+}
+
+impl KeyFacts {
+    /// Reads the facts of a JWK.
+    pub fn of(jwk: &Jwk) -> KeyFacts {
+        let family = family_algs(jwk);
+        let allowed = match jwk.common.key_algorithm {
+            Some(ka) => match Algorithm::try_from(ka) {
+                Ok(a) if family.contains(&a) => vec![a],
+                _ => vec![],
+            },
+            None => family,
+        };
+        KeyFacts {
+            kid: jwk.common.key_id.clone(),
+            kty: kty(jwk),
+            alg: jwk.common.key_algorithm.as_ref().map(alg_name),
+            key_use: jwk.common.public_key_use.as_ref().map(|u| match u {
+                PublicKeyUse::Signature => "sig".to_string(),
+                PublicKeyUse::Encryption => "enc".to_string(),
+                PublicKeyUse::Other(s) => s.clone(),
+            }),
+            rsa_bits: match &jwk.algorithm {
+                AlgorithmParameters::RSA(p) => rsa_bits(&p.n),
+                _ => None,
+            },
+            curve: match &jwk.algorithm {
+                AlgorithmParameters::EllipticCurve(p) => Some(curve_name(&p.curve)),
+                AlgorithmParameters::OctetKeyPair(p) => Some(curve_name(&p.curve)),
+                _ => None,
+            },
+            allowed,
+        }
+    }
+}
+
+/// One key, parsed once.
+struct PreparedKey {
+    facts: KeyFacts,
+    /// The JWK's pinned algorithm, as parsed.
+    pinned: Option<KeyAlgorithm>,
+    key: std::result::Result<DecodingKey, String>,
+}
+
+impl PreparedKey {
+    fn new(jwk: &Jwk) -> PreparedKey {
+        let facts = KeyFacts::of(jwk);
+        let key = match facts.kty {
+            "RSA" | "EC" | "OKP" => DecodingKey::from_jwk(jwk).map_err(|e| e.to_string()),
+            "oct" => Err("a symmetric (oct) key".to_string()),
+            _ => Err("a key type tokdiag does not support".to_string()),
+        };
+        PreparedKey {
+            facts,
+            pinned: jwk.common.key_algorithm,
+            key,
+        }
+    }
+
+    fn usable(&self) -> bool {
+        self.key.is_ok() && self.facts.key_use.as_deref() != Some("enc")
+    }
+
+    fn name(&self) -> String {
+        match &self.facts.kid {
+            Some(k) => format!("'{}'", short(k, 80)),
+            None => "(without kid)".to_string(),
+        }
+    }
+}
+
+/// Decoding keys parsed once from a [`JwkSet`], for verifying many tokens fast.
+pub struct PreparedKeys {
+    keys: Vec<PreparedKey>,
+}
+
+impl PreparedKeys {
+    /// Parses every key of the set once.
+    pub fn new(jwks: &JwkSet) -> Self {
+        PreparedKeys {
+            keys: jwks.keys.iter().map(PreparedKey::new).collect(),
+        }
+    }
+
+    /// The kids of the set, in order.
+    pub fn kids(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .filter_map(|k| k.facts.kid.clone())
+            .collect()
+    }
+
+    /// Checks a token's signature: key by `kid`, algorithm pinned by the key.
+    pub fn check(&self, jwt: &Jwt) -> SigOutcome {
+        let alg_str = match jwt.header.get("alg") {
+            Some(Value::String(s)) => s.as_str(),
+            Some(other) => {
+                return SigOutcome::AlgNotAllowed {
+                    alg: short(&other.to_string(), 40),
+                    reason: "the header's alg is not a string".to_string(),
+                };
+            }
+            None => {
+                return SigOutcome::AlgNotAllowed {
+                    alg: String::new(),
+                    reason: "the header has no alg: unsigned tokens are never accepted".to_string(),
+                };
+            }
+        };
+        let alg_show = short(alg_str, 40);
+        if alg_str.eq_ignore_ascii_case("none") {
+            return SigOutcome::AlgNotAllowed {
+                alg: alg_show,
+                reason: format!("alg {alg_str}: unsigned tokens are never accepted"),
+            };
+        }
+
+        // Choose the key.
+        let kid = match jwt.header.get("kid") {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => Some(other.to_string()),
+        };
+        let known = self.kids();
+        let candidates: Vec<&PreparedKey> = match &kid {
+            Some(k) => self
+                .keys
+                .iter()
+                .filter(|p| p.facts.kid.as_deref() == Some(k.as_str()))
+                .collect(),
+            None => self.keys.iter().filter(|p| p.usable()).collect(),
+        };
+        if candidates.is_empty() || (kid.is_none() && candidates.len() > 1) {
+            return SigOutcome::UnknownKid { kid, known };
+        }
+        let parsed_alg = Algorithm::from_str(alg_str).ok();
+        // Several keys may share a kid: prefer one that allows the token's algorithm.
+        let key = parsed_alg
+            .and_then(|a| {
+                candidates
+                    .iter()
+                    .find(|p| p.usable() && p.facts.allowed.contains(&a))
+            })
+            .or_else(|| candidates.iter().find(|p| p.usable()))
+            .unwrap_or(&candidates[0]);
+        let kname = key.name();
+        let kty = key.facts.kty;
+
+        // The algorithm: known, not HMAC, and the one the key allows.
+        let Some(alg) = parsed_alg else {
+            let reason = if alg_str == "ES512" {
+                "ES512 (P-521) is not supported by AgentCore or tokdiag".to_string()
+            } else {
+                format!("unknown algorithm '{alg_show}': not a JWS signature algorithm")
+            };
+            return SigOutcome::AlgNotAllowed {
+                alg: alg_show,
+                reason,
+            };
+        };
+        if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
+            let reason = match kty {
+                "RSA" | "EC" | "OKP" => format!(
+                    "{alg_str} with an {kty} key: the classic key-confusion attack (a public key used as an HMAC secret)"
+                ),
+                _ => format!(
+                    "{alg_str} needs a shared secret; keys from a JWKS are public and never verify HMAC tokens"
+                ),
+            };
+            return SigOutcome::AlgNotAllowed {
+                alg: alg_show,
+                reason,
+            };
+        }
+        if let Err(m) = &key.key {
+            return SigOutcome::Invalid {
+                reason: format!("key {kname} cannot be used: {m}"),
+            };
+        }
+        if key.facts.key_use.as_deref() == Some("enc") {
+            return SigOutcome::Invalid {
+                reason: format!("key {kname} is published for encryption (use=enc), not signatures"),
+            };
+        }
+        match key.pinned {
+            Some(KeyAlgorithm::UNKNOWN_ALGORITHM) => {
+                return SigOutcome::AlgNotAllowed {
+                    alg: alg_show,
+                    reason: format!("key {kname} is pinned to an algorithm tokdiag does not support"),
+                };
+            }
+            Some(pinned) if pinned != KeyAlgorithm::from(alg) => {
+                return SigOutcome::AlgNotAllowed {
+                    alg: alg_show,
+                    reason: format!(
+                        "key {kname} is pinned to {}; the token says {alg_str}",
+                        alg_name(&pinned)
+                    ),
+                };
+            }
+            _ => {}
+        }
+        if !key.facts.allowed.contains(&alg) {
+            let shape = match key.facts.curve {
+                Some(c) => format!("{kty} {c}"),
+                None => kty.to_string(),
+            };
+            let allowed: Vec<String> = key.facts.allowed.iter().map(|a| format!("{a:?}")).collect();
+            let reason = if key.pinned.is_some() {
+                format!("key {kname} says alg {alg_str} but is an {shape} key")
+            } else {
+                format!(
+                    "{alg_str} does not fit key {kname} ({shape}; allowed: {})",
+                    list_or_none(&allowed)
+                )
+            };
+            return SigOutcome::AlgNotAllowed {
+                alg: alg_show,
+                reason,
+            };
+        }
+        if let Some(bits) = key.facts.rsa_bits
+            && bits < 2048
+        {
+            return SigOutcome::Invalid {
+                reason: format!("key {kname} is a {bits}-bit RSA key; at least 2048 bits are required"),
+            };
+        }
+        if jwt.signature.is_empty() {
+            return SigOutcome::Invalid {
+                reason: "the signature is empty".to_string(),
+            };
+        }
+        let Ok(dk) = &key.key else {
+            // Checked above; kept total instead of unwrapping.
+            return SigOutcome::Invalid {
+                reason: format!("key {kname} cannot be used"),
+            };
+        };
+        let verifier = match (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(&alg, dk) {
+            Ok(v) => v,
+            Err(e) => {
+                return SigOutcome::Invalid {
+                    reason: format!("key {kname} cannot verify {alg_str}: {e}"),
+                };
+            }
+        };
+        match verifier.verify(jwt.signing_input().as_bytes(), &jwt.signature) {
+            Ok(()) => SigOutcome::Valid {
+                kid: key.facts.kid.clone(),
+                alg: alg_str.to_string(),
+            },
+            Err(_) => SigOutcome::Invalid {
+                reason: format!(
+                    "the {alg_str} signature does not match key {kname}: signed with another key, or altered after signing"
+                ),
+            },
+        }
+    }
+}
+
+/// Checks a token's signature against a key set (parses the keys; use [`PreparedKeys`] for many).
+pub fn check_signature(jwt: &Jwt, jwks: &JwkSet) -> SigOutcome {
+    PreparedKeys::new(jwks).check(jwt)
+}
+
+/// Checks the signature; on an unknown `kid` with keys from the network, fetches the JWKS once more
+/// (the issuer may have rotated its keys) and checks again.
+pub async fn check_with_refetch(
+    jwt: &Jwt,
+    keys: &mut IssuerKeys,
+    o: &FetchOptions,
+) -> Result<SigOutcome> {
+    let first = check_signature(jwt, &keys.jwks);
+    if matches!(first, SigOutcome::UnknownKid { .. }) && keys.is_remote() {
+        crate::oidc::refetch_jwks(keys, o).await?;
+        return Ok(check_signature(jwt, &keys.jwks));
+    }
+    Ok(first)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+/// What `verify` expects of a token besides its signature.
+#[derive(Debug, Clone, Default)]
+pub struct Expectations {
+    /// The issuer `iss` must equal exactly (`None`: the issuer check is skipped).
+    pub issuer: Option<String>,
+    /// Where the expected issuer came from (for messages).
+    pub issuer_source: String,
+    /// `--audience`: `aud` must contain one.
+    pub audiences: Vec<String>,
+    /// `--client-id`: `client_id` (access tokens) or `aud` (ID tokens) must be one.
+    pub client_ids: Vec<String>,
+    /// `--token-use`.
+    pub token_use: Option<Use>,
+    /// `--leeway` seconds for `exp` and `nbf`.
+    pub leeway: u64,
+}
+
+/// The failed `format` check of a non-JWT input.
+pub fn format_fail(e: &FormatError) -> Check {
+    Check::new("format", Status::Fail, format!("not a JWT: {}", e.message))
+}
+
+/// The `signature` check for an outcome.
+pub fn signature_check(o: &SigOutcome) -> Check {
+    let status = if o.is_valid() { Status::Pass } else { Status::Fail };
+    let c = Check::new("signature", status, o.message());
+    match o {
+        SigOutcome::UnknownKid { kid, known } => {
+            let c = c.expected(known.iter().map(|k| short(k, 80)));
+            match kid {
+                Some(k) => c.actual(short(k, 200)),
+                None => c.actual(Value::Null),
+            }
+        }
+        SigOutcome::AlgNotAllowed { alg, .. } => c.actual(alg.clone()),
+        _ => c,
+    }
+}
+
+fn one_of(name: &str, actual: &[String], expected: &[String]) -> String {
+    let exp = expected.join(", ");
+    if actual.is_empty() {
+        format!("Missing {name}. Expected one of: {exp}")
+    } else {
+        format!("{name} not allowed: {}. Expected one of: {exp}", actual.join(", "))
+    }
+}
+
+/// Every check of a parsed token, in order: format, signature, issuer, expiry, not_before, then
+/// aud, client_id and token_use when asked for. `sig` is `None` when no key was available.
+pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i64) -> Vec<Check> {
+    let mut checks = Vec::with_capacity(8);
+    checks.push(Check::new(
+        "format",
+        Status::Pass,
+        format!(
+            "compact JWS ({}, kid {})",
+            short(jwt.header_str("alg").unwrap_or("no alg"), 40),
+            short(jwt.header_str("kid").unwrap_or("none"), 80)
+        ),
+    ));
+    checks.push(match sig {
+        Some(o) => signature_check(o),
+        None => Check::new("signature", Status::Skip, "no keys to check the signature with"),
+    });
+
+    // issuer
+    let iss = jwt.claims.get("iss");
+    checks.push(match (&exp.issuer, iss) {
+        (None, _) => Check::new(
+            "issuer",
+            Status::Skip,
+            "no issuer to compare with (give --issuer or --discovery-url)",
+        ),
+        (Some(want), Some(Value::String(got))) if got == want => {
+            Check::new("issuer", Status::Pass, format!("iss is {want}"))
+                .expected([want.clone()])
+                .actual(got.clone())
+        }
+        (Some(want), Some(Value::String(got))) => {
+            let why = if got.trim_end_matches('/') == want.trim_end_matches('/') {
+                " (trailing slash differs: the comparison is exact)"
+            } else {
+                ""
+            };
+            Check::new(
+                "issuer",
+                Status::Fail,
+                format!(
+                    "iss {} is not the issuer {want}{why}{}",
+                    short(got, 200),
+                    if exp.issuer_source.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", exp.issuer_source)
+                    }
+                ),
+            )
+            .expected([want.clone()])
+            .actual(got.clone())
+        }
+        (Some(want), other) => Check::new(
+            "issuer",
+            Status::Fail,
+            match other {
+                None => "the token has no iss claim".to_string(),
+                Some(_) => "the iss claim is not a string".to_string(),
+            },
+        )
+        .expected([want.clone()])
+        .actual(other.cloned().unwrap_or(Value::Null)),
+    });
+
+    // expiry
+    let leeway = exp.leeway.min(i64::MAX as u64) as i64;
+    let lw = if leeway > 0 {
+        format!(", leeway {leeway} s")
+    } else {
+        String::new()
+    };
+    checks.push(match jwt.claim_time("exp") {
+        None => Check::new(
+            "expiry",
+            Status::Fail,
+            if jwt.claims.contains_key("exp") {
+                "the exp claim is not a number"
+            } else {
+                "the token has no exp claim"
+            },
+        )
+        .actual(jwt.claims.get("exp").cloned().unwrap_or(Value::Null)),
+        Some(e) if e > now.saturating_sub(leeway) => Check::new(
+            "expiry",
+            Status::Pass,
+            format!(
+                "expires {} ({}{lw})",
+                timefmt::rfc3339(e),
+                timefmt::relative(e, now)
+            ),
+        )
+        .actual(e),
+        Some(e) => Check::new(
+            "expiry",
+            Status::Fail,
+            format!(
+                "expired {} ({}{lw})",
+                timefmt::rfc3339(e),
+                timefmt::relative(e, now)
+            ),
+        )
+        .actual(e),
+    });
+
+    // not_before
+    checks.push(match jwt.claim_time("nbf") {
+        None if jwt.claims.contains_key("nbf") => {
+            Check::new("not_before", Status::Fail, "the nbf claim is not a number")
+                .actual(jwt.claims.get("nbf").cloned().unwrap_or(Value::Null))
+        }
+        None => Check::new("not_before", Status::Pass, "no nbf claim"),
+        Some(n) if n <= now.saturating_add(leeway) => Check::new(
+            "not_before",
+            Status::Pass,
+            format!("valid since {} ({})", timefmt::rfc3339(n), timefmt::relative(n, now)),
+        )
+        .actual(n),
+        Some(n) => Check::new(
+            "not_before",
+            Status::Fail,
+            format!(
+                "not valid before {} ({}{lw})",
+                timefmt::rfc3339(n),
+                timefmt::relative(n, now)
+            ),
+        )
+        .actual(n),
+    });
+
+    // aud
+    if !exp.audiences.is_empty() {
+        let auds = jwt.audiences();
+        let ok = auds.iter().any(|a| exp.audiences.contains(a));
+        let msg = if ok {
+            format!("aud contains {}", auds.iter().find(|a| exp.audiences.contains(a)).cloned().unwrap_or_default())
+        } else {
+            one_of("aud", &auds, &exp.audiences)
+        };
+        checks.push(
+            Check::new("aud", if ok { Status::Pass } else { Status::Fail }, msg)
+                .expected(exp.audiences.clone())
+                .actual(jwt.claims.get("aud").cloned().unwrap_or(Value::Null)),
+        );
+    }
+
+    // client_id (Cognito-aware, like aws-jwt-verify: aud for ID tokens, client_id otherwise)
+    if !exp.client_ids.is_empty() {
+        let (claim, values) = if jwt.kind() == TokenKind::CognitoId {
+            ("aud", jwt.audiences())
+        } else {
+            (
+                "client_id",
+                jwt.claim_str("client_id").map(|s| vec![s.to_string()]).unwrap_or_default(),
+            )
+        };
+        let ok = values.iter().any(|v| exp.client_ids.contains(v));
+        let label = if claim == "aud" {
+            "Client ID (\"aud\" of an ID token)".to_string()
+        } else {
+            "client_id".to_string()
+        };
+        let msg = if ok {
+            format!("{label} is {}", values.iter().find(|v| exp.client_ids.contains(v)).cloned().unwrap_or_default())
+        } else {
+            let mut m = one_of(&label, &values, &exp.client_ids);
+            if values.is_empty()
+                && let Some(a) = jwt.audiences().into_iter().find(|a| exp.client_ids.contains(a))
+            {
+                m.push_str(&format!(" (the client id {a} is in aud: this is not an access token)"));
+            }
+            m
+        };
+        checks.push(
+            Check::new("client_id", if ok { Status::Pass } else { Status::Fail }, msg)
+                .expected(exp.client_ids.clone())
+                .actual(jwt.claims.get(claim).cloned().unwrap_or(Value::Null)),
+        );
+    }
+
+    // token_use
+    if let Some(u) = exp.token_use {
+        let want = match u {
+            Use::Access => "access",
+            Use::Id => "id",
+        };
+        let got = jwt.claims.get("token_use");
+        let ok = got.and_then(Value::as_str) == Some(want);
+        let msg = match (ok, got.and_then(Value::as_str)) {
+            (true, _) => format!("token_use is {want}"),
+            (false, Some(g)) => format!("token_use not allowed: {}. Expected: {want}", short(g, 40)),
+            (false, None) => format!("Missing token_use. Expected: {want}"),
+        };
+        checks.push(
+            Check::new("token_use", if ok { Status::Pass } else { Status::Fail }, msg)
+                .expected([want])
+                .actual(got.cloned().unwrap_or(Value::Null)),
+        );
+    }
+    checks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwk(v: Value) -> JwkSet {
+        serde_json::from_value(serde_json::json!({ "keys": [v] })).unwrap()
+    }
+
+    fn token(header: &str, claims: &str, sig: &[u8]) -> Jwt {
+        let t = format!(
+            "{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims),
+            URL_SAFE_NO_PAD.encode(sig)
+        );
+        Jwt::parse(&t).unwrap()
+    }
+
+    fn ec_set() -> JwkSet {
+        jwk(serde_json::json!({"kty": "EC", "crv": "P-256", "kid": "e",
+            "x": "RgQHOnSXApq2ad3wsfvYzYRaXW8o5ocEj7TaZgmy44k",
+            "y": "BirpcLo7L7XOyYp__oa0mDyNYCZYyMxD-LQP3qs_f_0"}))
+    }
+
+    #[test]
+    fn hostile_signatures_never_panic() {
+        let set = ec_set();
+        let r_s_zero = token(r#"{"alg":"ES256","kid":"e"}"#, "{}", &[0u8; 64]);
+        assert!(matches!(check_signature(&r_s_zero, &set), SigOutcome::Invalid { .. }));
+        let empty = token(r#"{"alg":"ES256","kid":"e"}"#, "{}", b"");
+        assert_eq!(
+            check_signature(&empty, &set),
+            SigOutcome::Invalid { reason: "the signature is empty".into() }
+        );
+        let short_sig = token(r#"{"alg":"ES256","kid":"e"}"#, "{}", &[1, 2, 3]);
+        assert!(matches!(check_signature(&short_sig, &set), SigOutcome::Invalid { .. }));
+        let huge = format!(r#"{{"alg":"ES256","kid":"{}"}}"#, "k".repeat(30_000));
+        let o = check_signature(&token(&huge, "{}", &[1; 64]), &set);
+        assert!(matches!(o, SigOutcome::UnknownKid { .. }));
+        assert!(o.message().len() < 400);
+    }
+
+    #[test]
+    fn algorithm_is_pinned_by_the_key() {
+        let set = ec_set();
+        for (h, needle) in [
+            (r#"{"alg":"none","kid":"e"}"#, "alg none: unsigned"),
+            (r#"{"alg":"NONE","kid":"e"}"#, "unsigned tokens are never accepted"),
+            (r#"{"alg":"HS256","kid":"e"}"#, "HS256 with an EC key: the classic key-confusion attack"),
+            (r#"{"alg":"ES384","kid":"e"}"#, "ES384 does not fit key 'e' (EC P-256; allowed: ES256)"),
+            (r#"{"alg":"XX1","kid":"e"}"#, "unknown algorithm"),
+            (r#"{"kid":"e"}"#, "no alg"),
+        ] {
+            let o = check_signature(&token(h, "{}", &[1; 64]), &set);
+            assert!(matches!(o, SigOutcome::AlgNotAllowed { .. }), "{h}: {o:?}");
+            assert!(o.message().contains(needle), "{h}: {}", o.message());
+        }
+        let pinned = jwk(serde_json::json!({"kty": "RSA", "kid": "r", "alg": "RS256", "n": "AQAB", "e": "AQAB"}));
+        let o = check_signature(&token(r#"{"alg":"PS256","kid":"r"}"#, "{}", &[1; 8]), &pinned);
+        assert_eq!(o.message(), "key 'r' is pinned to RS256; the token says PS256");
+        let o = check_signature(&token(r#"{"alg":"HS256","kid":"r"}"#, "{}", &[1; 8]), &pinned);
+        assert!(o.message().starts_with("HS256 with an RSA key: the classic key-confusion attack"));
+        // No kid, exactly one usable key: that key is used.
+        let o = check_signature(&token(r#"{"alg":"ES256"}"#, "{}", &[1; 64]), &set);
+        assert!(matches!(o, SigOutcome::Invalid { .. }), "{o:?}");
+    }
+
+    #[test]
+    fn rsa_sizes() {
+        assert_eq!(rsa_bits("AQAB"), Some(17));
+        assert_eq!(rsa_bits(&URL_SAFE_NO_PAD.encode([0x80u8; 256])), Some(2048));
+        assert_eq!(rsa_bits(&URL_SAFE_NO_PAD.encode([0u8; 4])), None);
+    }
+}
