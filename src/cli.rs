@@ -102,6 +102,8 @@ pub enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Show an issuer's discovery document and JWKS: kids, algorithms, key sizes, cache state.
     Keys(commands::keys::KeysArgs),
+    /// Sign in to Cognito (InitiateAuth + challenges, or client credentials); print, cache and refresh the token.
+    Login(commands::login::LoginArgs),
     /// Call an MCP server (an AgentCore runtime from its ARN, or any URL) and diagnose failures.
     Invoke(commands::invoke::InvokeArgs),
     /// End-to-end checklist: config, discovery + JWKS, token, explain verdict, invoke.
@@ -205,6 +207,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Decode(a) => commands::decode::run(&a, &g),
         Command::Verify(a) => commands::verify::run(&a, &g),
         Command::Keys(a) => commands::keys::run(&a, &g),
+        Command::Login(a) => commands::login::run(&a, &g),
         Command::Invoke(a) => commands::invoke::run(&a, &g),
         Command::Doctor(a) => commands::doctor::run(&a, &g),
         Command::Proxy(a) => commands::proxy::run(&a, &g),

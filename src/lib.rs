@@ -6,6 +6,7 @@
 
 pub mod authorizer;
 pub mod cli;
+pub mod cognito;
 pub mod commands;
 pub mod error;
 pub mod fsx;

@@ -367,7 +367,13 @@ pub fn diagnose(
     jsonrpc_error: Option<&Value>,
     sent: &SentContext,
 ) -> Failure {
-    let (server_message, body_error) = body_message(body);
+    let (mut server_message, body_error) = body_message(body);
+    if let Some(m) = jsonrpc_error
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+    {
+        server_message = Some(m.to_string());
+    }
     let jsonrpc_error = jsonrpc_error.cloned().or(body_error);
     let rpc_code = jsonrpc_error
         .as_ref()
@@ -422,7 +428,8 @@ pub fn diagnose(
         {
             f.code = "missing-token";
             f.message = if sent.token_sent {
-                "the runtime saw no bearer token (Authorization header missing or empty on arrival)".into()
+                "the runtime saw no bearer token (Authorization header missing or empty on arrival)"
+                    .into()
             } else {
                 "no bearer token was sent, and the runtime requires one (JWT authorizer)".into()
             };
@@ -432,7 +439,8 @@ pub fn diagnose(
                     .into(),
             );
             f.fixes.push(
-                "send it as `Authorization: Bearer <access token>` (one 'Bearer', no quotes)".into(),
+                "send it as `Authorization: Bearer <access token>` (one 'Bearer', no quotes)"
+                    .into(),
             );
         }
         401 => {
@@ -440,14 +448,16 @@ pub fn diagnose(
             f.message = format!("the runtime refused the token (401): {m}");
             f.explain_token = true;
             f.fixes.push(
-                "evaluate the token against the config: `tokdiag explain --token \"$TOKEN\"`".into(),
+                "evaluate the token against the config: `tokdiag explain --token \"$TOKEN\"`"
+                    .into(),
             );
         }
         403 if has("Failed to parse token") => {
             f.code = "token-unparseable";
-            f.message = "the runtime could not parse the bearer token as a JWT (truncated, quoted, opaque \
+            f.message =
+                "the runtime could not parse the bearer token as a JWT (truncated, quoted, opaque \
                          or encrypted token)"
-                .into();
+                    .into();
             f.fixes.push(
                 "send the raw JWT (three base64url segments separated by '.'), without quotes, line \
                  breaks or a second 'Bearer '"
@@ -458,26 +468,29 @@ pub fn diagnose(
         }
         403 if has("Ineffectual token") => {
             f.code = "token-expiring";
-            f.message = "the token has expired or expires within the next minute: AgentCore refuses \
+            f.message =
+                "the token has expired or expires within the next minute: AgentCore refuses \
                          tokens with 60 s or less left"
-                .into();
+                    .into();
             f.fixes.push(login_fix.into());
         }
         403 if has("Authorization method mismatch") => {
             f.code = "auth-method-mismatch";
             if sent.token_sent {
-                f.message = "the runtime is not configured for the authorization method used: a bearer \
+                f.message =
+                    "the runtime is not configured for the authorization method used: a bearer \
                              token reached a runtime that expects SigV4 (IAM), or the reverse"
-                    .into();
+                        .into();
                 f.fixes.push(
                     "if the runtime has no customJWTAuthorizer (authorizer_configuration: null), call it \
                      with SigV4 (boto3 invoke_agent_runtime) or configure a JWT authorizer and redeploy"
                         .into(),
                 );
             } else {
-                f.message = "the runtime uses a JWT authorizer but the request carried no bearer token \
+                f.message =
+                    "the runtime uses a JWT authorizer but the request carried no bearer token \
                              (a SigV4 or unauthenticated call)"
-                    .into();
+                        .into();
                 f.fixes.push(
                     "send the access token: --token, or `tokdiag login` first (the starter toolkit falls \
                      back to SigV4 when no bearer token is given)"
@@ -502,7 +515,8 @@ pub fn diagnose(
             f.message = format!("the runtime refused the request (403): {m}");
             f.explain_token = sent.token_sent;
             f.fixes.push(
-                "evaluate the token against the config: `tokdiag explain --token \"$TOKEN\"`".into(),
+                "evaluate the token against the config: `tokdiag explain --token \"$TOKEN\"`"
+                    .into(),
             );
         }
         406 if rpc_code == Some(-32011) || has("Accept Header Error") => {
@@ -512,7 +526,9 @@ pub fn diagnose(
                  text/event-stream, listed literally",
                 shown_accept(&sent.accept)
             );
-            f.fixes.push(format!("send `Accept: {ACCEPT}` (curl's default */* does not count)"));
+            f.fixes.push(format!(
+                "send `Accept: {ACCEPT}` (curl's default */* does not count)"
+            ));
             f.fixes.push(
                 "tokdiag invoke sends the right headers; `tokdiag invoke --dry-run` prints an equivalent \
                  curl command"
@@ -534,11 +550,14 @@ pub fn diagnose(
                 "the MCP server refused the Accept header ({}): it must list {want}{}",
                 shown_accept(&sent.accept),
                 match rpc_code {
-                    Some(c) => format!(" (JSON-RPC {c} from the server itself, not from AgentCore)"),
+                    Some(c) =>
+                        format!(" (JSON-RPC {c} from the server itself, not from AgentCore)"),
                     None => String::new(),
                 }
             );
-            f.fixes.push(format!("send `Accept: {ACCEPT}` (wildcards such as */* are refused)"));
+            f.fixes.push(format!(
+                "send `Accept: {ACCEPT}` (wildcards such as */* are refused)"
+            ));
         }
         400 if has("runtimeSessionId") || has("greater than or equal to 33") => {
             f.code = "session-id-too-short";
@@ -583,9 +602,10 @@ pub fn diagnose(
         }
         404 if has("Session not found") => {
             f.code = "session-not-found";
-            f.message = "the MCP server does not know the Mcp-Session-Id: it runs stateful and rejects \
+            f.message =
+                "the MCP server does not know the Mcp-Session-Id: it runs stateful and rejects \
                          the session id the platform generates"
-                .into();
+                    .into();
             f.fixes.push(
                 "run the MCP server stateless: FastMCP(..., stateless_http=True) (AgentCore's MCP \
                  contract: servers must accept the platform's Mcp-Session-Id)"
@@ -615,14 +635,19 @@ pub fn diagnose(
             f.code = "runtime-init-timeout";
             f.message = format!(
                 "the runtime did not start in time (424){}: the container did not become healthy",
-                if m.is_empty() { String::new() } else { format!(": {m}") }
+                if m.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {m}")
+                }
             );
             f.fixes.push(
                 "read the runtime's CloudWatch logs: the container must start within 120 s and listen \
                  on 0.0.0.0:8000, path /mcp (ARM64 image)"
                     .into(),
             );
-            f.fixes.push("retry once: the first call of a new session starts a microVM".into());
+            f.fixes
+                .push("retry once: the first call of a new session starts a microVM".into());
         }
         429 => {
             f.code = "throttled";
@@ -656,7 +681,14 @@ pub fn diagnose(
                     "the server has no method {}; `tokdiag invoke` (tools/list) shows what it offers",
                     sent.method
                 ),
-                -32602 => "check --args against the tool's input schema (`tokdiag invoke` lists them)".into(),
+                -32602 if sent.method == "tools/call" => {
+                    "check --args against the tool's input schema (`tokdiag invoke` lists them)".into()
+                }
+                -32602 => format!(
+                    "check --params, and the method name: some servers answer an unknown method ({}) \
+                     with invalid params",
+                    sent.method
+                ),
                 -32010 => "read the runtime's CloudWatch logs for the container's error".into(),
                 -32003 => "retry later, with backoff".into(),
                 _ => "see the server's message above".into(),
@@ -856,7 +888,10 @@ impl Client {
         for (k, v) in &req.headers {
             rb = rb.header(k.as_str(), v.as_str());
         }
-        let mut resp = rb.send().await.map_err(|e| net_error(&req.url, &e, self.opts.timeout))?;
+        let mut resp = rb
+            .send()
+            .await
+            .map_err(|e| net_error(&req.url, &e, self.opts.timeout))?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -944,11 +979,7 @@ impl Client {
     }
 
     /// Sends a JSON-RPC request and returns its `result`, or the named failure.
-    pub async fn call(
-        &mut self,
-        method: &str,
-        params: Option<&Value>,
-    ) -> Result<Value, CallError> {
+    pub async fn call(&mut self, method: &str, params: Option<&Value>) -> Result<Value, CallError> {
         let id = self.next_id();
         let req = self.request(method, params, Some(id));
         let resp = self.send(&req, Some(id)).await?;
@@ -1057,7 +1088,8 @@ fn net_error(url: &str, e: &reqwest::Error, timeout: Duration) -> Error {
 mod tests {
     use super::*;
 
-    const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/mcp_server-AbCdEf1234";
+    const ARN: &str =
+        "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/mcp_server-AbCdEf1234";
 
     #[test]
     fn url_from_arn() {
@@ -1086,7 +1118,8 @@ mod tests {
     fn sse_parsing() {
         let mut p = SseParser::default();
         assert!(p.feed("event: message\r\nda").is_empty());
-        let got = p.feed("ta: {\"a\":1}\r\n\r\n: comment\n\nevent: ping\ndata: x\n\ndata: 2\ndata: 3\n");
+        let got =
+            p.feed("ta: {\"a\":1}\r\n\r\n: comment\n\nevent: ping\ndata: x\n\ndata: 2\ndata: 3\n");
         assert_eq!(got, vec!["{\"a\":1}".to_string()]);
         assert_eq!(p.finish(), vec!["2\n3".to_string()]);
     }
@@ -1124,20 +1157,93 @@ mod tests {
     fn diagnoses() {
         let d = |s, w: Option<&str>, b: &str| diagnose(s, w, b, None, &ctx()).code;
         assert_eq!(
-            d(401, None, r#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"Claim 'client_id' value mismatch with configuration."}}"#),
+            d(
+                401,
+                None,
+                r#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"Claim 'client_id' value mismatch with configuration."}}"#
+            ),
             "claim-mismatch"
         );
-        assert_eq!(d(401, Some("Bearer resource_metadata=\"x\""), ""), "missing-token");
-        assert_eq!(d(403, None, r#"{"message":"OAuth authorization failed: Failed to parse token"}"#), "token-unparseable");
-        assert_eq!(d(403, None, r#"{"message":"OAuth authorization failed: Ineffectual token, will expire within the next minute"}"#), "token-expiring");
-        assert_eq!(d(403, None, r#"{"message":"Authorization method mismatch. The agent is configured for a different authorization method"}"#), "auth-method-mismatch");
-        assert_eq!(d(406, None, r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32011,"message":"Accept Header Error - MCP protocol requires Accept header: application/json, text/event-stream"}}"#), "accept-rejected-by-service");
-        assert_eq!(d(406, None, r#"{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Not Acceptable: Client must accept both application/json and text/event-stream"}}"#), "accept-rejected-by-server");
-        assert_eq!(d(400, None, r#"{"message":"1 validation error detected: Value at 'runtimeSessionId' failed to satisfy constraint: Member must have length greater than or equal to 33"}"#), "session-id-too-short");
-        assert_eq!(d(400, None, r#"{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Unsupported protocol version: 1999-01-01. Supported versions: 2024-11-05, 2025-03-26"}}"#), "protocol-version-unsupported");
-        assert_eq!(d(404, None, r#"{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Session not found"}}"#), "session-not-found");
-        assert_eq!(d(424, None, r#"{"message":"Runtime initialization time exceeded. Please make sure that initialization completes in 120s."}"#), "runtime-init-timeout");
+        assert_eq!(
+            d(401, Some("Bearer resource_metadata=\"x\""), ""),
+            "missing-token"
+        );
+        assert_eq!(
+            d(
+                403,
+                None,
+                r#"{"message":"OAuth authorization failed: Failed to parse token"}"#
+            ),
+            "token-unparseable"
+        );
+        assert_eq!(
+            d(
+                403,
+                None,
+                r#"{"message":"OAuth authorization failed: Ineffectual token, will expire within the next minute"}"#
+            ),
+            "token-expiring"
+        );
+        assert_eq!(
+            d(
+                403,
+                None,
+                r#"{"message":"Authorization method mismatch. The agent is configured for a different authorization method"}"#
+            ),
+            "auth-method-mismatch"
+        );
+        assert_eq!(
+            d(
+                406,
+                None,
+                r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32011,"message":"Accept Header Error - MCP protocol requires Accept header: application/json, text/event-stream"}}"#
+            ),
+            "accept-rejected-by-service"
+        );
+        assert_eq!(
+            d(
+                406,
+                None,
+                r#"{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Not Acceptable: Client must accept both application/json and text/event-stream"}}"#
+            ),
+            "accept-rejected-by-server"
+        );
+        assert_eq!(
+            d(
+                400,
+                None,
+                r#"{"message":"1 validation error detected: Value at 'runtimeSessionId' failed to satisfy constraint: Member must have length greater than or equal to 33"}"#
+            ),
+            "session-id-too-short"
+        );
+        assert_eq!(
+            d(
+                400,
+                None,
+                r#"{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Unsupported protocol version: 1999-01-01. Supported versions: 2024-11-05, 2025-03-26"}}"#
+            ),
+            "protocol-version-unsupported"
+        );
+        assert_eq!(
+            d(
+                404,
+                None,
+                r#"{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Session not found"}}"#
+            ),
+            "session-not-found"
+        );
+        assert_eq!(
+            d(
+                424,
+                None,
+                r#"{"message":"Runtime initialization time exceeded. Please make sure that initialization completes in 120s."}"#
+            ),
+            "runtime-init-timeout"
+        );
         let e = json!({"code": -32601, "message": "Method not found"});
-        assert_eq!(diagnose(200, None, "", Some(&e), &ctx()).code, "jsonrpc-error");
+        assert_eq!(
+            diagnose(200, None, "", Some(&e), &ctx()).code,
+            "jsonrpc-error"
+        );
     }
 }

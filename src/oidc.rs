@@ -414,7 +414,7 @@ fn map_reqwest_error(e: reqwest::Error, url: &url::Url, o: &FetchOptions) -> Err
     let lower = chain.to_lowercase();
     if e.is_timeout() || lower.contains("timed out") {
         let ms = o.timeout.as_millis();
-        let took = if ms % 1000 == 0 {
+        let took = if ms.is_multiple_of(1000) {
             format!("{} s", ms / 1000)
         } else {
             format!("{ms} ms")
@@ -532,7 +532,9 @@ async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value,
                     ""
                 }
             ),
-            401 | 403 => "the issuer refuses anonymous access to this URL: check the URL".to_string(),
+            401 | 403 => {
+                "the issuer refuses anonymous access to this URL: check the URL".to_string()
+            }
             s if s >= 500 => "the issuer has a problem; try again later".to_string(),
             _ => "check the URL".to_string(),
         };
@@ -575,25 +577,26 @@ async fn cached_json(
 ) -> Result<(Value, bool, i64, u64)> {
     check_url(url, o.allow_http)?;
     let now = crate::timefmt::system_now();
-    if o.use_cache && !bypass_cache {
-        if let Some(e) = read_cache(o, url) {
-            if is_fresh(&e, now) {
-                if o.verbose {
-                    crate::render::note(&format!(
-                        "tokdiag: cache hit for {url} (age {} s, max-age {} s)",
-                        now - e.fetched_at,
-                        e.max_age
-                    ));
-                }
-                return Ok((e.body, true, e.fetched_at, e.max_age));
-            }
+    if o.use_cache
+        && !bypass_cache
+        && let Some(e) = read_cache(o, url)
+    {
+        if is_fresh(&e, now) {
             if o.verbose {
                 crate::render::note(&format!(
-                    "tokdiag: cache stale for {url} (age {} s, max-age {} s)",
+                    "tokdiag: cache hit for {url} (age {} s, max-age {} s)",
                     now - e.fetched_at,
                     e.max_age
                 ));
             }
+            return Ok((e.body, true, e.fetched_at, e.max_age));
+        }
+        if o.verbose {
+            crate::render::note(&format!(
+                "tokdiag: cache stale for {url} (age {} s, max-age {} s)",
+                now - e.fetched_at,
+                e.max_age
+            ));
         }
     }
     let (body, max_age) = get_json(url, o, what).await?;
@@ -733,7 +736,9 @@ pub fn jwks_from_value(v: &Value) -> std::result::Result<JwkSet, String> {
         return Err(if total == 0 {
             "the key set is empty".to_string()
         } else {
-            format!("none of its {total} keys is a usable public key (RSA, EC P-256/P-384, Ed25519)")
+            format!(
+                "none of its {total} keys is a usable public key (RSA, EC P-256/P-384, Ed25519)"
+            )
         });
     }
     Ok(JwkSet { keys })
@@ -796,14 +801,8 @@ mod tests {
     #[test]
     fn cache_control() {
         assert_eq!(max_age_from_cache_control(None), 3600);
-        assert_eq!(
-            max_age_from_cache_control(Some("public, max-age=120")),
-            120
-        );
-        assert_eq!(
-            max_age_from_cache_control(Some("max-age=60, no-cache")),
-            0
-        );
+        assert_eq!(max_age_from_cache_control(Some("public, max-age=120")), 120);
+        assert_eq!(max_age_from_cache_control(Some("max-age=60, no-cache")), 0);
         assert_eq!(max_age_from_cache_control(Some("no-store")), 0);
         assert_eq!(max_age_from_cache_control(Some("max-age=x")), 3600);
     }
@@ -831,7 +830,11 @@ mod tests {
              "x": "RgQHOnSXApq2ad3wsfvYzYRaXW8o5ocEj7TaZgmy44k", "y": "BirpcLo7L7XOyYp__oa0mDyNYCZYyMxD-LQP3qs_f_0"}
         ]});
         let s = jwks_from_value(&v).unwrap();
-        assert!(s.keys.iter().any(|k| k.common.key_id.as_deref() == Some("e")));
+        assert!(
+            s.keys
+                .iter()
+                .any(|k| k.common.key_id.as_deref() == Some("e"))
+        );
         assert!(jwks_from_value(&serde_json::json!({"keys": []})).is_err());
         assert!(jwks_from_value(&serde_json::json!({"keys": [{"kty":"oct","k":"AAAA"}]})).is_err());
         assert!(jwks_from_value(&serde_json::json!([1])).is_err());

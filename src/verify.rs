@@ -10,8 +10,9 @@ use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
-use jsonwebtoken::signature::Verifier;
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse,
+};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 use serde_json::Value;
 
@@ -63,9 +64,14 @@ impl SigOutcome {
         match self {
             SigOutcome::Valid { kid, alg } => format!(
                 "{alg} signature valid with key {}",
-                kid.as_deref().map(|k| short(k, 80)).unwrap_or_else(|| "(no kid)".into())
+                kid.as_deref()
+                    .map(|k| short(k, 80))
+                    .unwrap_or_else(|| "(no kid)".into())
             ),
-            SigOutcome::UnknownKid { kid: Some(k), known } => format!(
+            SigOutcome::UnknownKid {
+                kid: Some(k),
+                known,
+            } => format!(
                 "kid '{}' is not in the JWKS (known: {})",
                 short(k, 80),
                 list_or_none(known)
@@ -85,7 +91,10 @@ fn list_or_none(v: &[String]) -> String {
     if v.is_empty() {
         "none".to_string()
     } else {
-        v.iter().map(|k| short(k, 80)).collect::<Vec<_>>().join(", ")
+        v.iter()
+            .map(|k| short(k, 80))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -353,14 +362,18 @@ impl PreparedKeys {
         }
         if key.facts.key_use.as_deref() == Some("enc") {
             return SigOutcome::Invalid {
-                reason: format!("key {kname} is published for encryption (use=enc), not signatures"),
+                reason: format!(
+                    "key {kname} is published for encryption (use=enc), not signatures"
+                ),
             };
         }
         match key.pinned {
             Some(KeyAlgorithm::UNKNOWN_ALGORITHM) => {
                 return SigOutcome::AlgNotAllowed {
                     alg: alg_show,
-                    reason: format!("key {kname} is pinned to an algorithm tokdiag does not support"),
+                    reason: format!(
+                        "key {kname} is pinned to an algorithm tokdiag does not support"
+                    ),
                 };
             }
             Some(pinned) if pinned != KeyAlgorithm::from(alg) => {
@@ -397,7 +410,9 @@ impl PreparedKeys {
             && bits < 2048
         {
             return SigOutcome::Invalid {
-                reason: format!("key {kname} is a {bits}-bit RSA key; at least 2048 bits are required"),
+                reason: format!(
+                    "key {kname} is a {bits}-bit RSA key; at least 2048 bits are required"
+                ),
             };
         }
         if jwt.signature.is_empty() {
@@ -411,14 +426,15 @@ impl PreparedKeys {
                 reason: format!("key {kname} cannot be used"),
             };
         };
-        let verifier = match (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(&alg, dk) {
-            Ok(v) => v,
-            Err(e) => {
-                return SigOutcome::Invalid {
-                    reason: format!("key {kname} cannot verify {alg_str}: {e}"),
-                };
-            }
-        };
+        let verifier =
+            match (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(&alg, dk) {
+                Ok(v) => v,
+                Err(e) => {
+                    return SigOutcome::Invalid {
+                        reason: format!("key {kname} cannot verify {alg_str}: {e}"),
+                    };
+                }
+            };
         match verifier.verify(jwt.signing_input().as_bytes(), &jwt.signature) {
             Ok(()) => SigOutcome::Valid {
                 kid: key.facts.kid.clone(),
@@ -480,7 +496,11 @@ pub fn format_fail(e: &FormatError) -> Check {
 
 /// The `signature` check for an outcome.
 pub fn signature_check(o: &SigOutcome) -> Check {
-    let status = if o.is_valid() { Status::Pass } else { Status::Fail };
+    let status = if o.is_valid() {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
     let c = Check::new("signature", status, o.message());
     match o {
         SigOutcome::UnknownKid { kid, known } => {
@@ -500,7 +520,10 @@ fn one_of(name: &str, actual: &[String], expected: &[String]) -> String {
     if actual.is_empty() {
         format!("Missing {name}. Expected one of: {exp}")
     } else {
-        format!("{name} not allowed: {}. Expected one of: {exp}", actual.join(", "))
+        format!(
+            "{name} not allowed: {}. Expected one of: {exp}",
+            actual.join(", ")
+        )
     }
 }
 
@@ -519,7 +542,11 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
     ));
     checks.push(match sig {
         Some(o) => signature_check(o),
-        None => Check::new("signature", Status::Skip, "no keys to check the signature with"),
+        None => Check::new(
+            "signature",
+            Status::Skip,
+            "no keys to check the signature with",
+        ),
     });
 
     // issuer
@@ -545,7 +572,7 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
                 "issuer",
                 Status::Fail,
                 format!(
-                    "iss {} is not the issuer {want}{why}{}",
+                    "iss {} does not equal the expected issuer {want}{}{why}",
                     short(got, 200),
                     if exp.issuer_source.is_empty() {
                         String::new()
@@ -619,7 +646,11 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         Some(n) if n <= now.saturating_add(leeway) => Check::new(
             "not_before",
             Status::Pass,
-            format!("valid since {} ({})", timefmt::rfc3339(n), timefmt::relative(n, now)),
+            format!(
+                "valid since {} ({})",
+                timefmt::rfc3339(n),
+                timefmt::relative(n, now)
+            ),
         )
         .actual(n),
         Some(n) => Check::new(
@@ -639,7 +670,13 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         let auds = jwt.audiences();
         let ok = auds.iter().any(|a| exp.audiences.contains(a));
         let msg = if ok {
-            format!("aud contains {}", auds.iter().find(|a| exp.audiences.contains(a)).cloned().unwrap_or_default())
+            format!(
+                "aud contains {}",
+                auds.iter()
+                    .find(|a| exp.audiences.contains(a))
+                    .cloned()
+                    .unwrap_or_default()
+            )
         } else {
             one_of("aud", &auds, &exp.audiences)
         };
@@ -657,7 +694,9 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         } else {
             (
                 "client_id",
-                jwt.claim_str("client_id").map(|s| vec![s.to_string()]).unwrap_or_default(),
+                jwt.claim_str("client_id")
+                    .map(|s| vec![s.to_string()])
+                    .unwrap_or_default(),
             )
         };
         let ok = values.iter().any(|v| exp.client_ids.contains(v));
@@ -667,20 +706,36 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
             "client_id".to_string()
         };
         let msg = if ok {
-            format!("{label} is {}", values.iter().find(|v| exp.client_ids.contains(v)).cloned().unwrap_or_default())
+            format!(
+                "{label} is {}",
+                values
+                    .iter()
+                    .find(|v| exp.client_ids.contains(v))
+                    .cloned()
+                    .unwrap_or_default()
+            )
         } else {
             let mut m = one_of(&label, &values, &exp.client_ids);
             if values.is_empty()
-                && let Some(a) = jwt.audiences().into_iter().find(|a| exp.client_ids.contains(a))
+                && let Some(a) = jwt
+                    .audiences()
+                    .into_iter()
+                    .find(|a| exp.client_ids.contains(a))
             {
-                m.push_str(&format!(" (the client id {a} is in aud: this is not an access token)"));
+                m.push_str(&format!(
+                    " (the client id {a} is in aud: this is not an access token)"
+                ));
             }
             m
         };
         checks.push(
-            Check::new("client_id", if ok { Status::Pass } else { Status::Fail }, msg)
-                .expected(exp.client_ids.clone())
-                .actual(jwt.claims.get(claim).cloned().unwrap_or(Value::Null)),
+            Check::new(
+                "client_id",
+                if ok { Status::Pass } else { Status::Fail },
+                msg,
+            )
+            .expected(exp.client_ids.clone())
+            .actual(jwt.claims.get(claim).cloned().unwrap_or(Value::Null)),
         );
     }
 
@@ -694,13 +749,19 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         let ok = got.and_then(Value::as_str) == Some(want);
         let msg = match (ok, got.and_then(Value::as_str)) {
             (true, _) => format!("token_use is {want}"),
-            (false, Some(g)) => format!("token_use not allowed: {}. Expected: {want}", short(g, 40)),
+            (false, Some(g)) => {
+                format!("token_use not allowed: {}. Expected: {want}", short(g, 40))
+            }
             (false, None) => format!("Missing token_use. Expected: {want}"),
         };
         checks.push(
-            Check::new("token_use", if ok { Status::Pass } else { Status::Fail }, msg)
-                .expected([want])
-                .actual(got.cloned().unwrap_or(Value::Null)),
+            Check::new(
+                "token_use",
+                if ok { Status::Pass } else { Status::Fail },
+                msg,
+            )
+            .expected([want])
+            .actual(got.cloned().unwrap_or(Value::Null)),
         );
     }
     checks
@@ -734,14 +795,22 @@ mod tests {
     fn hostile_signatures_never_panic() {
         let set = ec_set();
         let r_s_zero = token(r#"{"alg":"ES256","kid":"e"}"#, "{}", &[0u8; 64]);
-        assert!(matches!(check_signature(&r_s_zero, &set), SigOutcome::Invalid { .. }));
+        assert!(matches!(
+            check_signature(&r_s_zero, &set),
+            SigOutcome::Invalid { .. }
+        ));
         let empty = token(r#"{"alg":"ES256","kid":"e"}"#, "{}", b"");
         assert_eq!(
             check_signature(&empty, &set),
-            SigOutcome::Invalid { reason: "the signature is empty".into() }
+            SigOutcome::Invalid {
+                reason: "the signature is empty".into()
+            }
         );
         let short_sig = token(r#"{"alg":"ES256","kid":"e"}"#, "{}", &[1, 2, 3]);
-        assert!(matches!(check_signature(&short_sig, &set), SigOutcome::Invalid { .. }));
+        assert!(matches!(
+            check_signature(&short_sig, &set),
+            SigOutcome::Invalid { .. }
+        ));
         let huge = format!(r#"{{"alg":"ES256","kid":"{}"}}"#, "k".repeat(30_000));
         let o = check_signature(&token(&huge, "{}", &[1; 64]), &set);
         assert!(matches!(o, SigOutcome::UnknownKid { .. }));
@@ -753,9 +822,18 @@ mod tests {
         let set = ec_set();
         for (h, needle) in [
             (r#"{"alg":"none","kid":"e"}"#, "alg none: unsigned"),
-            (r#"{"alg":"NONE","kid":"e"}"#, "unsigned tokens are never accepted"),
-            (r#"{"alg":"HS256","kid":"e"}"#, "HS256 with an EC key: the classic key-confusion attack"),
-            (r#"{"alg":"ES384","kid":"e"}"#, "ES384 does not fit key 'e' (EC P-256; allowed: ES256)"),
+            (
+                r#"{"alg":"NONE","kid":"e"}"#,
+                "unsigned tokens are never accepted",
+            ),
+            (
+                r#"{"alg":"HS256","kid":"e"}"#,
+                "HS256 with an EC key: the classic key-confusion attack",
+            ),
+            (
+                r#"{"alg":"ES384","kid":"e"}"#,
+                "ES384 does not fit key 'e' (EC P-256; allowed: ES256)",
+            ),
             (r#"{"alg":"XX1","kid":"e"}"#, "unknown algorithm"),
             (r#"{"kid":"e"}"#, "no alg"),
         ] {
@@ -763,11 +841,25 @@ mod tests {
             assert!(matches!(o, SigOutcome::AlgNotAllowed { .. }), "{h}: {o:?}");
             assert!(o.message().contains(needle), "{h}: {}", o.message());
         }
-        let pinned = jwk(serde_json::json!({"kty": "RSA", "kid": "r", "alg": "RS256", "n": "AQAB", "e": "AQAB"}));
-        let o = check_signature(&token(r#"{"alg":"PS256","kid":"r"}"#, "{}", &[1; 8]), &pinned);
-        assert_eq!(o.message(), "key 'r' is pinned to RS256; the token says PS256");
-        let o = check_signature(&token(r#"{"alg":"HS256","kid":"r"}"#, "{}", &[1; 8]), &pinned);
-        assert!(o.message().starts_with("HS256 with an RSA key: the classic key-confusion attack"));
+        let pinned = jwk(
+            serde_json::json!({"kty": "RSA", "kid": "r", "alg": "RS256", "n": "AQAB", "e": "AQAB"}),
+        );
+        let o = check_signature(
+            &token(r#"{"alg":"PS256","kid":"r"}"#, "{}", &[1; 8]),
+            &pinned,
+        );
+        assert_eq!(
+            o.message(),
+            "key 'r' is pinned to RS256; the token says PS256"
+        );
+        let o = check_signature(
+            &token(r#"{"alg":"HS256","kid":"r"}"#, "{}", &[1; 8]),
+            &pinned,
+        );
+        assert!(
+            o.message()
+                .starts_with("HS256 with an RSA key: the classic key-confusion attack")
+        );
         // No kid, exactly one usable key: that key is used.
         let o = check_signature(&token(r#"{"alg":"ES256"}"#, "{}", &[1; 64]), &set);
         assert!(matches!(o, SigOutcome::Invalid { .. }), "{o:?}");

@@ -1,10 +1,24 @@
 //! Loading an [`Authorizer`] from `.bedrock_agentcore.yaml`, control-plane JSON, CloudFormation
-//! templates, API Gateway `get-authorizer` JSON, or flags. (stub: being written)
+//! templates, API Gateway `get-authorizer` JSON, or flags.
+//!
+//! Files are recognised by their content, not their name, whether they come from `--config` or
+//! `--authorizer-json`. Every value read from a file keeps the 1-based line of its key, and every
+//! key the toolkit or the service would drop is reported as an [`IgnoredKey`](super::IgnoredKey)
+//! with its own line.
 
+mod api;
+mod cfn;
+mod jwt;
+mod keys;
+mod toolkit;
+mod tree;
+
+use std::io::Read;
 use std::path::PathBuf;
 
-use crate::authorizer::{Authorizer, RuleSet};
-use crate::error::Result;
+use crate::authorizer::{Authorizer, JwtConfig, Located, RuleSet, SourceKind};
+use crate::error::{Error, Result};
+use crate::fsx;
 
 /// Authorizer flags (source 4 of SPEC.md), also used to override file values.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +33,36 @@ pub struct AuthorizerFlags {
     pub allowed_audience: Vec<String>,
     /// `--allowed-scope` (repeatable).
     pub allowed_scopes: Vec<String>,
+}
+
+impl AuthorizerFlags {
+    /// True when no flag was given.
+    pub fn is_empty(&self) -> bool {
+        self.discovery_url.as_deref().is_none_or(str::is_empty)
+            && self.issuer.as_deref().is_none_or(str::is_empty)
+            && self.allowed_clients.is_empty()
+            && self.allowed_audience.is_empty()
+            && self.allowed_scopes.is_empty()
+    }
+
+    /// Replaces the fields of `jwt` that a flag sets (their lines become `None`).
+    pub fn apply(&self, jwt: &mut JwtConfig) {
+        if let Some(d) = self.discovery_url.as_deref().filter(|s| !s.is_empty()) {
+            jwt.discovery_url = Some(Located::new(d.to_string()));
+        }
+        if let Some(i) = self.issuer.as_deref().filter(|s| !s.is_empty()) {
+            jwt.issuer = Some(Located::new(i.to_string()));
+        }
+        if !self.allowed_clients.is_empty() {
+            jwt.allowed_clients = Some(Located::new(self.allowed_clients.clone()));
+        }
+        if !self.allowed_audience.is_empty() {
+            jwt.allowed_audience = Some(Located::new(self.allowed_audience.clone()));
+        }
+        if !self.allowed_scopes.is_empty() {
+            jwt.allowed_scopes = Some(Located::new(self.allowed_scopes.clone()));
+        }
+    }
 }
 
 /// Everything that selects and shapes the authorizer.
@@ -43,6 +87,236 @@ pub struct LoadOptions {
 }
 
 /// Loads the authorizer; `Ok(None)` when no source was given at all.
-pub fn load(_opts: &LoadOptions) -> Result<Option<Authorizer>> {
-    Ok(None)
+///
+/// The file is `--authorizer-json` when given (it is always explicit), else `--config`. Non-empty
+/// flags override the file's value for their field; flags alone make a [`SourceKind::Flags`]
+/// authorizer. An API Gateway source selects [`RuleSet::Apigateway`]; `--rules agentcore` with
+/// one is a usage error.
+pub fn load(opts: &LoadOptions) -> Result<Option<Authorizer>> {
+    let source = if let Some(j) = &opts.authorizer_json {
+        Some(read_source(j)?)
+    } else if let Some(p) = &opts.config {
+        Some(read_source(&p.to_string_lossy())?)
+    } else {
+        None
+    };
+    let mut auth = match source {
+        Some((path, text)) => Some(parse_source(&path, &text, opts)?),
+        None => None,
+    };
+    let flags = &opts.flags;
+
+    if let Some(a) = &mut auth {
+        if a.rules == RuleSet::Apigateway && opts.rules == Some(RuleSet::Agentcore) {
+            return Err(Error::usage(
+                format!(
+                    "{} is an API Gateway JWT authorizer, which --rules agentcore cannot evaluate",
+                    a.file.as_deref().unwrap_or("the source")
+                ),
+                Some(
+                    "drop --rules agentcore: an API Gateway source implies --rules apigateway"
+                        .to_string(),
+                ),
+            ));
+        }
+        if a.rules == RuleSet::Agentcore && opts.rules == Some(RuleSet::Apigateway) {
+            if flags.issuer.as_deref().is_some_and(|s| !s.is_empty()) {
+                // The flags describe an API Gateway authorizer; the AgentCore file does not apply.
+                auth = None;
+            } else {
+                a.rules = RuleSet::Apigateway;
+                a.warnings.push(format!(
+                    "evaluating the AgentCore authorizer of {} with API Gateway rules",
+                    a.file.as_deref().unwrap_or("the file")
+                ));
+            }
+        }
+    }
+
+    match &mut auth {
+        Some(a) if !flags.is_empty() => {
+            let jwt = a.jwt.get_or_insert_with(JwtConfig::default);
+            flags.apply(jwt);
+        }
+        Some(_) => {}
+        None if !flags.is_empty() => {
+            let mut jwt = JwtConfig::default();
+            flags.apply(&mut jwt);
+            auth = Some(Authorizer::from_flags(opts.rules.unwrap_or_default(), jwt));
+        }
+        None => {}
+    }
+    Ok(auth)
+}
+
+/// Reads a source argument: a path, or `-` for stdin. Returns the name to show and the text.
+fn read_source(arg: &str) -> Result<(String, String)> {
+    if arg != "-" {
+        let path = PathBuf::from(arg);
+        return Ok((arg.to_string(), fsx::read_to_string(&path)?));
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(fsx::MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Read {
+            path: PathBuf::from("-"),
+            source,
+        })?;
+    if bytes.len() as u64 > fsx::MAX_INPUT_BYTES {
+        return Err(Error::input(
+            format!(
+                "stdin holds more than {} MiB",
+                fsx::MAX_INPUT_BYTES / 1024 / 1024
+            ),
+            Some("pass the authorizer JSON itself".to_string()),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::input(
+            "stdin is not UTF-8 text",
+            Some("pass the JSON printed by the AWS CLI".to_string()),
+        )
+    })?;
+    Ok(("<stdin>".to_string(), text))
+}
+
+/// Recognises `text` by its content and loads the authorizer it describes. `path` names the
+/// source in messages and in [`Authorizer::file`]. Flags and `--rules` are not applied here.
+pub fn parse_source(path: &str, text: &str, opts: &LoadOptions) -> Result<Authorizer> {
+    let root = tree::parse(text, path)?;
+    if root.is_null() {
+        return Err(Error::config(
+            path,
+            "the file is empty",
+            Some(source_hint()),
+        ));
+    }
+    if root.as_map().is_none() {
+        return Err(Error::config(
+            path,
+            format!(
+                "not an authorizer configuration: the document is {}, not a mapping",
+                root.type_name()
+            ),
+            Some(source_hint()),
+        ));
+    }
+    if cfn::detect(&root) {
+        let region = opts
+            .region
+            .clone()
+            .or_else(|| env_nonempty("AWS_REGION"))
+            .or_else(|| env_nonempty("AWS_DEFAULT_REGION"));
+        return cfn::load(
+            path,
+            &root,
+            &cfn::CfnOptions {
+                resource: opts.resource.as_deref(),
+                params: &opts.params,
+                region,
+            },
+        );
+    }
+    if api::detect_apigateway(&root) {
+        return api::load_apigateway(path, &root, opts.resource.as_deref());
+    }
+    if toolkit::detect(&root) {
+        return toolkit::load(path, &root, opts.agent.as_deref());
+    }
+    if api::detect_control_plane(&root) {
+        return api::load_control_plane(path, &root);
+    }
+    let mut top: Vec<&str> = root
+        .as_map()
+        .unwrap_or(&[])
+        .iter()
+        .map(|e| e.key.as_str())
+        .take(6)
+        .collect();
+    if root.as_map().is_some_and(|m| m.len() > 6) {
+        top.push("…");
+    }
+    let what = if text.trim_start().starts_with('{') {
+        "not a recognised authorizer source"
+    } else {
+        "not a starter-toolkit config"
+    };
+    Err(Error::config(
+        path,
+        format!(
+            "{what}: no `agents`, no `name`+`entrypoint`, no `customJWTAuthorizer`, no CloudFormation `Resources` (top-level keys: {})",
+            top.join(", ")
+        ),
+        Some(source_hint()),
+    ))
+}
+
+fn source_hint() -> String {
+    "pass .bedrock_agentcore.yaml as written by `agentcore configure`, `aws bedrock-agentcore-control get-agent-runtime` JSON, a CloudFormation template or `aws apigatewayv2 get-authorizer` JSON; or give --discovery-url and --allowed-client"
+        .to_string()
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags() -> AuthorizerFlags {
+        AuthorizerFlags {
+            allowed_clients: vec!["x".into()],
+            ..AuthorizerFlags::default()
+        }
+    }
+
+    #[test]
+    fn nothing_gives_none() {
+        assert!(load(&LoadOptions::default()).unwrap().is_none());
+    }
+
+    #[test]
+    fn flags_alone() {
+        let opts = LoadOptions {
+            flags: AuthorizerFlags {
+                discovery_url: Some("https://i/.well-known/openid-configuration".into()),
+                ..flags()
+            },
+            ..LoadOptions::default()
+        };
+        let a = load(&opts).unwrap().unwrap();
+        assert_eq!(a.source, SourceKind::Flags);
+        assert_eq!(a.rules, RuleSet::Agentcore);
+        assert_eq!(a.allowed_clients(), ["x"]);
+    }
+
+    #[test]
+    fn flags_override_lines() {
+        let mut jwt = JwtConfig {
+            allowed_clients: Some(Located::at(vec!["a".into()], Some(3))),
+            ..JwtConfig::default()
+        };
+        flags().apply(&mut jwt);
+        assert_eq!(
+            jwt.allowed_clients,
+            Some(Located::new(vec!["x".to_string()]))
+        );
+    }
+
+    #[test]
+    fn unrecognised_yaml() {
+        let err = parse_source(
+            ".bedrock_agentcore.yaml",
+            "runtime_name: x\ncontainer:\n  image: y\nserver:\n  port: 8080\n",
+            &LoadOptions::default(),
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("not a starter-toolkit config"), "{msg}");
+        assert!(msg.contains("runtime_name, container, server"), "{msg}");
+        assert!(err.hint().is_some());
+    }
 }

@@ -116,7 +116,11 @@ pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
                 .at(cx.file(), cx.list_line(cx.auth.jwt.as_ref().and_then(|j| j.allowed_scopes.as_ref()))),
         );
     }
-    for c in cx.checks.iter().filter(|c| c.id.starts_with("claim:") && c.status == Status::Fail) {
+    for c in cx
+        .checks
+        .iter()
+        .filter(|c| c.id.starts_with("claim:") && c.status == Status::Fail)
+    {
         let name = &c.id["claim:".len()..];
         let line = cx
             .auth
@@ -206,12 +210,13 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     {
         let cfn = auth.source == SourceKind::Cloudformation;
         let url = d.value.trim();
-        let ok_oidc = well_known_form(url, "openid-configuration");
-        let ok_oauth = well_known_form(url, "oauth-authorization-server");
-        if !(ok_oidc || (!cfn && ok_oauth)) {
+        if !rules::discovery_url_ok(url, cfn) {
             let fixed = format!(
                 "{}/.well-known/openid-configuration",
-                url.split("/.well-known/").next().unwrap_or(url).trim_end_matches('/')
+                url.split("/.well-known/")
+                    .next()
+                    .unwrap_or(url)
+                    .trim_end_matches('/')
             );
             out.push(
                 Diagnosis::error(
@@ -231,7 +236,12 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         && let Some(i) = &jwt.issuer
         && i.value.contains("/.well-known/")
     {
-        let fixed = i.value.split("/.well-known/").next().unwrap_or(&i.value).to_string();
+        let fixed = i
+            .value
+            .split("/.well-known/")
+            .next()
+            .unwrap_or(&i.value)
+            .to_string();
         out.push(
             Diagnosis::error(
                 "issuer-is-discovery-url",
@@ -264,21 +274,11 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     }
 }
 
-/// True when `url` is `…/.well-known/<suffix>` optionally followed by a path (the API's pattern).
-fn well_known_form(url: &str, suffix: &str) -> bool {
-    let needle = format!("/.well-known/{suffix}");
-    match url.find(&needle) {
-        Some(i) => {
-            let rest = &url[i + needle.len()..];
-            i > 0 && (rest.is_empty() || (rest.starts_with('/') && rest.len() > 1))
-                && !url.contains(['?', '#', ' '])
-        }
-        None => false,
-    }
-}
-
 fn not_a_jwt(cx: &Context) -> Diagnosis {
-    let msg = cx.failed("format").map(|c| c.message.clone()).unwrap_or_default();
+    let msg = cx
+        .failed("format")
+        .map(|c| c.message.clone())
+        .unwrap_or_default();
     Diagnosis::error(
         "not-a-jwt",
         format!("{msg}; AgentCore answers 403 \"OAuth authorization failed: Failed to parse token\""),
@@ -291,7 +291,9 @@ fn not_a_jwt(cx: &Context) -> Diagnosis {
 }
 
 fn signature_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
-    let Some(c) = cx.failed("signature") else { return };
+    let Some(c) = cx.failed("signature") else {
+        return;
+    };
     let origin = match cx.keys {
         Keys::Jwks { origin, .. } => origin.clone(),
         _ => "the JWKS".into(),
@@ -313,26 +315,44 @@ fn signature_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
 fn issuer_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let Some(c) = cx.failed("issuer") else { return };
     let Some(j) = cx.jwt else { return };
-    let expected = c.expected.first().cloned().unwrap_or_default();
+    // An unusable discoveryUrl is reported as `discovery-url-form`; there is no issuer to compare.
+    let Some(expected) = c.expected.first().cloned() else {
+        return;
+    };
     let actual = j.claim_str("iss").unwrap_or("").to_string();
     let mut why = String::from("the token's issuer is not the one the authorizer trusts");
     if actual.trim_end_matches('/') == expected.trim_end_matches('/') {
         why = "the issuers differ only by a trailing slash, and the comparison is exact".into();
-    } else if let (Some(a), Some(e)) = (token::cognito_pool(&actual), token::cognito_pool(&expected)) {
+    } else if let (Some(a), Some(e)) =
+        (token::cognito_pool(&actual), token::cognito_pool(&expected))
+    {
         if a.region != e.region {
-            why = format!("the token comes from region {} but the authorizer trusts a pool in {}", a.region, e.region);
+            why = format!(
+                "the token comes from region {} but the authorizer trusts a pool in {}",
+                a.region, e.region
+            );
         } else if a.pool_id != e.pool_id {
-            why = format!("the token comes from user pool {} but the authorizer trusts {}", a.pool_id, e.pool_id);
+            why = format!(
+                "the token comes from user pool {} but the authorizer trusts {}",
+                a.pool_id, e.pool_id
+            );
         }
     }
-    let disc_line = cx.auth.jwt.as_ref().and_then(|j| j.discovery_url.as_ref()).and_then(|d| d.line);
+    let disc_line = cx
+        .auth
+        .jwt
+        .as_ref()
+        .and_then(|j| j.discovery_url.as_ref())
+        .and_then(|d| d.line);
     let mut d = Diagnosis::error(
         "issuer-mismatch",
         format!("{why}: iss is {actual}, expected {expected}"),
     )
     .fix("get the token from the issuer the authorizer trusts".to_string());
     if cx.auth.rules == RuleSet::Apigateway {
-        d = d.fix(format!("or set the authorizer's Issuer to exactly {actual}"));
+        d = d.fix(format!(
+            "or set the authorizer's Issuer to exactly {actual}"
+        ));
     } else {
         d = d.fix(format!(
             "or point discoveryUrl at the token's issuer at {}:\n  discoveryUrl: {}/.well-known/openid-configuration",
@@ -343,7 +363,8 @@ fn issuer_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     out.push(d.at(cx.file(), disc_line));
     let (sa, ha) = scheme_host(&actual);
     let (se, he) = scheme_host(&expected);
-    let both_cognito = token::cognito_pool(&actual).is_some() && token::cognito_pool(&expected).is_some();
+    let both_cognito =
+        token::cognito_pool(&actual).is_some() && token::cognito_pool(&expected).is_some();
     if !both_cognito && !actual.is_empty() && (sa != se || ha != he) {
         out.push(
             Diagnosis::error(
@@ -396,10 +417,16 @@ fn time_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
 }
 
 fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
-    let Some(c) = cx.failed("client_id") else { return };
+    let Some(c) = cx.failed("client_id") else {
+        return;
+    };
     let Some(j) = cx.jwt else { return };
     let allowed = cx.auth.allowed_clients();
-    let list = cx.auth.jwt.as_ref().and_then(|x| x.allowed_clients.as_ref());
+    let list = cx
+        .auth
+        .jwt
+        .as_ref()
+        .and_then(|x| x.allowed_clients.as_ref());
     let line = cx.list_line(list);
     let first = allowed.first().cloned().unwrap_or_default();
     match j.claims.get("client_id") {
@@ -446,7 +473,11 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             );
         }
         None if j.kind() == TokenKind::CognitoId || j.claim_str("token_use") == Some("id") => {
-            let aud = j.audiences().first().cloned().unwrap_or_else(|| first.clone());
+            let aud = j
+                .audiences()
+                .first()
+                .cloned()
+                .unwrap_or_else(|| first.clone());
             out.push(
                 Diagnosis::error(
                     "id-token-for-allowed-clients",
@@ -494,7 +525,10 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                         ),
                     )
                     .fix("send an access token issued to one of the allowed app clients")
-                    .fix(format!("or remove allowedClients at {} and check another claim", cx.place(line)))
+                    .fix(format!(
+                        "or remove allowedClients at {} and check another claim",
+                        cx.place(line)
+                    ))
                     .at(cx.file(), line),
                 );
             }
@@ -518,7 +552,12 @@ fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let Some(_) = cx.failed("aud") else { return };
     let Some(j) = cx.jwt else { return };
     let allowed = cx.auth.allowed_audience();
-    let line = cx.list_line(cx.auth.jwt.as_ref().and_then(|x| x.allowed_audience.as_ref()));
+    let line = cx.list_line(
+        cx.auth
+            .jwt
+            .as_ref()
+            .and_then(|x| x.allowed_audience.as_ref()),
+    );
     let first = allowed.first().cloned().unwrap_or_default();
     if !j.claims.contains_key("aud") {
         let cid = j.claim_str("client_id").unwrap_or(&first).to_string();
@@ -542,10 +581,16 @@ fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         out.push(
             Diagnosis::error(
                 "wrong-client",
-                format!("the token's aud is {aud} but the authorizer allows {}", allowed.join(", ")),
+                format!(
+                    "the token's aud is {aud} but the authorizer allows {}",
+                    allowed.join(", ")
+                ),
             )
             .fix(format!("get a token issued for {first}"))
-            .fix(format!("or add {aud} to allowedAudience at {}", cx.place(line)))
+            .fix(format!(
+                "or add {aud} to allowedAudience at {}",
+                cx.place(line)
+            ))
             .at(cx.file(), line),
         );
     }
@@ -555,7 +600,12 @@ fn apigw_audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let Some(_) = cx.failed("aud") else { return };
     let Some(j) = cx.jwt else { return };
     let allowed = cx.auth.allowed_audience();
-    let line = cx.list_line(cx.auth.jwt.as_ref().and_then(|x| x.allowed_audience.as_ref()));
+    let line = cx.list_line(
+        cx.auth
+            .jwt
+            .as_ref()
+            .and_then(|x| x.allowed_audience.as_ref()),
+    );
     let cid_allowed = j
         .claim_str("client_id")
         .is_some_and(|c| allowed.iter().any(|a| a == c));
@@ -576,7 +626,10 @@ fn apigw_audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         let (what, val) = if j.claims.contains_key("aud") {
             ("aud", j.audiences().join(", "))
         } else {
-            ("client_id", j.claim_str("client_id").unwrap_or("(none)").to_string())
+            (
+                "client_id",
+                j.claim_str("client_id").unwrap_or("(none)").to_string(),
+            )
         };
         out.push(
             Diagnosis::error(
@@ -604,9 +657,23 @@ mod tests {
 
     #[test]
     fn discovery_url_forms() {
-        assert!(well_known_form("https://x/p/.well-known/openid-configuration", "openid-configuration"));
-        assert!(well_known_form("https://x/.well-known/oauth-authorization-server/tenant", "oauth-authorization-server"));
-        assert!(!well_known_form("https://x/p", "openid-configuration"));
-        assert!(!well_known_form("https://x/p/.well-known/openid-configuration?x=1", "openid-configuration"));
+        use rules::discovery_url_ok;
+        assert!(discovery_url_ok(
+            "https://x/p/.well-known/openid-configuration",
+            true
+        ));
+        assert!(discovery_url_ok(
+            "https://x/.well-known/oauth-authorization-server/tenant",
+            false
+        ));
+        assert!(!discovery_url_ok(
+            "https://x/.well-known/oauth-authorization-server",
+            true
+        ));
+        assert!(!discovery_url_ok("https://x/p", false));
+        assert!(!discovery_url_ok(
+            "https://x/p/.well-known/openid-configuration?x=1",
+            false
+        ));
     }
 }

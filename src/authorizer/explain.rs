@@ -93,7 +93,10 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
     });
     let claims_only = matches!(keys, Keys::NotChecked { .. });
     let mut verdict = Verdict::from_checks(&checks, claims_only);
-    if checks.iter().any(|c| c.id == "authorizer" && c.status == Status::Fail) {
+    if checks
+        .iter()
+        .any(|c| c.id == "authorizer" && c.status == Status::Fail)
+    {
         verdict = Verdict::Rejected;
     }
     Report {
@@ -173,14 +176,19 @@ pub fn obtain_keys(
     }
     let Some(url) = auth.discovery_url() else {
         return Ok(Keys::Unavailable {
-            reason: "no discoveryUrl configured (give --discovery-url, or --jwks FILE offline)".into(),
+            reason: "no discoveryUrl configured (give --discovery-url, or --jwks FILE offline)"
+                .into(),
         });
     };
     oidc::block_on(obtain_keys_async_url(&url, jwt, o))
 }
 
 /// Async variant of [`obtain_keys`] for a discovery URL (used by the proxy inside its runtime).
-pub async fn obtain_keys_async(auth: &Authorizer, jwt: Option<&Jwt>, o: &FetchOptions) -> Result<Keys> {
+pub async fn obtain_keys_async(
+    auth: &Authorizer,
+    jwt: Option<&Jwt>,
+    o: &FetchOptions,
+) -> Result<Keys> {
     match auth.discovery_url() {
         Some(url) => obtain_keys_async_url(&url, jwt, o).await,
         None => Ok(Keys::Unavailable {
@@ -194,14 +202,20 @@ async fn obtain_keys_async_url(url: &str, jwt: Option<&Jwt>, o: &FetchOptions) -
         Ok(k) => k,
         Err(e @ Error::Network { .. }) => {
             return Ok(Keys::Unavailable {
-                reason: format!("{e}{}", e.hint().map(|h| format!(" ({h})")).unwrap_or_default()),
+                reason: format!(
+                    "{e}{}",
+                    e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
+                ),
             });
         }
         Err(e) => return Err(e),
     };
     if let Some(j) = jwt
         && keys.from_cache
-        && matches!(verify::check_signature(j, &keys.jwks), SigOutcome::UnknownKid { .. })
+        && matches!(
+            verify::check_signature(j, &keys.jwks),
+            SigOutcome::UnknownKid { .. }
+        )
     {
         // One refetch on an unknown kid: the issuer may have rotated its keys since we cached them.
         if let Err(e) = oidc::refetch_jwks(&mut keys, o).await {

@@ -75,7 +75,11 @@ pub fn evaluate(
     let mut checks = Vec::new();
     let jwt = match token {
         Ok(j) => {
-            checks.push(Check::new("format", Status::Pass, "compact JWS: header.payload.signature"));
+            checks.push(Check::new(
+                "format",
+                Status::Pass,
+                "compact JWS: header.payload.signature",
+            ));
             j
         }
         Err(e) => {
@@ -83,8 +87,20 @@ pub fn evaluate(
                 Check::new("format", Status::Fail, format!("not a JWT: {e}"))
                     .service_error(Some(service::PARSE)),
             );
-            for id in ["signature", "issuer", "expiry", "not_before", "client_id", "aud", "scope"] {
-                checks.push(Check::new(id, Status::Skip, "not evaluated: the token could not be parsed"));
+            for id in [
+                "signature",
+                "issuer",
+                "expiry",
+                "not_before",
+                "client_id",
+                "aud",
+                "scope",
+            ] {
+                checks.push(Check::new(
+                    id,
+                    Status::Skip,
+                    "not evaluated: the token could not be parsed",
+                ));
             }
             if let Some(j) = &auth.jwt {
                 for c in &j.custom_claims {
@@ -109,7 +125,11 @@ pub fn evaluate(
     let apigw = auth.rules == RuleSet::Apigateway;
     checks.push(signature(jwt, keys, apigw));
     checks.push(issuer(jwt, auth, keys));
-    checks.push(expiry(jwt, now, if apigw { 0 } else { AGENTCORE_EXPIRY_MARGIN }));
+    checks.push(expiry(
+        jwt,
+        now,
+        if apigw { 0 } else { AGENTCORE_EXPIRY_MARGIN },
+    ));
     checks.push(not_before(jwt, now));
     if apigw {
         checks.push(Check::new(
@@ -149,11 +169,9 @@ fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
             Status::Skip,
             "not checked (--no-signature): the verdict covers the claims only",
         ),
-        Keys::Unavailable { reason } => Check::new(
-            "signature",
-            Status::Skip,
-            format!("not checked: {reason}"),
-        ),
+        Keys::Unavailable { reason } => {
+            Check::new("signature", Status::Skip, format!("not checked: {reason}"))
+        }
         Keys::Jwks { jwks, origin, .. } => {
             let (status, message, why) = match verify::check_signature(jwt, jwks) {
                 SigOutcome::Valid { kid, alg } => (
@@ -168,8 +186,14 @@ fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
                     Status::Fail,
                     format!(
                         "kid {} is not in the JWKS from {origin} (it has: {})",
-                        kid.as_deref().map(|k| format!("{k:?}")).unwrap_or_else(|| "(none)".into()),
-                        if known.is_empty() { "no keys".to_string() } else { known.join(", ") }
+                        kid.as_deref()
+                            .map(|k| format!("{k:?}"))
+                            .unwrap_or_else(|| "(none)".into()),
+                        if known.is_empty() {
+                            "no keys".to_string()
+                        } else {
+                            known.join(", ")
+                        }
                     ),
                     Some(reason::UNKNOWN_KID),
                 ),
@@ -206,9 +230,45 @@ pub fn expected_issuer(auth: &Authorizer, keys: &Keys) -> Option<String> {
     }
 }
 
+/// True when `url` has the form the service accepts for `discoveryUrl`: `…/.well-known/openid-configuration`
+/// or `…/.well-known/oauth-authorization-server`, optionally followed by a path, without query or
+/// fragment. CloudFormation (`cfn`) accepts only the first, with nothing after it.
+pub fn discovery_url_ok(url: &str, cfn: bool) -> bool {
+    if url.contains(['?', '#', ' ']) {
+        return false;
+    }
+    let form = |suffix: &str, tail_ok: bool| match url.find(suffix) {
+        Some(i) => {
+            let rest = &url[i + suffix.len()..];
+            i > 0 && (rest.is_empty() || (tail_ok && rest.starts_with('/') && rest.len() > 1))
+        }
+        None => false,
+    };
+    if cfn {
+        form("/.well-known/openid-configuration", false)
+    } else {
+        form("/.well-known/openid-configuration", true)
+            || form("/.well-known/oauth-authorization-server", true)
+    }
+}
+
 /// `issuer`: `iss` equals the expected issuer exactly.
 fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
     let actual = jwt.claims.get("iss").cloned().unwrap_or(Value::Null);
+    if auth.rules == RuleSet::Agentcore
+        && let Some(d) = auth.jwt.as_ref().and_then(|j| j.discovery_url.as_ref())
+        && !discovery_url_ok(
+            d.value.trim(),
+            auth.source == crate::authorizer::SourceKind::Cloudformation,
+        )
+    {
+        return Check::new(
+            "issuer",
+            Status::Fail,
+            format!("discoveryUrl {} is not a discovery URL: no issuer can be read from it, and the service refuses this configuration", d.value),
+        )
+        .actual(actual);
+    }
     let Some(expected) = expected_issuer(auth, keys) else {
         let why = match keys {
             Keys::Unavailable { reason } => format!("not checked: {reason}"),
@@ -234,7 +294,11 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
 fn expiry(jwt: &Jwt, now: i64, margin: i64) -> Check {
     use crate::timefmt::{relative, rfc3339};
     let Some(exp) = jwt.claim_time("exp") else {
-        let what = if jwt.claims.contains_key("exp") { "exp is not a number" } else { "missing exp: a token without expiry is refused" };
+        let what = if jwt.claims.contains_key("exp") {
+            "exp is not a number"
+        } else {
+            "missing exp: a token without expiry is refused"
+        };
         return Check::new("expiry", Status::Fail, what)
             .actual(jwt.claims.get("exp").cloned().unwrap_or(Value::Null))
             .service_error(Some(service::INEFFECTUAL));
@@ -277,7 +341,8 @@ fn not_before(jwt: &Jwt, now: i64) -> Check {
     use crate::timefmt::{relative, rfc3339};
     match jwt.claim_time("nbf") {
         None if jwt.claims.contains_key("nbf") => {
-            Check::new("not_before", Status::Fail, "nbf is not a number").actual(jwt.claims["nbf"].clone())
+            Check::new("not_before", Status::Fail, "nbf is not a number")
+                .actual(jwt.claims["nbf"].clone())
         }
         None => Check::new("not_before", Status::Pass, "no nbf claim (optional)"),
         Some(nbf) if nbf > now => Check::new(
@@ -320,10 +385,17 @@ fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
         Check::new(
             "client_id",
             Status::Pass,
-            format!("client_id {} is allowed", actual.map(crate::render::short_value).unwrap_or_default()),
+            format!(
+                "client_id {} is allowed",
+                actual.map(crate::render::short_value).unwrap_or_default()
+            ),
         )
     } else {
-        Check::new("client_id", Status::Fail, mismatch("client_id", actual, &allowed.value))
+        Check::new(
+            "client_id",
+            Status::Fail,
+            mismatch("client_id", actual, &allowed.value),
+        )
     };
     c.expected(allowed.value.clone())
         .actual(actual.cloned().unwrap_or(Value::Null))
@@ -357,7 +429,11 @@ fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
         if ok {
             Check::new("aud", Status::Pass, "aud contains an allowed audience")
         } else {
-            Check::new("aud", Status::Fail, mismatch("aud", Some(aud), &allowed.value))
+            Check::new(
+                "aud",
+                Status::Fail,
+                mismatch("aud", Some(aud), &allowed.value),
+            )
         }
         .actual(aud.clone())
     } else {
@@ -366,7 +442,11 @@ fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
             .and_then(Value::as_str)
             .is_some_and(|c| allowed.value.iter().any(|a| a == c));
         if ok {
-            Check::new("aud", Status::Pass, "no aud; client_id is an allowed audience")
+            Check::new(
+                "aud",
+                Status::Pass,
+                "no aud; client_id is an allowed audience",
+            )
         } else {
             Check::new(
                 "aud",
@@ -383,11 +463,19 @@ fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
 /// `scope`: any one allowed scope in `scope` (space separated) or `scp` (string or array).
 fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Check {
     let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
-        let what = if apigw { "no route authorization scopes configured" } else { "allowedScopes not configured" };
+        let what = if apigw {
+            "no route authorization scopes configured"
+        } else {
+            "allowedScopes not configured"
+        };
         return Check::new("scope", Status::Skip, what);
     };
     let have = jwt.scopes();
-    let actual = if have.is_empty() { Value::Null } else { Value::String(have.join(" ")) };
+    let actual = if have.is_empty() {
+        Value::Null
+    } else {
+        Value::String(have.join(" "))
+    };
     let found: Vec<&String> = allowed.value.iter().filter(|a| have.contains(a)).collect();
     let c = if let Some(f) = found.first() {
         Check::new("scope", Status::Pass, format!("scope {f} is allowed"))
@@ -395,7 +483,10 @@ fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Chec
         Check::new(
             "scope",
             Status::Fail,
-            format!("no scope or scp claim. Expected one of: {}", allowed.value.join(", ")),
+            format!(
+                "no scope or scp claim. Expected one of: {}",
+                allowed.value.join(", ")
+            ),
         )
     } else {
         Check::new(

@@ -184,7 +184,11 @@ impl Cognito {
         match step {
             Step::Done(t) => self.trace(&format!(
                 "← {op}: tokens ({}{}{}expires in {} s)",
-                if t.access_token.is_some() { "access, " } else { "" },
+                if t.access_token.is_some() {
+                    "access, "
+                } else {
+                    ""
+                },
                 if t.id_token.is_some() { "id, " } else { "" },
                 if t.refresh_token.is_some() {
                     "refresh, "
@@ -322,7 +326,10 @@ impl Cognito {
                 "Cognito kept asking for challenges ({}) after {MAX_ROUNDS} rounds",
                 answered.join(", ")
             ),
-            Some("sign in once in the hosted UI or console to see what the pool requires".to_string()),
+            Some(
+                "sign in once in the hosted UI or console to see what the pool requires"
+                    .to_string(),
+            ),
         ))
     }
 
@@ -428,7 +435,7 @@ impl Cognito {
             SdkError::DispatchFailure(_) => Error::network(
                 format!(
                     "cannot reach Cognito at {endpoint} ({op}): {}",
-                    DisplayErrorContext(&e)
+                    error_chain(&e)
                 ),
                 Some(reach_hint),
             ),
@@ -437,7 +444,10 @@ impl Cognito {
                     "Cognito at {endpoint} sent a response to {op} that is not a Cognito answer: {}",
                     DisplayErrorContext(&e)
                 ),
-                Some("is --endpoint-url (or AWS_ENDPOINT_URL) a Cognito user-pool endpoint?".to_string()),
+                Some(
+                    "is --endpoint-url (or AWS_ENDPOINT_URL) a Cognito user-pool endpoint?"
+                        .to_string(),
+                ),
             ),
             _ => Error::usage(
                 format!("cannot build the {op} request: {}", DisplayErrorContext(&e)),
@@ -445,6 +455,21 @@ impl Cognito {
             ),
         }
     }
+}
+
+/// An error and its sources as one line (`dispatch failure: io error: … Connection refused`),
+/// without the Debug dumps `DisplayErrorContext` appends.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let m = err.to_string();
+        if !m.is_empty() && !parts.iter().any(|p| p.contains(&m)) {
+            parts.push(m);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
 }
 
 fn sorted(mut v: Vec<&str>) -> Vec<&str> {
@@ -551,11 +576,7 @@ fn required_attributes(ch: &Challenge) -> Vec<String> {
         .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
         .unwrap_or_default()
         .into_iter()
-        .map(|a| {
-            a.strip_prefix("userAttributes.")
-                .unwrap_or(&a)
-                .to_string()
-        })
+        .map(|a| a.strip_prefix("userAttributes.").unwrap_or(&a).to_string())
         .collect()
 }
 
@@ -623,7 +644,9 @@ pub fn explain_service_error(
     if f.status >= 500 || code == "InternalErrorException" {
         return Error::network(
             format!("Cognito failed on its side ({said}, HTTP {})", f.status),
-            Some(format!("retry in a moment; if it persists, check the endpoint {endpoint}")),
+            Some(format!(
+                "retry in a moment; if it persists, check the endpoint {endpoint}"
+            )),
         );
     }
     let lower = message.to_ascii_lowercase();
@@ -834,14 +857,21 @@ mod tests {
     #[test]
     fn mfa_setup_and_unknown_challenges_are_refused_with_a_fix() {
         let e = challenge_responses(
-            &ch("MFA_SETUP", &[("MFAS_CAN_SETUP", "[\"SOFTWARE_TOKEN_MFA\"]")]),
+            &ch(
+                "MFA_SETUP",
+                &[("MFAS_CAN_SETUP", "[\"SOFTWARE_TOKEN_MFA\"]")],
+            ),
             &login(None),
             &mut Fixed,
         )
         .unwrap_err();
         assert_eq!(e.exit_code(), 1);
         assert!(e.to_string().contains("set up MFA"), "{e}");
-        assert!(e.hint().unwrap().contains("set-user-pool-mfa-config --user-pool-id us-east-1_abc"));
+        assert!(
+            e.hint()
+                .unwrap()
+                .contains("set-user-pool-mfa-config --user-pool-id us-east-1_abc")
+        );
         let e = challenge_responses(&ch("CUSTOM_CHALLENGE", &[]), &login(None), &mut Fixed)
             .unwrap_err();
         assert!(e.to_string().contains("CUSTOM_CHALLENGE"));
@@ -880,7 +910,10 @@ mod tests {
             None,
         );
         assert_eq!(e.exit_code(), 1);
-        assert!(e.to_string().contains("ExplicitAuthFlows lack ALLOW_USER_PASSWORD_AUTH"));
+        assert!(
+            e.to_string()
+                .contains("ExplicitAuthFlows lack ALLOW_USER_PASSWORD_AUTH")
+        );
         assert!(e.to_string().contains(
             "(Cognito InitiateAuth: InvalidParameterException: USER_PASSWORD_AUTH flow not enabled for this client)"
         ));
@@ -912,13 +945,28 @@ mod tests {
         assert!(e.hint().unwrap().contains(
             "aws cognito-idp admin-confirm-sign-up --user-pool-id us-east-1_abc --username alice"
         ));
-        let e = explain("PasswordResetRequiredException", "Password reset required for the user", None);
+        let e = explain(
+            "PasswordResetRequiredException",
+            "Password reset required for the user",
+            None,
+        );
         assert!(e.hint().unwrap().contains("confirm-forgot-password"));
-        let e = explain("ResourceNotFoundException", "User pool client client1 does not exist.", None);
-        assert!(e.to_string().starts_with("there is no app client client1 in region us-east-1"));
+        let e = explain(
+            "ResourceNotFoundException",
+            "User pool client client1 does not exist.",
+            None,
+        );
+        assert!(
+            e.to_string()
+                .starts_with("there is no app client client1 in region us-east-1")
+        );
         let e = explain("TooManyRequestsException", "Rate exceeded", None);
         assert_eq!(e.exit_code(), 1);
-        let e = explain("CodeMismatchException", "Invalid code received for user", None);
+        let e = explain(
+            "CodeMismatchException",
+            "Invalid code received for user",
+            None,
+        );
         assert!(e.to_string().starts_with("the MFA code is wrong"));
         let e = explain_service_error(
             &ServiceFailure {

@@ -265,7 +265,12 @@ pub struct Pointer {
 impl Pointer {
     /// The entry path.
     pub fn path(&self, cache_dir: &Path) -> PathBuf {
-        entry_path(cache_dir, &self.user_pool_id, &self.client_id, &self.username)
+        entry_path(
+            cache_dir,
+            &self.user_pool_id,
+            &self.client_id,
+            &self.username,
+        )
     }
 
     fn same_entry(&self, other: &Pointer) -> bool {

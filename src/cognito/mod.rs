@@ -155,7 +155,10 @@ mod tests {
 
     #[test]
     fn secrets_do_not_debug_print() {
-        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(<redacted>)");
+        assert_eq!(
+            format!("{:?}", Secret::new("hunter2")),
+            "Secret(<redacted>)"
+        );
         let t = Tokens {
             access_token: Some("eyJ".into()),
             ..Default::default()

@@ -55,8 +55,12 @@ pub fn check_url(raw: &str, what: &str, allow_http: bool) -> Result<url::Url> {
         "https" => Ok(u),
         "http" if allow_http || u.host().is_some_and(|h| is_loopback(&h)) => Ok(u),
         "http" => Err(Error::usage(
-            format!("{what} {raw} is plain http: tokdiag sends secrets only over https (or to loopback)"),
-            Some("use the https URL, or pass --allow-http for a test endpoint you trust".to_string()),
+            format!(
+                "{what} {raw} is plain http: tokdiag sends secrets only over https (or to loopback)"
+            ),
+            Some(
+                "use the https URL, or pass --allow-http for a test endpoint you trust".to_string(),
+            ),
         )),
         s => Err(Error::usage(
             format!("{what} {raw} has the scheme {s}; expected https"),
@@ -75,9 +79,10 @@ fn http_client() -> Result<reqwest::Client> {
 }
 
 async fn read_body(resp: reqwest::Response, url: &str) -> Result<Vec<u8>> {
-    let bytes = resp.bytes().await.map_err(|e| {
-        Error::network(format!("reading the answer of {url} failed: {e}"), None)
-    })?;
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| Error::network(format!("reading the answer of {url} failed: {e}"), None))?;
     if bytes.len() > MAX_BODY {
         return Err(Error::network(
             format!("{url} answered with more than 1 MiB"),
@@ -155,10 +160,8 @@ pub fn form_body(scopes: &[String]) -> String {
 pub fn basic_auth(client_id: &str, secret: &Secret) -> String {
     format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!(
-            "{client_id}:{}",
-            secret.expose()
-        ))
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("{client_id}:{}", secret.expose()))
     )
 }
 
@@ -260,23 +263,33 @@ pub fn parse_response(status: u16, body: &[u8], g: &Grant<'_>) -> Result<Tokens>
     };
     let (cause, fix) = match code {
         "invalid_client" => (
-            format!("the token endpoint does not accept app client {client} with this secret (wrong client id or secret, or a client without a secret)"),
-            format!("check --client-id and TOKDIAG_CLIENT_SECRET: aws cognito-idp describe-user-pool-client{pool} --client-id {client} --query UserPoolClient.ClientSecret (client credentials need an app client with a secret)"),
+            format!(
+                "the token endpoint does not accept app client {client} with this secret (wrong client id or secret, or a client without a secret)"
+            ),
+            format!(
+                "check --client-id and TOKDIAG_CLIENT_SECRET: aws cognito-idp describe-user-pool-client{pool} --client-id {client} --query UserPoolClient.ClientSecret (client credentials need an app client with a secret)"
+            ),
         ),
         "invalid_scope" => (
             format!("app client {client} may not ask for the scope {scopes}"),
-            format!("ask for a scope the client has (--scope <resource server>/<scope>), or add it to the client's AllowedOAuthScopes after defining it on a resource server: aws cognito-idp update-user-pool-client{pool} --client-id {client} --allowed-o-auth-scopes <rs>/<scope> … (repeat the client's other settings: omitted ones are reset)"),
+            format!(
+                "ask for a scope the client has (--scope <resource server>/<scope>), or add it to the client's AllowedOAuthScopes after defining it on a resource server: aws cognito-idp update-user-pool-client{pool} --client-id {client} --allowed-o-auth-scopes <rs>/<scope> … (repeat the client's other settings: omitted ones are reset)"
+            ),
         ),
         "unauthorized_client" => (
             format!("app client {client} may not use the client_credentials grant"),
-            format!("enable it: aws cognito-idp update-user-pool-client{pool} --client-id {client} --allowed-o-auth-flows client_credentials --allowed-o-auth-flows-user-pool-client --allowed-o-auth-scopes <rs>/<scope> (repeat the client's other settings: omitted ones are reset)"),
+            format!(
+                "enable it: aws cognito-idp update-user-pool-client{pool} --client-id {client} --allowed-o-auth-flows client_credentials --allowed-o-auth-flows-user-pool-client --allowed-o-auth-scopes <rs>/<scope> (repeat the client's other settings: omitted ones are reset)"
+            ),
         ),
         "unsupported_grant_type" => (
             "the token endpoint does not support the client_credentials grant".to_string(),
             "check that this is the user pool's /oauth2/token endpoint".to_string(),
         ),
         _ => (
-            format!("the token endpoint refused the client_credentials grant for app client {client}"),
+            format!(
+                "the token endpoint refused the client_credentials grant for app client {client}"
+            ),
             "read the OAuth error above".to_string(),
         ),
     };
@@ -322,15 +335,36 @@ mod tests {
         assert_eq!(t.expires_in, 3600);
         let e = parse_response(400, br#"{"error":"invalid_client"}"#, &grant(&s, &[])).unwrap_err();
         assert_eq!(e.exit_code(), 1);
-        assert!(e.to_string().contains(r#"(HTTP 400 {"error":"invalid_client"})"#), "{e}");
+        assert!(
+            e.to_string()
+                .contains(r#"(HTTP 400 {"error":"invalid_client"})"#),
+            "{e}"
+        );
         let sc = ["rs/nope".to_string()];
         let e = parse_response(400, br#"{"error":"invalid_scope"}"#, &grant(&s, &sc)).unwrap_err();
-        assert!(e.to_string().starts_with("app client cid may not ask for the scope rs/nope"));
+        assert!(
+            e.to_string()
+                .starts_with("app client cid may not ask for the scope rs/nope")
+        );
         let e = parse_response(400, br#"{"error":"unauthorized_client"}"#, &grant(&s, &[]))
             .unwrap_err();
-        assert!(e.hint().unwrap().contains("--allowed-o-auth-flows client_credentials"));
-        assert_eq!(parse_response(503, b"", &grant(&s, &[])).unwrap_err().exit_code(), 3);
-        assert_eq!(parse_response(200, b"<html>", &grant(&s, &[])).unwrap_err().exit_code(), 3);
+        assert!(
+            e.hint()
+                .unwrap()
+                .contains("--allowed-o-auth-flows client_credentials")
+        );
+        assert_eq!(
+            parse_response(503, b"", &grant(&s, &[]))
+                .unwrap_err()
+                .exit_code(),
+            3
+        );
+        assert_eq!(
+            parse_response(200, b"<html>", &grant(&s, &[]))
+                .unwrap_err()
+                .exit_code(),
+            3
+        );
     }
 
     #[test]

@@ -143,6 +143,25 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> Result<u8> {
     Ok(report.verdict.exit_code())
 }
 
+/// Splits on spaces, keeping a `backticked command` in one piece so it stays copyable.
+fn words(para: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for w in para.split(' ') {
+        match out.last_mut() {
+            Some(last) if open => {
+                last.push(' ');
+                last.push_str(w);
+            }
+            _ => out.push(w.to_string()),
+        }
+        if w.matches('`').count() % 2 == 1 {
+            open = !open;
+        }
+    }
+    out
+}
+
 /// Wraps `text` at `width` columns, continuation lines indented by `indent` spaces.
 fn wrap(text: &str, width: usize, indent: usize) -> String {
     let mut out = String::new();
@@ -158,7 +177,7 @@ fn wrap(text: &str, width: usize, indent: usize) -> String {
         }
         let mut col = indent;
         let mut first = true;
-        for word in para.split(' ') {
+        for word in words(para) {
             let w = word.chars().count();
             if !first && col + 1 + w > width {
                 out.push('\n');
@@ -168,7 +187,7 @@ fn wrap(text: &str, width: usize, indent: usize) -> String {
                 out.push(' ');
                 col += 1;
             }
-            out.push_str(word);
+            out.push_str(&word);
             col += w;
             first = false;
         }
@@ -222,16 +241,29 @@ pub fn human(r: &Report) -> String {
     if let Some(f) = r.first_failure()
         && let Some(se) = f.service_error
     {
-        out.push_str(&format!("  the service answers {}: {}\n", se.status, se.text));
+        out.push_str(&format!(
+            "  the service answers {}: {}\n",
+            se.status, se.text
+        ));
     }
     out.push('\n');
     out.push_str(&render::heading("checks"));
     out.push('\n');
-    let width = r.checks.iter().map(|c| c.id.chars().count()).max().unwrap_or(0).min(24);
+    let width = r
+        .checks
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
     for c in &r.checks {
         let pad = width.saturating_sub(c.id.chars().count());
-        let line = format!("{}{}  {}", c.id, " ".repeat(pad), c.message);
-        let line = wrap(&line, 78, 4 + width + 2);
+        let line = format!(
+            "{}{}  {}",
+            c.id,
+            " ".repeat(pad),
+            wrap(&c.message, 78, 4 + width + 2)
+        );
         let line = if c.status == Status::Skip {
             render::dim(&line)
         } else {
@@ -277,8 +309,9 @@ mod tests {
 
     #[test]
     fn wraps_words() {
-        assert_eq!(wrap("aaa bbb ccc", 7, 2), "aaa bbb\n  ccc");
+        assert_eq!(wrap("aaa bbb ccc", 9, 2), "aaa bbb\n  ccc");
         assert_eq!(wrap("x\n  snippet: 1", 80, 4), "x\n      snippet: 1");
+        assert_eq!(wrap("run `a b c` now", 8, 0), "run\n`a b c`\nnow");
     }
 
     #[test]

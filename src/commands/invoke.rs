@@ -10,9 +10,9 @@ use clap::Args;
 use colored::Colorize;
 use serde_json::{Value, json};
 
+use crate::authorizer::Authorizer;
 use crate::authorizer::config::{self, LoadOptions};
 use crate::authorizer::explain::{self, Report};
-use crate::authorizer::Authorizer;
 use crate::cli::Globals;
 use crate::commands::{TokenArgs, given_token};
 use crate::error::{Error, Result};
@@ -256,13 +256,22 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
         .as_ref()
         .map(crate::commands::explain::preferred_use)
         .unwrap_or(Use::Access);
-    let token = obtain_token(args.token.as_deref(), args.use_token, prefer, g)?;
+    let token = obtain_token(
+        args.token.as_deref(),
+        args.use_token,
+        prefer,
+        g,
+        target.runtime,
+    )?;
     let opts = ClientOptions {
         url: target.url.clone(),
         runtime: target.runtime,
         token: token.clone(),
         runtime_session_id: session_id(args.session_id.as_deref(), g),
-        accept: args.accept.clone().unwrap_or_else(|| mcp::ACCEPT.to_string()),
+        accept: args
+            .accept
+            .clone()
+            .unwrap_or_else(|| mcp::ACCEPT.to_string()),
         protocol_version: mcp::PROTOCOL_VERSION.to_string(),
         protocol_header_override: args.protocol_version.clone(),
         timeout: Duration::from_secs(args.timeout.max(1)),
@@ -343,6 +352,7 @@ pub fn obtain_token(
     use_token: Option<Use>,
     prefer: Use,
     g: &Globals,
+    say_missing: bool,
 ) -> Result<Option<String>> {
     let targs = TokenArgs {
         token: None,
@@ -352,7 +362,7 @@ pub fn obtain_token(
     match given_token(&targs, g, prefer) {
         Ok(t) => Ok(Some(t.text)),
         Err(Error::Usage { .. }) if spec.is_none() => {
-            if !g.quiet {
+            if say_missing && !g.quiet {
                 render::note(
                     "note: no token (none given with --token, none cached by `tokdiag login`): \
                      sending without Authorization",
@@ -413,7 +423,11 @@ pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) ->
         render::symbol(Status::Fail),
         f.code.bold(),
         render::dim(&format!("({})", f.method)),
-        if f.status == 200 { "the server" } else { "the endpoint" },
+        if f.status == 200 {
+            "the server"
+        } else {
+            "the endpoint"
+        },
         f.status
     );
     out.push_str(&format!("  {}\n", f.message));
@@ -445,8 +459,15 @@ pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) ->
             out.push_str(&format!("  {} {}\n", "diagnosis".bold(), d.code.bold()));
             out.push_str(&format!("    {}\n", d.message));
             for fx in &d.fixes {
-                out.push_str(&format!("    {} {fx}\n", "fix:".cyan()));
+                out.push_str(&format!(
+                    "    {} {}\n",
+                    "fix:".cyan(),
+                    fx.replace('\n', "\n         ")
+                ));
             }
+        }
+        if !r.diagnoses.is_empty() {
+            return out;
         }
     } else if f.explain_token && !have_config {
         out.push_str(&format!(
@@ -462,7 +483,11 @@ pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) ->
 
 /// A JSON Schema type as one short phrase (`string`, `array of string`, `integer | null`).
 fn schema_type(s: &Value) -> String {
-    if let Some(any) = s.get("anyOf").or_else(|| s.get("oneOf")).and_then(Value::as_array) {
+    if let Some(any) = s
+        .get("anyOf")
+        .or_else(|| s.get("oneOf"))
+        .and_then(Value::as_array)
+    {
         return any.iter().map(schema_type).collect::<Vec<_>>().join(" | ");
     }
     let base = match s.get("type") {
@@ -661,7 +686,9 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
         out.push('\n');
     }
     if client.options().token.is_some() {
-        out.push_str("\n# the token is shown as $TOKEN: export TOKEN=<the token> before running curl\n");
+        out.push_str(
+            "\n# the token is shown as $TOKEN: export TOKEN=<the token> before running curl\n",
+        );
     }
     render::emit(&out);
     Ok(())
@@ -675,7 +702,9 @@ mod tests {
     fn schema_types() {
         assert_eq!(schema_type(&json!({"type": "string"})), "string");
         assert_eq!(
-            schema_type(&json!({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]})),
+            schema_type(
+                &json!({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]})
+            ),
             "array of string | null"
         );
     }

@@ -46,7 +46,12 @@ fn key_json(f: &KeyFacts) -> Value {
     }
     m.insert(
         "algorithms".into(),
-        json!(f.allowed.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>()),
+        json!(
+            f.allowed
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect::<Vec<_>>()
+        ),
     );
     Value::Object(m)
 }
@@ -103,7 +108,10 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
         .map(|d| d.endpoints())
         .unwrap_or_default();
     let (disc_cache, jwks_cache) = match &keys.discovery {
-        Some(d) => (oidc::cache_info(&d.url, &o), oidc::cache_info(&keys.jwks_url, &o)),
+        Some(d) => (
+            oidc::cache_info(&d.url, &o),
+            oidc::cache_info(&keys.jwks_url, &o),
+        ),
         None => (None, None),
     };
     let remote = keys.discovery.is_some();
@@ -118,7 +126,11 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
         doc.insert("issuer".into(), json!(issuer));
         doc.insert(
             "jwks_uri".into(),
-            if remote { json!(keys.jwks_url) } else { Value::Null },
+            if remote {
+                json!(keys.jwks_url)
+            } else {
+                Value::Null
+            },
         );
         let eps: Map<String, Value> = endpoints
             .iter()
@@ -143,10 +155,9 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
 
     let mut out = String::new();
     let mut head: Vec<(String, String)> = Vec::new();
-    head.push((
-        "issuer".into(),
-        issuer.unwrap_or_else(|| "(unknown)".to_string()),
-    ));
+    if let Some(i) = issuer {
+        head.push(("issuer".into(), i));
+    }
     if remote {
         head.push((
             "discovery".into(),

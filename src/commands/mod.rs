@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod explain;
 pub mod invoke;
 pub mod keys;
+pub mod login;
 pub mod proxy;
 pub mod verify;
 
@@ -171,6 +172,12 @@ pub fn given_token(args: &TokenArgs, g: &Globals, prefer: Use) -> Result<GivenTo
 }
 
 /// The token cached by `tokdiag login`, when there is one. Filled in by the login module.
-pub fn cached_token(_g: &Globals, _which: Use) -> Result<Option<GivenToken>> {
-    Ok(None)
+pub fn cached_token(g: &Globals, which: Use) -> Result<Option<GivenToken>> {
+    Ok(
+        crate::cognito::cache::cached_for(g, which)?.map(|c| GivenToken {
+            text: c.token,
+            source: Source::Cache(c.describe),
+            picked: Some(c.which),
+        }),
+    )
 }

@@ -1,15 +1,220 @@
-//! `tokdiag proxy` (being written).
+//! `tokdiag proxy`: run the local front door ([`crate::proxy`]) in front of an MCP server. A
+//! development tool: it binds loopback unless told otherwise, and is not a production gateway.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args;
 
+use crate::authorizer::config::{self, AuthorizerFlags, LoadOptions};
+use crate::authorizer::{Keys, explain};
 use crate::cli::Globals;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::oidc::FetchOptions;
+use crate::proxy::{self, Settings, State};
+use crate::render;
 
 /// Arguments of `proxy`.
 #[derive(Debug, Args)]
-pub struct ProxyArgs {}
+#[command(after_help = "Examples:
+  tokdiag proxy --config .bedrock_agentcore.yaml --upstream http://127.0.0.1:8000/mcp
+  tokdiag invoke --url http://127.0.0.1:8080/mcp --token \"$TOKEN\"
+  tokdiag invoke --config .bedrock_agentcore.yaml --runtime-endpoint http://127.0.0.1:8080
 
-/// Runs `proxy`.
-pub fn run(_args: &ProxyArgs, _g: &Globals) -> Result<u8> {
-    Ok(0)
+Every request is evaluated with the same code as `tokdiag explain`; refusals get AgentCore's
+statuses and bodies. One log line per request on stderr. Ctrl-C stops it.")]
+pub struct ProxyArgs {
+    /// The MCP server to forward accepted requests to.
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// Address to listen on (loopback unless --allow-remote).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Allow a non-loopback --listen address (this is a development tool, not a gateway).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// JWKS file (offline; the issuer is then derived from the discovery URL).
+    #[arg(long, value_name = "FILE")]
+    pub jwks: Option<PathBuf>,
+    /// Control-plane JSON or API Gateway authorizer JSON, instead of --config.
+    #[arg(long, value_name = "PATH|-")]
+    pub authorizer_json: Option<String>,
+    /// Discovery URL (overrides the config's discoveryUrl).
+    #[arg(long, value_name = "URL")]
+    pub discovery_url: Option<String>,
+    /// Allowed client id (repeatable; overrides allowedClients).
+    #[arg(long = "allowed-client", value_name = "ID")]
+    pub allowed_client: Vec<String>,
+    /// Allowed audience (repeatable; overrides allowedAudience).
+    #[arg(long = "allowed-audience", value_name = "AUD")]
+    pub allowed_audience: Vec<String>,
+    /// Allowed scope (repeatable; overrides allowedScopes).
+    #[arg(long = "allowed-scope", value_name = "SCOPE")]
+    pub allowed_scope: Vec<String>,
+    /// Seconds to wait for the upstream's answer.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub upstream_timeout: u64,
+}
+
+fn listen_addr(s: &str) -> Result<SocketAddr> {
+    let bad = |why: String| {
+        Error::usage(
+            format!("--listen {s}: {why}"),
+            Some("for example --listen 127.0.0.1:8080 (port 0 picks a free port)".to_string()),
+        )
+    };
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    let mut addrs = s.to_socket_addrs().map_err(|e| bad(e.to_string()))?;
+    addrs
+        .next()
+        .ok_or_else(|| bad("resolves to no address".into()))
+}
+
+/// Runs `proxy` until Ctrl-C (or SIGTERM).
+pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
+    let upstream = url::Url::parse(&args.upstream).map_err(|e| {
+        Error::usage(
+            format!("--upstream {}: not a URL ({e})", args.upstream),
+            Some("for example --upstream http://127.0.0.1:8000/mcp".to_string()),
+        )
+    })?;
+    if !matches!(upstream.scheme(), "http" | "https") {
+        return Err(Error::usage(
+            format!(
+                "--upstream {}: only http and https are supported",
+                args.upstream
+            ),
+            None,
+        ));
+    }
+    let addr = listen_addr(&args.listen)?;
+    if !addr.ip().is_loopback() && !args.allow_remote {
+        return Err(Error::usage(
+            format!("--listen {addr} is not a loopback address"),
+            Some(
+                "tokdiag proxy is a development tool, not a production gateway; add --allow-remote \
+                 if you really want other machines to reach it"
+                    .to_string(),
+            ),
+        ));
+    }
+    let auth = config::load(&LoadOptions {
+        config: g.config.clone(),
+        authorizer_json: args.authorizer_json.clone(),
+        agent: g.agent.clone(),
+        region: g.region.clone(),
+        flags: AuthorizerFlags {
+            discovery_url: args.discovery_url.clone(),
+            issuer: None,
+            allowed_clients: args.allowed_client.clone(),
+            allowed_audience: args.allowed_audience.clone(),
+            allowed_scopes: args.allowed_scope.clone(),
+        },
+        ..LoadOptions::default()
+    })?
+    .ok_or_else(|| {
+        Error::usage(
+            "no authorizer configuration",
+            Some(
+                "pass --config .bedrock_agentcore.yaml (or --discovery-url with --allowed-client)"
+                    .to_string(),
+            ),
+        )
+    })?;
+    if auth.jwt.is_none() {
+        return Err(Error::config(
+            auth.file.clone().unwrap_or_else(|| "the config".into()),
+            format!(
+                "agent {} has no JWT authorizer (authorizer_configuration: null): the runtime uses IAM \
+                 SigV4 and refuses every bearer token",
+                auth.agent.as_deref().unwrap_or("?")
+            ),
+            Some(if auth.other_jwt_agents.is_empty() {
+                "configure a customJWTAuthorizer for the agent; tokdiag proxy emulates the JWT front door"
+                    .to_string()
+            } else {
+                format!(
+                    "use --agent {} (it has a JWT authorizer)",
+                    auth.other_jwt_agents.join(" or --agent ")
+                )
+            }),
+        ));
+    }
+    let fetch = FetchOptions::from_globals(g);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))?;
+    rt.block_on(async move {
+        let keys = match &args.jwks {
+            Some(p) => explain::obtain_keys(&auth, None, Some(p), false, &fetch)?,
+            None => explain::obtain_keys_async(&auth, None, &fetch).await?,
+        };
+        let (n_keys, origin) = match &keys {
+            Keys::Jwks { jwks, origin, .. } => (jwks.keys.len(), origin.clone()),
+            Keys::Unavailable { reason } => {
+                return Err(Error::network(
+                    format!("cannot get the issuer's keys: {reason}"),
+                    Some("check the discovery URL, or run offline with --jwks FILE".to_string()),
+                ));
+            }
+            Keys::NotChecked { .. } => (0, "not checked".into()),
+        };
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            Error::usage(
+                format!("cannot listen on {addr}: {e}"),
+                Some("pick another port with --listen 127.0.0.1:PORT".to_string()),
+            )
+        })?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::usage(format!("cannot listen on {addr}: {e}"), None))?;
+        let settings = Settings {
+            upstream: args.upstream.clone(),
+            refetch: args.jwks.is_none().then(|| fetch.clone()),
+            now: g.now,
+            resource_metadata: format!("http://{local}/.well-known/oauth-protected-resource"),
+            upstream_timeout: Duration::from_secs(args.upstream_timeout.max(1)),
+            auth: auth.clone(),
+        };
+        let state = Arc::new(State::new(settings, keys)?);
+        render::note(&format!(
+            "tokdiag proxy: listening on http://{local} → {} · agent {} ({}) · {n_keys} keys from {origin} \
+             · a development tool, not a production gateway; Ctrl-C stops it",
+            args.upstream,
+            auth.agent.as_deref().unwrap_or("-"),
+            auth.file.as_deref().unwrap_or("flags"),
+        ));
+        proxy::serve(listener, state, shutdown_signal(), Duration::from_secs(5)).await;
+        render::note("tokdiag proxy: stopped");
+        Ok(0)
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

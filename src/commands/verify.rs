@@ -25,7 +25,8 @@ const MAX_BATCH_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
-#[command(after_help = "Keys come from --jwks FILE (offline), else --discovery-url, else --issuer \
+#[command(
+    after_help = "Keys come from --jwks FILE (offline), else --discovery-url, else --issuer \
 (<issuer>/.well-known/openid-configuration), else the discoveryUrl of --config. Discovery documents \
 and JWKS are cached under --cache-dir for their Cache-Control max-age (default 1 h); an unknown kid \
 fetches the JWKS once more.
@@ -36,7 +37,8 @@ order (--json: JSON lines with \"line\"); exit 1 if any is refused.
 Examples:
   tokdiag verify --issuer https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx \"$TOKEN\"
   tokdiag verify --jwks jwks.json --client-id 3ipsf00btbffko91d8irdu8up1 @token.jwt
-  cat tokens.txt | tokdiag verify --discovery-url https://…/.well-known/openid-configuration")]
+  cat tokens.txt | tokdiag verify --discovery-url https://…/.well-known/openid-configuration"
+)]
 pub struct VerifyArgs {
     /// Tokens: a JWT, `Bearer <jwt>`, `-` (stdin), `@PATH`, or initiate-auth/OAuth JSON. Without
     /// one: stdin when piped (one token per line = batch), else the token cached by `tokdiag login`.
@@ -144,12 +146,16 @@ impl KeySource {
     /// The issuer `iss` must equal, and where it came from.
     pub fn expected_issuer(&self, keys: &IssuerKeys) -> (Option<String>, String) {
         if let Some(i) = &self.issuer {
-            return (Some(i.clone()), "--issuer".to_string());
+            return (Some(i.clone()), "from --issuer".to_string());
         }
         if let Some(i) = keys.discovery.as_ref().and_then(|d| d.issuer.clone()) {
-            return (Some(i), "the discovery document's issuer".to_string());
+            return (Some(i), "from the discovery document".to_string());
         }
-        match self.discovery_url.as_deref().and_then(oidc::issuer_from_discovery_url) {
+        match self
+            .discovery_url
+            .as_deref()
+            .and_then(oidc::issuer_from_discovery_url)
+        {
             Some(i) => (Some(i), "from the discovery URL".to_string()),
             None => (None, String::new()),
         }
@@ -175,7 +181,10 @@ fn read_capped(r: impl Read, what: &str) -> Result<String> {
         .map_err(|e| Error::input(format!("cannot read {what}: {e}"), None))?;
     if buf.len() as u64 > MAX_BATCH_BYTES {
         return Err(Error::input(
-            format!("{what} holds more than {} MiB", MAX_BATCH_BYTES / 1024 / 1024),
+            format!(
+                "{what} holds more than {} MiB",
+                MAX_BATCH_BYTES / 1024 / 1024
+            ),
             Some("split the batch into smaller files".to_string()),
         ));
     }
@@ -196,8 +205,8 @@ fn items_from_text(text: &str, use_token: Option<Use>) -> Result<(Vec<Item>, boo
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| (i + 1, l))
         .collect();
-    let is_json = text.trim_start().starts_with('{')
-        && serde_json::from_str::<Value>(text.trim()).is_ok();
+    let is_json =
+        text.trim_start().starts_with('{') && serde_json::from_str::<Value>(text.trim()).is_ok();
     if !is_json && lines.len() > 1 && lines.iter().filter(|(_, l)| looks_like_jwt(l)).count() >= 2 {
         let items = lines
             .into_iter()
@@ -241,7 +250,13 @@ fn collect(args: &VerifyArgs, g: &Globals) -> Result<(Vec<Item>, bool)> {
         if spec == "-" {
             let text = read_capped(std::io::stdin().lock(), "stdin")?;
             if text.trim().is_empty() {
-                return Ok((vec![Item { line: 1, text: String::new() }], false));
+                return Ok((
+                    vec![Item {
+                        line: 1,
+                        text: String::new(),
+                    }],
+                    false,
+                ));
             }
             return items_from_text(&text, args.use_token);
         }
@@ -259,7 +274,13 @@ fn collect(args: &VerifyArgs, g: &Globals) -> Result<(Vec<Item>, bool)> {
                 }
             }
             match cached_token(g, args.use_token.unwrap_or(Use::Access))? {
-                Some(t) => Ok((vec![Item { line: 1, text: t.text }], false)),
+                Some(t) => Ok((
+                    vec![Item {
+                        line: 1,
+                        text: t.text,
+                    }],
+                    false,
+                )),
                 None => Err(no_token()),
             }
         }
@@ -325,7 +346,9 @@ fn summary_line(o: &Outcome, now: i64) -> String {
         return format!("{} {first}", render::symbol(Status::Fail));
     }
     let (kid, alg) = match &o.sig {
-        Some(SigOutcome::Valid { kid, alg }) => (kid.clone().unwrap_or_else(|| "-".into()), alg.clone()),
+        Some(SigOutcome::Valid { kid, alg }) => {
+            (kid.clone().unwrap_or_else(|| "-".into()), alg.clone())
+        }
         _ => ("-".to_string(), "unverified".to_string()),
     };
     let Some(jwt) = &o.jwt else {
@@ -338,7 +361,13 @@ fn summary_line(o: &Outcome, now: i64) -> String {
         .unwrap_or_else(|| "-".to_string());
     let exp = jwt
         .claim_time("exp")
-        .map(|e| format!("exp {} ({})", timefmt::rfc3339(e), timefmt::relative(e, now)))
+        .map(|e| {
+            format!(
+                "exp {} ({})",
+                timefmt::rfc3339(e),
+                timefmt::relative(e, now)
+            )
+        })
         .unwrap_or_default();
     format!(
         "{} {kid}/{alg} {} sub={sub} {exp}",
@@ -361,7 +390,11 @@ fn json_doc(o: &Outcome, line: Option<usize>) -> Value {
 }
 
 fn check_rows(checks: &[Check]) -> String {
-    let w = checks.iter().map(|c| c.id.chars().count()).max().unwrap_or(0);
+    let w = checks
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut s = String::new();
     for c in checks {
         s.push_str(&format!(
@@ -424,7 +457,11 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
     // Keys are needed only when some input parses as a JWT: a pile of garbage is refused
     // without a network round trip.
     let any_jwt = items.iter().any(|i| Jwt::parse(&i.text).is_ok());
-    let mut keys = if any_jwt { Some(source.keys(&o)?) } else { None };
+    let mut keys = if any_jwt {
+        Some(source.keys(&o)?)
+    } else {
+        None
+    };
     if let Some(k) = &keys {
         let (issuer, from) = source.expected_issuer(k);
         exp.issuer = issuer;
@@ -457,16 +494,21 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
 
     // Batch: keys parsed once, tokens spread over the cores, output in input order.
     let prepared = keys.as_ref().map(|k| PreparedKeys::new(&k.jwks));
-    let mut outcomes: Vec<Outcome> =
-        par_map(&items, |it| evaluate_one(&it.text, prepared.as_ref(), &exp, now));
+    let mut outcomes: Vec<Outcome> = par_map(&items, |it| {
+        evaluate_one(&it.text, prepared.as_ref(), &exp, now)
+    });
     if outcomes.iter().any(|o| o.unknown_kid)
         && let Some(k) = keys.as_mut()
         && k.is_remote()
     {
         oidc::block_on(oidc::refetch_jwks(k, &o))?;
         let again = PreparedKeys::new(&k.jwks);
-        let redo: Vec<usize> = (0..items.len()).filter(|i| outcomes[*i].unknown_kid).collect();
-        let fresh = par_map(&redo, |i| evaluate_one(&items[*i].text, Some(&again), &exp, now));
+        let redo: Vec<usize> = (0..items.len())
+            .filter(|i| outcomes[*i].unknown_kid)
+            .collect();
+        let fresh = par_map(&redo, |i| {
+            evaluate_one(&items[*i].text, Some(&again), &exp, now)
+        });
         for (i, f) in redo.into_iter().zip(fresh) {
             outcomes[i] = f;
         }

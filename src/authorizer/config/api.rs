@@ -87,11 +87,14 @@ pub(crate) fn arn_region(arn: &str) -> Option<String> {
 pub(crate) fn detect_apigateway(root: &Node) -> bool {
     root.get("AuthorizerType").is_some()
         || root.get("JwtConfiguration").is_some()
-        || root.get("Items").and_then(Node::as_seq).is_some_and(|items| {
-            items
-                .iter()
-                .any(|i| i.get("AuthorizerType").is_some() || i.get("JwtConfiguration").is_some())
-        })
+        || root
+            .get("Items")
+            .and_then(Node::as_seq)
+            .is_some_and(|items| {
+                items.iter().any(|i| {
+                    i.get("AuthorizerType").is_some() || i.get("JwtConfiguration").is_some()
+                })
+            })
 }
 
 /// Loads an API Gateway JWT authorizer; `resource` picks one of `get-authorizers` by name or id.
@@ -123,7 +126,10 @@ pub(crate) fn load_apigateway(
             ),
         ));
     }
-    let Some(cfg_entry) = node.entry("JwtConfiguration").filter(|e| !e.value.is_null()) else {
+    let Some(cfg_entry) = node
+        .entry("JwtConfiguration")
+        .filter(|e| !e.value.is_null())
+    else {
         return Err(Error::config(
             path,
             "the API Gateway authorizer has no JwtConfiguration",
@@ -160,7 +166,11 @@ pub(crate) fn load_apigateway(
                 .iter()
                 .filter_map(|i| i.as_str().map(str::to_string))
                 .collect(),
-            None => e.value.as_str().map(|s| vec![s.to_string()]).unwrap_or_default(),
+            None => e
+                .value
+                .as_str()
+                .map(|s| vec![s.to_string()])
+                .unwrap_or_default(),
         };
         if !values.is_empty() {
             jwt.allowed_audience = Some(Located::at(values, e.line));
@@ -245,7 +255,11 @@ fn pick_authorizer<'a>(path: &str, items: &'a [Node], resource: Option<&str>) ->
             Some("API Gateway JWT authorizers have AuthorizerType JWT".to_string()),
         )),
         _ => Err(Error::usage(
-            format!("{path} holds {} JWT authorizers: {}", jwt.len(), labels.join(", ")),
+            format!(
+                "{path} holds {} JWT authorizers: {}",
+                jwt.len(),
+                labels.join(", ")
+            ),
             Some(format!("use --resource with one of: {}", labels.join(", "))),
         )),
     }

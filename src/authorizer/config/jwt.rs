@@ -149,7 +149,11 @@ pub(crate) fn authorizer_configuration(
     if let Some(e) = exact {
         // Misspelt fields next to a correct wrapper are not part of it.
         for l in &loose {
-            if !out.ignored.iter().any(|i| i.key == l.key && i.line == l.line) {
+            if !out
+                .ignored
+                .iter()
+                .any(|i| i.key == l.key && i.line == l.line)
+            {
                 let s = keys::jwt_suggestion(&l.key, &all_keys).unwrap_or(&wrapper);
                 out.ignore(
                     &l.key,
@@ -191,7 +195,11 @@ fn wrapped(
         Some(entries) => Ok(Some(jwt_authorizer(entries, name, e.line, style, out))),
         None => Err(Error::config(
             path,
-            format!("`{name}`{} is {}, not a mapping", at(e.line), e.value.type_name()),
+            format!(
+                "`{name}`{} is {}, not a mapping",
+                at(e.line),
+                e.value.type_name()
+            ),
             Some(format!(
                 "write `{}: https://…/.well-known/openid-configuration` and the allowed lists under `{name}:`",
                 style.name("discoveryUrl")
@@ -512,7 +520,11 @@ mod tests {
         );
         let jwt = jwt.unwrap();
         assert_eq!(jwt.allowed_clients.unwrap().value, vec!["a"]);
-        let keys: Vec<_> = out.ignored.iter().map(|i| (i.key.as_str(), i.line)).collect();
+        let keys: Vec<_> = out
+            .ignored
+            .iter()
+            .map(|i| (i.key.as_str(), i.line))
+            .collect();
         assert_eq!(
             keys,
             vec![("discoveryUrl", Some(2)), ("allowedClients", Some(3))]

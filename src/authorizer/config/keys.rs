@@ -90,7 +90,9 @@ pub(crate) fn distance(a: &str, b: &str) -> usize {
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -185,7 +187,10 @@ mod tests {
     #[test]
     fn suggestions_for_common_mistakes() {
         let k = JWT_CHECK_KEYS;
-        assert_eq!(jwt_suggestion("allowedAudiences", k), Some("allowedAudience"));
+        assert_eq!(
+            jwt_suggestion("allowedAudiences", k),
+            Some("allowedAudience")
+        );
         assert_eq!(jwt_suggestion("allowedClient", k), Some("allowedClients"));
         assert_eq!(jwt_suggestion("allowedScope", k), Some("allowedScopes"));
         assert_eq!(jwt_suggestion("allowed_clients", k), Some("allowedClients"));
@@ -203,7 +208,10 @@ mod tests {
     fn pascal_case_suggestions() {
         let known: Vec<String> = JWT_CHECK_KEYS.iter().map(|k| pascal(k)).collect();
         let known: Vec<&str> = known.iter().map(String::as_str).collect();
-        assert_eq!(jwt_suggestion("AllowedAudiences", &known), Some("AllowedAudience"));
+        assert_eq!(
+            jwt_suggestion("AllowedAudiences", &known),
+            Some("AllowedAudience")
+        );
         assert_eq!(jwt_suggestion("Issuer", &known), Some("DiscoveryUrl"));
     }
 

@@ -107,9 +107,7 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
     }
     let region = aws.and_then(|a| a.get_str("region")).map(str::to_string);
     let bac = node.get_some("bedrock_agentcore");
-    let agent_arn = bac
-        .and_then(|b| b.get_str("agent_arn"))
-        .map(str::to_string);
+    let agent_arn = bac.and_then(|b| b.get_str("agent_arn")).map(str::to_string);
     let session_id = bac
         .and_then(|b| b.get_str("agent_session_id"))
         .map(str::to_string);
@@ -202,7 +200,9 @@ fn has_jwt(path: &str, agent: &Node) -> bool {
 /// Is `key` about inbound authorization (so a misplaced or misspelt one matters)?
 fn auth_related(key: &str) -> bool {
     let l = key.to_ascii_lowercase();
-    l.contains("auth") || l.contains("jwt") || keys::jwt_suggestion(key, keys::JWT_CHECK_KEYS).is_some()
+    l.contains("auth")
+        || l.contains("jwt")
+        || keys::jwt_suggestion(key, keys::JWT_CHECK_KEYS).is_some()
 }
 
 /// Authorization keys at the top level of a multi-agent file, where the toolkit drops them.
@@ -233,7 +233,8 @@ fn agent_level_keys(agent: &Node, out: &mut Findings) {
         if keys::AGENT_KEYS.contains(&k) {
             continue;
         }
-        if k == "authorizerConfiguration" || keys::closest(k, &["authorizer_configuration"]).is_some()
+        if k == "authorizerConfiguration"
+            || keys::closest(k, &["authorizer_configuration"]).is_some()
         {
             let camel = if k == "authorizerConfiguration" {
                 " (camelCase)"
@@ -357,7 +358,10 @@ mod tests {
         assert!(a.jwt.is_none());
         assert_eq!(a.authorizer_line, Some(6));
         assert_eq!(a.other_jwt_agents, vec!["b"]);
-        assert_eq!(a.warnings, vec!["the JWT authorizer is on agent b: use --agent b"]);
+        assert_eq!(
+            a.warnings,
+            vec!["the JWT authorizer is on agent b: use --agent b"]
+        );
         let b = load("f", &root, Some("b")).unwrap();
         assert_eq!(b.allowed_clients(), ["c"]);
         assert!(b.other_jwt_agents.is_empty() && b.warnings.is_empty());

@@ -250,7 +250,14 @@ fn parse_yaml(text: &str, path: &str) -> Result<Node> {
                     n.line = Some(line);
                     n
                 }
-                None => return Err(syntax_error(path, line, span.start.col() + 1, "unknown alias")),
+                None => {
+                    return Err(syntax_error(
+                        path,
+                        line,
+                        span.start.col() + 1,
+                        "unknown alias",
+                    ));
+                }
             },
             Event::SequenceStart(_, anchor, tag) => {
                 stack.push(Frame::Seq {

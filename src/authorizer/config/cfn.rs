@@ -1,0 +1,854 @@
+//! CloudFormation templates (JSON or YAML with short-form tags) holding
+//! `AWS::BedrockAgentCore::Runtime` resources, with the intrinsic functions that usually build an
+//! authorizer resolved: `Ref`, `Fn::Sub` (both forms), `Fn::GetAtt`, `Fn::Join`, `Fn::Select`,
+//! `Fn::Split`, `Fn::FindInMap`, `Fn::If` (with `Conditions`), `Fn::ImportValue`.
+//!
+//! Values come from template parameters (their `Default`), `--param Name=Value` (parameters,
+//! resource logical ids for `Ref`, `LogicalId.Attr` for `GetAtt`, pseudo parameters, export
+//! names), and the region. What stays unknown is kept as `${Name}` and listed in the warnings.
+
+use std::collections::{HashMap, HashSet};
+
+use super::jwt::{self, Findings, Style};
+use super::tree::{Entry, Kind, Node};
+use crate::authorizer::{Authorizer, RuleSet, SourceKind};
+use crate::error::{Error, Result};
+
+/// The resource type holding an AgentCore runtime.
+pub(crate) const RUNTIME_TYPE: &str = "AWS::BedrockAgentCore::Runtime";
+
+/// Marks a value removed by `AWS::NoValue`.
+const NO_VALUE: &str = "\u{0}NoValue";
+
+/// Deepest nesting of intrinsic functions / conditions followed (against cycles).
+const MAX_DEPTH: usize = 64;
+
+/// True when `root` looks like a CloudFormation template.
+pub(crate) fn detect(root: &Node) -> bool {
+    root.get("AWSTemplateFormatVersion").is_some()
+        || root
+            .get("Resources")
+            .and_then(Node::as_map)
+            .is_some_and(|r| r.iter().any(|e| e.value.get("Type").is_some()))
+}
+
+/// Everything needed to load a template.
+pub(crate) struct CfnOptions<'a> {
+    /// `--resource`.
+    pub resource: Option<&'a str>,
+    /// `--param Name=Value`.
+    pub params: &'a [(String, String)],
+    /// `--region`, else `AWS_REGION`/`AWS_DEFAULT_REGION` (already looked up by the caller).
+    pub region: Option<String>,
+}
+
+/// Loads the authorizer of one `AWS::BedrockAgentCore::Runtime` resource.
+pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Authorizer> {
+    let resources: &[Entry] = root.get("Resources").and_then(Node::as_map).unwrap_or(&[]);
+    let runtimes: Vec<&Entry> = resources
+        .iter()
+        .filter(|e| e.value.get_str("Type") == Some(RUNTIME_TYPE))
+        .collect();
+    let ids: Vec<String> = runtimes.iter().map(|e| e.key.clone()).collect();
+    if runtimes.is_empty() {
+        return Err(Error::config(
+            path,
+            format!("the template has no {RUNTIME_TYPE} resource"),
+            Some(format!(
+                "tokdiag reads Properties.AuthorizerConfiguration.CustomJWTAuthorizer of an {RUNTIME_TYPE}; pass that template, or give --discovery-url and --allowed-client"
+            )),
+        ));
+    }
+    let chosen: &Entry = match opts.resource {
+        Some(r) => runtimes
+            .iter()
+            .find(|e| e.key == r)
+            .copied()
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("{path} has no {RUNTIME_TYPE} named {r}"),
+                    Some(format!("use --resource with one of: {}", ids.join(", "))),
+                )
+            })?,
+        None if runtimes.len() == 1 => runtimes[0],
+        None => {
+            return Err(Error::usage(
+                format!(
+                    "{path} defines {} {RUNTIME_TYPE} resources: {}",
+                    runtimes.len(),
+                    ids.join(", ")
+                ),
+                Some(format!("use --resource with one of: {}", ids.join(", "))),
+            ));
+        }
+    };
+
+    let mut r = Resolver::new(root, opts);
+    let mut out = Findings::default();
+    let props = chosen.value.get_some("Properties");
+    let auth_entry = props.and_then(|p| p.entry("AuthorizerConfiguration"));
+    let (jwt, authorizer_line) = match auth_entry {
+        Some(e) => {
+            let resolved = r.resolve(&e.value, 0);
+            let jwt = if is_no_value(&resolved) {
+                None
+            } else {
+                jwt::authorizer_configuration(
+                    path,
+                    &resolved,
+                    "AuthorizerConfiguration",
+                    e.line,
+                    Style::Pascal,
+                    &mut out,
+                )?
+            };
+            (jwt, e.line)
+        }
+        None => (None, chosen.line),
+    };
+    if let Some(p) = props {
+        for e in p.as_map().unwrap_or(&[]) {
+            if e.key != "AuthorizerConfiguration"
+                && e.key.eq_ignore_ascii_case("authorizerconfiguration")
+            {
+                out.ignore(
+                    &e.key,
+                    e.line,
+                    format!(
+                        "`{}` is not a property of {RUNTIME_TYPE} (CloudFormation refuses it): write `AuthorizerConfiguration`",
+                        e.key
+                    ),
+                );
+            }
+        }
+    }
+
+    let mut other_jwt_agents = Vec::new();
+    if jwt.is_none() {
+        for e in &runtimes {
+            let has = e
+                .value
+                .get_some("Properties")
+                .and_then(|p| p.get_some("AuthorizerConfiguration"))
+                .is_some();
+            if e.key != chosen.key && has {
+                other_jwt_agents.push(e.key.clone());
+            }
+        }
+        match other_jwt_agents.as_slice() {
+            [] => {}
+            [one] => out.warn(format!(
+                "the JWT authorizer is on resource {one}: use --resource {one}"
+            )),
+            many => out.warn(format!(
+                "the JWT authorizer is on resources {}: use --resource {}",
+                many.join(", "),
+                many[0]
+            )),
+        }
+    }
+
+    let agent_arn = r
+        .param(&format!("{}.AgentRuntimeArn", chosen.key))
+        .map(str::to_string);
+    out.warnings.extend(r.warnings());
+    let mut ignored = out.ignored;
+    ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
+    Ok(Authorizer {
+        source: SourceKind::Cloudformation,
+        file: Some(path.to_string()),
+        agent: Some(chosen.key.clone()),
+        rules: RuleSet::Agentcore,
+        jwt,
+        authorizer_line,
+        ignored,
+        warnings: out.warnings,
+        other_jwt_agents,
+        agent_arn,
+        region: r.region(),
+        session_id: None,
+    })
+}
+
+fn is_no_value(n: &Node) -> bool {
+    n.tag.as_deref() == Some(NO_VALUE)
+}
+
+fn no_value(line: Option<usize>) -> Node {
+    Node {
+        kind: Kind::Scalar {
+            text: String::new(),
+            plain: false,
+        },
+        line,
+        tag: Some(NO_VALUE.to_string()),
+    }
+}
+
+/// A value that could not be resolved.
+struct Unresolved {
+    /// What `--param` takes (`UserPool`, `UserPoolClient.ClientId`); empty when no param helps.
+    key: String,
+    /// How it is shown in the warning.
+    what: String,
+    /// An example value.
+    example: String,
+}
+
+/// Resolves intrinsic functions against parameters and `--param` values.
+struct Resolver<'a> {
+    root: &'a Node,
+    given: HashMap<String, String>,
+    used: HashSet<String>,
+    region: Option<String>,
+    unresolved: Vec<Unresolved>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(root: &'a Node, opts: &CfnOptions<'_>) -> Self {
+        let given: HashMap<String, String> = opts.params.iter().cloned().collect();
+        let region = given.get("AWS::Region").cloned().or(opts.region.clone());
+        Resolver {
+            root,
+            given,
+            used: HashSet::new(),
+            region,
+            unresolved: Vec::new(),
+        }
+    }
+
+    /// The region `AWS::Region` resolves to.
+    fn region(&self) -> Option<String> {
+        self.region.clone()
+    }
+
+    /// A `--param` value, marking it used.
+    fn param(&mut self, key: &str) -> Option<&str> {
+        if self.given.contains_key(key) {
+            self.used.insert(key.to_string());
+        }
+        self.given.get(key).map(String::as_str)
+    }
+
+    /// The warnings: unresolved values, then `--param` names the template does not know.
+    fn warnings(&self) -> Vec<String> {
+        let mut w: Vec<String> = self
+            .unresolved
+            .iter()
+            .map(|u| {
+                if u.key.is_empty() {
+                    format!("unresolved: {} — {}", u.what, u.example)
+                } else {
+                    format!(
+                        "unresolved: {} — supply it with --param {}={}",
+                        u.what, u.key, u.example
+                    )
+                }
+            })
+            .collect();
+        let known = |name: &str| {
+            let base = name.split('.').next().unwrap_or(name);
+            name.starts_with("AWS::")
+                || self
+                    .root
+                    .get("Parameters")
+                    .and_then(|p| p.get(name))
+                    .is_some()
+                || self
+                    .root
+                    .get("Resources")
+                    .and_then(|p| p.get(base))
+                    .is_some()
+        };
+        let mut names: Vec<&String> = self.given.keys().collect();
+        names.sort();
+        for name in names {
+            if !self.used.contains(name) && !known(name) {
+                w.push(format!(
+                    "--param {name} matches no parameter, resource or pseudo parameter of the template"
+                ));
+            }
+        }
+        w
+    }
+
+    fn remember(&mut self, key: &str, what: &str, example: String) {
+        if !self.unresolved.iter().any(|u| u.what == what) {
+            self.unresolved.push(Unresolved {
+                key: key.to_string(),
+                what: what.to_string(),
+                example,
+            });
+        }
+    }
+
+    fn placeholder(&mut self, key: &str, line: Option<usize>) -> Node {
+        let example = self.example(key);
+        self.remember(key, key, example);
+        Node::scalar(format!("${{{key}}}"), false, line)
+    }
+
+    /// An example value for an unresolved name, from the resource type or the name.
+    fn example(&self, key: &str) -> String {
+        let region = self.region.clone().unwrap_or_else(|| "us-east-1".into());
+        let pool = format!("{region}_XXXX");
+        let (base, attr) = match key.split_once('.') {
+            Some((b, a)) => (b, Some(a)),
+            None => (key, None),
+        };
+        let rtype = self
+            .root
+            .get("Resources")
+            .and_then(|r| r.get(base))
+            .and_then(|r| r.get_str("Type"))
+            .unwrap_or("");
+        match (rtype, attr) {
+            ("AWS::Cognito::UserPool", None | Some("UserPoolId")) => return pool,
+            ("AWS::Cognito::UserPool", Some("ProviderURL")) => {
+                return format!("https://cognito-idp.{region}.amazonaws.com/{pool}");
+            }
+            ("AWS::Cognito::UserPool", Some("ProviderName")) => {
+                return format!("cognito-idp.{region}.amazonaws.com/{pool}");
+            }
+            ("AWS::Cognito::UserPool", Some("Arn")) => {
+                return format!("arn:aws:cognito-idp:{region}:123456789012:userpool/{pool}");
+            }
+            ("AWS::Cognito::UserPoolClient", _) => return "CLIENT_ID".into(),
+            _ => {}
+        }
+        match key {
+            "AWS::Region" => return "us-east-1".into(),
+            "AWS::AccountId" => return "123456789012".into(),
+            "AWS::StackName" => return "my-stack".into(),
+            _ => {}
+        }
+        let l = key.to_ascii_lowercase();
+        if l.contains("client") {
+            "CLIENT_ID".into()
+        } else if l.contains("pool") {
+            pool
+        } else if l.contains("url") || l.contains("issuer") || l.contains("domain") {
+            "https://…".into()
+        } else if l.contains("region") {
+            region
+        } else {
+            "VALUE".into()
+        }
+    }
+
+    /// Resolves every intrinsic function in `node`.
+    fn resolve(&mut self, node: &Node, depth: usize) -> Node {
+        if depth > MAX_DEPTH {
+            return self.opaque("nesting too deep", node.line);
+        }
+        if let Some((name, arg)) = intrinsic(node) {
+            return self.call(&name, &arg, node.line, depth + 1);
+        }
+        match &node.kind {
+            Kind::Scalar { .. } => node.clone(),
+            Kind::Seq(items) => {
+                let items = items
+                    .iter()
+                    .map(|i| self.resolve(i, depth + 1))
+                    .filter(|i| !is_no_value(i))
+                    .collect();
+                Node {
+                    kind: Kind::Seq(items),
+                    line: node.line,
+                    tag: None,
+                }
+            }
+            Kind::Map(entries) => {
+                let entries = entries
+                    .iter()
+                    .map(|e| Entry {
+                        key: e.key.clone(),
+                        line: e.line,
+                        value: self.resolve(&e.value, depth + 1),
+                    })
+                    .filter(|e| !is_no_value(&e.value))
+                    .collect();
+                Node {
+                    kind: Kind::Map(entries),
+                    line: node.line,
+                    tag: None,
+                }
+            }
+        }
+    }
+
+    /// A value tokdiag does not evaluate.
+    fn opaque(&mut self, what: &str, line: Option<usize>) -> Node {
+        self.remember(
+            "",
+            what,
+            "tokdiag does not evaluate it; check the deployed value".into(),
+        );
+        Node::scalar(format!("${{{what}}}"), false, line)
+    }
+
+    /// Resolves `node` and reads it as text (lists joined with commas).
+    fn text(&mut self, node: &Node, depth: usize) -> String {
+        let n = self.resolve(node, depth);
+        to_text(&n)
+    }
+
+    fn call(&mut self, name: &str, arg: &Node, line: Option<usize>, depth: usize) -> Node {
+        match name {
+            "Ref" => {
+                let target = self.text(arg, depth);
+                self.reference(&target, line)
+            }
+            "Fn::GetAtt" => {
+                let key = match &arg.kind {
+                    Kind::Seq(items) if items.len() == 2 => {
+                        let res = self.text(&items[0], depth);
+                        let attr = self.text(&items[1], depth);
+                        format!("{res}.{attr}")
+                    }
+                    _ => self.text(arg, depth),
+                };
+                match self.param(&key) {
+                    Some(v) => Node::scalar(v.to_string(), false, line),
+                    None => self.placeholder(&key, line),
+                }
+            }
+            "Fn::Sub" => {
+                let (template, vars) = match &arg.kind {
+                    Kind::Seq(items) if !items.is_empty() => {
+                        let mut vars = HashMap::new();
+                        if let Some(map) = items.get(1).and_then(Node::as_map) {
+                            for e in map {
+                                let v = self.text(&e.value, depth);
+                                vars.insert(e.key.clone(), v);
+                            }
+                        }
+                        (to_text(&items[0]), vars)
+                    }
+                    _ => (to_text(arg), HashMap::new()),
+                };
+                let s = self.substitute(&template, &vars, line, depth);
+                Node::scalar(s, false, line)
+            }
+            "Fn::Join" => {
+                let Some([delim, list]) = arg.as_seq().and_then(|s| <&[Node; 2]>::try_from(s).ok())
+                else {
+                    return self.opaque("Fn::Join (malformed)", line);
+                };
+                let delim = self.text(delim, depth);
+                let list = self.resolve(list, depth);
+                let s = match &list.kind {
+                    Kind::Seq(items) => items.iter().map(to_text).collect::<Vec<_>>().join(&delim),
+                    _ => to_text(&list),
+                };
+                Node::scalar(s, false, line)
+            }
+            "Fn::Select" => {
+                let Some([index, list]) = arg.as_seq().and_then(|s| <&[Node; 2]>::try_from(s).ok())
+                else {
+                    return self.opaque("Fn::Select (malformed)", line);
+                };
+                let index = self.text(index, depth);
+                let list = self.resolve(list, depth);
+                match (index.trim().parse::<usize>(), list.as_seq()) {
+                    (Ok(i), Some(items)) if i < items.len() => {
+                        let mut n = items[i].clone();
+                        n.line = line;
+                        n
+                    }
+                    (_, None) if to_text(&list).contains("${") => list,
+                    _ => self.opaque("Fn::Select (index out of range)", line),
+                }
+            }
+            "Fn::Split" => {
+                let Some([delim, source]) =
+                    arg.as_seq().and_then(|s| <&[Node; 2]>::try_from(s).ok())
+                else {
+                    return self.opaque("Fn::Split (malformed)", line);
+                };
+                let delim = self.text(delim, depth);
+                let source = self.text(source, depth);
+                if delim.is_empty() {
+                    return self.opaque("Fn::Split (empty delimiter)", line);
+                }
+                let items = source
+                    .split(delim.as_str())
+                    .map(|s| Node::scalar(s, false, line))
+                    .collect();
+                Node {
+                    kind: Kind::Seq(items),
+                    line,
+                    tag: None,
+                }
+            }
+            "Fn::FindInMap" => {
+                let Some(items) = arg.as_seq().filter(|s| s.len() >= 3) else {
+                    return self.opaque("Fn::FindInMap (malformed)", line);
+                };
+                let keys: Vec<String> = items[..3].iter().map(|i| self.text(i, depth)).collect();
+                let found = self
+                    .root
+                    .get("Mappings")
+                    .and_then(|m| m.get(&keys[0]))
+                    .and_then(|m| m.get(&keys[1]))
+                    .and_then(|m| m.get(&keys[2]))
+                    .cloned();
+                match found {
+                    Some(n) => {
+                        let mut n = self.resolve(&n, depth);
+                        n.line = line;
+                        n
+                    }
+                    None => self.opaque(&format!("Fn::FindInMap {}", keys.join(".")), line),
+                }
+            }
+            "Fn::If" => {
+                let Some([cond, yes, no]) =
+                    arg.as_seq().and_then(|s| <&[Node; 3]>::try_from(s).ok())
+                else {
+                    return self.opaque("Fn::If (malformed)", line);
+                };
+                let cond = to_text(cond);
+                match self.condition(&cond, depth) {
+                    Some(true) => self.resolve(yes, depth),
+                    Some(false) => self.resolve(no, depth),
+                    None => {
+                        self.remember(
+                            "",
+                            &format!("Fn::If {cond}"),
+                            format!(
+                                "condition {cond} depends on values tokdiag does not know; supply its parameters with --param"
+                            ),
+                        );
+                        Node::scalar(format!("${{Fn::If {cond}}}"), false, line)
+                    }
+                }
+            }
+            "Fn::ImportValue" => {
+                let export = self.text(arg, depth);
+                match self.param(&export) {
+                    Some(v) => Node::scalar(v.to_string(), false, line),
+                    None => {
+                        let example = self.example(&export);
+                        self.remember(&export, &format!("Fn::ImportValue {export}"), example);
+                        Node::scalar(format!("${{{export}}}"), false, line)
+                    }
+                }
+            }
+            other => self.opaque(other, line),
+        }
+    }
+
+    /// `Ref` of a pseudo parameter, template parameter or resource.
+    fn reference(&mut self, target: &str, line: Option<usize>) -> Node {
+        if target == "AWS::NoValue" {
+            return no_value(line);
+        }
+        if let Some(v) = self.param(target) {
+            let v = v.to_string();
+            return self.typed_param(target, v, line);
+        }
+        match target {
+            "AWS::Region" => {
+                return match self.region.clone() {
+                    Some(r) => Node::scalar(r, false, line),
+                    None => {
+                        self.remember(
+                            "AWS::Region",
+                            "AWS::Region",
+                            "us-east-1 (or use --region)".into(),
+                        );
+                        Node::scalar("${AWS::Region}", false, line)
+                    }
+                };
+            }
+            "AWS::Partition" => return Node::scalar(self.partition(), false, line),
+            "AWS::URLSuffix" => {
+                let s = if self.partition() == "aws-cn" {
+                    "amazonaws.com.cn"
+                } else {
+                    "amazonaws.com"
+                };
+                return Node::scalar(s, false, line);
+            }
+            _ => {}
+        }
+        let default = self
+            .root
+            .get("Parameters")
+            .and_then(|p| p.get(target))
+            .and_then(|p| p.get_some("Default"))
+            .map(to_text);
+        match default {
+            Some(v) => self.typed_param(target, v, line),
+            None => self.placeholder(target, line),
+        }
+    }
+
+    /// A parameter value, split for list types.
+    fn typed_param(&self, name: &str, value: String, line: Option<usize>) -> Node {
+        let ptype = self
+            .root
+            .get("Parameters")
+            .and_then(|p| p.get(name))
+            .and_then(|p| p.get_str("Type"))
+            .unwrap_or("String");
+        if ptype == "CommaDelimitedList" || ptype.starts_with("List<") {
+            let items = value
+                .split(',')
+                .map(|s| Node::scalar(s.trim(), false, line))
+                .collect();
+            return Node {
+                kind: Kind::Seq(items),
+                line,
+                tag: None,
+            };
+        }
+        Node::scalar(value, false, line)
+    }
+
+    fn partition(&self) -> String {
+        match self.region.as_deref() {
+            Some(r) if r.starts_with("cn-") => "aws-cn".into(),
+            Some(r) if r.starts_with("us-gov-") => "aws-us-gov".into(),
+            _ => "aws".into(),
+        }
+    }
+
+    /// `Fn::Sub` substitution of `${Name}`, `${Resource.Attr}` and `${!Literal}`.
+    fn substitute(
+        &mut self,
+        template: &str,
+        vars: &HashMap<String, String>,
+        line: Option<usize>,
+        depth: usize,
+    ) -> String {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[i..]);
+                return out;
+            };
+            let name = after[..end].trim();
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+            } else if let Some(v) = vars.get(name) {
+                out.push_str(v);
+            } else if name.contains('.') && !name.starts_with("AWS::") {
+                let n = self.call(
+                    "Fn::GetAtt",
+                    &Node::scalar(name, false, line),
+                    line,
+                    depth + 1,
+                );
+                out.push_str(&to_text(&n));
+            } else {
+                let n = self.reference(name, line);
+                out.push_str(&to_text(&n));
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Evaluates a named condition; `None` when it depends on unknown values.
+    fn condition(&mut self, name: &str, depth: usize) -> Option<bool> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let node = self.root.get("Conditions")?.get(name)?.clone();
+        self.eval(&node, depth + 1)
+    }
+
+    fn eval(&mut self, node: &Node, depth: usize) -> Option<bool> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        if let Some(s) = node.as_str()
+            && node.tag.is_none()
+        {
+            return match s {
+                "true" | "True" => Some(true),
+                "false" | "False" => Some(false),
+                _ => None,
+            };
+        }
+        let (name, arg) = intrinsic(node)?;
+        let args: Vec<Node> = arg.as_seq().map(<[Node]>::to_vec).unwrap_or_default();
+        match name.as_str() {
+            "Condition" => {
+                let n = to_text(&arg);
+                self.condition(&n, depth + 1)
+            }
+            "Fn::Equals" if args.len() == 2 => {
+                let a = self.text(&args[0], depth + 1);
+                let b = self.text(&args[1], depth + 1);
+                if a.contains("${") || b.contains("${") {
+                    None
+                } else {
+                    Some(a == b)
+                }
+            }
+            "Fn::Not" if args.len() == 1 => self.eval(&args[0], depth + 1).map(|b| !b),
+            "Fn::And" => {
+                let mut all = Some(true);
+                for a in &args {
+                    match self.eval(a, depth + 1) {
+                        Some(false) => return Some(false),
+                        Some(true) => {}
+                        None => all = None,
+                    }
+                }
+                all
+            }
+            "Fn::Or" => {
+                let mut any = Some(false);
+                for a in &args {
+                    match self.eval(a, depth + 1) {
+                        Some(true) => return Some(true),
+                        Some(false) => {}
+                        None => any = None,
+                    }
+                }
+                any
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An intrinsic function call in `node`: a short-form tag (`!Sub x`) or a one-key mapping
+/// (`{"Fn::Sub": x}`, `{"Ref": x}`, and `{"Condition": x}` inside conditions).
+fn intrinsic(node: &Node) -> Option<(String, Node)> {
+    if let Some(tag) = node.tag.as_deref()
+        && let Some(short) = tag.strip_prefix('!')
+        && !short.starts_with('!')
+        && !short.is_empty()
+        && tag != NO_VALUE
+    {
+        let name = match short {
+            "Ref" | "Condition" => short.to_string(),
+            other => format!("Fn::{other}"),
+        };
+        let mut arg = node.clone();
+        arg.tag = None;
+        return Some((name, arg));
+    }
+    let entries = node.as_map()?;
+    match entries {
+        [e] if e.key == "Ref" || e.key == "Condition" || e.key.starts_with("Fn::") => {
+            Some((e.key.clone(), e.value.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// A resolved value as text (lists joined with commas).
+fn to_text(n: &Node) -> String {
+    match &n.kind {
+        Kind::Scalar { text, .. } => text.clone(),
+        Kind::Seq(items) => items.iter().map(to_text).collect::<Vec<_>>().join(","),
+        Kind::Map(_) => "${…}".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tree::parse;
+    use super::*;
+
+    fn resolve(doc: &str, value: &str, params: &[(&str, &str)]) -> (String, Vec<String>) {
+        let root = parse(doc, "t").unwrap();
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let opts = CfnOptions {
+            resource: None,
+            params: &params,
+            region: Some("eu-west-1".into()),
+        };
+        let mut r = Resolver::new(&root, &opts);
+        let v = parse(value, "v").unwrap();
+        let n = r.resolve(&v, 0);
+        (to_text(&n), r.warnings())
+    }
+
+    const T: &str = "Parameters:\n  Pool:\n    Type: String\n    Default: eu-west-1_AbC\n  Clients:\n    Type: CommaDelimitedList\n    Default: a,b\n  Env:\n    Type: String\n    Default: prod\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nMappings:\n  M:\n    prod:\n      Aud: api://prod\nResources:\n  UserPool:\n    Type: AWS::Cognito::UserPool\n  UserPoolClient:\n    Type: AWS::Cognito::UserPoolClient\n";
+
+    #[test]
+    fn sub_both_forms() {
+        let (v, w) = resolve(
+            T,
+            "!Sub 'https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}/${Pool}/.well-known/openid-configuration'",
+            &[],
+        );
+        assert_eq!(
+            v,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC/.well-known/openid-configuration"
+        );
+        assert!(w.is_empty(), "{w:?}");
+        let (v, _) = resolve(T, "!Sub ['${X}-${!Lit}', {X: !Ref Env}]", &[]);
+        assert_eq!(v, "prod-${Lit}");
+    }
+
+    #[test]
+    fn unresolved_refs_and_getatts() {
+        let (v, w) = resolve(T, "!Sub 'https://h/${UserPool}/x'", &[]);
+        assert_eq!(v, "https://h/${UserPool}/x");
+        assert_eq!(
+            w,
+            vec!["unresolved: UserPool — supply it with --param UserPool=eu-west-1_XXXX"]
+        );
+        let (v, w) = resolve(T, "!GetAtt UserPoolClient.ClientId", &[]);
+        assert_eq!(v, "${UserPoolClient.ClientId}");
+        assert_eq!(
+            w,
+            vec![
+                "unresolved: UserPoolClient.ClientId — supply it with --param UserPoolClient.ClientId=CLIENT_ID"
+            ]
+        );
+        let (v, w) = resolve(
+            T,
+            "{'Fn::GetAtt': [UserPoolClient, ClientId]}",
+            &[("UserPoolClient.ClientId", "abc"), ("Nope", "x")],
+        );
+        assert_eq!(v, "abc");
+        assert_eq!(
+            w,
+            vec!["--param Nope matches no parameter, resource or pseudo parameter of the template"]
+        );
+    }
+
+    #[test]
+    fn join_select_split_findinmap_if() {
+        assert_eq!(resolve(T, "!Join ['-', [a, !Ref Env]]", &[]).0, "a-prod");
+        assert_eq!(resolve(T, "!Select [1, !Ref Clients]", &[]).0, "b");
+        assert_eq!(resolve(T, "!Select [0, !Split [',', 'x,y']]", &[]).0, "x");
+        assert_eq!(
+            resolve(T, "!FindInMap [M, !Ref Env, Aud]", &[]).0,
+            "api://prod"
+        );
+        assert_eq!(resolve(T, "!If [IsProd, yes, no]", &[]).0, "yes");
+        assert_eq!(
+            resolve(T, "!If [IsProd, yes, no]", &[("Env", "dev")]).0,
+            "no"
+        );
+        assert_eq!(
+            resolve(T, "!Ref Pool", &[("Pool", "eu-west-1_Zz")]).0,
+            "eu-west-1_Zz"
+        );
+    }
+
+    #[test]
+    fn no_value_removes_items() {
+        let (v, _) = resolve(T, "[a, !Ref AWS::NoValue, b]", &[]);
+        assert_eq!(v, "a,b");
+    }
+}

@@ -1,0 +1,755 @@
+//! `tokdiag explain`: one test per check id and per diagnosis code, the seed incident, and the
+//! API Gateway rule set. All offline (`--jwks`), except the unreachable-issuer case (loopback).
+
+mod support;
+
+use serde_json::{Value, json};
+use support::tokens::*;
+
+fn seed_cfg() -> String {
+    testdata("seed/.bedrock_agentcore.yaml")
+}
+
+fn check<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id} in {v:#}"))
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["diagnoses"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|d| d["code"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn diag<'a>(v: &'a Value, code: &str) -> &'a Value {
+    v["diagnoses"]
+        .as_array()
+        .and_then(|a| a.iter().find(|d| d["code"] == code))
+        .unwrap_or_else(|| panic!("no diagnosis {code} in {v:#}"))
+}
+
+/// `explain` with the seed config and JWKS on a token argument, as JSON.
+fn seed_json(token_arg: &str, extra: &[&str]) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--config",
+        &seed_cfg(),
+        "--jwks",
+        &testdata("seed/jwks.json"),
+    ])
+    .args(extra)
+    .arg(token_arg);
+    run_json(c)
+}
+
+/// `explain` with flags only (no config file).
+fn flags_json(token: &str, flags: &[&str]) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--jwks", &testdata("jwks.json")])
+        .args(flags)
+        .arg(token);
+    run_json(c)
+}
+
+#[test]
+fn seed_id_token_is_rejected_with_id_token_for_allowed_clients() {
+    let (code, v) = seed_json(&format!("@{}", testdata("seed/id-token.jwt")), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(v["verdict"], "rejected");
+    assert_eq!(v["token"]["kind"], "cognito-id");
+    assert_eq!(v["authorizer"]["source"], "agentcore-yaml");
+    assert_eq!(v["authorizer"]["agent"], "mcp_server");
+    assert_eq!(v["authorizer"]["discovery_url"], DISCOVERY);
+    assert_eq!(v["authorizer"]["issuer"], ISSUER);
+    assert_eq!(v["authorizer"]["allowed_clients"], json!([CLIENT]));
+    assert_eq!(v["authorizer"]["allowed_audience"], json!([]));
+    let c = check(&v, "client_id");
+    assert_eq!(c["status"], "fail");
+    assert_eq!(c["expected"], json!([CLIENT]));
+    assert_eq!(c["actual"], Value::Null);
+    assert_eq!(
+        c["message"],
+        format!("missing client_id. Expected one of: {CLIENT}")
+    );
+    assert_eq!(
+        c["service_error"],
+        "Claim 'client_id' value mismatch with configuration."
+    );
+    for id in ["format", "signature", "issuer", "expiry", "not_before"] {
+        assert_eq!(check(&v, id)["status"], "pass", "{id}");
+    }
+    assert_eq!(check(&v, "aud")["status"], "skip");
+    assert_eq!(check(&v, "scope")["status"], "skip");
+    assert_eq!(codes(&v), vec!["id-token-for-allowed-clients"]);
+    let d = diag(&v, "id-token-for-allowed-clients");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], seed_cfg());
+    assert_eq!(
+        d["line"], 60,
+        "allowedClients is on line 60 of the seed config"
+    );
+    let fixes = d["fixes"].as_array().unwrap();
+    assert!(
+        fixes[0]
+            .as_str()
+            .unwrap()
+            .contains("tokdiag login --config"),
+        "{fixes:?}"
+    );
+    assert!(
+        fixes[0].as_str().unwrap().contains("--username alice"),
+        "{fixes:?}"
+    );
+    assert!(
+        fixes[1]
+            .as_str()
+            .unwrap()
+            .contains(&format!("allowedAudience:\n  - {CLIENT}")),
+        "{fixes:?}"
+    );
+}
+
+#[test]
+fn seed_id_token_human_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--config",
+        &seed_cfg(),
+        "--jwks",
+        &testdata("seed/jwks.json"),
+    ])
+    .arg(testdata("seed/id-token.jwt"));
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "✗ REJECTED — AgentCore refuses this Cognito ID token (agent mcp_server ({}))",
+            seed_cfg()
+        )
+    );
+    assert_eq!(
+        lines[1],
+        "  the service answers 401: Claim 'client_id' value mismatch with configuration."
+    );
+    assert!(
+        out.contains(&format!(
+            "  ✗ client_id   missing client_id. Expected one of: {CLIENT}\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("  ✓ signature   RS256 signature valid (kid rsa-1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  – aud         allowedAudience not configured\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  ✗ id-token-for-allowed-clients  [{}:60]\n",
+            seed_cfg()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("    fix: send the access token instead:\n         `tokdiag login --config "),
+        "{out}"
+    );
+    for l in &lines {
+        // Snippet lines and file paths may run long; prose is wrapped at 78 columns.
+        if !l.contains('/') {
+            assert!(l.chars().count() <= 80, "line over 80 columns: {l}");
+        }
+    }
+}
+
+#[test]
+fn seed_access_token_is_accepted() {
+    let (code, v) = seed_json(&testdata("seed/access-token.jwt"), &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["verdict"], "accepted");
+    assert_eq!(v["token"]["kind"], "cognito-access");
+    assert_eq!(check(&v, "client_id")["status"], "pass");
+    assert_eq!(v["diagnoses"], json!([]));
+}
+
+#[test]
+fn seed_pool_id_token_is_client_id_is_pool_id() {
+    let (code, v) = seed_json(&testdata("seed/pool-id-client-token.jwt"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(v["verdict"], "rejected");
+    assert_eq!(check(&v, "client_id")["actual"], POOL);
+    assert_eq!(codes(&v), vec!["client-id-is-pool-id"]);
+    let d = diag(&v, "client-id-is-pool-id");
+    assert!(d["message"].as_str().unwrap().contains(POOL));
+    let all = d["fixes"].to_string();
+    assert!(
+        all.contains("V1_0 trigger changes only the ID token"),
+        "{all}"
+    );
+    assert_eq!(d["line"], 60);
+}
+
+#[test]
+fn bundle_input_picks_the_access_token_for_allowed_clients() {
+    let (code, v) = seed_json(&format!("@{}", testdata("tokens/initiate-auth.json")), &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["token"]["kind"], "cognito-access");
+    let (code, v) = seed_json(
+        &format!("@{}", testdata("tokens/initiate-auth.json")),
+        &["--use", "id"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(v["token"]["kind"], "cognito-id");
+}
+
+#[test]
+fn format_check_and_not_a_jwt() {
+    for f in ["tokens/garbage.txt", "tokens/jwe.txt"] {
+        let (code, v) = seed_json(&format!("@{}", testdata(f)), &[]);
+        assert_eq!(code, 1, "{f}");
+        assert_eq!(v["verdict"], "rejected");
+        assert_eq!(v["token"], Value::Null);
+        let c = check(&v, "format");
+        assert_eq!(c["status"], "fail");
+        assert_eq!(
+            c["service_error"],
+            "OAuth authorization failed: Failed to parse token"
+        );
+        assert_eq!(codes(&v), vec!["not-a-jwt"]);
+        assert_eq!(check(&v, "signature")["status"], "skip");
+    }
+    let (_, v) = seed_json(&format!("@{}", testdata("tokens/jwe.txt")), &[]);
+    assert!(
+        check(&v, "format")["message"]
+            .as_str()
+            .unwrap()
+            .contains("JWE")
+    );
+}
+
+#[test]
+fn signature_failures_are_named() {
+    for (file, code_name) in [
+        ("tokens/wrong-key.jwt", "signature-invalid"),
+        ("tokens/tampered.jwt", "signature-invalid"),
+        ("tokens/unknown-kid.jwt", "unknown-kid"),
+        ("tokens/alg-none.jwt", "alg-not-allowed"),
+        ("tokens/hs256-with-rsa-pub.jwt", "alg-not-allowed"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = tokdiag(dir.path());
+        c.args([
+            "explain",
+            "--config",
+            &seed_cfg(),
+            "--jwks",
+            &testdata("jwks.json"),
+        ])
+        .arg(testdata(file));
+        let (code, v) = run_json(c);
+        assert_eq!(code, 1, "{file}");
+        assert_eq!(check(&v, "signature")["status"], "fail", "{file}");
+        assert!(
+            codes(&v).contains(&code_name.to_string()),
+            "{file}: {:?}",
+            codes(&v)
+        );
+    }
+}
+
+#[test]
+fn issuer_mismatch_names_region_and_trailing_slash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--config",
+        &seed_cfg(),
+        "--jwks",
+        &testdata("jwks.json"),
+    ])
+    .arg(testdata("tokens/wrong-issuer.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 1);
+    let c = check(&v, "issuer");
+    assert_eq!(c["status"], "fail");
+    assert_eq!(c["expected"], json!([ISSUER]));
+    let d = diag(&v, "issuer-mismatch");
+    assert!(
+        d["message"].as_str().unwrap().contains("region us-west-2"),
+        "{d}"
+    );
+    assert_eq!(d["line"], 59);
+
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--config",
+        &seed_cfg(),
+        "--jwks",
+        &testdata("jwks.json"),
+    ])
+    .arg(testdata("tokens/trailing-slash-issuer.jwt"));
+    let (_, v) = run_json(c);
+    assert!(
+        diag(&v, "issuer-mismatch")["message"]
+            .as_str()
+            .unwrap()
+            .contains("trailing slash")
+    );
+    assert!(!codes(&v).contains(&"issuer-host-mismatch".to_string()));
+}
+
+#[test]
+fn issuer_host_mismatch_for_a_token_minted_through_localhost() {
+    let mut claims = access_claims();
+    claims["iss"] = json!("http://localhost:8080/realms/demo");
+    let t = mint(&claims);
+    let (code, v) = flags_json(
+        &t,
+        &[
+            "--discovery-url",
+            "https://sso.example.com/realms/demo/.well-known/openid-configuration",
+            "--allowed-client",
+            CLIENT,
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(codes(&v), vec!["issuer-mismatch", "issuer-host-mismatch"]);
+}
+
+#[test]
+fn expiry_expired_and_within_the_margin() {
+    let (code, v) = seed_json(&testdata("tokens/expired.jwt"), &[]);
+    assert_eq!(code, 1);
+    let c = check(&v, "expiry");
+    assert_eq!(c["status"], "fail");
+    assert_eq!(
+        c["service_error"],
+        "OAuth authorization failed: Ineffectual token, will expire within the next minute"
+    );
+    assert_eq!(codes(&v), vec!["expired"]);
+
+    // exp = 2100-01-01T00:00:00Z; 30 s before it is inside AgentCore's 60 s margin.
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--config",
+        &seed_cfg(),
+        "--jwks",
+        &testdata("seed/jwks.json"),
+        "--now",
+        "4102444770",
+    ])
+    .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        check(&v, "expiry")["message"],
+        "expires at 2100-01-01T00:00:00Z (in 30 s, inside the 60 s margin)"
+    );
+    assert_eq!(codes(&v), vec!["expires-within-a-minute"]);
+    // 61 s before: passes.
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--config",
+        &seed_cfg(),
+        "--jwks",
+        &testdata("seed/jwks.json"),
+        "--now",
+        "4102444739",
+    ])
+    .arg(testdata("seed/access-token.jwt"));
+    assert_eq!(run_json(c).0, 0);
+}
+
+#[test]
+fn not_before_in_the_future() {
+    let (code, v) = seed_json(&testdata("tokens/not-yet-valid.jwt"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(check(&v, "not_before")["status"], "fail");
+    assert!(codes(&v).contains(&"not-yet-valid".to_string()));
+}
+
+#[test]
+fn access_token_for_allowed_audience() {
+    let (code, v) = flags_json(
+        &testdata("tokens/cognito-access.jwt"),
+        &["--discovery-url", DISCOVERY, "--allowed-audience", CLIENT],
+    );
+    assert_eq!(code, 1);
+    let c = check(&v, "aud");
+    assert_eq!(c["status"], "fail");
+    assert_eq!(
+        c["service_error"],
+        "Claim 'aud' value mismatch with configuration."
+    );
+    assert_eq!(codes(&v), vec!["access-token-for-allowed-audience"]);
+    // The ID token passes the same configuration.
+    let (code, _) = flags_json(
+        &testdata("tokens/cognito-id.jwt"),
+        &["--discovery-url", DISCOVERY, "--allowed-audience", CLIENT],
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn wrong_client_names_both_values() {
+    let (code, v) = flags_json(
+        &testdata("tokens/cognito-access.jwt"),
+        &[
+            "--discovery-url",
+            DISCOVERY,
+            "--allowed-client",
+            "5otherclient0000000000000",
+        ],
+    );
+    assert_eq!(code, 1);
+    let d = diag(&v, "wrong-client");
+    let m = d["message"].as_str().unwrap();
+    assert!(
+        m.contains(CLIENT) && m.contains("5otherclient0000000000000"),
+        "{m}"
+    );
+}
+
+#[test]
+fn clients_and_audience_unsatisfiable_with_cognito() {
+    let (code, v) = flags_json(
+        &testdata("tokens/cognito-access.jwt"),
+        &[
+            "--discovery-url",
+            DISCOVERY,
+            "--allowed-client",
+            CLIENT,
+            "--allowed-audience",
+            CLIENT,
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(check(&v, "client_id")["status"], "pass");
+    assert_eq!(check(&v, "aud")["status"], "fail");
+    assert_eq!(codes(&v)[0], "clients-and-audience-unsatisfiable");
+}
+
+#[test]
+fn scope_any_of_and_scope_missing() {
+    let (code, v) = flags_json(
+        &testdata("tokens/cognito-client-credentials.jwt"),
+        &[
+            "--discovery-url",
+            DISCOVERY,
+            "--allowed-scope",
+            "other/x",
+            "--allowed-scope",
+            "tokdiag-api/read",
+        ],
+    );
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(
+        check(&v, "scope")["message"],
+        "scope tokdiag-api/read is allowed"
+    );
+    let (code, v) = flags_json(
+        &testdata("tokens/cognito-access.jwt"),
+        &[
+            "--discovery-url",
+            DISCOVERY,
+            "--allowed-scope",
+            "tokdiag-api/invoke",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        check(&v, "scope")["actual"],
+        "aws.cognito.signin.user.admin"
+    );
+    assert_eq!(codes(&v), vec!["scope-missing"]);
+}
+
+fn write_cfg(dir: &std::path::Path, auth: &str) -> String {
+    let p = dir.join(".bedrock_agentcore.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "default_agent: mcp_server\nagents:\n  mcp_server:\n    name: mcp_server\n    entrypoint: mcp_server.py\n    aws:\n      account: '123456789012'\n      region: us-east-1\n{auth}"
+        ),
+    )
+    .unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn custom_claims_contains_and_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |value: &str| {
+        format!(
+            "    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {DISCOVERY}\n        customClaims:\n        - inboundTokenClaimName: cognito:groups\n          inboundTokenClaimValueType: STRING_ARRAY\n          authorizingClaimMatchValue:\n            claimMatchOperator: CONTAINS\n            claimMatchValue:\n              matchValueString: {value}\n"
+        )
+    };
+    let cfg = write_cfg(dir.path(), &rule("admins"));
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--config",
+        &cfg,
+        "--jwks",
+        &testdata("jwks.json"),
+    ])
+    .arg(testdata("tokens/cognito-access.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(check(&v, "claim:cognito:groups")["status"], "pass");
+
+    let cfg = write_cfg(dir.path(), &rule("ops"));
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--config",
+        &cfg,
+        "--jwks",
+        &testdata("jwks.json"),
+    ])
+    .arg(testdata("tokens/cognito-access.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 1);
+    let ch = check(&v, "claim:cognito:groups");
+    assert_eq!(ch["status"], "fail");
+    assert_eq!(ch["expected"], json!(["ops"]));
+    assert_eq!(ch["actual"], json!(["admins"]));
+    let d = diag(&v, "custom-claim-mismatch");
+    assert_eq!(d["line"], 13);
+}
+
+#[test]
+fn authorizer_not_configured_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_cfg(dir.path(), "    authorizer_configuration: null\n");
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("tokens/cognito-access.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 1);
+    assert_eq!(v["verdict"], "rejected");
+    assert_eq!(v["authorizer"]["configured"], false);
+    let d = diag(&v, "authorizer-not-configured");
+    assert_eq!(d["line"], 9);
+    assert!(d["fixes"].to_string().contains("customJWTAuthorizer"));
+}
+
+#[test]
+fn config_key_ignored_with_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_cfg(
+        dir.path(),
+        &format!(
+            "    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {DISCOVERY}\n        allowedAudiences:\n        - {CLIENT}\n"
+        ),
+    );
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--config",
+        &cfg,
+        "--jwks",
+        &testdata("jwks.json"),
+    ])
+    .arg(testdata("tokens/cognito-id.jwt"));
+    let (_, v) = run_json(c);
+    let d = diag(&v, "config-key-ignored");
+    assert_eq!(d["line"], 12);
+    assert_eq!(d["file"], cfg);
+    assert!(d["message"].as_str().unwrap().contains("allowedAudiences"));
+    assert!(d["fixes"].to_string().contains("allowedAudience"));
+}
+
+#[test]
+fn discovery_url_form_for_a_bare_issuer() {
+    let (code, v) = flags_json(
+        &testdata("tokens/cognito-access.jwt"),
+        &[
+            "--discovery-url",
+            ISSUER,
+            "--allowed-client",
+            CLIENT,
+            "--no-signature",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(codes(&v), vec!["discovery-url-form"]);
+    let d = diag(&v, "discovery-url-form");
+    assert!(d["fixes"][0].as_str().unwrap().contains(DISCOVERY), "{d}");
+}
+
+#[test]
+fn no_signature_covers_the_claims_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &seed_cfg(), "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("✓ ACCEPTED (claims only: signature not checked)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  – signature   not checked (--no-signature)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unreachable_issuer_gives_unknown_and_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let url = format!("http://127.0.0.1:{port}/{POOL}/.well-known/openid-configuration");
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "explain",
+        "--discovery-url",
+        &url,
+        "--allowed-client",
+        CLIENT,
+    ])
+    .arg(testdata("tokens/cognito-access.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 3);
+    assert_eq!(v["verdict"], "unknown");
+    assert_eq!(check(&v, "signature")["status"], "skip");
+    assert_eq!(check(&v, "issuer")["status"], "skip");
+    assert_eq!(check(&v, "client_id")["status"], "pass");
+}
+
+#[test]
+fn short_lifetime_warning() {
+    let mut claims = access_claims();
+    claims["iat"] = json!(NOW - 100);
+    claims["exp"] = json!(NOW + 200);
+    let (code, v) = flags_json(
+        &mint(&claims),
+        &["--discovery-url", DISCOVERY, "--allowed-client", CLIENT],
+    );
+    assert_eq!(code, 0);
+    let d = diag(&v, "short-lifetime");
+    assert_eq!(d["severity"], "warning");
+}
+
+#[test]
+fn apigateway_rules() {
+    let gw = |token: &str, extra: &[&str]| {
+        let mut f = vec![
+            "--rules",
+            "apigateway",
+            "--issuer",
+            ISSUER,
+            "--allowed-audience",
+            CLIENT,
+        ];
+        f.extend_from_slice(extra);
+        flags_json(token, &f)
+    };
+    // Access token: no aud, so client_id counts.
+    let (code, v) = gw(&testdata("tokens/cognito-access.jwt"), &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["authorizer"]["rules"], "apigateway");
+    assert_eq!(
+        check(&v, "aud")["message"],
+        "no aud; client_id is an allowed audience"
+    );
+    // ID token: aud counts.
+    assert_eq!(gw(&testdata("tokens/cognito-id.jwt"), &[]).0, 0);
+    // aud present and not allowed, client_id allowed: aud takes precedence.
+    let mut claims = access_claims();
+    claims["aud"] = json!("https://api.example.com");
+    let (code, v) = gw(&mint(&claims), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        check(&v, "aud")["service_error"],
+        "the token does not have a valid audience"
+    );
+    assert_eq!(codes(&v), vec!["aud-takes-precedence"]);
+    // RSA only.
+    let (code, v) = gw(&testdata("tokens/es256.jwt"), &[]);
+    assert_eq!(code, 1);
+    assert!(codes(&v).contains(&"alg-not-allowed".to_string()));
+    // No 60 s margin: 30 s before exp passes.
+    let (code, _) = gw(
+        &testdata("tokens/cognito-access.jwt"),
+        &["--now", "4102444770"],
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn apigateway_issuer_is_discovery_url() {
+    let (code, v) = flags_json(
+        &testdata("tokens/cognito-access.jwt"),
+        &[
+            "--rules",
+            "apigateway",
+            "--issuer",
+            DISCOVERY,
+            "--allowed-audience",
+            CLIENT,
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(codes(&v).contains(&"issuer-is-discovery-url".to_string()));
+    assert!(codes(&v).contains(&"issuer-mismatch".to_string()));
+}
+
+#[test]
+fn client_id_in_other_claim_for_okta() {
+    let claims = json!({
+        "ver": 1, "jti": "AT.x", "iss": "https://dev-123.okta.com/oauth2/default",
+        "aud": "api://default", "iat": NOW - 60, "exp": NOW + 3600,
+        "cid": "0oa1b2c3d4e5f6g7h8i9", "uid": "00u1", "scp": ["openid"], "sub": "alice@example.com"
+    });
+    let (code, v) = flags_json(
+        &mint(&claims),
+        &[
+            "--discovery-url",
+            "https://dev-123.okta.com/oauth2/default/.well-known/openid-configuration",
+            "--allowed-client",
+            "0oa1b2c3d4e5f6g7h8i9",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(v["token"]["kind"], "okta");
+    let d = diag(&v, "client-id-in-other-claim");
+    assert!(d["message"].as_str().unwrap().contains("`cid`"));
+    assert!(d["fixes"][0].as_str().unwrap().contains("app.clientId"));
+}
+
+#[test]
+fn no_authorizer_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.current_dir(dir.path())
+        .args(["explain"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 2);
+    assert_eq!(v["error"]["message"], "no authorizer configuration");
+}

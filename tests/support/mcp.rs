@@ -1,0 +1,423 @@
+//! Helpers for the invoke/proxy/doctor tests: the Python MCP server from scripts/test.sh (or one
+//! started here, e.g. `--stateful`), `tokdiag proxy` as a child process, a tiny loopback stub that
+//! answers every request with a fixed status and body (for statuses only the hosted service
+//! produces: 424, 400 session id, 403 method mismatch), and a raw HTTP/1.1 client.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use super::tokens::{NOW, root};
+
+/// The Python MCP server started by scripts/test.sh. Fails (never skips) without it.
+pub fn mcp_url() -> String {
+    std::env::var("TOKDIAG_TEST_MCP_URL").unwrap_or_else(|_| {
+        panic!("TOKDIAG_TEST_MCP_URL is not set: run the tests with scripts/test.sh")
+    })
+}
+
+/// The venv's python (for extra servers). Fails without it.
+pub fn python() -> String {
+    std::env::var("TOKDIAG_TEST_PYTHON").unwrap_or_else(|_| {
+        panic!("TOKDIAG_TEST_PYTHON is not set: run the tests with scripts/test.sh")
+    })
+}
+
+/// A free loopback port (bound, read, released).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// Kills a child we started, by its handle.
+fn stop(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A Python MCP server started by a test (`--stateful`, `--json-response`).
+pub struct PyServer {
+    child: Child,
+    /// `http://127.0.0.1:PORT/mcp`.
+    pub url: String,
+}
+
+impl PyServer {
+    /// Starts tests/servers/mcp_server.py with `flags` on a free port; waits until it accepts.
+    pub fn start(flags: &[&str]) -> PyServer {
+        let port = free_port();
+        let child = Command::new(python())
+            .arg(root().join("tests/servers/mcp_server.py"))
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--log-level",
+                "WARNING",
+            ])
+            .args(flags)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start python MCP server");
+        let mut s = PyServer {
+            child,
+            url: format!("http://127.0.0.1:{port}/mcp"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok((200, _, _)) =
+                http(&format!("http://127.0.0.1:{port}/healthz"), "GET", &[], "")
+            {
+                break;
+            }
+            if let Ok(Some(st)) = s.child.try_wait() {
+                panic!("python MCP server exited: {st}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "python MCP server not ready on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        s
+    }
+}
+
+impl Drop for PyServer {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// `tokdiag proxy` running as a child process, with its stderr log collected.
+pub struct Proxy {
+    child: Child,
+    /// `http://127.0.0.1:PORT` (no path).
+    pub base: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Proxy {
+    /// Starts `tokdiag --cache-dir CACHE --now NOW proxy --listen 127.0.0.1:0 ARGS…` and waits for
+    /// its "listening on" line.
+    pub fn start(cache: &Path, args: &[&str]) -> Proxy {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("tokdiag"))
+            .env_remove("TOKDIAG_CACHE_DIR")
+            .env("NO_COLOR", "1")
+            .arg("--cache-dir")
+            .arg(cache)
+            .args([
+                "--now",
+                &NOW.to_string(),
+                "proxy",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tokdiag proxy");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let l2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or("").to_string();
+                    let _ = tx.send(Ok(addr));
+                }
+                l2.lock().unwrap().push(line);
+            }
+            let _ = tx.send(Err(()));
+        });
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(addr)) => Proxy {
+                child,
+                base: format!("http://{addr}"),
+                log,
+            },
+            _ => {
+                stop(&mut child);
+                panic!(
+                    "tokdiag proxy did not start; its log:\n{}",
+                    log.lock().unwrap().join("\n")
+                );
+            }
+        }
+    }
+
+    /// The proxy's MCP URL.
+    pub fn url(&self) -> String {
+        format!("{}/mcp", self.base)
+    }
+
+    /// The log lines so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits (bounded) for a log line containing `needle`; returns it.
+    pub fn wait_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(l) = self.log().into_iter().find(|l| l.contains(needle)) {
+                return l;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no proxy log line with {needle:?}; log:\n{}",
+                self.log().join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGINT (Ctrl-C) and waits for the exit status.
+    pub fn interrupt(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return st;
+            }
+            assert!(Instant::now() < deadline, "proxy did not stop on SIGINT");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// One request a stub received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Request line target (path and query).
+    pub target: String,
+    /// Headers, names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: String,
+}
+
+impl Received {
+    /// A header value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == &name.to_ascii_lowercase())
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loopback HTTP stub: every request gets the same answer (or none, with `hang`).
+pub struct Stub {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Stub {
+    /// Answers every request with `status`, `headers` and `body` (JSON).
+    pub fn start(status: u16, headers: &[(&str, &str)], body: &str) -> Stub {
+        Self::start_inner(Some((
+            status,
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body.to_string(),
+        )))
+    }
+
+    /// Never answers (reads the request, then holds the connection).
+    pub fn hang() -> Stub {
+        Self::start_inner(None)
+    }
+
+    fn start_inner(answer: Option<(u16, Vec<(String, String)>, String)>) -> Stub {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", l.local_addr().expect("addr"));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let r2 = received.clone();
+        std::thread::spawn(move || {
+            for s in l.incoming() {
+                let Ok(mut s) = s else { continue };
+                let answer = answer.clone();
+                let r3 = r2.clone();
+                std::thread::spawn(move || {
+                    let Some(req) = read_request(&mut s) else {
+                        return;
+                    };
+                    r3.lock().unwrap().push(req);
+                    match answer {
+                        Some((status, headers, body)) => {
+                            let mut out = format!(
+                                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                                body.len()
+                            );
+                            for (k, v) in headers {
+                                out.push_str(&format!("{k}: {v}\r\n"));
+                            }
+                            out.push_str("\r\n");
+                            out.push_str(&body);
+                            let _ = s.write_all(out.as_bytes());
+                        }
+                        None => std::thread::sleep(Duration::from_secs(30)),
+                    }
+                });
+            }
+        });
+        Stub { base, received }
+    }
+
+    /// Requests received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+fn read_request(s: &mut TcpStream) -> Option<Received> {
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let mut r = BufReader::new(s.try_clone().ok()?);
+    let mut line = String::new();
+    r.read_line(&mut line).ok()?;
+    let target = line.split_whitespace().nth(1)?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    r.read_exact(&mut body).ok()?;
+    Some(Received {
+        target,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+/// A raw HTTP/1.1 request (no redirects, `Connection: close`): (status, headers lowercased, body).
+pub fn http(
+    url: &str,
+    method: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, Vec<(String, String)>, String)> {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let mut s = TcpStream::connect(host)?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Ok((status, headers, body))
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// The headers a well-formed MCP POST carries (plus a bearer token when given).
+pub fn mcp_headers(token: Option<&str>) -> Vec<(String, String)> {
+    let mut h = vec![
+        ("content-type".to_string(), "application/json".to_string()),
+        (
+            "accept".to_string(),
+            "application/json, text/event-stream".to_string(),
+        ),
+    ];
+    if let Some(t) = token {
+        h.push(("authorization".to_string(), format!("Bearer {t}")));
+    }
+    h
+}
+
+/// An `initialize` request body.
+pub const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"0"}}}"#;
+
+/// POSTs `initialize` to `url` with `headers`.
+pub fn post_initialize(
+    url: &str,
+    headers: &[(String, String)],
+) -> (u16, Vec<(String, String)>, String) {
+    let h: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    http(url, "POST", &h, INITIALIZE).expect("HTTP request")
+}
+
+/// A header of a raw response.
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
