@@ -100,6 +100,10 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Evaluate a token exactly as the AgentCore (or API Gateway) JWT authorizer does; name the cause and the fix.
     Explain(commands::explain::ExplainArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the man page (roff).
+    Man(commands::completions::ManArgs),
     /// Show an issuer's discovery document and JWKS: kids, algorithms, key sizes, cache state.
     Keys(commands::keys::KeysArgs),
     /// Sign in to Cognito (InitiateAuth + challenges, or client credentials); print, cache and refresh the token.
@@ -212,5 +216,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Doctor(a) => commands::doctor::run(&a, &g),
         Command::Proxy(a) => commands::proxy::run(&a, &g),
         Command::Explain(a) => commands::explain::run(&a, &g),
+        Command::Completions(a) => commands::completions::run(&a, &g),
+        Command::Man(a) => commands::completions::run_man(&a, &g),
     }
 }

@@ -633,14 +633,9 @@ pub fn diagnose(
         }
         424 => {
             f.code = "runtime-init-timeout";
-            f.message = format!(
-                "the runtime did not start in time (424){}: the container did not become healthy",
-                if m.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {m}")
-                }
-            );
+            f.message =
+                "the runtime did not start in time (424): the container did not become healthy"
+                    .into();
             f.fixes.push(
                 "read the runtime's CloudWatch logs: the container must start within 120 s and listen \
                  on 0.0.0.0:8000, path /mcp (ARM64 image)"

@@ -782,3 +782,75 @@ fn bundle_on_stdin_picks_the_access_token() {
     assert_eq!(code, 0);
     assert_eq!(first_line(&out), accepted_line("rsa-1/RS256", "cognito-id"));
 }
+
+#[test]
+fn discovery_url_comes_from_the_config() {
+    let server = JwksServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join(".bedrock_agentcore.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "default_agent: a\nagents:\n  a:\n    name: a\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {}\n        allowedClients:\n        - {CLIENT}\n",
+            server.discovery_url()
+        ),
+    )
+    .unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "verify",
+        "--config",
+        config.to_str().unwrap(),
+        &tok("cognito-access.jwt"),
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        first_line(&out),
+        accepted_line("rsa-1/RS256", "cognito-access")
+    );
+    assert_eq!((server.discovery_hits(), server.jwks_hits()), (1, 1));
+}
+
+#[test]
+fn offline_issuer_is_derived_from_the_config_discovery_url() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.args([
+        "verify",
+        "--config",
+        &testdata("seed/.bedrock_agentcore.yaml"),
+        "--jwks",
+        &testdata("seed/jwks.json"),
+        &tok("trailing-slash-issuer.jwt"),
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        first_line(&out),
+        format!(
+            "✗ issuer: iss {ISSUER}/ does not equal the expected issuer {ISSUER} (from the discovery URL) (trailing slash differs: the comparison is exact)"
+        )
+    );
+}
+
+#[test]
+fn oversized_jwks_is_cut_off() {
+    let server = JwksServer::start();
+    server.set_jwks(serde_json::json!({"keys": [], "padding": "x".repeat(2 * 1024 * 1024)}));
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = online(&server, cache.path());
+    c.arg(tok("cognito-access.jwt"));
+    let (code, _, err) = run(c);
+    assert_eq!(code, 3);
+    assert_eq!(
+        err.lines().next(),
+        Some(
+            format!(
+                "tokdiag: error: JWKS at {} is larger than 1024 KiB",
+                server.jwks_url()
+            )
+            .as_str()
+        )
+    );
+}

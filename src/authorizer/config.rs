@@ -16,7 +16,7 @@ mod tree;
 use std::io::Read;
 use std::path::PathBuf;
 
-use crate::authorizer::{Authorizer, JwtConfig, Located, RuleSet, SourceKind};
+use crate::authorizer::{Authorizer, JwtConfig, Located, RuleSet};
 use crate::error::{Error, Result};
 use crate::fsx;
 
@@ -89,7 +89,7 @@ pub struct LoadOptions {
 /// Loads the authorizer; `Ok(None)` when no source was given at all.
 ///
 /// The file is `--authorizer-json` when given (it is always explicit), else `--config`. Non-empty
-/// flags override the file's value for their field; flags alone make a [`SourceKind::Flags`]
+/// flags override the file's value for their field; flags alone make a [`SourceKind::Flags`](crate::authorizer::SourceKind::Flags)
 /// authorizer. An API Gateway source selects [`RuleSet::Apigateway`]; `--rules agentcore` with
 /// one is a usage error.
 pub fn load(opts: &LoadOptions) -> Result<Option<Authorizer>> {
@@ -265,6 +265,7 @@ fn env_nonempty(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::authorizer::SourceKind;
 
     fn flags() -> AuthorizerFlags {
         AuthorizerFlags {

@@ -166,9 +166,12 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         out.push(
             Diagnosis::warning(
                 "config-key-ignored",
-                format!("`{}` is silently ignored: {}", k.key, k.message),
+                k.message.clone(),
             )
-            .fix(format!("edit {}: {}", cx.place(k.line), k.message))
+            .fix(match suggestion(&k.message) {
+                Some(better) => format!("at {} rename `{}` to `{better}`", cx.place(k.line), k.key),
+                None => format!("edit {} as described above", cx.place(k.line)),
+            })
             .at(cx.file(), k.line),
         );
     }
@@ -178,9 +181,14 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             "authorizer_configuration is null: the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)",
         );
         if !auth.other_jwt_agents.is_empty() {
+            let (what, flag) = if auth.source == SourceKind::Cloudformation {
+                ("resource", "--resource")
+            } else {
+                ("agent", "--agent")
+            };
             d = d.fix(format!(
-                "the JWT authorizer is on another agent of this file: run with --agent {}",
-                auth.other_jwt_agents.join(" or --agent ")
+                "the JWT authorizer is on another {what} of this file: run with {flag} {}",
+                auth.other_jwt_agents.join(&format!(" or {flag} "))
             ));
         }
         let (disc, client) = match cx.jwt {
@@ -272,6 +280,12 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             .at(cx.file(), line),
         );
     }
+}
+
+/// The key name after "did you mean `…`" in a loader message.
+fn suggestion(message: &str) -> Option<&str> {
+    let rest = &message[message.find("did you mean `")? + "did you mean `".len()..];
+    rest.split('`').next().filter(|s| !s.is_empty())
 }
 
 fn not_a_jwt(cx: &Context) -> Diagnosis {

@@ -100,6 +100,12 @@ pub fn domain_token_endpoint(domain: &str, region: &str) -> String {
     format!("https://{d}.auth.{region}.amazoncognito.com/oauth2/token")
 }
 
+/// True when `--domain` is a bare Cognito domain prefix (which needs the region), not a host or URL.
+pub fn domain_is_prefix(domain: &str) -> bool {
+    let d = domain.trim();
+    !d.contains('.') && !d.contains("://")
+}
+
 /// The Cognito endpoint the SDK will call, for messages: `--endpoint-url`, else the
 /// `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` / `AWS_ENDPOINT_URL` environment (unless
 /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else the public endpoint of the region.
@@ -147,6 +153,7 @@ mod tests {
             domain_token_endpoint("auth.example.com", "eu-west-1"),
             "https://auth.example.com/oauth2/token"
         );
+        assert!(domain_is_prefix("my-app") && !domain_is_prefix("http://127.0.0.1:9"));
         assert_eq!(
             domain_token_endpoint("https://auth.example.com/", "eu-west-1"),
             "https://auth.example.com/oauth2/token"

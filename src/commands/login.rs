@@ -12,8 +12,8 @@ use std::io::{BufRead, IsTerminal, Read};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use crate::authorizer::Authorizer;
 use crate::authorizer::config::LoadOptions;
+use crate::authorizer::{Authorizer, RuleSet};
 use crate::cli::Globals;
 use crate::cognito::auth::{Answers, ClientSettings, Cognito, Login, Refresh};
 use crate::cognito::cache::{self, Entry, EntryMeta, Pointer};
@@ -354,7 +354,14 @@ fn choose(print: Option<Print>, json: bool, az: Option<&Authorizer>) -> Choice {
         .and_then(Authorizer::discovery_url)
         .and_then(|u| token::cognito_pool(&u))
         .is_some();
-    let (needed, reason) = if clients {
+    let apigateway = az.is_some_and(|a| a.rules == RuleSet::Apigateway);
+    let (needed, reason) = if apigateway {
+        (
+            Use::Access,
+            "API Gateway matches its audience against aud, or against client_id when the token has no aud, so the access token passes"
+                .to_string(),
+        )
+    } else if clients {
         (
             Use::Access,
             "allowedClients is matched against the client_id claim, which only access tokens carry"
@@ -392,8 +399,8 @@ fn choose(print: Option<Print>, json: bool, az: Option<&Authorizer>) -> Choice {
         needed,
         reason,
         explicit,
-        allowed_clients: clients,
-        allowed_audience: audience,
+        allowed_clients: clients && !apigateway,
+        allowed_audience: audience && !apigateway,
     }
 }
 
@@ -443,18 +450,20 @@ impl<'a> Inputs<'a> {
             .collect();
             let mut v = StdinValues::default();
             if !wanted.is_empty() {
-                let mut buf = String::new();
-                std::io::stdin()
-                    .lock()
-                    .take(64 * 1024)
-                    .read_to_string(&mut buf)
-                    .map_err(|e| Error::input(format!("cannot read stdin: {e}"), None))?;
-                let mut lines = buf.lines().map(|l| l.strip_suffix('\r').unwrap_or(l));
+                // One line per value (not to EOF), so typing them on a terminal works too.
+                let mut input = std::io::stdin().lock().take(64 * 1024);
                 for name in &wanted {
-                    let line = lines.next().unwrap_or("");
+                    let mut line = String::new();
+                    input
+                        .read_line(&mut line)
+                        .map_err(|e| Error::input(format!("cannot read stdin: {e}"), None))?;
+                    let line = line.trim_end_matches(['\n', '\r']);
                     if line.is_empty() {
                         return Err(Error::usage(
-                            format!("stdin holds no {name} (expected one line each: {})", wanted.join(", ")),
+                            format!(
+                                "stdin holds no {name} (expected one line each: {})",
+                                wanted.join(", ")
+                            ),
                             Some("pipe the values one per line, in that order: printf '%s\\n' \"$PASSWORD\" | tokdiag login --password-stdin …".to_string()),
                         ));
                     }
@@ -819,7 +828,10 @@ fn client_credentials_flow(
     let rt = runtime()?;
     let token_endpoint = match (&args.token_endpoint, &args.domain) {
         (Some(u), _) => u.clone(),
-        (None, Some(d)) => cg::domain_token_endpoint(d, &need_region(t, "--domain")?),
+        (None, Some(d)) if cg::domain_is_prefix(d) => {
+            cg::domain_token_endpoint(d, &need_region(t, "--domain")?)
+        }
+        (None, Some(d)) => cg::domain_token_endpoint(d, ""),
         (None, None) => {
             let discovery = match (&t.discovery_url, &t.pool_id, &t.region) {
                 (Some(d), _, _) => d.clone(),

@@ -1,6 +1,7 @@
 //! One module per command: its clap arguments and its `run`, which computes data and hands it to
 //! the renderers. Shared here: reading a token from the accepted input forms.
 
+pub mod completions;
 pub mod decode;
 pub mod doctor;
 pub mod explain;

@@ -407,32 +407,49 @@ fn check_rows(checks: &[Check]) -> String {
     s
 }
 
-/// Maps `f` over `items` on all cores (contiguous chunks, results in input order).
+/// Maps `f` over `items` on all cores, results in input order. Workers take blocks of 128 items
+/// from a shared counter, so a core slowed down by other processes does not hold the rest back.
 fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const BLOCK: usize = 128;
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(16);
-    if threads <= 1 || items.len() < 64 {
+        .min(16)
+        .min(items.len().div_ceil(BLOCK));
+    if threads <= 1 {
         return items.iter().map(&f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (f, next) = (&f, &next);
+    let mut blocks: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let start = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
+                        if start >= items.len() {
+                            break;
+                        }
+                        let end = (start + BLOCK).min(items.len());
+                        done.push((start, items[start..end].iter().map(f).collect::<Vec<R>>()));
+                    }
+                    done
+                })
+            })
             .collect();
-        let mut out = Vec::with_capacity(items.len());
+        let mut all = Vec::new();
         for h in handles {
             match h.join() {
-                Ok(v) => out.extend(v),
+                Ok(v) => all.extend(v),
                 // A panic in a worker is a bug; re-raise it rather than print partial results.
                 Err(p) => std::panic::resume_unwind(p),
             }
         }
-        out
-    })
+        all
+    });
+    blocks.sort_unstable_by_key(|(start, _)| *start);
+    blocks.into_iter().flat_map(|(_, v)| v).collect()
 }
 
 /// Runs `verify`.

@@ -107,18 +107,21 @@ impl Proxy {
     /// Starts `tokdiag --cache-dir CACHE --now NOW proxy --listen 127.0.0.1:0 ARGS…` and waits for
     /// its "listening on" line.
     pub fn start(cache: &Path, args: &[&str]) -> Proxy {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("tokdiag"))
-            .env_remove("TOKDIAG_CACHE_DIR")
+        Self::start_at(cache, Some(NOW), args)
+    }
+
+    /// Like [`Proxy::start`], at a fixed time or (`None`) the clock.
+    pub fn start_at(cache: &Path, now: Option<i64>, args: &[&str]) -> Proxy {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("tokdiag"));
+        cmd.env_remove("TOKDIAG_CACHE_DIR")
             .env("NO_COLOR", "1")
             .arg("--cache-dir")
-            .arg(cache)
-            .args([
-                "--now",
-                &NOW.to_string(),
-                "proxy",
-                "--listen",
-                "127.0.0.1:0",
-            ])
+            .arg(cache);
+        if let Some(n) = now {
+            cmd.args(["--now", &n.to_string()]);
+        }
+        let mut child = cmd
+            .args(["proxy", "--listen", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -3,4 +3,5 @@
 
 pub mod jwks_server;
 pub mod mcp;
+pub mod moto;
 pub mod tokens;

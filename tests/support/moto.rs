@@ -84,7 +84,11 @@ impl Moto {
         s.read_to_end(&mut raw).unwrap();
         let (status, body) = parse_response(&raw);
         let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        if status == 200 { Ok(v) } else { Err((status, v)) }
+        if status == 200 {
+            Ok(v)
+        } else {
+            Err((status, v))
+        }
     }
 
     /// Calls and panics on failure.
@@ -110,8 +114,13 @@ impl Moto {
         Pool {
             url: self.url.clone(),
             id,
-            client_id: c["UserPoolClient"]["ClientId"].as_str().expect("client id").to_string(),
-            secret: c["UserPoolClient"]["ClientSecret"].as_str().map(str::to_string),
+            client_id: c["UserPoolClient"]["ClientId"]
+                .as_str()
+                .expect("client id")
+                .to_string(),
+            secret: c["UserPoolClient"]["ClientSecret"]
+                .as_str()
+                .map(str::to_string),
         }
     }
 
@@ -178,10 +187,7 @@ fn parse_response(raw: &[u8]) -> (u16, Vec<u8>) {
     {
         let mut out = Vec::new();
         let mut rest = &body[..];
-        loop {
-            let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") else {
-                break;
-            };
+        while let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") {
             let size = usize::from_str_radix(
                 String::from_utf8_lossy(&rest[..nl])
                     .split(';')

@@ -238,6 +238,11 @@ impl<'a> Resolver<'a> {
             .map(|u| {
                 if u.key.is_empty() {
                     format!("unresolved: {} — {}", u.what, u.example)
+                } else if u.key == "AWS::Region" {
+                    format!(
+                        "unresolved: AWS::Region — supply it with --region {0} or --param AWS::Region={0}",
+                        u.example
+                    )
                 } else {
                     format!(
                         "unresolved: {} — supply it with --param {}={}",
@@ -553,11 +558,7 @@ impl<'a> Resolver<'a> {
                 return match self.region.clone() {
                     Some(r) => Node::scalar(r, false, line),
                     None => {
-                        self.remember(
-                            "AWS::Region",
-                            "AWS::Region",
-                            "us-east-1 (or use --region)".into(),
-                        );
+                        self.remember("AWS::Region", "AWS::Region", "us-east-1".into());
                         Node::scalar("${AWS::Region}", false, line)
                     }
                 };
@@ -843,6 +844,32 @@ mod tests {
         assert_eq!(
             resolve(T, "!Ref Pool", &[("Pool", "eu-west-1_Zz")]).0,
             "eu-west-1_Zz"
+        );
+    }
+
+    #[test]
+    fn region_unknown() {
+        let root = parse("Resources: {}\n", "t").unwrap();
+        let opts = CfnOptions {
+            resource: None,
+            params: &[],
+            region: None,
+        };
+        let mut r = Resolver::new(&root, &opts);
+        let v = parse(
+            "!Sub 'https://cognito-idp.${AWS::Region}.amazonaws.com/p'",
+            "v",
+        )
+        .unwrap();
+        assert_eq!(
+            to_text(&r.resolve(&v, 0)),
+            "https://cognito-idp.${AWS::Region}.amazonaws.com/p"
+        );
+        assert_eq!(
+            r.warnings(),
+            vec![
+                "unresolved: AWS::Region — supply it with --region us-east-1 or --param AWS::Region=us-east-1"
+            ]
         );
     }
 

@@ -223,6 +223,7 @@ fn top_level_keys(root: &Node, out: &mut Findings) {
                 e.key
             ),
         );
+        inspect_dropped(e, out);
     }
 }
 
@@ -248,6 +249,7 @@ fn agent_level_keys(agent: &Node, out: &mut Findings) {
                     "the toolkit drops `{k}`{camel} without a word and deploys the runtime with IAM (SigV4) authorization, which refuses every bearer token: rename it to `authorizer_configuration`"
                 ),
             );
+            inspect_dropped(e, out);
         } else if k == "customJWTAuthorizer" || keys::is_wrapper_variant(k) {
             out.ignore(
                 k,
@@ -256,6 +258,7 @@ fn agent_level_keys(agent: &Node, out: &mut Findings) {
                     "`{k}` at the agent level is dropped by the toolkit (IAM authorization): put it under `authorizer_configuration:` as `customJWTAuthorizer`"
                 ),
             );
+            inspect_dropped(e, out);
         } else if keys::JWT_CHECK_KEYS.contains(&k) || keys::JWT_OTHER_KEYS.contains(&k) {
             out.ignore(
                 k,
@@ -280,6 +283,38 @@ fn agent_level_keys(agent: &Node, out: &mut Findings) {
     }
 }
 
+/// Reports the problems inside a dropped authorizer block too, so that they are fixed along
+/// with its name or place (the block itself stays unused).
+fn inspect_dropped(e: &Entry, out: &mut Findings) {
+    if e.value.as_map().is_none() {
+        return;
+    }
+    let mut scratch = Findings::default();
+    let wrapped = e.value.get("customJWTAuthorizer").is_some()
+        || e.value
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .any(|i| keys::is_wrapper_variant(&i.key));
+    let found = if wrapped {
+        jwt::authorizer_configuration("", &e.value, &e.key, e.line, Style::Camel, &mut scratch)
+    } else if e.key == "customJWTAuthorizer" || keys::is_wrapper_variant(&e.key) {
+        let entries = e.value.as_map().unwrap_or(&[]);
+        Ok(Some(jwt::jwt_authorizer(
+            entries,
+            &e.key,
+            e.line,
+            Style::Camel,
+            &mut scratch,
+        )))
+    } else {
+        Ok(None)
+    };
+    if found.is_ok() {
+        out.ignored.extend(scratch.ignored);
+    }
+}
+
 /// Authorization misplaced under `aws:`, and the account's YAML type.
 fn aws_keys(aws: &Node, out: &mut Findings) {
     for e in aws.as_map().unwrap_or(&[]) {
@@ -296,6 +331,7 @@ fn aws_keys(aws: &Node, out: &mut Findings) {
                     "`{k}` under `aws:` is dropped by the toolkit (IAM authorization): move it one level up, next to `aws:`, as `authorizer_configuration`"
                 ),
             );
+            inspect_dropped(e, out);
         }
     }
     if let Some(e) = aws.entry("account") {

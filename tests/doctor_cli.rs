@@ -1,0 +1,274 @@
+//! `tokdiag doctor`, and the whole local stack end to end: a moto user pool (Cognito emulator), a
+//! config whose discoveryUrl points at it, `tokdiag proxy` in front of the Python MCP server, and
+//! `login → explain → invoke tools/list → tools/call validate_content` — by hand, through
+//! `doctor`, and through examples/test-invocation.sh.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::mcp::*;
+use support::moto::{Moto, PASSWORD, Pool};
+use support::tokens::*;
+
+fn seed_cfg() -> String {
+    testdata("seed/.bedrock_agentcore.yaml")
+}
+
+fn doctor(cache: &Path) -> assert_cmd::Command {
+    let mut c = tokdiag(cache);
+    c.env_remove("TOKDIAG_USERNAME")
+        .env_remove("TOKDIAG_PASSWORD")
+        .env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT")
+        .current_dir(cache)
+        .arg("doctor");
+    c
+}
+
+#[test]
+fn all_green_offline_against_the_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = seed_cfg();
+    let jwks = testdata("jwks.json");
+    let p = Proxy::start(dir.path(), &["--config", &cfg, "--jwks", &jwks, "--upstream", &mcp_url()]);
+    let mut c = doctor(dir.path());
+    c.args(["--config", &cfg, "--jwks", &jwks, "--url", &p.url(), "--token", &mint(&access_claims())]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("tokdiag doctor — agent mcp_server ({cfg})"));
+    assert_eq!(
+        lines[1],
+        format!("✓ config   agent mcp_server ({cfg}): customJWTAuthorizer with allowedClients [{CLIENT}]")
+    );
+    assert!(lines[2].starts_with("✓ keys     7 keys (rsa-1, "), "{}", lines[2]);
+    assert!(lines[2].ends_with(&format!("(offline); issuer {ISSUER}")), "{}", lines[2]);
+    assert_eq!(lines[3], "✓ token    Cognito access token from --token, expires in 50 min");
+    assert_eq!(lines[4], "✓ explain  accepted: every check passes");
+    assert_eq!(
+        lines[5],
+        format!("✓ invoke   initialize + tools/list at {}: 2 tools (validate_content, echo)", p.url())
+    );
+    assert_eq!(lines.len(), 6);
+}
+
+#[test]
+fn id_token_fails_explain_and_invoke_and_prints_the_first_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = seed_cfg();
+    let jwks = testdata("seed/jwks.json");
+    let p = Proxy::start(dir.path(), &["--config", &cfg, "--jwks", &jwks, "--upstream", &mcp_url()]);
+    let mut c = doctor(dir.path());
+    c.args(["--config", &cfg, "--jwks", &jwks, "--url", &p.url(), "--token"])
+        .arg(format!("@{}", testdata("seed/id-token.jwt")));
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("✗ explain  rejected: client_id — missing client_id. Expected one of: 3ipsf00btbffko91d8irdu8up1 [id-token-for-allowed-clients]\n"),
+        "{out}"
+    );
+    assert!(out.contains("✗ invoke   claim-mismatch (initialize → HTTP 401): "), "{out}");
+    assert!(out.contains("\nfix (explain): send the access token instead: "), "{out}");
+}
+
+#[test]
+fn no_token_non_interactively_names_the_login_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = seed_cfg();
+    let mut c = doctor(dir.path());
+    c.args(["--config", &cfg, "--jwks", &testdata("seed/jwks.json"), "--username", "alice"]);
+    let (code, v) = run_json(c);
+    assert_eq!(code, 2);
+    let steps = v["steps"].as_array().unwrap();
+    let names: Vec<&str> = steps.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["config", "keys", "token", "explain", "invoke"]);
+    let statuses: Vec<&str> = steps.iter().map(|s| s["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["pass", "pass", "fail", "skip", "skip"]);
+    assert_eq!(
+        steps[2]["message"],
+        "no token cached for alice, and signing in needs a password (no TTY, no TOKDIAG_PASSWORD)"
+    );
+    assert_eq!(
+        steps[2]["fixes"][0],
+        format!("tokdiag login --config {cfg} --username alice (prompts for the password), or set TOKDIAG_PASSWORD")
+    );
+}
+
+#[test]
+fn missing_config_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = doctor(dir.path());
+    c.args(["--token", &mint(&access_claims())]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 2);
+    assert!(out.contains("✗ config   no config: ./.bedrock_agentcore.yaml does not exist and no --config was given\n"), "{out}");
+    assert!(out.contains("– invoke   skipped: no agent_arn in the config (not deployed yet?) and no --url\n"), "{out}");
+}
+
+#[test]
+fn unreachable_discovery_is_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = support::jwks_server::closed_port();
+    let yaml = agentcore_yaml(
+        dir.path(),
+        &format!("http://127.0.0.1:{port}/us-east-1_h0Vo2Whhx/.well-known/openid-configuration"),
+        CLIENT,
+    );
+    let mut c = doctor(dir.path());
+    c.env("TOKDIAG_HTTP_TIMEOUT_MS", "2000")
+        .arg("--config")
+        .arg(&yaml)
+        .args(["--token", &mint(&access_claims())]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("✗ keys     discovery/JWKS not reachable: "), "{out}");
+    assert!(out.contains("✗ explain  unknown: "), "{out}");
+}
+
+// ---- the local stack, with the Cognito emulator -------------------------------------------------
+
+fn agentcore_yaml(dir: &Path, discovery: &str, client: &str) -> PathBuf {
+    let p = dir.join("agent.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "default_agent: mcp_server\nagents:\n  mcp_server:\n    name: mcp_server\n    entrypoint: mcp_server.py\n    aws:\n      region: us-east-1\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {discovery}\n        allowedClients:\n          - {client}\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+/// A moto pool with user alice, a config pointing at it, and a proxy in front of the MCP server
+/// (keys fetched from the emulator at start, evaluated at the real clock: moto signs with it).
+struct Stack {
+    dir: tempfile::TempDir,
+    pool: Pool,
+    yaml: PathBuf,
+    proxy: Proxy,
+}
+
+fn stack() -> Stack {
+    let moto = Moto::from_env();
+    let pool = moto.pool(false);
+    moto.user(&pool, "alice");
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = agentcore_yaml(dir.path(), &pool.discovery_url(), &pool.client_id);
+    let y = yaml.display().to_string();
+    let proxy = Proxy::start_at(dir.path(), None, &["--config", &y, "--upstream", &mcp_url()]);
+    Stack { dir, pool, yaml, proxy }
+}
+
+/// tokdiag at the real clock (the emulator's tokens are issued now), private cache.
+fn live(s: &Stack) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("tokdiag").unwrap();
+    for v in ["TOKDIAG_USERNAME", "TOKDIAG_CACHE_DIR", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "AWS_PROFILE"] {
+        c.env_remove(v);
+    }
+    c.env("NO_COLOR", "1")
+        .env("TOKDIAG_PASSWORD", PASSWORD)
+        .current_dir(s.dir.path())
+        .arg("--cache-dir")
+        .arg(s.dir.path())
+        .arg("--config")
+        .arg(&s.yaml)
+        .args(["--endpoint-url", &s.pool.url]);
+    c
+}
+
+#[test]
+fn end_to_end_emulator_login_explain_invoke_through_the_proxy() {
+    let s = stack();
+    let mut c = live(&s);
+    c.args(["login", "--username", "alice"]);
+    let (code, token, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_string();
+
+    let mut c = live(&s);
+    c.args(["explain", &token]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("✓ ACCEPTED"), "{out}");
+
+    // invoke with the cached login (no --token)
+    let mut c = live(&s);
+    c.args(["invoke", "--url", &s.proxy.url()]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("2 tools\n"), "{out}");
+
+    let mut c = live(&s);
+    c.args(["--json", "invoke", "--url", &s.proxy.url(), "--tool", "validate_content"])
+        .args(["--args", r#"{"content":"release notes for 1.0"}"#]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["structuredContent"]["valid"], true);
+
+    // The ID token of the same login: the incident's 401, named.
+    let mut c = live(&s);
+    c.args(["login", "--username", "alice", "--print", "id"]);
+    let (_, id, _) = run(c);
+    let mut c = live(&s);
+    c.args(["invoke", "--url", &s.proxy.url(), "--token", id.trim()]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("✗ claim-mismatch (initialize) — the endpoint answered HTTP 401\n"), "{out}");
+    assert!(out.contains("diagnosis id-token-for-allowed-clients"), "{out}");
+}
+
+#[test]
+fn doctor_signs_in_and_goes_all_green_on_the_emulator_stack() {
+    let s = stack();
+    let mut c = live(&s);
+    c.args(["doctor", "--username", "alice", "--url", &s.proxy.url()]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[1].starts_with("✓ config "), "{out}");
+    assert!(lines[2].starts_with("✓ keys "), "{out}");
+    assert!(lines[3].starts_with("✓ token    Cognito access token from tokdiag login as alice"), "{out}");
+    assert_eq!(lines[4], "✓ explain  accepted: every check passes");
+    assert!(lines[5].ends_with(": 2 tools (validate_content, echo)"), "{out}");
+    // The login was cached: a second run needs no password.
+    let mut c = live(&s);
+    c.env_remove("TOKDIAG_PASSWORD").args(["doctor", "--url", &s.proxy.url()]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("✓ token    Cognito access token from the login cache"), "{out}");
+}
+
+#[test]
+fn test_invocation_script_runs_against_the_stack() {
+    let s = stack();
+    let bin = assert_cmd::cargo::cargo_bin("tokdiag");
+    let run_script = |content: &str| {
+        std::process::Command::new("bash")
+            .arg(root().join("examples/test-invocation.sh"))
+            .current_dir(s.dir.path())
+            .env("TOKDIAG", &bin)
+            .env("CONFIG", &s.yaml)
+            .env("MCP_URL", s.proxy.url())
+            .env(
+                "TOKDIAG_ARGS",
+                format!("--endpoint-url {} --cache-dir {} --color never", s.pool.url, s.dir.path().display()),
+            )
+            .env("TOKDIAG_USERNAME", "alice")
+            .env("TOKDIAG_PASSWORD", PASSWORD)
+            .env("TEST_CONTENT", content)
+            .output()
+            .expect("run the script")
+    };
+    let out = run_script("a perfectly fine sentence");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}\n{}", String::from_utf8_lossy(&out.stdout));
+    assert!(err.ends_with("test-invocation: OK\n"), "{err}");
+
+    // Content the tool refuses: non-zero exit, named step.
+    let out = run_script("this has a TODO in it");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("test-invocation: FAILED at validate_content: the content was not valid (exit 1)"), "{err}");
+}
