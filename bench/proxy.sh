@@ -107,7 +107,7 @@ for name, port in (("direct", mcp_port), ("proxy", proxy_port)):
     lat, bad = sequential(port, n_seq); res[name] = lat
     print(f"  {name:7} median {statistics.median(lat):7.3f}  p90 {pct(lat, .9):7.3f}  p99 {pct(lat, .99):7.3f}  failed {bad}")
 d = statistics.median(res["proxy"]) - statistics.median(res["direct"])
-print(f"  proxy adds {d:.3f} ms to the median ({'OK' if d < 1 else 'OVER'} the 1 ms budget)")
+print(f"  proxy adds {d:.3f} ms to the median ({'within' if d < 1 else 'OVER'} the 1 ms budget)")
 
 print(f"\ntools/list, {n_load} requests, {conc} concurrent")
 tp = {}
@@ -116,5 +116,5 @@ for name, port in (("direct", mcp_port), ("proxy", proxy_port)):
     print(f"  {name:7} {rps:8.1f} req/s  failed {fails}")
 ratio = tp["proxy"][0] / tp["direct"][0]
 ok = ratio >= 0.9 and tp["proxy"][1] == 0
-print(f"  proxy/direct throughput {ratio * 100:.1f} % ({'OK' if ok else 'BELOW'} the 90 % / no-failure target)")
+print(f"  proxy/direct throughput {ratio * 100:.1f} % ({'meets' if ok else 'BELOW'} the 90 % / no-failure target)")
 PYEOF

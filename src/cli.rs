@@ -43,6 +43,7 @@ pub enum ColorChoice {
 
 /// Options every command accepts.
 #[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Print one JSON document on stdout (JSON lines for batch verify); errors too.
     #[arg(long, global = true)]

@@ -410,7 +410,17 @@ impl TokenKind {
         )
     }
 
-    /// Classifies a decoded token by its claims.
+    /// Classifies a decoded token by its claims: Cognito by `token_use`, then the provider by the
+    /// shape of `iss` (SPEC.md "Other identity providers"):
+    /// - `entra-v1`: `iss` `https://sts.windows.net/{tid}/`, or `ver` "1.0" with `tid`;
+    /// - `entra-v2`: `iss` on `login.microsoftonline.*` (or a sovereign cloud, or `*.ciamlogin.com`)
+    ///   with `/v2.0` or `ver` "2.0";
+    /// - `google`: `iss` `https://accounts.google.com` or the bare `accounts.google.com`;
+    /// - `github-actions`: `iss` `https://token.actions.githubusercontent.com` (GHES: `…/_services/token`);
+    /// - `keycloak`: a `/realms/{realm}` path (also the legacy `/auth/realms/{realm}`);
+    /// - `auth0`: `iss` on `*.auth0.com`, or a trailing-slash issuer without path and `azp`/`gty`;
+    /// - `okta`: `iss` on `*.okta.com`/`*.oktapreview.com`/`*.okta-emea.com`, or `/oauth2/{server}`
+    ///   or no path, with `cid`.
     pub fn classify(jwt: &Jwt) -> TokenKind {
         match jwt.claim_str("token_use") {
             Some("id") => return TokenKind::CognitoId,
@@ -430,13 +440,22 @@ impl TokenKind {
             .or_else(|| iss.strip_prefix("http://"))
             .unwrap_or(iss);
         let (host, path) = host_path.split_once('/').unwrap_or((host_path, ""));
+        let host = host.to_ascii_lowercase();
+        let path = path.trim_end_matches('/');
+        let ver = jwt.claim_str("ver");
+        let has = |c: &str| jwt.claims.contains_key(c);
         if host == "sts.windows.net"
-            || jwt.claim_str("ver") == Some("1.0") && jwt.claims.contains_key("tid")
+            || host.starts_with("sts.chinacloudapi.")
+            || (ver == Some("1.0") && has("tid"))
         {
             return TokenKind::EntraV1;
         }
-        if host.starts_with("login.microsoftonline.com") || host.ends_with(".ciamlogin.com") {
-            return if path.contains("v2.0") || jwt.claim_str("ver") == Some("2.0") {
+        if host.starts_with("login.microsoftonline.")
+            || host.starts_with("login.partner.microsoftonline.")
+            || host.starts_with("login.chinacloudapi.")
+            || host.ends_with(".ciamlogin.com")
+        {
+            return if path.ends_with("v2.0") || ver == Some("2.0") {
                 TokenKind::EntraV2
             } else {
                 TokenKind::EntraV1
@@ -445,24 +464,25 @@ impl TokenKind {
         if host == "accounts.google.com" {
             return TokenKind::Google;
         }
-        if host == "token.actions.githubusercontent.com" {
+        if host == "token.actions.githubusercontent.com" || path == "_services/token" {
             return TokenKind::GithubActions;
         }
         if path.starts_with("realms/") || path.contains("/realms/") {
             return TokenKind::Keycloak;
         }
         if host.ends_with(".auth0.com")
-            || (iss.ends_with('/')
-                && (jwt.claims.contains_key("gty") || jwt.claims.contains_key("azp"))
-                && path.is_empty())
+            || (iss.ends_with('/') && path.is_empty() && (has("gty") || has("azp")))
         {
             return TokenKind::Auth0;
         }
-        if host.ends_with(".okta.com")
+        let okta_host = host.ends_with(".okta.com")
             || host.ends_with(".oktapreview.com")
-            || path.starts_with("oauth2/") && jwt.claims.contains_key("cid")
-            || jwt.claims.contains_key("cid") && path.is_empty()
-        {
+            || host.ends_with(".okta-emea.com");
+        let okta_path = path.is_empty()
+            || path
+                .strip_prefix("oauth2/")
+                .is_some_and(|s| !s.is_empty() && !s.contains('/'));
+        if okta_host || (has("cid") && okta_path) {
             return TokenKind::Okta;
         }
         TokenKind::Jwt
@@ -643,6 +663,77 @@ mod tests {
             TokenKind::GithubActions
         );
         assert_eq!(k(r#"{"iss":"https://example.com"}"#), TokenKind::Jwt);
+    }
+
+    #[test]
+    fn classifies_provider_variants() {
+        let k = |c: &str| Jwt::parse(&make("{}", c)).unwrap().kind();
+        // Entra: v1 by issuer, or by ver + tid; v2 by /v2.0 or ver; sovereign and CIAM hosts.
+        assert_eq!(
+            k(r#"{"iss":"https://sts.windows.net/t/","ver":"1.0","appid":"a","tid":"t"}"#),
+            TokenKind::EntraV1
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://login.microsoftonline.com/t/","ver":"1.0","tid":"t"}"#),
+            TokenKind::EntraV1
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://login.microsoftonline.us/t/v2.0","tid":"t"}"#),
+            TokenKind::EntraV2
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://contoso.ciamlogin.com/t/v2.0","ver":"2.0"}"#),
+            TokenKind::EntraV2
+        );
+        // Okta's integer ver is not Entra's "1.0".
+        assert_eq!(
+            k(
+                r#"{"iss":"https://dev-1.okta.com/oauth2/default","ver":1,"cid":"0oa1","scp":["a"]}"#
+            ),
+            TokenKind::Okta
+        );
+        // Okta on a custom domain (custom server) and the org server.
+        assert_eq!(
+            k(r#"{"iss":"https://id.example.com/oauth2/aus1x","cid":"0oa1"}"#),
+            TokenKind::Okta
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://dev-1.okta.com","cid":"0oa1"}"#),
+            TokenKind::Okta
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://id.example.com","cid":"0oa1"}"#),
+            TokenKind::Okta
+        );
+        // Auth0 on a custom domain: trailing slash, no path, gty or azp.
+        assert_eq!(
+            k(r#"{"iss":"https://login.example.com/","gty":"client-credentials","azp":"x"}"#),
+            TokenKind::Auth0
+        );
+        assert_eq!(
+            k(r#"{"iss":"https://login.example.com","azp":"x"}"#),
+            TokenKind::Jwt
+        );
+        // Keycloak, also the legacy /auth prefix and a localhost issuer.
+        assert_eq!(
+            k(r#"{"iss":"https://kc.example.com/auth/realms/demo","azp":"c"}"#),
+            TokenKind::Keycloak
+        );
+        assert_eq!(
+            k(r#"{"iss":"http://localhost:8080/realms/demo","azp":"c"}"#),
+            TokenKind::Keycloak
+        );
+        // Google's bare issuer form; GitHub Enterprise Server.
+        assert_eq!(k(r#"{"iss":"accounts.google.com"}"#), TokenKind::Google);
+        assert_eq!(
+            k(r#"{"iss":"https://ghe.example.com/_services/token"}"#),
+            TokenKind::GithubActions
+        );
+        // Cognito's token_use wins over everything else.
+        assert_eq!(
+            k(r#"{"iss":"https://sts.windows.net/t/","token_use":"id"}"#),
+            TokenKind::CognitoId
+        );
     }
 
     #[test]

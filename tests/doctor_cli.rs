@@ -31,24 +31,55 @@ fn all_green_offline_against_the_proxy() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = seed_cfg();
     let jwks = testdata("jwks.json");
-    let p = Proxy::start(dir.path(), &["--config", &cfg, "--jwks", &jwks, "--upstream", &mcp_url()]);
+    let p = Proxy::start(
+        dir.path(),
+        &["--config", &cfg, "--jwks", &jwks, "--upstream", &mcp_url()],
+    );
     let mut c = doctor(dir.path());
-    c.args(["--config", &cfg, "--jwks", &jwks, "--url", &p.url(), "--token", &mint(&access_claims())]);
+    c.args([
+        "--config",
+        &cfg,
+        "--jwks",
+        &jwks,
+        "--url",
+        &p.url(),
+        "--token",
+        &mint(&access_claims()),
+    ]);
     let (code, out, err) = run(c);
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], format!("tokdiag doctor — agent mcp_server ({cfg})"));
+    assert_eq!(
+        lines[0],
+        format!("tokdiag doctor — agent mcp_server ({cfg})")
+    );
     assert_eq!(
         lines[1],
-        format!("✓ config   agent mcp_server ({cfg}): customJWTAuthorizer with allowedClients [{CLIENT}]")
+        format!(
+            "✓ config   agent mcp_server ({cfg}): customJWTAuthorizer with allowedClients [{CLIENT}]"
+        )
     );
-    assert!(lines[2].starts_with("✓ keys     7 keys (rsa-1, "), "{}", lines[2]);
-    assert!(lines[2].ends_with(&format!("(offline); issuer {ISSUER}")), "{}", lines[2]);
-    assert_eq!(lines[3], "✓ token    Cognito access token from --token, expires in 50 min");
+    assert!(
+        lines[2].starts_with("✓ keys     7 keys (rsa-1, "),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[2].ends_with(&format!("(offline); issuer {ISSUER}")),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(
+        lines[3],
+        "✓ token    Cognito access token from --token, expires in 50 min"
+    );
     assert_eq!(lines[4], "✓ explain  accepted: every check passes");
     assert_eq!(
         lines[5],
-        format!("✓ invoke   initialize + tools/list at {}: 2 tools (validate_content, echo)", p.url())
+        format!(
+            "✓ invoke   initialize + tools/list at {}: 2 tools (validate_content, echo)",
+            p.url()
+        )
     );
     assert_eq!(lines.len(), 6);
 }
@@ -58,18 +89,35 @@ fn id_token_fails_explain_and_invoke_and_prints_the_first_fix() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = seed_cfg();
     let jwks = testdata("seed/jwks.json");
-    let p = Proxy::start(dir.path(), &["--config", &cfg, "--jwks", &jwks, "--upstream", &mcp_url()]);
+    let p = Proxy::start(
+        dir.path(),
+        &["--config", &cfg, "--jwks", &jwks, "--upstream", &mcp_url()],
+    );
     let mut c = doctor(dir.path());
-    c.args(["--config", &cfg, "--jwks", &jwks, "--url", &p.url(), "--token"])
-        .arg(format!("@{}", testdata("seed/id-token.jwt")));
+    c.args([
+        "--config",
+        &cfg,
+        "--jwks",
+        &jwks,
+        "--url",
+        &p.url(),
+        "--token",
+    ])
+    .arg(format!("@{}", testdata("seed/id-token.jwt")));
     let (code, out, _) = run(c);
     assert_eq!(code, 1);
     assert!(
         out.contains("✗ explain  rejected: client_id — missing client_id. Expected one of: 3ipsf00btbffko91d8irdu8up1 [id-token-for-allowed-clients]\n"),
         "{out}"
     );
-    assert!(out.contains("✗ invoke   claim-mismatch (initialize → HTTP 401): "), "{out}");
-    assert!(out.contains("\nfix (explain): send the access token instead: "), "{out}");
+    assert!(
+        out.contains("✗ invoke   claim-mismatch (initialize → HTTP 401): "),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nfix (explain): send the access token instead: "),
+        "{out}"
+    );
 }
 
 #[test]
@@ -77,13 +125,23 @@ fn no_token_non_interactively_names_the_login_command() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = seed_cfg();
     let mut c = doctor(dir.path());
-    c.args(["--config", &cfg, "--jwks", &testdata("seed/jwks.json"), "--username", "alice"]);
+    c.args([
+        "--config",
+        &cfg,
+        "--jwks",
+        &testdata("seed/jwks.json"),
+        "--username",
+        "alice",
+    ]);
     let (code, v) = run_json(c);
     assert_eq!(code, 2);
     let steps = v["steps"].as_array().unwrap();
     let names: Vec<&str> = steps.iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["config", "keys", "token", "explain", "invoke"]);
-    let statuses: Vec<&str> = steps.iter().map(|s| s["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> = steps
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["pass", "pass", "fail", "skip", "skip"]);
     assert_eq!(
         steps[2]["message"],
@@ -91,7 +149,9 @@ fn no_token_non_interactively_names_the_login_command() {
     );
     assert_eq!(
         steps[2]["fixes"][0],
-        format!("tokdiag login --config {cfg} --username alice (prompts for the password), or set TOKDIAG_PASSWORD")
+        format!(
+            "tokdiag login --config {cfg} --username alice (prompts for the password), or set TOKDIAG_PASSWORD"
+        )
     );
 }
 
@@ -103,7 +163,12 @@ fn missing_config_is_exit_2() {
     let (code, out, _) = run(c);
     assert_eq!(code, 2);
     assert!(out.contains("✗ config   no config: ./.bedrock_agentcore.yaml does not exist and no --config was given\n"), "{out}");
-    assert!(out.contains("– invoke   skipped: no agent_arn in the config (not deployed yet?) and no --url\n"), "{out}");
+    assert!(
+        out.contains(
+            "– invoke   skipped: no agent_arn in the config (not deployed yet?) and no --url\n"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -122,7 +187,10 @@ fn unreachable_discovery_is_exit_3() {
         .args(["--token", &mint(&access_claims())]);
     let (code, out, _) = run(c);
     assert_eq!(code, 3, "{out}");
-    assert!(out.contains("✗ keys     discovery/JWKS not reachable: "), "{out}");
+    assert!(
+        out.contains("✗ keys     discovery/JWKS not reachable: "),
+        "{out}"
+    );
     assert!(out.contains("✗ explain  unknown: "), "{out}");
 }
 
@@ -156,14 +224,29 @@ fn stack() -> Stack {
     let dir = tempfile::tempdir().unwrap();
     let yaml = agentcore_yaml(dir.path(), &pool.discovery_url(), &pool.client_id);
     let y = yaml.display().to_string();
-    let proxy = Proxy::start_at(dir.path(), None, &["--config", &y, "--upstream", &mcp_url()]);
-    Stack { dir, pool, yaml, proxy }
+    let proxy = Proxy::start_at(
+        dir.path(),
+        None,
+        &["--config", &y, "--upstream", &mcp_url()],
+    );
+    Stack {
+        dir,
+        pool,
+        yaml,
+        proxy,
+    }
 }
 
 /// tokdiag at the real clock (the emulator's tokens are issued now), private cache.
 fn live(s: &Stack) -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("tokdiag").unwrap();
-    for v in ["TOKDIAG_USERNAME", "TOKDIAG_CACHE_DIR", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "AWS_PROFILE"] {
+    for v in [
+        "TOKDIAG_USERNAME",
+        "TOKDIAG_CACHE_DIR",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        "AWS_PROFILE",
+    ] {
         c.env_remove(v);
     }
     c.env("NO_COLOR", "1")
@@ -200,8 +283,15 @@ fn end_to_end_emulator_login_explain_invoke_through_the_proxy() {
     assert!(out.starts_with("2 tools\n"), "{out}");
 
     let mut c = live(&s);
-    c.args(["--json", "invoke", "--url", &s.proxy.url(), "--tool", "validate_content"])
-        .args(["--args", r#"{"content":"release notes for 1.0"}"#]);
+    c.args([
+        "--json",
+        "invoke",
+        "--url",
+        &s.proxy.url(),
+        "--tool",
+        "validate_content",
+    ])
+    .args(["--args", r#"{"content":"release notes for 1.0"}"#]);
     let (code, out, _) = run(c);
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -215,8 +305,14 @@ fn end_to_end_emulator_login_explain_invoke_through_the_proxy() {
     c.args(["invoke", "--url", &s.proxy.url(), "--token", id.trim()]);
     let (code, out, _) = run(c);
     assert_eq!(code, 1);
-    assert!(out.starts_with("✗ claim-mismatch (initialize) — the endpoint answered HTTP 401\n"), "{out}");
-    assert!(out.contains("diagnosis id-token-for-allowed-clients"), "{out}");
+    assert!(
+        out.starts_with("✗ claim-mismatch (initialize) — the endpoint answered HTTP 401\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("diagnosis id-token-for-allowed-clients"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -229,15 +325,25 @@ fn doctor_signs_in_and_goes_all_green_on_the_emulator_stack() {
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[1].starts_with("✓ config "), "{out}");
     assert!(lines[2].starts_with("✓ keys "), "{out}");
-    assert!(lines[3].starts_with("✓ token    Cognito access token from tokdiag login as alice"), "{out}");
+    assert!(
+        lines[3].starts_with("✓ token    Cognito access token from tokdiag login as alice"),
+        "{out}"
+    );
     assert_eq!(lines[4], "✓ explain  accepted: every check passes");
-    assert!(lines[5].ends_with(": 2 tools (validate_content, echo)"), "{out}");
+    assert!(
+        lines[5].ends_with(": 2 tools (validate_content, echo)"),
+        "{out}"
+    );
     // The login was cached: a second run needs no password.
     let mut c = live(&s);
-    c.env_remove("TOKDIAG_PASSWORD").args(["doctor", "--url", &s.proxy.url()]);
+    c.env_remove("TOKDIAG_PASSWORD")
+        .args(["doctor", "--url", &s.proxy.url()]);
     let (code, out, _) = run(c);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("✓ token    Cognito access token from the login cache"), "{out}");
+    assert!(
+        out.contains("✓ token    Cognito access token from the login cache"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -253,7 +359,11 @@ fn test_invocation_script_runs_against_the_stack() {
             .env("MCP_URL", s.proxy.url())
             .env(
                 "TOKDIAG_ARGS",
-                format!("--endpoint-url {} --cache-dir {} --color never", s.pool.url, s.dir.path().display()),
+                format!(
+                    "--endpoint-url {} --cache-dir {} --color never",
+                    s.pool.url,
+                    s.dir.path().display()
+                ),
             )
             .env("TOKDIAG_USERNAME", "alice")
             .env("TOKDIAG_PASSWORD", PASSWORD)
@@ -263,12 +373,21 @@ fn test_invocation_script_runs_against_the_stack() {
     };
     let out = run_script("a perfectly fine sentence");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}\n{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{err}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(err.ends_with("test-invocation: OK\n"), "{err}");
 
     // Content the tool refuses: non-zero exit, named step.
     let out = run_script("this has a TODO in it");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("test-invocation: FAILED at validate_content: the content was not valid (exit 1)"), "{err}");
+    assert!(
+        err.contains(
+            "test-invocation: FAILED at validate_content: the content was not valid (exit 1)"
+        ),
+        "{err}"
+    );
 }

@@ -1,10 +1,11 @@
 //! Diagnoses: named causes with concrete fixes. Reads the checks, the token and the authorizer;
-//! never re-runs a rule. Each code of SPEC.md is produced in exactly one place here.
+//! never re-runs a rule. Each code of SPEC.md is produced in exactly one place: here, or — for the
+//! provider-specific codes of "Other identity providers" — in [`idp`](super::idp), called from here.
 
 use serde_json::Value;
 
 use crate::authorizer::rules::{self, reason};
-use crate::authorizer::{Authorizer, Keys, Located, RuleSet, SourceKind};
+use crate::authorizer::{Authorizer, Keys, Located, RuleSet, SourceKind, idp};
 use crate::report::{Check, Diagnosis, Status};
 use crate::token::{self, Jwt, TokenKind};
 
@@ -29,12 +30,13 @@ impl Context<'_> {
         self.check(id).filter(|c| c.status == Status::Fail)
     }
 
-    fn file(&self) -> Option<&str> {
+    /// The config file, when the authorizer came from one.
+    pub(crate) fn file(&self) -> Option<&str> {
         self.auth.file.as_deref()
     }
 
     /// `file:line`, or the file, or "your authorizer configuration".
-    fn place(&self, line: Option<usize>) -> String {
+    pub(crate) fn place(&self, line: Option<usize>) -> String {
         match (self.file(), line) {
             (Some(f), Some(l)) => format!("{f}:{l}"),
             (Some(f), None) => f.to_string(),
@@ -48,6 +50,45 @@ impl Context<'_> {
 
     fn list_line(&self, l: Option<&Located<Vec<String>>>) -> Option<usize> {
         l.and_then(|x| x.line).or_else(|| self.jwt_line())
+    }
+
+    /// Line of `discoveryUrl`.
+    pub(crate) fn disc_line(&self) -> Option<usize> {
+        self.auth
+            .jwt
+            .as_ref()
+            .and_then(|j| j.discovery_url.as_ref())
+            .and_then(|d| d.line)
+    }
+
+    /// Line of `allowedClients` (else of the authorizer).
+    pub(crate) fn clients_line(&self) -> Option<usize> {
+        self.list_line(
+            self.auth
+                .jwt
+                .as_ref()
+                .and_then(|j| j.allowed_clients.as_ref()),
+        )
+    }
+
+    /// Line of `allowedAudience` (else of the authorizer).
+    pub(crate) fn audience_line(&self) -> Option<usize> {
+        self.list_line(
+            self.auth
+                .jwt
+                .as_ref()
+                .and_then(|j| j.allowed_audience.as_ref()),
+        )
+    }
+
+    /// Line of `allowedScopes` (else of the authorizer).
+    pub(crate) fn scopes_line(&self) -> Option<usize> {
+        self.list_line(
+            self.auth
+                .jwt
+                .as_ref()
+                .and_then(|j| j.allowed_scopes.as_ref()),
+        )
     }
 
     /// The `tokdiag login` command that gets the right token for this config.
@@ -92,8 +133,14 @@ pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
         out.push(not_a_jwt(cx));
         return out;
     }
+    // A Graph token or an Okta org-server token explains every other failure: report it alone.
+    if let Some(d) = idp::unverifiable_token(cx) {
+        out.push(d);
+        return out;
+    }
     signature_diagnoses(cx, &mut out);
     issuer_diagnoses(cx, &mut out);
+    out.extend(idp::entra_version_mismatch(cx));
     time_diagnoses(cx, &mut out);
     if cx.auth.rules == RuleSet::Apigateway {
         apigw_audience_diagnoses(cx, &mut out);
@@ -101,21 +148,7 @@ pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
         client_id_diagnoses(cx, &mut out);
         audience_diagnoses(cx, &mut out);
     }
-    if let Some(c) = cx.failed("scope") {
-        out.push(
-            Diagnosis::error("scope-missing", format!("no allowed scope in the token: {}", c.message))
-                .fix(format!(
-                    "request one of the allowed scopes when getting the token ({}), e.g. a resource-server scope via the client-credentials flow: `tokdiag login --flow client-credentials --scope {}`",
-                    c.expected.join(", "),
-                    c.expected.first().map(String::as_str).unwrap_or("<scope>")
-                ))
-                .fix(format!(
-                    "or add the scope the token carries to allowedScopes at {}",
-                    cx.place(cx.list_line(cx.auth.jwt.as_ref().and_then(|j| j.allowed_scopes.as_ref())))
-                ))
-                .at(cx.file(), cx.list_line(cx.auth.jwt.as_ref().and_then(|j| j.allowed_scopes.as_ref()))),
-        );
-    }
+    scope_diagnoses(cx, &mut out);
     for c in cx
         .checks
         .iter()
@@ -150,29 +183,52 @@ pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
             Diagnosis::warning(
                 "short-lifetime",
                 format!(
-                    "the token lives {} s in total; AgentCore refuses it during its last 60 s",
-                    exp - iat
+                    "the token lives {} s in total; AgentCore refuses it during its last 60 s, so only {} s of it are usable",
+                    exp - iat,
+                    (exp - iat - rules::AGENTCORE_EXPIRY_MARGIN).max(0)
                 ),
             )
-            .fix("get a fresh token right before each call, or raise the token lifetime at the issuer"),
+            .fix(idp::lifetime_fix(j)),
         );
     }
     out
+}
+
+/// `scope-missing`, unless a provider diagnosis (`roles-not-scopes`, `scope-form`) names the cause.
+fn scope_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
+    let Some(c) = cx.failed("scope") else { return };
+    if let Some(d) = cx.jwt.and_then(|j| idp::scope_diagnosis(cx, j)) {
+        out.push(d);
+        return;
+    }
+    let line = cx.scopes_line();
+    out.push(
+        Diagnosis::error("scope-missing", format!("no allowed scope in the token: {}", c.message))
+            .fix(format!(
+                "request one of the allowed scopes when getting the token ({}), e.g. a resource-server scope via the client-credentials flow: `tokdiag login --flow client-credentials --scope {}`",
+                c.expected.join(", "),
+                c.expected.first().map(String::as_str).unwrap_or("<scope>")
+            ))
+            .fix(format!(
+                "or add the scope the token carries to allowedScopes at {}",
+                cx.place(line)
+            ))
+            .at(cx.file(), line),
+    );
 }
 
 fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let auth = cx.auth;
     for k in &auth.ignored {
         out.push(
-            Diagnosis::warning(
-                "config-key-ignored",
-                k.message.clone(),
-            )
-            .fix(match suggestion(&k.message) {
-                Some(better) => format!("at {} rename `{}` to `{better}`", cx.place(k.line), k.key),
-                None => format!("edit {} as described above", cx.place(k.line)),
-            })
-            .at(cx.file(), k.line),
+            Diagnosis::warning("config-key-ignored", k.message.clone())
+                .fix(match suggestion(&k.message) {
+                    Some(better) => {
+                        format!("at {} rename `{}` to `{better}`", cx.place(k.line), k.key)
+                    }
+                    None => format!("edit {} as described above", cx.place(k.line)),
+                })
+                .at(cx.file(), k.line),
         );
     }
     let Some(jwt) = &auth.jwt else {
@@ -351,54 +407,32 @@ fn issuer_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                 a.pool_id, e.pool_id
             );
         }
+    } else if let Some(w) = idp::issuer_why(j, &actual, &expected) {
+        why = w;
     }
-    let disc_line = cx
-        .auth
-        .jwt
-        .as_ref()
-        .and_then(|j| j.discovery_url.as_ref())
-        .and_then(|d| d.line);
+    let disc_line = cx.disc_line();
     let mut d = Diagnosis::error(
         "issuer-mismatch",
         format!("{why}: iss is {actual}, expected {expected}"),
-    )
-    .fix("get the token from the issuer the authorizer trusts".to_string());
-    if cx.auth.rules == RuleSet::Apigateway {
+    );
+    if idp::entra_version_mismatch(cx).is_some() {
+        // The Entra-specific diagnosis right after this one carries the fixes.
+        d = d.fix("change the token version or the discovery URL as entra-version-mismatch says");
+    } else if cx.auth.rules == RuleSet::Apigateway {
+        d = d.fix("get the token from the issuer the authorizer trusts");
         d = d.fix(format!(
             "or set the authorizer's Issuer to exactly {actual}"
         ));
     } else {
-        d = d.fix(format!(
-            "or point discoveryUrl at the token's issuer at {}:\n  discoveryUrl: {}/.well-known/openid-configuration",
-            cx.place(disc_line),
-            actual.trim_end_matches('/')
-        ));
+        d = d
+            .fix("get the token from the issuer the authorizer trusts")
+            .fix(idp::issuer_fix(cx, &actual));
     }
     out.push(d.at(cx.file(), disc_line));
-    let (sa, ha) = scheme_host(&actual);
-    let (se, he) = scheme_host(&expected);
     let both_cognito =
         token::cognito_pool(&actual).is_some() && token::cognito_pool(&expected).is_some();
-    if !both_cognito && !actual.is_empty() && (sa != se || ha != he) {
-        out.push(
-            Diagnosis::error(
-                "issuer-host-mismatch",
-                format!(
-                    "the token was minted through {sa}://{ha} but the issuer is {se}://{he}: issuers such as Keycloak put the host the token was requested through into `iss`"
-                ),
-            )
-            .fix(format!("request tokens through {se}://{he} (the public issuer URL), or set the issuer's frontend/hostname URL so every token carries it")),
-        );
-    }
-}
-
-fn scheme_host(url: &str) -> (String, String) {
-    match url.split_once("://") {
-        Some((s, rest)) => (
-            s.to_ascii_lowercase(),
-            rest.split('/').next().unwrap_or("").to_ascii_lowercase(),
-        ),
-        None => (String::new(), url.to_string()),
+    if !both_cognito {
+        out.extend(idp::issuer_host_mismatch(cx, j, &actual, &expected));
     }
 }
 
@@ -436,12 +470,7 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     };
     let Some(j) = cx.jwt else { return };
     let allowed = cx.auth.allowed_clients();
-    let list = cx
-        .auth
-        .jwt
-        .as_ref()
-        .and_then(|x| x.allowed_clients.as_ref());
-    let line = cx.list_line(list);
+    let line = cx.clients_line();
     let first = allowed.first().cloned().unwrap_or_default();
     match j.claims.get("client_id") {
         Some(Value::String(cid)) if token::is_pool_id(cid) => {
@@ -515,63 +544,39 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                 .iter()
                 .find_map(|k| j.claim_str(k).map(|v| (*k, v.to_string())))
             {
-                out.push(
-                    Diagnosis::error(
-                        "client-id-in-other-claim",
-                        format!(
-                            "the token has no `client_id`; its client id {val} is in `{claim}`, which AgentCore does not read"
-                        ),
-                    )
-                    .fix(provider_client_id_fix(j.kind(), claim))
-                    .fix(format!(
-                        "or check the client with a custom claim instead of allowedClients at {}:\n  customClaims:\n  - inboundTokenClaimName: {claim}\n    inboundTokenClaimValueType: STRING\n    authorizingClaimMatchValue:\n      claimMatchOperator: EQUALS\n      claimMatchValue:\n        matchValueString: {val}",
-                        cx.place(line)
-                    ))
-                    .at(cx.file(), line),
-                );
+                out.push(idp::client_id_in_other_claim(cx, j, claim, &val, line));
             } else {
-                out.push(
-                    Diagnosis::error(
-                        "wrong-client",
+                let fixes = idp::no_client_id_fixes(cx, j, line).unwrap_or_else(|| {
+                    vec![
+                        "send an access token issued to one of the allowed app clients".into(),
                         format!(
-                            "the token has no client_id claim; the authorizer allows {}",
-                            allowed.join(", ")
+                            "or remove allowedClients at {} and check another claim",
+                            cx.place(line)
                         ),
-                    )
-                    .fix("send an access token issued to one of the allowed app clients")
-                    .fix(format!(
-                        "or remove allowedClients at {} and check another claim",
-                        cx.place(line)
-                    ))
-                    .at(cx.file(), line),
+                    ]
+                });
+                let mut d = Diagnosis::error(
+                    "wrong-client",
+                    format!(
+                        "the token has no client_id claim; the authorizer allows {}",
+                        allowed.join(", ")
+                    ),
                 );
+                for f in fixes {
+                    d = d.fix(f);
+                }
+                out.push(d.at(cx.file(), line));
             }
         }
     }
     let _ = c;
 }
 
-/// The provider's own way to put the client id into `client_id`.
-fn provider_client_id_fix(kind: TokenKind, claim: &str) -> String {
-    match kind {
-        TokenKind::Okta => "Okta: on the custom authorization server add a claim `client_id` with value `app.clientId` (Security > API > Authorization Servers > Claims), or use customClaims on `cid`".into(),
-        TokenKind::Auth0 => "Auth0: switch the API's token profile to RFC 9068 (Applications > APIs > Settings > Token Profile), which adds `client_id`".into(),
-        TokenKind::EntraV1 | TokenKind::EntraV2 => format!("Entra ID never emits `client_id`: use allowedAudience with your API's application id and a custom claim on `{claim}`"),
-        TokenKind::Keycloak => "Keycloak: add a protocol mapper on the client (e.g. a hardcoded or user-session-note `client_id` claim in the access token)".into(),
-        _ => format!("make the issuer emit a `client_id` claim, or check `{claim}` with customClaims"),
-    }
-}
-
 fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let Some(_) = cx.failed("aud") else { return };
     let Some(j) = cx.jwt else { return };
     let allowed = cx.auth.allowed_audience();
-    let line = cx.list_line(
-        cx.auth
-            .jwt
-            .as_ref()
-            .and_then(|x| x.allowed_audience.as_ref()),
-    );
+    let line = cx.audience_line();
     let first = allowed.first().cloned().unwrap_or_default();
     if !j.claims.contains_key("aud") {
         let cid = j.claim_str("client_id").unwrap_or(&first).to_string();
@@ -590,18 +595,23 @@ fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             .fix(format!("or send the ID token: `{}`", cx.login_cmd(Some("id"))))
             .at(cx.file(), line),
         );
+    } else if let Some(d) = idp::entra_audience_form(cx, j, line) {
+        out.push(d);
     } else {
         let aud = j.audiences().join(", ");
+        let mut d = Diagnosis::error(
+            "wrong-client",
+            format!(
+                "the token's aud is {aud} but the authorizer allows {}",
+                allowed.join(", ")
+            ),
+        )
+        .fix(format!("get a token issued for {first}"));
+        if let Some(f) = idp::audience_fix(cx, j) {
+            d = d.fix(f);
+        }
         out.push(
-            Diagnosis::error(
-                "wrong-client",
-                format!(
-                    "the token's aud is {aud} but the authorizer allows {}",
-                    allowed.join(", ")
-                ),
-            )
-            .fix(format!("get a token issued for {first}"))
-            .fix(format!(
+            d.fix(format!(
                 "or add {aud} to allowedAudience at {}",
                 cx.place(line)
             ))
@@ -614,12 +624,7 @@ fn apigw_audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let Some(_) = cx.failed("aud") else { return };
     let Some(j) = cx.jwt else { return };
     let allowed = cx.auth.allowed_audience();
-    let line = cx.list_line(
-        cx.auth
-            .jwt
-            .as_ref()
-            .and_then(|x| x.allowed_audience.as_ref()),
-    );
+    let line = cx.audience_line();
     let cid_allowed = j
         .claim_str("client_id")
         .is_some_and(|c| allowed.iter().any(|a| a == c));

@@ -5,10 +5,12 @@
 //! - [`config`] loads an [`Authorizer`] from any source, keeping 1-based file lines.
 //! - [`rules`] evaluates a token → `Vec<Check>` (pure: no clock, no network, no printing).
 //! - [`diagnose`] reads checks + token + authorizer → `Vec<Diagnosis>` (never re-runs rules).
+//! - [`idp`] holds the identity-provider knowledge (Entra, Okta, Auth0, Keycloak, Google, GitHub).
 
 pub mod config;
 pub mod diagnose;
 pub mod explain;
+pub mod idp;
 pub mod rules;
 
 use jsonwebtoken::jwk::JwkSet;

@@ -91,7 +91,9 @@ pub struct DecodeView {
 /// The time claims shown in `times`.
 pub const TIME_CLAIMS: [&str; 4] = ["exp", "nbf", "iat", "auth_time"];
 
-/// Builds the annotations of a token.
+/// Builds the annotations of a token: Cognito pool and region, the claim that carries the client
+/// id, user, groups, scopes (`scope`/`scp`, string or array), roles, and notes on what the
+/// provider's claims mean for the AgentCore authorizer.
 pub fn annotate(jwt: &Jwt, kind: TokenKind) -> Annotations {
     let mut a = Annotations::default();
     if let Some(p) = jwt.claim_str("iss").and_then(token::cognito_pool) {
@@ -134,7 +136,9 @@ pub fn annotate(jwt: &Jwt, kind: TokenKind) -> Annotations {
             "machine-to-machine token (client credentials): `sub` is the app client id; no user, no `aud`"
                 .into(),
         ),
-        _ => {}
+        // Entra ID, Okta, Auth0, Keycloak, Google, GitHub Actions, other JWTs: what the
+        // provider's claims (ver, appid, azp, cid, scp, roles, gty, …) mean for AgentCore.
+        _ => a.notes = crate::authorizer::idp::claim_notes(jwt, kind),
     }
     a
 }

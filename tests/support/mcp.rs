@@ -205,6 +205,12 @@ impl Drop for Proxy {
     }
 }
 
+/// A fixed answer: status, extra headers, body.
+type Answer = (u16, Vec<(String, String)>, String);
+
+/// A raw response: status, headers (names lowercased), body.
+pub type RawResponse = (u16, Vec<(String, String)>, String);
+
 /// One request a stub received.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -251,7 +257,7 @@ impl Stub {
         Self::start_inner(None)
     }
 
-    fn start_inner(answer: Option<(u16, Vec<(String, String)>, String)>) -> Stub {
+    fn start_inner(answer: Option<Answer>) -> Stub {
         let l = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", l.local_addr().expect("addr"));
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -331,7 +337,7 @@ pub fn http(
     method: &str,
     headers: &[(&str, &str)],
     body: &str,
-) -> std::io::Result<(u16, Vec<(String, String)>, String)> {
+) -> std::io::Result<RawResponse> {
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),

@@ -1,6 +1,7 @@
 //! Shared helpers for the CLI tests.
 #![allow(dead_code)]
 
+pub mod idps;
 pub mod jwks_server;
 pub mod mcp;
 pub mod moto;
