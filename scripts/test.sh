@@ -52,6 +52,8 @@ ensure_venv
 # --- 2. test data ------------------------------------------------------------------------------
 "$PY" testdata/gen.py --check ||
     die "testdata/ is not what testdata/gen.py generates: run '.venv/bin/python testdata/gen.py' and commit the result"
+"$PY" testdata/idps/gen.py --check ||
+    die "testdata/idps/ is not what testdata/idps/gen.py generates: run '.venv/bin/python testdata/idps/gen.py' and commit the result"
 
 # --- 3. servers --------------------------------------------------------------------------------
 mkdir -p "$LOG_DIR"
