@@ -154,7 +154,8 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
 /// The issuer an OIDC provider publishes for a discovery URL: the URL without its
 /// `/.well-known/openid-configuration` (or `/.well-known/oauth-authorization-server`) suffix; for
 /// Entra ID v1 (`https://login.microsoftonline.com/{tid}/.well-known/openid-configuration`, no
-/// `v2.0`) it is `https://sts.windows.net/{tid}/`. `None` when the URL has neither suffix.
+/// `v2.0`) it is `https://sts.windows.net/{tid}/`, and for Auth0 (`https://{tenant}.auth0.com`) the
+/// host with a trailing slash. `None` when the URL has neither suffix.
 pub fn issuer_from_discovery_url(url: &str) -> Option<String> {
     let url = url.trim();
     let no_query = url.split(['?', '#']).next().unwrap_or(url);
@@ -173,6 +174,10 @@ pub fn issuer_from_discovery_url(url: &str) -> Option<String> {
             && !segs[0].is_empty()
         {
             return Some(format!("https://sts.windows.net/{}/", segs[0]));
+        }
+        // Auth0 publishes its issuer with a trailing slash: `https://{tenant}.auth0.com/`.
+        if host.to_ascii_lowercase().ends_with(".auth0.com") && segs.is_empty() {
+            return Some(format!("https://{host}/"));
         }
     }
     Some(base.to_string())
@@ -792,6 +797,11 @@ mod tests {
             Some("https://login.microsoftonline.com/tid-1/v2.0")
         );
         assert_eq!(issuer_from_discovery_url("https://a.example/x"), None);
+        assert_eq!(
+            issuer_from_discovery_url("https://dev-x.us.auth0.com/.well-known/openid-configuration")
+                .as_deref(),
+            Some("https://dev-x.us.auth0.com/")
+        );
         assert_eq!(
             discovery_url_for_issuer("https://x.auth0.com/"),
             "https://x.auth0.com/.well-known/openid-configuration"

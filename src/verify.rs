@@ -304,7 +304,6 @@ impl PreparedKeys {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => Some(other.to_string()),
         };
-        let known = self.kids();
         let candidates: Vec<&PreparedKey> = match &kid {
             Some(k) => self
                 .keys
@@ -314,7 +313,10 @@ impl PreparedKeys {
             None => self.keys.iter().filter(|p| p.usable()).collect(),
         };
         if candidates.is_empty() || (kid.is_none() && candidates.len() > 1) {
-            return SigOutcome::UnknownKid { kid, known };
+            return SigOutcome::UnknownKid {
+                kid,
+                known: self.kids(),
+            };
         }
         let parsed_alg = Algorithm::from_str(alg_str).ok();
         // Several keys may share a kid: prefer one that allows the token's algorithm.

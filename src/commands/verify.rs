@@ -334,6 +334,13 @@ fn evaluate_one(text: &str, keys: Option<&PreparedKeys>, exp: &Expectations, now
     }
 }
 
+/// One token's result in a batch: just what the output and the exit code need.
+struct BatchLine {
+    valid: bool,
+    unknown_kid: bool,
+    text: String,
+}
+
 /// The one-line summary of a token: `✓ kid/alg kind sub=… exp …` or `✗ check: message`.
 fn summary_line(o: &Outcome, now: i64) -> String {
     if !o.valid {
@@ -509,47 +516,46 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
         return Ok(if outcome.valid { 0 } else { 1 });
     }
 
-    // Batch: keys parsed once, tokens spread over the cores, output in input order.
+    // Batch: keys parsed once, tokens spread over the cores, output in input order. Workers turn
+    // each token straight into its output line, so nothing per token outlives its evaluation.
+    let line_of = |it: &Item, keys: Option<&PreparedKeys>| -> BatchLine {
+        let oc = evaluate_one(&it.text, keys, &exp, now);
+        BatchLine {
+            valid: oc.valid,
+            unknown_kid: oc.unknown_kid,
+            text: if g.json {
+                serde_json::to_string(&json_doc(&oc, Some(it.line))).unwrap_or_default()
+            } else {
+                summary_line(&oc, now)
+            },
+        }
+    };
     let prepared = keys.as_ref().map(|k| PreparedKeys::new(&k.jwks));
-    let mut outcomes: Vec<Outcome> = par_map(&items, |it| {
-        evaluate_one(&it.text, prepared.as_ref(), &exp, now)
-    });
-    if outcomes.iter().any(|o| o.unknown_kid)
+    let mut lines: Vec<BatchLine> = par_map(&items, |it| line_of(it, prepared.as_ref()));
+    if lines.iter().any(|l| l.unknown_kid)
         && let Some(k) = keys.as_mut()
         && k.is_remote()
     {
         oidc::block_on(oidc::refetch_jwks(k, &o))?;
         let again = PreparedKeys::new(&k.jwks);
-        let redo: Vec<usize> = (0..items.len())
-            .filter(|i| outcomes[*i].unknown_kid)
-            .collect();
-        let fresh = par_map(&redo, |i| {
-            evaluate_one(&items[*i].text, Some(&again), &exp, now)
-        });
+        let redo: Vec<usize> = (0..items.len()).filter(|i| lines[*i].unknown_kid).collect();
+        let fresh = par_map(&redo, |i| line_of(&items[*i], Some(&again)));
         for (i, f) in redo.into_iter().zip(fresh) {
-            outcomes[i] = f;
+            lines[i] = f;
         }
     }
-    let pairs: Vec<(&Item, &Outcome)> = items.iter().zip(outcomes.iter()).collect();
-    let lines: Vec<String> = par_map(&pairs, |(it, oc)| {
-        if g.json {
-            serde_json::to_string(&json_doc(oc, Some(it.line))).unwrap_or_default()
-        } else {
-            summary_line(oc, now)
-        }
-    });
-    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    let mut out = String::with_capacity(lines.iter().map(|l| l.text.len() + 1).sum());
     for l in &lines {
-        out.push_str(l);
+        out.push_str(&l.text);
         out.push('\n');
     }
     render::emit(&out);
-    let refused = outcomes.iter().filter(|o| !o.valid).count();
+    let refused = lines.iter().filter(|l| !l.valid).count();
     if !g.quiet {
         render::note(&format!(
             "tokdiag: {} tokens: {} valid, {refused} refused",
-            outcomes.len(),
-            outcomes.len() - refused
+            lines.len(),
+            lines.len() - refused
         ));
     }
     Ok(if refused == 0 { 0 } else { 1 })
