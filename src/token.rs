@@ -55,7 +55,11 @@ pub fn clean(text: &str) -> String {
             }
         }
         for prefix in ["authorization:", "bearer "] {
-            if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+            // `get` and not slicing: the input may have a multi-byte character at that offset.
+            if s
+                .get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            {
                 s = s[prefix.len()..].trim();
             }
         }

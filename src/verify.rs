@@ -19,7 +19,6 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::oidc::{FetchOptions, IssuerKeys};
 use crate::report::{Check, Status};
-use crate::timefmt;
 use crate::token::{FormatError, Jwt, TokenKind, Use};
 
 /// The outcome of checking a token's signature against a key set.
@@ -543,129 +542,24 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         ),
     ));
     checks.push(match sig {
-        Some(o) => signature_check(o),
-        None => Check::new(
-            "signature",
-            Status::Skip,
-            "no keys to check the signature with",
-        ),
+        Some(o) => crate::authorizer::rules::signature_check(o, None),
+        None => Check::new("signature", Status::Skip, "no keys to check the signature with"),
     });
-
-    // issuer
-    let iss = jwt.claims.get("iss");
-    checks.push(match (&exp.issuer, iss) {
-        (None, _) => Check::new(
+    checks.push(match &exp.issuer {
+        Some(want) => crate::authorizer::rules::issuer_check(
+            jwt,
+            want,
+            Some(&exp.issuer_source).filter(|s| !s.is_empty()).map(String::as_str),
+        ),
+        None => Check::new(
             "issuer",
             Status::Skip,
             "no issuer to compare with (give --issuer or --discovery-url)",
         ),
-        (Some(want), Some(Value::String(got))) if got == want => {
-            Check::new("issuer", Status::Pass, format!("iss is {want}"))
-                .expected([want.clone()])
-                .actual(got.clone())
-        }
-        (Some(want), Some(Value::String(got))) => {
-            let why = if got.trim_end_matches('/') == want.trim_end_matches('/') {
-                " (trailing slash differs: the comparison is exact)"
-            } else {
-                ""
-            };
-            Check::new(
-                "issuer",
-                Status::Fail,
-                format!(
-                    "iss {} does not equal the expected issuer {want}{}{why}",
-                    short(got, 200),
-                    if exp.issuer_source.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", exp.issuer_source)
-                    }
-                ),
-            )
-            .expected([want.clone()])
-            .actual(got.clone())
-        }
-        (Some(want), other) => Check::new(
-            "issuer",
-            Status::Fail,
-            match other {
-                None => "the token has no iss claim".to_string(),
-                Some(_) => "the iss claim is not a string".to_string(),
-            },
-        )
-        .expected([want.clone()])
-        .actual(other.cloned().unwrap_or(Value::Null)),
     });
-
-    // expiry
     let leeway = exp.leeway.min(i64::MAX as u64) as i64;
-    let lw = if leeway > 0 {
-        format!(", leeway {leeway} s")
-    } else {
-        String::new()
-    };
-    checks.push(match jwt.claim_time("exp") {
-        None => Check::new(
-            "expiry",
-            Status::Fail,
-            if jwt.claims.contains_key("exp") {
-                "the exp claim is not a number"
-            } else {
-                "the token has no exp claim"
-            },
-        )
-        .actual(jwt.claims.get("exp").cloned().unwrap_or(Value::Null)),
-        Some(e) if e > now.saturating_sub(leeway) => Check::new(
-            "expiry",
-            Status::Pass,
-            format!(
-                "expires {} ({}{lw})",
-                timefmt::rfc3339(e),
-                timefmt::relative(e, now)
-            ),
-        )
-        .actual(e),
-        Some(e) => Check::new(
-            "expiry",
-            Status::Fail,
-            format!(
-                "expired {} ({}{lw})",
-                timefmt::rfc3339(e),
-                timefmt::relative(e, now)
-            ),
-        )
-        .actual(e),
-    });
-
-    // not_before
-    checks.push(match jwt.claim_time("nbf") {
-        None if jwt.claims.contains_key("nbf") => {
-            Check::new("not_before", Status::Fail, "the nbf claim is not a number")
-                .actual(jwt.claims.get("nbf").cloned().unwrap_or(Value::Null))
-        }
-        None => Check::new("not_before", Status::Pass, "no nbf claim"),
-        Some(n) if n <= now.saturating_add(leeway) => Check::new(
-            "not_before",
-            Status::Pass,
-            format!(
-                "valid since {} ({})",
-                timefmt::rfc3339(n),
-                timefmt::relative(n, now)
-            ),
-        )
-        .actual(n),
-        Some(n) => Check::new(
-            "not_before",
-            Status::Fail,
-            format!(
-                "not valid before {} ({}{lw})",
-                timefmt::rfc3339(n),
-                timefmt::relative(n, now)
-            ),
-        )
-        .actual(n),
-    });
+    checks.push(crate::authorizer::rules::expiry_check(jwt, now, 0, leeway));
+    checks.push(crate::authorizer::rules::not_before_check(jwt, now, leeway));
 
     // aud
     if !exp.audiences.is_empty() {

@@ -134,15 +134,10 @@ fn seed_id_token_human_output() {
     let (code, out, _) = run(c);
     assert_eq!(code, 1);
     let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "✗ REJECTED — AgentCore refuses this Cognito ID token");
+    assert_eq!(lines[1], format!("  authorizer: agent mcp_server, {}", seed_cfg()));
     assert_eq!(
-        lines[0],
-        format!(
-            "✗ REJECTED — AgentCore refuses this Cognito ID token (agent mcp_server ({}))",
-            seed_cfg()
-        )
-    );
-    assert_eq!(
-        lines[1],
+        lines[2],
         "  the service answers 401: Claim 'client_id' value mismatch with configuration."
     );
     assert!(
@@ -152,7 +147,7 @@ fn seed_id_token_human_output() {
         "{out}"
     );
     assert!(
-        out.contains("  ✓ signature   RS256 signature valid (kid rsa-1"),
+        out.contains("  ✓ signature   RS256 signature valid with key rsa-1 (keys from"),
         "{out}"
     );
     assert!(

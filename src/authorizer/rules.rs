@@ -125,12 +125,13 @@ pub fn evaluate(
     let apigw = auth.rules == RuleSet::Apigateway;
     checks.push(signature(jwt, keys, apigw));
     checks.push(issuer(jwt, auth, keys));
-    checks.push(expiry(
+    checks.push(expiry_check(
         jwt,
         now,
         if apigw { 0 } else { AGENTCORE_EXPIRY_MARGIN },
+        0,
     ));
-    checks.push(not_before(jwt, now));
+    checks.push(not_before_check(jwt, now, 0));
     if apigw {
         checks.push(Check::new(
             "client_id",
@@ -173,46 +174,25 @@ fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
             Check::new("signature", Status::Skip, format!("not checked: {reason}"))
         }
         Keys::Jwks { jwks, origin, .. } => {
-            let (status, message, why) = match verify::check_signature(jwt, jwks) {
-                SigOutcome::Valid { kid, alg } => (
-                    Status::Pass,
-                    format!(
-                        "{alg} signature valid (kid {}, keys from {origin})",
-                        kid.as_deref().unwrap_or("-")
-                    ),
-                    None,
-                ),
-                SigOutcome::UnknownKid { kid, known } => (
-                    Status::Fail,
-                    format!(
-                        "kid {} is not in the JWKS from {origin} (it has: {})",
-                        kid.as_deref()
-                            .map(|k| format!("{k:?}"))
-                            .unwrap_or_else(|| "(none)".into()),
-                        if known.is_empty() {
-                            "no keys".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    ),
-                    Some(reason::UNKNOWN_KID),
-                ),
-                SigOutcome::AlgNotAllowed { alg, reason: r } => (
-                    Status::Fail,
-                    format!("alg {alg:?} not allowed: {r}"),
-                    Some(reason::ALG_NOT_ALLOWED),
-                ),
-                SigOutcome::Invalid { reason: r } => (
-                    Status::Fail,
-                    format!("signature invalid: {r}"),
-                    Some(reason::SIGNATURE_INVALID),
-                ),
-            };
-            let mut c = Check::new("signature", status, message);
-            c.reason = why;
-            c
+            signature_check(&verify::check_signature(jwt, jwks), Some(origin))
         }
     }
+}
+
+/// The `signature` check for an outcome (shared by `verify` and `explain`): the outcome's message,
+/// where the keys came from, and the reason the diagnoser reads.
+pub fn signature_check(outcome: &SigOutcome, origin: Option<&str>) -> Check {
+    let mut c = verify::signature_check(outcome);
+    if let Some(o) = origin {
+        c.message = format!("{} (keys from {o})", c.message);
+    }
+    c.reason = match outcome {
+        SigOutcome::Valid { .. } => None,
+        SigOutcome::UnknownKid { .. } => Some(reason::UNKNOWN_KID),
+        SigOutcome::AlgNotAllowed { .. } => Some(reason::ALG_NOT_ALLOWED),
+        SigOutcome::Invalid { .. } => Some(reason::SIGNATURE_INVALID),
+    };
+    c
 }
 
 /// The issuer the `issuer` check expects.
@@ -276,23 +256,43 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
         };
         return Check::new("issuer", Status::Skip, why).actual(actual);
     };
+    issuer_check(jwt, &expected, None)
+}
+
+/// `issuer`: `iss` equals `expected` exactly (a trailing slash matters). `source` says where the
+/// expected issuer came from (`from --issuer`), for `verify`'s messages. Shared by `verify`.
+pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
+    let actual = jwt.claims.get("iss").cloned().unwrap_or(Value::Null);
+    let from = source.map(|s| format!(" ({s})")).unwrap_or_default();
     let (status, message) = match jwt.claim_str("iss") {
         Some(iss) if iss == expected => (Status::Pass, format!("iss is {iss}")),
-        Some(iss) => (
+        Some(iss) => {
+            let slash = if iss.trim_end_matches('/') == expected.trim_end_matches('/') {
+                " (only the trailing slash differs: the comparison is exact)"
+            } else {
+                ""
+            };
+            (
+                Status::Fail,
+                format!("iss not allowed: {iss}. Expected: {expected}{from}{slash}"),
+            )
+        }
+        None if actual.is_null() => (
             Status::Fail,
-            format!("iss not allowed: {iss}. Expected: {expected}"),
+            format!("missing iss. Expected: {expected}{from}"),
         ),
-        None if actual.is_null() => (Status::Fail, format!("missing iss. Expected: {expected}")),
         None => (Status::Fail, "iss is not a string".to_string()),
     };
     Check::new("issuer", status, message)
-        .expected([expected])
+        .expected([expected.to_string()])
         .actual(actual)
 }
 
-/// `expiry`: `exp` present and more than `margin` seconds away.
-fn expiry(jwt: &Jwt, now: i64, margin: i64) -> Check {
+/// `expiry`: `exp` present and more than `margin` seconds away (AgentCore: 60; API Gateway and
+/// `verify`: 0), with `leeway` seconds of clock skew tolerated (`verify --leeway`). Shared by `verify`.
+pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64) -> Check {
     use crate::timefmt::{relative, rfc3339};
+    let lw = if leeway > 0 { format!(", leeway {leeway} s") } else { String::new() };
     let Some(exp) = jwt.claim_time("exp") else {
         let what = if jwt.claims.contains_key("exp") {
             "exp is not a number"
@@ -301,29 +301,30 @@ fn expiry(jwt: &Jwt, now: i64, margin: i64) -> Check {
         };
         return Check::new("expiry", Status::Fail, what)
             .actual(jwt.claims.get("exp").cloned().unwrap_or(Value::Null))
-            .service_error(Some(service::INEFFECTUAL));
+            .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0));
     };
-    let left = exp.saturating_sub(now);
+    let left = exp.saturating_sub(now).saturating_add(leeway);
     let c = if left <= 0 {
         Check::new(
             "expiry",
             Status::Fail,
-            format!("expired at {} ({})", rfc3339(exp), relative(exp, now)),
+            format!("expired at {} ({}{lw})", rfc3339(exp), relative(exp, now)),
         )
     } else if left <= margin {
         Check::new(
             "expiry",
             Status::Fail,
             format!(
-                "expires at {} (in {left} s, inside the {margin} s margin)",
-                rfc3339(exp)
+                "expires at {} (in {} s, inside the {margin} s margin{lw})",
+                rfc3339(exp),
+                exp.saturating_sub(now)
             ),
         )
     } else {
         Check::new(
             "expiry",
             Status::Pass,
-            format!("expires at {} ({})", rfc3339(exp), relative(exp, now)),
+            format!("expires at {} ({}{lw})", rfc3339(exp), relative(exp, now)),
         )
     };
     let expected = if margin > 0 {
@@ -336,16 +337,16 @@ fn expiry(jwt: &Jwt, now: i64, margin: i64) -> Check {
         .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0))
 }
 
-/// `not_before`: `nbf`, when present, not in the future.
-fn not_before(jwt: &Jwt, now: i64) -> Check {
+/// `not_before`: `nbf`, when present, not in the future (beyond `leeway`). Shared by `verify`.
+pub fn not_before_check(jwt: &Jwt, now: i64, leeway: i64) -> Check {
     use crate::timefmt::{relative, rfc3339};
     match jwt.claim_time("nbf") {
         None if jwt.claims.contains_key("nbf") => {
             Check::new("not_before", Status::Fail, "nbf is not a number")
-                .actual(jwt.claims["nbf"].clone())
+                .actual(jwt.claims.get("nbf").cloned().unwrap_or(Value::Null))
         }
         None => Check::new("not_before", Status::Pass, "no nbf claim (optional)"),
-        Some(nbf) if nbf > now => Check::new(
+        Some(nbf) if nbf > now.saturating_add(leeway) => Check::new(
             "not_before",
             Status::Fail,
             format!("not valid before {} ({})", rfc3339(nbf), relative(nbf, now)),
@@ -354,7 +355,7 @@ fn not_before(jwt: &Jwt, now: i64) -> Check {
         Some(nbf) => Check::new(
             "not_before",
             Status::Pass,
-            format!("valid since {}", rfc3339(nbf)),
+            format!("valid since {} ({})", rfc3339(nbf), relative(nbf, now)),
         )
         .actual(nbf),
     }

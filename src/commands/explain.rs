@@ -200,10 +200,10 @@ pub fn human(r: &Report) -> String {
     use colored::Colorize;
     let mut out = String::new();
     let who = match (&r.authorizer.agent, &r.authorizer.file) {
-        (Some(a), Some(f)) => format!("agent {a} ({f})"),
+        (Some(a), Some(f)) => format!("agent {a}, {f}"),
         (None, Some(f)) => f.clone(),
         (Some(a), None) => format!("agent {a}"),
-        (None, None) => "the authorizer from flags".to_string(),
+        (None, None) => "from flags".to_string(),
     };
     let service = match r.authorizer.rules {
         RuleSet::Agentcore => "AgentCore",
@@ -216,28 +216,29 @@ pub fn human(r: &Report) -> String {
         .unwrap_or("input");
     let headline = match r.verdict {
         Verdict::Accepted if r.claims_only => format!(
-            "{} {} (claims only: signature not checked) — {kind} vs {who}",
+            "{} {} (claims only: signature not checked) — {kind}",
             "✓".green(),
             "ACCEPTED".green().bold()
         ),
         Verdict::Accepted => format!(
-            "{} {} — {service} would accept this {kind} ({who})",
+            "{} {} — {service} would accept this {kind}",
             "✓".green(),
             "ACCEPTED".green().bold()
         ),
         Verdict::Rejected => format!(
-            "{} {} — {service} refuses this {kind} ({who})",
+            "{} {} — {service} refuses this {kind}",
             "✗".red().bold(),
             "REJECTED".red().bold()
         ),
         Verdict::Unknown => format!(
-            "{} {} — the claims were evaluated but the signature/issuer could not be checked ({who})",
+            "{} {} — signature or issuer could not be checked",
             "?".yellow().bold(),
             "UNKNOWN".yellow().bold()
         ),
     };
     out.push_str(&headline);
     out.push('\n');
+    out.push_str(&format!("  authorizer: {who}\n"));
     if let Some(f) = r.first_failure()
         && let Some(se) = f.service_error
     {
