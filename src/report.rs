@@ -234,7 +234,7 @@ mod tests {
         let fail = Check::new("aud", Status::Fail, "");
         let sig_skip = Check::new("signature", Status::Skip, "");
         assert_eq!(
-            Verdict::from_checks(&[pass.clone()], false),
+            Verdict::from_checks(std::slice::from_ref(&pass), false),
             Verdict::Accepted
         );
         assert_eq!(

@@ -179,38 +179,102 @@ fn b64(seg: &str, what: &str) -> Result<Vec<u8>, FormatError> {
         .map_err(|_| FormatError::new(format!("the {what} is not valid base64url")))
 }
 
-/// Rejects JSON objects with a repeated key at the top level: parsers disagree on which one wins,
-/// so such a token is ambiguous and refused.
+/// Finds a repeated key in any JSON object of the document (top level or nested): parsers
+/// disagree on which one wins, so such a token is ambiguous and refused. Returns the key, with its
+/// path when nested (`cnf.jkt`).
 fn duplicate_key(bytes: &[u8]) -> Option<String> {
-    struct Probe(Option<String>);
-    impl<'de> serde::de::Visitor<'de> for &mut Probe {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    /// Walks one value; `found` keeps the first repeated key.
+    struct Probe<'a> {
+        path: String,
+        found: &'a mut Option<String>,
+    }
+    impl<'de> DeserializeSeed<'de> for Probe<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Probe<'_> {
         type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a JSON object")
+            f.write_str("JSON")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq
+                .next_element_seed(Probe {
+                    path: self.path.clone(),
+                    found: &mut *self.found,
+                })?
+                .is_some()
+            {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             let mut seen = std::collections::HashSet::new();
             while let Some(k) = map.next_key::<String>()? {
-                map.next_value::<serde::de::IgnoredAny>()?;
-                if !seen.insert(k.clone()) && self.0.is_none() {
-                    self.0 = Some(k);
+                let path = if self.path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{}.{k}", self.path)
+                };
+                if self.found.is_some() {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
                 }
+                if !seen.insert(k) {
+                    *self.found = Some(path);
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                map.next_value_seed(Probe {
+                    path,
+                    found: &mut *self.found,
+                })?;
             }
             Ok(())
         }
     }
-    let mut probe = Probe(None);
+    let mut found = None;
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde::Deserializer::deserialize_map(&mut de, &mut probe).ok()?;
-    probe.0
+    Probe {
+        path: String::new(),
+        found: &mut found,
+    }
+    .deserialize(&mut de)
+    .ok()?;
+    found
 }
+
+/// How deep JSON may nest in a token: serde_json's own recursion limit (it refuses deeper input).
+pub const MAX_JSON_DEPTH: usize = 128;
 
 fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, FormatError> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => {
             if let Some(k) = duplicate_key(bytes) {
                 return Err(FormatError::new(format!(
-                    "the {what} repeats the key \"{k}\" (ambiguous JSON is refused)"
+                    "the {what} repeats the key \"{}\" (ambiguous JSON is refused)",
+                    short(&k, 80)
                 )));
             }
             Ok(m)
@@ -218,8 +282,63 @@ fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, FormatErr
         Ok(_) => Err(FormatError::new(format!(
             "the {what} is JSON but not an object"
         ))),
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => {
+            Err(FormatError::new(format!(
+                "the {what} nests JSON more than {MAX_JSON_DEPTH} levels deep (refused, not parsed)"
+            )))
+        }
         Err(e) => Err(FormatError::new(format!("the {what} is not JSON ({e})"))),
     }
+}
+
+/// Shortens hostile strings for messages.
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Header parameters registered by RFC 7515/7516/7518 (`crit` must not list them).
+const REGISTERED_HEADERS: &[&str] = &[
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc",
+    "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c",
+];
+
+/// RFC 7515 §4.1.11: a JWS whose `crit` header lists extensions the recipient does not
+/// understand is invalid. tokdiag understands none (not even `b64`, RFC 7797), so any `crit`
+/// header, well-formed or not, refuses the token.
+fn check_crit(header: &Map<String, Value>) -> Result<(), FormatError> {
+    let Some(crit) = header.get("crit") else {
+        return Ok(());
+    };
+    let names: Option<Vec<&str>> = crit
+        .as_array()
+        .filter(|a| !a.is_empty())
+        .and_then(|a| a.iter().map(Value::as_str).collect());
+    let Some(names) = names else {
+        return Err(FormatError::new(format!(
+            "the header's crit is malformed ({}): RFC 7515 wants a non-empty list of header names, and such a token is invalid",
+            short(&crit.to_string(), 60)
+        )));
+    };
+    let shown = names
+        .iter()
+        .take(5)
+        .map(|n| format!("\"{}\"", short(n, 40)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Some(r) = names.iter().find(|n| REGISTERED_HEADERS.contains(n)) {
+        return Err(FormatError::new(format!(
+            "the header's crit lists \"{r}\", a standard header parameter, which RFC 7515 forbids: the token is invalid"
+        )));
+    }
+    Err(FormatError::new(format!(
+        "the header marks extensions as critical (crit: [{shown}]) that tokdiag does not understand: RFC 7515 says such a token must be refused"
+    )))
 }
 
 impl Jwt {
@@ -264,6 +383,7 @@ impl Jwt {
             return Err(FormatError::new("the header or payload segment is empty"));
         }
         let header = json_object(&b64(parts[0], "header")?, "header")?;
+        check_crit(&header)?;
         let claims = json_object(&b64(parts[1], "payload")?, "payload")?;
         let signature = b64(parts[2], "signature")?;
         Ok(Jwt {
@@ -625,6 +745,33 @@ mod tests {
                 .message
                 .contains("limit")
         );
+    }
+
+    #[test]
+    fn refuses_crit_nested_duplicates_and_deep_nesting() {
+        let e = |h: &str, c: &str| Jwt::parse(&make(h, c)).unwrap_err().message;
+        assert!(
+            e(r#"{"alg":"RS256","crit":["exp-ext"],"exp-ext":1}"#, "{}")
+                .contains("crit: [\"exp-ext\"]) that tokdiag does not understand")
+        );
+        assert!(e(r#"{"alg":"RS256","crit":["b64"],"b64":false}"#, "{}").contains("critical"));
+        assert!(e(r#"{"alg":"RS256","crit":[]}"#, "{}").contains("crit is malformed"));
+        assert!(e(r#"{"alg":"RS256","crit":"x"}"#, "{}").contains("crit is malformed"));
+        assert!(e(r#"{"alg":"RS256","crit":["alg"]}"#, "{}").contains("standard header"));
+        assert!(
+            e("{}", r#"{"cnf":{"jkt":"a","jkt":"b"}}"#).contains("repeats the key \"cnf.jkt\"")
+        );
+        assert!(e("{}", r#"{"a":[{"x":1,"x":1}]}"#).contains("repeats the key \"a.x\""));
+        let deep = format!(r#"{{"a":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000));
+        assert!(e("{}", &deep).contains("nests JSON more than 128 levels deep"));
+        let ok = format!(r#"{{"a":{}{}}}"#, "[".repeat(100), "]".repeat(100));
+        assert!(Jwt::parse(&make("{}", &ok)).is_ok());
+    }
+
+    #[test]
+    fn clean_never_slices_inside_a_character() {
+        assert_eq!(clean("authorizati\u{e9}\u{e9}x"), "authorizati\u{e9}\u{e9}x");
+        assert_eq!(clean("beare\u{e9}x"), "beare\u{e9}x");
     }
 
     #[test]
