@@ -17,19 +17,31 @@ pub fn read_to_string(path: &Path) -> Result<String> {
         path: path.to_path_buf(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(err)?;
-    if meta.is_file() && meta.len() > MAX_INPUT_BYTES {
-        return Err(Error::input(
+    let too_big = |size: String| {
+        Error::input(
             format!(
-                "{} is {} bytes, over the {} MiB input limit",
+                "{} is {size} bytes, over the {} MiB input limit",
                 path.display(),
-                meta.len(),
                 MAX_INPUT_BYTES / 1024 / 1024
             ),
             Some("pass the token or config itself, not a larger file".to_string()),
-        ));
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(err)?;
+    if meta.is_file() && meta.len() > MAX_INPUT_BYTES {
+        return Err(too_big(meta.len().to_string()));
     }
-    let bytes = std::fs::read(path).map_err(err)?;
+    // Read through `take`: pipes and devices (`@/dev/zero`, `<(…)`) have no size up front.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(err)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_big(format!("more than {MAX_INPUT_BYTES}")));
+    }
     String::from_utf8(bytes).map_err(|_| {
         Error::input(
             format!("{} is not UTF-8 text", path.display()),

@@ -31,6 +31,20 @@ pub struct ExplainArgs {
     /// The token.
     #[command(flatten)]
     pub token: TokenArgs,
+    /// The authorizer.
+    #[command(flatten)]
+    pub authorizer: AuthorizerArgs,
+    /// JWKS file for offline use (the issuer is then derived from the discovery URL).
+    #[arg(long, value_name = "FILE")]
+    pub jwks: Option<PathBuf>,
+    /// Skip the signature check: evaluate the claims only.
+    #[arg(long)]
+    pub no_signature: bool,
+}
+
+/// The authorizer sources besides `--config`: shared by `explain` and `proxy`.
+#[derive(Debug, Clone, Args)]
+pub struct AuthorizerArgs {
     /// Control-plane JSON (`get-agent-runtime` output or `{"customJWTAuthorizer": …}`), API
     /// Gateway `get-authorizer` JSON, or `-` for stdin.
     #[arg(long, value_name = "PATH|-")]
@@ -53,12 +67,6 @@ pub struct ExplainArgs {
     /// Allowed scope (repeatable; overrides allowedScopes).
     #[arg(long = "allowed-scope", value_name = "SCOPE")]
     pub allowed_scope: Vec<String>,
-    /// JWKS file for offline use (the issuer is then derived from the discovery URL).
-    #[arg(long, value_name = "FILE")]
-    pub jwks: Option<PathBuf>,
-    /// Skip the signature check: evaluate the claims only.
-    #[arg(long)]
-    pub no_signature: bool,
     /// CloudFormation: which AWS::BedrockAgentCore::Runtime resource.
     #[arg(long, value_name = "LOGICAL_ID")]
     pub resource: Option<String>,
@@ -74,7 +82,7 @@ fn parse_param(s: &str) -> std::result::Result<(String, String), String> {
         .ok_or_else(|| "parameters must have the form Name=Value".to_string())
 }
 
-impl ExplainArgs {
+impl AuthorizerArgs {
     /// The load options these arguments describe.
     pub fn load_options(&self, g: &Globals) -> LoadOptions {
         LoadOptions {
@@ -94,6 +102,19 @@ impl ExplainArgs {
             region: g.region.clone(),
         }
     }
+
+    /// Loads the authorizer; no source at all is a usage error.
+    pub fn load(&self, g: &Globals) -> Result<Authorizer> {
+        config::load(&self.load_options(g))?.ok_or_else(|| {
+            Error::usage(
+                "no authorizer configuration",
+                Some(
+                    "pass --config .bedrock_agentcore.yaml, --authorizer-json FILE, or flags such as --discovery-url and --allowed-client"
+                        .to_string(),
+                ),
+            )
+        })
+    }
 }
 
 /// Which token of a bundle the authorizer needs: the ID token only when `allowedAudience` alone is
@@ -111,15 +132,7 @@ pub fn preferred_use(auth: &Authorizer) -> Use {
 
 /// Runs `explain`.
 pub fn run(args: &ExplainArgs, g: &Globals) -> Result<u8> {
-    let auth = config::load(&args.load_options(g))?.ok_or_else(|| {
-        Error::usage(
-            "no authorizer configuration",
-            Some(
-                "pass --config .bedrock_agentcore.yaml, --authorizer-json FILE, or flags such as --discovery-url and --allowed-client"
-                    .to_string(),
-            ),
-        )
-    })?;
+    let auth = args.authorizer.load(g)?;
     let given = given_token(&args.token, g, preferred_use(&auth))?;
     let jwt = Jwt::parse(&given.text).ok();
     let keys = explain::obtain_keys(

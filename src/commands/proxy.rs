@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::authorizer::config::{self, AuthorizerFlags, LoadOptions};
 use crate::authorizer::{Keys, explain};
 use crate::cli::Globals;
 use crate::error::{Error, Result};
@@ -38,21 +37,9 @@ pub struct ProxyArgs {
     /// JWKS file (offline; the issuer is then derived from the discovery URL).
     #[arg(long, value_name = "FILE")]
     pub jwks: Option<PathBuf>,
-    /// Control-plane JSON or API Gateway authorizer JSON, instead of --config.
-    #[arg(long, value_name = "PATH|-")]
-    pub authorizer_json: Option<String>,
-    /// Discovery URL (overrides the config's discoveryUrl).
-    #[arg(long, value_name = "URL")]
-    pub discovery_url: Option<String>,
-    /// Allowed client id (repeatable; overrides allowedClients).
-    #[arg(long = "allowed-client", value_name = "ID")]
-    pub allowed_client: Vec<String>,
-    /// Allowed audience (repeatable; overrides allowedAudience).
-    #[arg(long = "allowed-audience", value_name = "AUD")]
-    pub allowed_audience: Vec<String>,
-    /// Allowed scope (repeatable; overrides allowedScopes).
-    #[arg(long = "allowed-scope", value_name = "SCOPE")]
-    pub allowed_scope: Vec<String>,
+    /// The authorizer (besides --config).
+    #[command(flatten)]
+    pub authorizer: crate::commands::explain::AuthorizerArgs,
     /// Seconds to wait for the upstream's answer.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub upstream_timeout: u64,
@@ -102,29 +89,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             ),
         ));
     }
-    let auth = config::load(&LoadOptions {
-        config: g.config.clone(),
-        authorizer_json: args.authorizer_json.clone(),
-        agent: g.agent.clone(),
-        region: g.region.clone(),
-        flags: AuthorizerFlags {
-            discovery_url: args.discovery_url.clone(),
-            issuer: None,
-            allowed_clients: args.allowed_client.clone(),
-            allowed_audience: args.allowed_audience.clone(),
-            allowed_scopes: args.allowed_scope.clone(),
-        },
-        ..LoadOptions::default()
-    })?
-    .ok_or_else(|| {
-        Error::usage(
-            "no authorizer configuration",
-            Some(
-                "pass --config .bedrock_agentcore.yaml (or --discovery-url with --allowed-client)"
-                    .to_string(),
-            ),
-        )
-    })?;
+    let auth = args.authorizer.load(g)?;
     if auth.jwt.is_none() {
         return Err(Error::config(
             auth.file.clone().unwrap_or_else(|| "the config".into()),
