@@ -54,6 +54,8 @@ ensure_venv
     die "testdata/ is not what testdata/gen.py generates: run '.venv/bin/python testdata/gen.py' and commit the result"
 "$PY" testdata/idps/gen.py --check ||
     die "testdata/idps/ is not what testdata/idps/gen.py generates: run '.venv/bin/python testdata/idps/gen.py' and commit the result"
+"$PY" testdata/attacks/gen.py --check ||
+    die "testdata/attacks/ is not what testdata/attacks/gen.py generates: run '.venv/bin/python testdata/attacks/gen.py' and commit the result"
 
 # --- 3. servers --------------------------------------------------------------------------------
 mkdir -p "$LOG_DIR"

@@ -16,8 +16,18 @@ use crate::error::Result;
     version,
     about = "Diagnose JWT bearer tokens for Amazon Bedrock AgentCore and other JWT authorizers",
     long_about = None,
-    after_help = "Exit codes: 0 ok/accepted, 1 refused (token rejected, login refused, call failed), \
-2 usage or config error, 3 could not decide (network, issuer unreachable, verdict unknown).",
+    after_help = "Examples:
+  tokdiag explain --config .bedrock_agentcore.yaml \"$TOKEN\"
+  TOKEN=$(tokdiag login --config .bedrock_agentcore.yaml --username alice)
+  tokdiag decode @token.jwt
+  tokdiag verify --issuer https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123 \"$TOKEN\"
+  tokdiag doctor --config .bedrock_agentcore.yaml
+  tokdiag invoke --config .bedrock_agentcore.yaml --token \"$TOKEN\"
+
+Exit codes: 0 ok/accepted, 1 refused (token rejected, login refused, call failed), \
+2 usage or config error, 3 could not decide (network, issuer unreachable, verdict unknown).
+
+Run `tokdiag COMMAND --help` for each command's options and examples.",
     propagate_version = true
 )]
 pub struct Cli {
@@ -96,25 +106,73 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show a token's header and claims with Cognito-aware annotations (no verification, offline).
-    Decode(commands::decode::DecodeArgs),
+    Decode(Lazy<commands::decode::DecodeArgs>),
     /// Verify signature and standard claims against the issuer's discovery document and JWKS.
-    Verify(commands::verify::VerifyArgs),
+    Verify(Lazy<commands::verify::VerifyArgs>),
     /// Evaluate a token exactly as the AgentCore (or API Gateway) JWT authorizer does; name the cause and the fix.
-    Explain(commands::explain::ExplainArgs),
-    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions(commands::completions::CompletionsArgs),
-    /// Print the man page (roff).
-    Man(commands::completions::ManArgs),
-    /// Show an issuer's discovery document and JWKS: kids, algorithms, key sizes, cache state.
-    Keys(commands::keys::KeysArgs),
+    Explain(Lazy<commands::explain::ExplainArgs>),
     /// Sign in to Cognito (InitiateAuth + challenges, or client credentials); print, cache and refresh the token.
-    Login(commands::login::LoginArgs),
+    Login(Lazy<commands::login::LoginArgs>),
     /// Call an MCP server (an AgentCore runtime from its ARN, or any URL) and diagnose failures.
-    Invoke(commands::invoke::InvokeArgs),
+    Invoke(Lazy<commands::invoke::InvokeArgs>),
     /// End-to-end checklist: config, discovery + JWKS, token, explain verdict, invoke.
-    Doctor(commands::doctor::DoctorArgs),
+    Doctor(Lazy<commands::doctor::DoctorArgs>),
     /// Local stand-in for the runtime's front door: authorizer rules + MCP Accept rule, then forward.
-    Proxy(commands::proxy::ProxyArgs),
+    Proxy(Lazy<commands::proxy::ProxyArgs>),
+    /// Show an issuer's discovery document and JWKS: kids, algorithms, key sizes, cache state.
+    Keys(Lazy<commands::keys::KeysArgs>),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(Lazy<commands::completions::CompletionsArgs>),
+    /// Print the man page (roff).
+    Man(Lazy<commands::completions::ManArgs>),
+}
+
+/// A command's arguments, added to its clap command only when that command is built: when it is
+/// the one parsed, or for help, completions and the man page. Building every command's arguments
+/// on every run cost about a third of a millisecond per process. The command keeps the
+/// description of its `Command` variant (the arguments struct's own doc comment would replace it).
+#[derive(Debug)]
+pub struct Lazy<T>(pub T);
+
+impl<T> std::ops::Deref for Lazy<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Lazy<T> {
+    fn from_arg_matches(m: &clap::ArgMatches) -> std::result::Result<Self, clap::Error> {
+        T::from_arg_matches(m).map(Lazy)
+    }
+    fn update_from_arg_matches(
+        &mut self,
+        m: &clap::ArgMatches,
+    ) -> std::result::Result<(), clap::Error> {
+        self.0.update_from_arg_matches(m)
+    }
+}
+
+impl<T: Args> Args for Lazy<T> {
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(|c| keep_about(c, T::augment_args))
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(|c| keep_about(c, T::augment_args_for_update))
+    }
+}
+
+/// Applies `augment` to `cmd`, then restores the descriptions `cmd` had.
+fn keep_about(cmd: clap::Command, augment: fn(clap::Command) -> clap::Command) -> clap::Command {
+    let about = cmd.get_about().cloned();
+    let long_about = cmd.get_long_about().cloned();
+    use clap::builder::Resettable;
+    augment(cmd)
+        .about(about.map_or(Resettable::Reset, Resettable::Value))
+        .long_about(long_about.map_or(Resettable::Reset, Resettable::Value))
 }
 
 /// Resolved global options.
@@ -164,6 +222,12 @@ impl Globals {
             }
         };
         colored::control::set_override(color);
+        crate::render::set_progress(crate::render::progress_wanted(
+            std::io::stderr().is_terminal(),
+            g.quiet,
+            g.json,
+            g.verbose,
+        ));
         let now = g
             .now
             .as_deref()

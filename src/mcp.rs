@@ -879,6 +879,7 @@ impl Client {
             ));
         }
         let start = Instant::now();
+        let _spin = crate::render::Spinner::start(format!("calling {}", req.url));
         let mut rb = self.http.post(&req.url).body(req.body.clone());
         for (k, v) in &req.headers {
             rb = rb.header(k.as_str(), v.as_str());

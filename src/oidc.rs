@@ -433,6 +433,12 @@ fn map_reqwest_error(e: reqwest::Error, url: &url::Url, o: &FetchOptions) -> Err
         );
     }
     if e.is_redirect() {
+        if lower.contains("redirects") {
+            return Error::network(
+                format!("too many redirects fetching {url} (more than {MAX_REDIRECTS}; a redirect loop?)"),
+                Some("the server keeps redirecting: open the URL in a browser, and give tokdiag the final https URL".to_string()),
+            );
+        }
         return Error::network(
             format!("cannot fetch {url}: {chain}"),
             Some("point tokdiag at the final https URL".to_string()),
@@ -456,6 +462,21 @@ fn map_reqwest_error(e: reqwest::Error, url: &url::Url, o: &FetchOptions) -> Err
             Some("nothing listens there: check the host and port of the URL".to_string()),
         );
     }
+    if url.scheme() == "https"
+        && (lower.contains("invalidcontenttype")
+            || lower.contains("corrupt message")
+            || lower.contains("wrong version number")
+            || lower.contains("http request to https")
+            || lower.contains("not a tls"))
+    {
+        return Error::network(
+            format!("{host} does not speak TLS on this port, fetching {url}"),
+            Some(
+                "the port serves plain http: use the server's https port (an emulator on loopback may use http://)"
+                    .to_string(),
+            ),
+        );
+    }
     if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         return Error::network(
             format!("TLS failure fetching {url}: {chain}"),
@@ -472,6 +493,10 @@ fn map_reqwest_error(e: reqwest::Error, url: &url::Url, o: &FetchOptions) -> Err
 async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value, u64)> {
     let url = check_url(url_str, o.allow_http)?;
     let client = client(o, &url)?;
+    let _spinner = crate::render::Spinner::start(format!(
+        "fetching {what} from {}",
+        url.host_str().unwrap_or("the issuer")
+    ));
     let mut resp = client
         .get(url.clone())
         .header("accept", "application/json")
@@ -496,18 +521,29 @@ async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value,
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let final_url = resp.url().clone();
+    let too_large = || {
+        Error::network(
+            format!(
+                "{what} at {url} is larger than {} KiB",
+                MAX_BODY_BYTES / 1024
+            ),
+            Some("check the URL: this is not a discovery document or JWKS".to_string()),
+        )
+    };
+    // A declared length over the cap is refused before reading; an undeclared one is cut off
+    // while streaming. Either way at most MAX_BODY_BYTES are held in memory.
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Err(too_large());
+    }
     let mut body: Vec<u8> = Vec::new();
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(Error::network(
-                        format!(
-                            "{what} at {url} is larger than {} KiB",
-                            MAX_BODY_BYTES / 1024
-                        ),
-                        Some("check the URL: this is not a discovery document or JWKS".to_string()),
-                    ));
+                    return Err(too_large());
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -574,11 +610,15 @@ async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value,
 }
 
 /// Fetches a JSON document through the cache. Returns (body, from_cache, fetched_at, max_age).
+///
+/// Only a body that `usable` accepts is written to the cache, so a broken answer (a JWKS without
+/// usable keys, a discovery document without `jwks_uri`) is never served from the cache later.
 async fn cached_json(
     url: &str,
     o: &FetchOptions,
     what: &str,
     bypass_cache: bool,
+    usable: fn(&Value) -> bool,
 ) -> Result<(Value, bool, i64, u64)> {
     check_url(url, o.allow_http)?;
     let now = crate::timefmt::system_now();
@@ -604,32 +644,137 @@ async fn cached_json(
             ));
         }
     }
-    let (body, max_age) = get_json(url, o, what).await?;
-    if max_age > 0 {
-        write_cache(
-            o,
-            &CacheEntry {
-                url: url.to_string(),
-                fetched_at: now,
-                max_age,
-                body: body.clone(),
-            },
-        );
-    } else {
-        // no-store / max-age=0: drop whatever an earlier answer left.
-        let _ = crate::fsx::remove_file_if_exists(&cache_path(&o.cache_dir, url));
+    // One fetch per URL at a time across processes sharing the cache. Once holding the lock, look
+    // again: another process may have written the entry since our first look (for a refetch, only
+    // an entry written after we asked counts).
+    let waited_from = std::time::SystemTime::now();
+    let lock = FetchLock::acquire(o, url).await;
+    if o.use_cache
+        && let Some(e) = read_cache(o, url)
+        && is_fresh(&e, crate::timefmt::system_now())
+        && (!bypass_cache || written_since(&cache_path(&o.cache_dir, url), waited_from))
+    {
+        if o.verbose {
+            crate::render::note(&format!(
+                "tokdiag: cache hit for {url} (written by another tokdiag process just now)"
+            ));
+        }
+        return Ok((e.body, true, e.fetched_at, e.max_age));
     }
+    let (body, max_age) = get_json(url, o, what).await?;
+    // A broken answer is not cached: the caller names what is wrong with it.
+    if usable(&body) {
+        if max_age > 0 {
+            write_cache(
+                o,
+                &CacheEntry {
+                    url: url.to_string(),
+                    fetched_at: now,
+                    max_age,
+                    body: body.clone(),
+                },
+            );
+        } else {
+            // no-store / max-age=0: drop whatever an earlier answer left.
+            let _ = crate::fsx::remove_file_if_exists(&cache_path(&o.cache_dir, url));
+        }
+    }
+    drop(lock);
     Ok((body, false, now, max_age))
+}
+
+/// True when `path` was modified at or after `t` (sub-second precision where the file system has it).
+fn written_since(path: &Path, t: std::time::SystemTime) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|m| m >= t)
+}
+
+/// An exclusive lock on fetching one URL, shared by every tokdiag process using the same cache
+/// dir: the file `<cache_dir>/oidc/<sha256(url)>.lock`, created with `O_EXCL`
+/// ([`std::fs::File::create_new`]) and removed on drop. Without it, 16 processes started at once
+/// on a cold cache would each fetch the same document.
+///
+/// Best effort by design: a cache dir that cannot hold the lock, or a holder that does not finish
+/// within the HTTP timeout plus a second, only costs a duplicate fetch; a lock older than the
+/// HTTP timeout plus 5 s is stale (its process died) and is taken over.
+#[derive(Debug)]
+struct FetchLock {
+    path: PathBuf,
+}
+
+impl FetchLock {
+    async fn acquire(o: &FetchOptions, url: &str) -> Option<FetchLock> {
+        let path = cache_path(&o.cache_dir, url).with_extension("lock");
+        let dir = path.parent()?;
+        crate::fsx::create_dir_all(dir).ok()?;
+        let stale_after = o.timeout + Duration::from_secs(5);
+        let give_up = std::time::Instant::now() + o.timeout + Duration::from_secs(1);
+        loop {
+            match create_lock_file(&path) {
+                Ok(()) => return Some(FetchLock { path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let age = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|m| m.elapsed().ok());
+                    if age.is_some_and(|a| a > stale_after) {
+                        let _ = std::fs::remove_file(&path);
+                        continue;
+                    }
+                    if std::time::Instant::now() >= give_up {
+                        return None;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
+fn create_lock_file(path: &Path) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    std::io::Write::write_all(&mut f, std::process::id().to_string().as_bytes())
+}
+
+impl Drop for FetchLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Fetches a discovery document (cached on disk).
 pub async fn fetch_discovery(url: &str, o: &FetchOptions) -> Result<Discovery> {
-    let (body, _, _, _) = cached_json(url, o, "discovery document", false).await?;
+    let (body, _, _, _) =
+        cached_json(url, o, "discovery document", false, discovery_usable).await?;
     Ok(Discovery::from_value(url, body))
 }
 
+/// A discovery document worth caching: it names its issuer and its JWKS.
+fn discovery_usable(v: &Value) -> bool {
+    ["issuer", "jwks_uri"].iter().all(|k| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    })
+}
+
+/// A JWKS worth caching: at least one usable key.
+fn jwks_usable(v: &Value) -> bool {
+    jwks_from_value(v).is_ok()
+}
+
 async fn fetch_jwks(url: &str, o: &FetchOptions, bypass: bool) -> Result<(JwkSet, bool, i64, u64)> {
-    let (body, from_cache, fetched_at, max_age) = cached_json(url, o, "JWKS", bypass).await?;
+    let (body, from_cache, fetched_at, max_age) =
+        cached_json(url, o, "JWKS", bypass, jwks_usable).await?;
     let jwks = jwks_from_value(&body).map_err(|m| {
         Error::network(
             format!("JWKS at {url}: {m}"),
@@ -651,9 +796,25 @@ fn jwks_uri_of(d: &Discovery) -> Result<String> {
     })
 }
 
-/// Discovery → `jwks_uri` → JWKS, both through the cache.
+/// OIDC Discovery §3 makes `issuer` required: without it the issuer check has nothing to compare
+/// with, and guessing one from the URL would let the wrong tokens pass.
+fn issuer_of(d: &Discovery) -> Result<String> {
+    d.issuer.clone().filter(|i| !i.is_empty()).ok_or_else(|| {
+        Error::network(
+            format!("the discovery document at {} has no issuer", d.url),
+            Some(
+                "check the discovery URL: an OpenID provider's document names its issuer"
+                    .to_string(),
+            ),
+        )
+    })
+}
+
+/// Discovery → `jwks_uri` → JWKS, both through the cache. The document must name its `issuer`
+/// and `jwks_uri`.
 pub async fn fetch_keys(discovery_url: &str, o: &FetchOptions) -> Result<IssuerKeys> {
     let discovery = fetch_discovery(discovery_url, o).await?;
+    issuer_of(&discovery)?;
     let jwks_url = jwks_uri_of(&discovery)?;
     let (jwks, from_cache, fetched_at, max_age) = fetch_jwks(&jwks_url, o, false).await?;
     Ok(IssuerKeys {
@@ -688,8 +849,10 @@ pub async fn refetch_jwks(keys: &mut IssuerKeys, o: &FetchOptions) -> Result<()>
                 return Err(first);
             };
             let url = d.url.clone();
-            let (body, _, _, _) = cached_json(&url, o, "discovery document", true).await?;
+            let (body, _, _, _) =
+                cached_json(&url, o, "discovery document", true, discovery_usable).await?;
             let discovery = Discovery::from_value(&url, body);
+            issuer_of(&discovery)?;
             let jwks_url = jwks_uri_of(&discovery)?;
             if jwks_url == keys.jwks_url {
                 return Err(first);
@@ -798,8 +961,10 @@ mod tests {
         );
         assert_eq!(issuer_from_discovery_url("https://a.example/x"), None);
         assert_eq!(
-            issuer_from_discovery_url("https://dev-x.us.auth0.com/.well-known/openid-configuration")
-                .as_deref(),
+            issuer_from_discovery_url(
+                "https://dev-x.us.auth0.com/.well-known/openid-configuration"
+            )
+            .as_deref(),
             Some("https://dev-x.us.auth0.com/")
         );
         assert_eq!(

@@ -10,8 +10,61 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::report::Status;
 
-/// Writes `text` to stdout as is. A broken pipe exits 0 (the reader has what it wanted).
+/// Makes text safe for a terminal. Tokens, configs and server answers are untrusted, and a kid
+/// or claim holding `ESC ] 52 ;` (clipboard), `ESC [ 2 J` (clear), a carriage return or a
+/// right-to-left override could rewrite what the user sees — a forged "✓ accepted" line. Every
+/// control character except `\n` and `\t` (C0, DEL, C1), and the Unicode bidi controls, become
+/// the visible escape `\u001b` (which is also the JSON escape of that character, so JSON output
+/// keeps its meaning). The only escape sequences kept are the SGR color codes tokdiag itself
+/// writes, and only while color is on; SGR 8 (concealed text) is never kept.
+pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
+    sanitize_with(text, colored::control::SHOULD_COLORIZE.should_colorize())
+}
+
+/// [`sanitize`] with the color decision given.
+fn sanitize_with(text: &str, color: bool) -> std::borrow::Cow<'_, str> {
+    fn bad(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    }
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}'
+            && color
+            && let Some(len) = sgr_len(rest)
+        {
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+            continue;
+        }
+        if bad(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Length of a color sequence `ESC [ n;n… m` at the start of `s` (no SGR 8, concealed text).
+fn sgr_len(s: &str) -> Option<usize> {
+    let body = s.strip_prefix("\u{1b}[")?;
+    let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+    if body.as_bytes().get(end) != Some(&b'm') || body[..end].split(';').any(|p| p == "8") {
+        return None;
+    }
+    Some(2 + end + 1)
+}
+
+/// Writes `text` to stdout, [sanitized](sanitize) for the terminal. A broken pipe exits 0 (the
+/// reader has what it wanted).
 pub fn emit(text: &str) {
+    let text = sanitize(text);
     let mut out = std::io::stdout().lock();
     let r = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     if let Err(e) = r
@@ -46,10 +99,10 @@ pub fn emit_json_line<T: Serialize>(value: &T) {
     emit_line(&s);
 }
 
-/// A note on stderr (suppressed by `--quiet` at the caller).
+/// A note on stderr (suppressed by `--quiet` at the caller), [sanitized](sanitize).
 pub fn note(text: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{text}");
+    let _ = writeln!(err, "{}", sanitize(text));
 }
 
 /// Reports an error once: `tokdiag: error: …` and `  hint: …` on stderr, and under `--json` also
@@ -60,9 +113,58 @@ pub fn report_error(e: &Error, json: bool) {
         emit_json(&serde_json::json!({"error": {"message": e.to_string(), "hint": hint}}));
     }
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{} {e}", "tokdiag: error:".red().bold());
+    let _ = writeln!(
+        err,
+        "{} {}",
+        "tokdiag: error:".red().bold(),
+        sanitize(&e.to_string())
+    );
     if let Some(h) = hint {
-        let _ = writeln!(err, "  {} {h}", "hint:".cyan());
+        let _ = writeln!(err, "  {} {}", "hint:".cyan(), sanitize(&h));
+    }
+}
+
+/// Whether network waits show a spinner: set once by [`set_progress`] from the global flags.
+static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Enables the spinner for network waits. `Globals::resolve` calls it with true only when stderr
+/// is a terminal and none of `--quiet`, `--json`, `--verbose` is given (the spinner would garble
+/// verbose lines, and scripts never want it).
+pub fn set_progress(enabled: bool) {
+    PROGRESS.store(enabled, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the spinner should run, from the facts that decide it.
+pub fn progress_wanted(stderr_is_tty: bool, quiet: bool, json: bool, verbose: bool) -> bool {
+    stderr_is_tty && !quiet && !json && !verbose
+}
+
+/// A spinner on stderr while a network request runs; cleared when dropped. Hidden (no output at
+/// all) unless [`set_progress`] enabled it.
+pub struct Spinner(Option<indicatif::ProgressBar>);
+
+impl Spinner {
+    /// Starts a spinner with `message` (e.g. "fetching JWKS from issuer.example.com").
+    pub fn start(message: impl Into<String>) -> Spinner {
+        if !PROGRESS.load(std::sync::atomic::Ordering::Relaxed) {
+            return Spinner(None);
+        }
+        let pb =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+            pb.set_style(style.tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "));
+        }
+        pb.set_message(message.into());
+        pb.enable_steady_tick(std::time::Duration::from_millis(80));
+        Spinner(Some(pb))
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if let Some(pb) = self.0.take() {
+            pb.finish_and_clear();
+        }
     }
 }
 
@@ -112,5 +214,28 @@ pub fn short_value(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_escapes_terminal_controls() {
+        let plain = |t: &str| sanitize_with(t, false).into_owned();
+        assert_eq!(plain("plain ✓ text\n\tok"), "plain ✓ text\n\tok");
+        assert_eq!(plain("k\u{1b}[31mRED\u{7}"), "k\\u001b[31mRED\\u0007");
+        assert_eq!(plain("x\u{1b}]52;c;aGk=\u{7}"), "x\\u001b]52;c;aGk=\\u0007");
+        assert_eq!(plain("a\rb\u{7f}\u{9b}c"), "a\\u000db\\u007f\\u009bc");
+        assert_eq!(plain("\u{202e}gpj.exe"), "\\u202egpj.exe");
+        // JSON stays JSON: a C1 character inside a string becomes its JSON escape.
+        let v: serde_json::Value = serde_json::from_str(&plain("\"a\u{9b}b\"")).unwrap();
+        assert_eq!(v, "a\u{9b}b");
+
+        let color = |t: &str| sanitize_with(t, true).into_owned();
+        assert_eq!(color("\u{1b}[1;31m✗\u{1b}[0m"), "\u{1b}[1;31m✗\u{1b}[0m");
+        assert_eq!(color("\u{1b}[8mhidden"), "\\u001b[8mhidden");
+        assert_eq!(color("\u{1b}[2J"), "\\u001b[2J");
     }
 }

@@ -56,8 +56,7 @@ pub fn clean(text: &str) -> String {
         }
         for prefix in ["authorization:", "bearer "] {
             // `get` and not slicing: the input may have a multi-byte character at that offset.
-            if s
-                .get(..prefix.len())
+            if s.get(..prefix.len())
                 .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
             {
                 s = s[prefix.len()..].trim();
@@ -770,7 +769,10 @@ mod tests {
 
     #[test]
     fn clean_never_slices_inside_a_character() {
-        assert_eq!(clean("authorizati\u{e9}\u{e9}x"), "authorizati\u{e9}\u{e9}x");
+        assert_eq!(
+            clean("authorizati\u{e9}\u{e9}x"),
+            "authorizati\u{e9}\u{e9}x"
+        );
         assert_eq!(clean("beare\u{e9}x"), "beare\u{e9}x");
     }
 

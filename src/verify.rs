@@ -7,13 +7,15 @@
 //! several threads.
 
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
 
+use aws_lc_rs::signature::{self as sig, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{
     AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse,
 };
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde_json::Value;
 
 use crate::error::Result;
@@ -216,26 +218,116 @@ impl KeyFacts {
     }
 }
 
-/// One key, parsed once.
+/// The public key material of a JWK, decoded once from base64url.
+enum Material {
+    /// RSA modulus and exponent, big-endian.
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    /// An uncompressed EC point: `0x04 || x || y`.
+    Ec(Vec<u8>),
+    /// A raw Ed25519 public key.
+    Ed(Vec<u8>),
+}
+
+/// How many algorithms a key can be parsed for (see [`slot`]).
+const SLOTS: usize = 9;
+
+/// The slot of an algorithm in [`PreparedKey::parsed`]; `None` for algorithms never verified here.
+fn slot(alg: Algorithm) -> Option<usize> {
+    Some(match alg {
+        Algorithm::RS256 => 0,
+        Algorithm::RS384 => 1,
+        Algorithm::RS512 => 2,
+        Algorithm::PS256 => 3,
+        Algorithm::PS384 => 4,
+        Algorithm::PS512 => 5,
+        Algorithm::ES256 => 6,
+        Algorithm::ES384 => 7,
+        Algorithm::EdDSA => 8,
+        _ => return None,
+    })
+}
+
+/// Decodes one base64url field of a JWK (strict: no padding, like the JOSE specs say).
+fn b64_field(name: &str, value: &str) -> std::result::Result<Vec<u8>, String> {
+    URL_SAFE_NO_PAD
+        .decode(value)
+        .map_err(|e| format!("'{name}' is not base64url: {e}"))
+}
+
+impl Material {
+    fn of(jwk: &Jwk) -> std::result::Result<Material, String> {
+        match &jwk.algorithm {
+            AlgorithmParameters::RSA(p) => Ok(Material::Rsa {
+                n: b64_field("n", &p.n)?,
+                e: b64_field("e", &p.e)?,
+            }),
+            AlgorithmParameters::EllipticCurve(p) => {
+                let x = b64_field("x", &p.x)?;
+                let y = b64_field("y", &p.y)?;
+                let mut point = Vec::with_capacity(1 + x.len() + y.len());
+                point.push(0x04);
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                Ok(Material::Ec(point))
+            }
+            AlgorithmParameters::OctetKeyPair(p) => Ok(Material::Ed(b64_field("x", &p.x)?)),
+            AlgorithmParameters::OctetKey(_) => Err("a symmetric (oct) key".to_string()),
+            _ => Err("a key type tokdiag does not support".to_string()),
+        }
+    }
+
+    /// Parses the key for one algorithm (JWS ECDSA signatures are fixed-size `r || s`).
+    fn parse(&self, alg: Algorithm) -> std::result::Result<ParsedPublicKey, String> {
+        let rejected = |e: aws_lc_rs::error::KeyRejected| format!("the key is malformed ({e})");
+        let rsa = |params: &'static RsaParameters, n: &[u8], e: &[u8]| {
+            RsaPublicKeyComponents { n, e }
+                .to_parsed_public_key(params)
+                .map_err(rejected)
+        };
+        match (self, alg) {
+            (Material::Rsa { n, e }, Algorithm::RS256) => {
+                rsa(&sig::RSA_PKCS1_2048_8192_SHA256, n, e)
+            }
+            (Material::Rsa { n, e }, Algorithm::RS384) => {
+                rsa(&sig::RSA_PKCS1_2048_8192_SHA384, n, e)
+            }
+            (Material::Rsa { n, e }, Algorithm::RS512) => {
+                rsa(&sig::RSA_PKCS1_2048_8192_SHA512, n, e)
+            }
+            (Material::Rsa { n, e }, Algorithm::PS256) => rsa(&sig::RSA_PSS_2048_8192_SHA256, n, e),
+            (Material::Rsa { n, e }, Algorithm::PS384) => rsa(&sig::RSA_PSS_2048_8192_SHA384, n, e),
+            (Material::Rsa { n, e }, Algorithm::PS512) => rsa(&sig::RSA_PSS_2048_8192_SHA512, n, e),
+            (Material::Ec(point), Algorithm::ES256) => {
+                ParsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, point).map_err(rejected)
+            }
+            (Material::Ec(point), Algorithm::ES384) => {
+                ParsedPublicKey::new(&sig::ECDSA_P384_SHA384_FIXED, point).map_err(rejected)
+            }
+            (Material::Ed(x), Algorithm::EdDSA) => {
+                ParsedPublicKey::new(&sig::ED25519, x).map_err(rejected)
+            }
+            _ => Err(format!("{alg:?} does not apply to this key type")),
+        }
+    }
+}
+
+/// One key: facts and material decoded once, and the crypto library's parsed public key built on
+/// first use for each algorithm (so a one-off check parses only the key and algorithm it needs).
 struct PreparedKey {
     facts: KeyFacts,
     /// The JWK's pinned algorithm, as parsed.
     pinned: Option<KeyAlgorithm>,
-    key: std::result::Result<DecodingKey, String>,
+    key: std::result::Result<Material, String>,
+    parsed: [OnceLock<std::result::Result<ParsedPublicKey, String>>; SLOTS],
 }
 
 impl PreparedKey {
     fn new(jwk: &Jwk) -> PreparedKey {
-        let facts = KeyFacts::of(jwk);
-        let key = match facts.kty {
-            "RSA" | "EC" | "OKP" => DecodingKey::from_jwk(jwk).map_err(|e| e.to_string()),
-            "oct" => Err("a symmetric (oct) key".to_string()),
-            _ => Err("a key type tokdiag does not support".to_string()),
-        };
         PreparedKey {
-            facts,
+            facts: KeyFacts::of(jwk),
             pinned: jwk.common.key_algorithm,
-            key,
+            key: Material::of(jwk),
+            parsed: [const { OnceLock::new() }; SLOTS],
         }
     }
 
@@ -249,9 +341,23 @@ impl PreparedKey {
             None => "(without kid)".to_string(),
         }
     }
-}
 
-/// Decoding keys parsed once from a [`JwkSet`], for verifying many tokens fast.
+    /// The parsed public key for `alg` (built once, then shared by every thread).
+    fn parsed(&self, alg: Algorithm) -> std::result::Result<&ParsedPublicKey, String> {
+        let material = self.key.as_ref().map_err(Clone::clone)?;
+        let Some(i) = slot(alg) else {
+            return Err(format!(
+                "{alg:?} is not a signature algorithm tokdiag verifies"
+            ));
+        };
+        self.parsed[i]
+            .get_or_init(|| material.parse(alg))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+/// The keys of a [`JwkSet`], decoded once and parsed by the crypto library on first use, for
+/// verifying many tokens fast (on several threads: it is `Sync`).
 pub struct PreparedKeys {
     keys: Vec<PreparedKey>,
 }
@@ -421,22 +527,15 @@ impl PreparedKeys {
                 reason: "the signature is empty".to_string(),
             };
         }
-        let Ok(dk) = &key.key else {
-            // Checked above; kept total instead of unwrapping.
-            return SigOutcome::Invalid {
-                reason: format!("key {kname} cannot be used"),
-            };
+        let parsed = match key.parsed(alg) {
+            Ok(p) => p,
+            Err(m) => {
+                return SigOutcome::Invalid {
+                    reason: format!("key {kname} cannot verify {alg_str}: {m}"),
+                };
+            }
         };
-        let verifier =
-            match (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(&alg, dk) {
-                Ok(v) => v,
-                Err(e) => {
-                    return SigOutcome::Invalid {
-                        reason: format!("key {kname} cannot verify {alg_str}: {e}"),
-                    };
-                }
-            };
-        match verifier.verify(jwt.signing_input().as_bytes(), &jwt.signature) {
+        match parsed.verify_sig(jwt.signing_input().as_bytes(), &jwt.signature) {
             Ok(()) => SigOutcome::Valid {
                 kid: key.facts.kid.clone(),
                 alg: alg_str.to_string(),
@@ -450,9 +549,33 @@ impl PreparedKeys {
     }
 }
 
-/// Checks a token's signature against a key set (parses the keys; use [`PreparedKeys`] for many).
+/// Key sets recently prepared by [`check_signature`], compared by content: `explain` and the proxy
+/// check every token against the same one or two sets, which are then parsed only once.
+static RECENT: Mutex<Vec<(JwkSet, Arc<PreparedKeys>)>> = Mutex::new(Vec::new());
+/// How many key sets [`RECENT`] keeps.
+const RECENT_SETS: usize = 4;
+
+/// The prepared keys of a set: from [`RECENT`] when the same set (by content) was prepared before.
+fn recent(jwks: &JwkSet) -> Arc<PreparedKeys> {
+    if let Ok(sets) = RECENT.lock()
+        && let Some((_, p)) = sets.iter().find(|(s, _)| s == jwks)
+    {
+        return p.clone();
+    }
+    let p = Arc::new(PreparedKeys::new(jwks));
+    if let Ok(mut sets) = RECENT.lock() {
+        if sets.len() >= RECENT_SETS {
+            sets.remove(0);
+        }
+        sets.push((jwks.clone(), p.clone()));
+    }
+    p
+}
+
+/// Checks a token's signature against a key set. The set is prepared once and remembered (by
+/// content, a few sets): repeated calls with the same keys reuse the parsed keys.
 pub fn check_signature(jwt: &Jwt, jwks: &JwkSet) -> SigOutcome {
-    PreparedKeys::new(jwks).check(jwt)
+    recent(jwks).check(jwt)
 }
 
 /// Checks the signature; on an unknown `kid` with keys from the network, fetches the JWKS once more
@@ -543,13 +666,19 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
     ));
     checks.push(match sig {
         Some(o) => crate::authorizer::rules::signature_check(o, None),
-        None => Check::new("signature", Status::Skip, "no keys to check the signature with"),
+        None => Check::new(
+            "signature",
+            Status::Skip,
+            "no keys to check the signature with",
+        ),
     });
     checks.push(match &exp.issuer {
         Some(want) => crate::authorizer::rules::issuer_check(
             jwt,
             want,
-            Some(&exp.issuer_source).filter(|s| !s.is_empty()).map(String::as_str),
+            Some(&exp.issuer_source)
+                .filter(|s| !s.is_empty())
+                .map(String::as_str),
         ),
         None => Check::new(
             "issuer",
@@ -759,6 +888,150 @@ mod tests {
         // No kid, exactly one usable key: that key is used.
         let o = check_signature(&token(r#"{"alg":"ES256"}"#, "{}", &[1; 64]), &set);
         assert!(matches!(o, SigOutcome::Invalid { .. }), "{o:?}");
+    }
+
+    fn testdata(path: &str) -> String {
+        std::fs::read_to_string(format!("{}/testdata/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn testdata_jwks() -> JwkSet {
+        serde_json::from_str(&testdata("jwks.json")).unwrap()
+    }
+
+    /// Re-encodes a token with one signature bit flipped.
+    fn flipped(t: &str) -> Jwt {
+        let (si, s) = t.trim().rsplit_once('.').unwrap();
+        let mut sig = URL_SAFE_NO_PAD.decode(s).unwrap();
+        sig[0] ^= 1;
+        Jwt::parse(&format!("{si}.{}", URL_SAFE_NO_PAD.encode(sig))).unwrap()
+    }
+
+    #[test]
+    fn every_algorithm_verifies_with_parsed_keys() {
+        let prepared = PreparedKeys::new(&testdata_jwks());
+        for (file, alg, kid) in [
+            ("cognito-access.jwt", "RS256", "rsa-1"),
+            ("rs384.jwt", "RS384", "rsa-1-rs384"),
+            ("rs512.jwt", "RS512", "rsa-1-rs512"),
+            ("ps256.jwt", "PS256", "rsa-1-ps"),
+            ("es256.jwt", "ES256", "ec256-1"),
+            ("es384.jwt", "ES384", "ec384-1"),
+            ("eddsa.jwt", "EdDSA", "ed25519-1"),
+        ] {
+            let text = testdata(&format!("tokens/{file}"));
+            let jwt = Jwt::parse(text.trim()).unwrap();
+            let want = SigOutcome::Valid {
+                kid: Some(kid.into()),
+                alg: alg.into(),
+            };
+            // Twice: the second check reuses the key parsed by the first.
+            assert_eq!(prepared.check(&jwt), want, "{file}");
+            assert_eq!(prepared.check(&jwt), want, "{file}");
+            assert_eq!(check_signature(&jwt, &testdata_jwks()), want, "{file}");
+            let bad = prepared.check(&flipped(&text));
+            assert!(
+                bad.message()
+                    .starts_with(&format!("the {alg} signature does not match key '{kid}'")),
+                "{file}: {bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unpinned_rsa_key_verifies_every_rsa_algorithm() {
+        use jsonwebtoken::{EncodingKey, Header, encode};
+        let pem = testdata("keys/rsa-1.pem");
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+        let mut jwks = testdata_jwks();
+        jwks.keys
+            .retain(|k| k.common.key_id.as_deref() == Some("rsa-1"));
+        jwks.keys[0].common.key_algorithm = None;
+        let prepared = PreparedKeys::new(&jwks);
+        for alg in AlgorithmFamily::Rsa.algorithms() {
+            let mut h = Header::new(*alg);
+            h.kid = Some("rsa-1".into());
+            let t = encode(&h, &serde_json::json!({"sub": "x"}), &key).unwrap();
+            let o = prepared.check(&Jwt::parse(&t).unwrap());
+            assert!(o.is_valid(), "{alg:?}: {o:?}");
+        }
+    }
+
+    #[test]
+    fn ecdsa_signatures_are_fixed_size() {
+        let text = testdata("tokens/es256.jwt");
+        let (si, s) = text.trim().rsplit_once('.').unwrap();
+        let raw = URL_SAFE_NO_PAD.decode(s).unwrap();
+        assert_eq!(raw.len(), 64);
+        // The same r and s, DER-encoded (what ECDSA_*_ASN1 would take), are refused.
+        let der_int = |b: &[u8]| {
+            let b: Vec<u8> = b.iter().copied().skip_while(|x| *x == 0).collect();
+            let mut v = if b[0] & 0x80 != 0 { vec![0] } else { vec![] };
+            v.extend(b);
+            let mut out = vec![0x02, v.len() as u8];
+            out.extend(v);
+            out
+        };
+        let mut body = der_int(&raw[..32]);
+        body.extend(der_int(&raw[32..]));
+        let mut der = vec![0x30, body.len() as u8];
+        der.extend(body);
+        let jwt = Jwt::parse(&format!("{si}.{}", URL_SAFE_NO_PAD.encode(der))).unwrap();
+        assert!(matches!(
+            check_signature(&jwt, &testdata_jwks()),
+            SigOutcome::Invalid { .. }
+        ));
+    }
+
+    #[test]
+    fn malformed_key_material_is_reported_not_panicked() {
+        for (v, alg, needle) in [
+            (
+                serde_json::json!({"kty": "EC", "crv": "P-256", "kid": "k", "x": "AAAA", "y": "AAAA"}),
+                "ES256",
+                "key 'k' cannot verify ES256: the key is malformed",
+            ),
+            (
+                serde_json::json!({"kty": "OKP", "crv": "Ed25519", "kid": "k", "x": "AQID"}),
+                "EdDSA",
+                "key 'k' cannot verify EdDSA: the key is malformed",
+            ),
+            (
+                serde_json::json!({"kty": "EC", "crv": "P-256", "kid": "k", "x": "!!", "y": "AAAA"}),
+                "ES256",
+                "key 'k' cannot be used: 'x' is not base64url",
+            ),
+            (
+                serde_json::json!({"kty": "RSA", "kid": "k", "n": URL_SAFE_NO_PAD.encode([&[0u8][..], &[0xc3u8; 256]].concat()), "e": "AQAB"}),
+                "RS256",
+                "key 'k' cannot verify RS256: the key is malformed",
+            ),
+        ] {
+            let h = format!(r#"{{"alg":"{alg}","kid":"k"}}"#);
+            let o = check_signature(&token(&h, "{}", &[7; 64]), &jwk(v));
+            assert!(o.message().starts_with(needle), "{}", o.message());
+        }
+    }
+
+    #[test]
+    fn recent_sets_are_compared_by_content() {
+        let a = testdata_jwks();
+        let mut b = a.clone();
+        b.keys
+            .retain(|k| k.common.key_id.as_deref() != Some("rsa-1"));
+        let jwt = Jwt::parse(testdata("tokens/cognito-access.jwt").trim()).unwrap();
+        assert!(check_signature(&jwt, &a).is_valid());
+        assert!(matches!(
+            check_signature(&jwt, &b),
+            SigOutcome::UnknownKid { .. }
+        ));
+        // Other tests share the cache: one of a few tries sees the same set twice in a row.
+        assert!((0..20).any(|_| Arc::ptr_eq(&recent(&a), &recent(&a.clone()))));
+        for i in 0..RECENT_SETS + 2 {
+            let mut c = a.clone();
+            c.keys.truncate(i);
+            recent(&c);
+        }
+        assert!(RECENT.lock().unwrap().len() <= RECENT_SETS);
     }
 
     #[test]

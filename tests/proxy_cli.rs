@@ -445,11 +445,9 @@ fn refuses_a_non_loopback_listen_address() {
 fn ctrl_c_stops_it_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let p = proxy(dir.path(), &mcp_url(), &[]);
-    let line = p.log()[0].clone();
-    assert!(
-        line.contains("a development tool, not a production gateway"),
-        "{line}"
-    );
+    // The banner may reach the log reader a moment after the port opens: wait for it (bounded).
+    let line = p.wait_log("a development tool, not a production gateway");
+    assert!(line.contains("127.0.0.1"), "{line}");
     let st = p.interrupt();
     assert!(st.success(), "{st}");
 }

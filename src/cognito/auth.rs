@@ -216,6 +216,7 @@ impl Cognito {
             self.endpoint,
             sorted(shown).join(", ")
         ));
+        let _spin = crate::render::Spinner::start(format!("signing in to Cognito ({})", flow.as_str()));
         let out = self
             .client
             .initiate_auth()
@@ -251,6 +252,7 @@ impl Cognito {
             self.endpoint,
             sorted(shown).join(", ")
         ));
+        let _spin = crate::render::Spinner::start(format!("answering {}", challenge.name));
         let out = self
             .client
             .respond_to_auth_challenge()

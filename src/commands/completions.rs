@@ -30,8 +30,9 @@ pub fn run(args: &CompletionsArgs, _g: &Globals) -> Result<u8> {
 
 /// Arguments of `man`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:
-  tokdiag man > tokdiag.1 && man ./tokdiag.1")]
+#[command(after_help = "Examples:
+  tokdiag man > tokdiag.1 && man ./tokdiag.1
+  tokdiag man | gzip > ~/.local/share/man/man1/tokdiag.1.gz")]
 pub struct ManArgs {}
 
 /// Prints the man page (roff).

@@ -28,6 +28,18 @@ pub enum Mode {
     Html,
     /// Sleep this long before answering (longer than the client's timeout).
     Hang(Duration),
+    /// 200 `application/json` with a body of this many bytes (`{"keys":[` then spaces), streamed
+    /// in 64 KiB chunks until the client hangs up; [`JwksServer::bytes_sent`] tells how far it got.
+    Huge(usize),
+    /// The same without `content-length` (the body ends when the connection closes), so only
+    /// the client's running count can stop it.
+    HugeUndeclared(usize),
+    /// 302 to this location (absolute, or a path on this server).
+    Redirect(String),
+    /// 200 with this exact body and content type.
+    Body(&'static str, String),
+    /// The normal answer, after this delay (a slow issuer, so concurrent clients overlap).
+    Delay(Duration),
 }
 
 #[derive(Debug)]
@@ -38,6 +50,7 @@ struct State {
     cache_control: Option<String>,
     modes: HashMap<String, Mode>,
     counts: HashMap<String, usize>,
+    bytes_sent: usize,
 }
 
 /// The running server. It lives until the test process ends.
@@ -69,6 +82,7 @@ impl JwksServer {
             cache_control: None,
             modes: HashMap::new(),
             counts: HashMap::new(),
+            bytes_sent: 0,
         }));
         let server = JwksServer { base, state };
         let s = server.clone();
@@ -131,6 +145,16 @@ impl JwksServer {
         *self.state.lock().unwrap().counts.get(path).unwrap_or(&0)
     }
 
+    /// Requests seen for any path.
+    pub fn total_hits(&self) -> usize {
+        self.state.lock().unwrap().counts.values().sum()
+    }
+
+    /// Body bytes written by [`Mode::Huge`] answers so far.
+    pub fn bytes_sent(&self) -> usize {
+        self.state.lock().unwrap().bytes_sent
+    }
+
     /// Requests to the discovery document.
     pub fn discovery_hits(&self) -> usize {
         self.count(DISCOVERY_PATH)
@@ -181,6 +205,31 @@ impl JwksServer {
                 std::thread::sleep(*d);
                 return;
             }
+            (Mode::Huge(n), _) => {
+                self.stream_huge(conn, *n, true);
+                return;
+            }
+            (Mode::HugeUndeclared(n), _) => {
+                self.stream_huge(conn, *n, false);
+                return;
+            }
+            (Mode::Redirect(to), _) => {
+                let resp = format!(
+                    "HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                let _ = conn.write_all(resp.as_bytes());
+                return;
+            }
+            (Mode::Body(ctype, text), _) => (200, *ctype, text.clone()),
+            (Mode::Delay(d), Some(b)) => {
+                std::thread::sleep(*d);
+                (200, "application/json", b.to_string())
+            }
+            (Mode::Delay(_), None) => (
+                404,
+                "application/json",
+                "{\"error\":\"not found\"}".to_string(),
+            ),
             (Mode::Status(s), _) => (
                 *s,
                 "application/json",
@@ -209,6 +258,32 @@ impl JwksServer {
         resp.push_str(&text);
         let _ = conn.write_all(resp.as_bytes());
         let _ = conn.flush();
+    }
+}
+
+impl JwksServer {
+    fn stream_huge(&self, mut conn: TcpStream, n: usize, declared: bool) {
+        let length = if declared {
+            format!("content-length: {n}\r\n")
+        } else {
+            String::new()
+        };
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n{{\"keys\":["
+        );
+        if conn.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        let chunk = vec![b' '; 64 * 1024];
+        let mut left = n.saturating_sub(9);
+        while left > 0 {
+            let k = left.min(chunk.len());
+            if conn.write_all(&chunk[..k]).is_err() {
+                return;
+            }
+            left -= k;
+            self.state.lock().unwrap().bytes_sent += k;
+        }
     }
 }
 

@@ -1,0 +1,452 @@
+//! The network fault matrix: every way an issuer's discovery document or JWKS can fail, served by
+//! a loopback server, run through `verify`, `keys` and `explain`. Each must end in one clear line
+//! plus a hint on stderr (exit 3: tokdiag could not decide), bounded in time and memory, and leave
+//! the cache dir without temporary, lock or broken files. `explain` reports the same cause inside
+//! its `unknown` verdict (also exit 3).
+//!
+//! tests/verify_cli.rs covers `verify` alone for refused connections, 404 and a 2 MB JWKS; this
+//! file is the matrix across commands, with the cache checks.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, JwksServer, Mode, closed_port};
+use support::tokens::{ISSUER, run, testdata, tokdiag};
+
+/// Whole-request timeout given to tokdiag in this file (TOKDIAG_HTTP_TIMEOUT_MS).
+const TIMEOUT_MS: u64 = 400;
+
+fn token() -> String {
+    std::fs::read_to_string(testdata("tokens/cognito-access.jwt")).unwrap()
+}
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                v.extend(files(&p));
+            } else {
+                v.push(p);
+            }
+        }
+    }
+    v
+}
+
+/// The cache holds only complete entries: no temp or lock file, every file a JSON cache entry
+/// whose body is a discovery document with `issuer` + `jwks_uri` or a JWKS with keys.
+fn assert_clean_cache(dir: &Path, what: &str) {
+    for f in files(dir) {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            !name.ends_with(".tmp") && !name.ends_with(".lock") && !name.starts_with('.'),
+            "{what}: leftover {name}"
+        );
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap())
+            .unwrap_or_else(|e| panic!("{what}: {name} is not JSON: {e}"));
+        let body = &v["body"];
+        let ok = (body["issuer"].is_string() && body["jwks_uri"].is_string())
+            || body["keys"].as_array().is_some_and(|k| !k.is_empty());
+        assert!(ok, "{what}: {name} caches a broken document: {v}");
+    }
+}
+
+/// One fault: how the server misbehaves, and the first stderr line every command must print.
+struct Fault {
+    name: &'static str,
+    setup: Box<dyn Fn(&JwksServer)>,
+    /// The discovery URL to use (the server's, or a variant such as https on its plain port).
+    url: Box<dyn Fn(&JwksServer) -> String>,
+    message: Box<dyn Fn(&JwksServer) -> String>,
+    hint: &'static str,
+    /// Upper bound on the run time of one command.
+    within: Duration,
+}
+
+fn fault(
+    name: &'static str,
+    setup: impl Fn(&JwksServer) + 'static,
+    message: impl Fn(&JwksServer) -> String + 'static,
+    hint: &'static str,
+) -> Fault {
+    Fault {
+        name,
+        setup: Box::new(setup),
+        url: Box::new(|s| s.discovery_url()),
+        message: Box::new(message),
+        hint,
+        within: Duration::from_secs(5),
+    }
+}
+
+fn matrix() -> Vec<Fault> {
+    let disc = |s: &JwksServer| s.discovery_url();
+    let jwks = |s: &JwksServer| s.jwks_url();
+    let html = "\"<!DOCTYPE html><html><body>Sign in</body></html>\"";
+    let not_keys = "the issuer publishes no key tokdiag can verify with; check jwks_uri";
+    let timeout_hint =
+        "the issuer did not answer in time: check the network, VPN or proxy (HTTPS_PROXY)";
+    let mut v = vec![
+        fault(
+            "hanging discovery",
+            |s| s.set_mode(DISCOVERY_PATH, Mode::Hang(Duration::from_secs(5))),
+            move |s| format!("timed out after {TIMEOUT_MS} ms fetching {}", disc(s)),
+            timeout_hint,
+        ),
+        fault(
+            "hanging JWKS",
+            |s| s.set_mode(JWKS_PATH, Mode::Hang(Duration::from_secs(5))),
+            move |s| format!("timed out after {TIMEOUT_MS} ms fetching {}", jwks(s)),
+            timeout_hint,
+        ),
+        fault(
+            "discovery 500",
+            |s| s.set_mode(DISCOVERY_PATH, Mode::Status(500)),
+            move |s| format!("GET {} answered HTTP 500 Internal Server Error", disc(s)),
+            "the issuer has a problem; try again later",
+        ),
+        fault(
+            "JWKS 500",
+            |s| s.set_mode(JWKS_PATH, Mode::Status(500)),
+            move |s| format!("GET {} answered HTTP 500 Internal Server Error", jwks(s)),
+            "the issuer has a problem; try again later",
+        ),
+        fault(
+            "discovery is HTML",
+            |s| s.set_mode(DISCOVERY_PATH, Mode::Html),
+            move |s| {
+                format!(
+                    "discovery document at {} is not JSON (text/html: {html})",
+                    disc(s)
+                )
+            },
+            "the URL serves something else (a web page?): check it, or whether a proxy or captive portal answers",
+        ),
+        fault(
+            "JWKS is HTML",
+            |s| s.set_mode(JWKS_PATH, Mode::Html),
+            move |s| format!("JWKS at {} is not JSON (text/html: {html})", jwks(s)),
+            "the URL serves something else (a web page?): check it, or whether a proxy or captive portal answers",
+        ),
+        fault(
+            "JWKS truncated",
+            |s| {
+                s.set_mode(
+                    JWKS_PATH,
+                    Mode::Body("application/json", "{\"keys\": [{\"kty\": \"RSA\",".into()),
+                )
+            },
+            move |s| {
+                format!(
+                    "JWKS at {} is not JSON (application/json: \"{{\\\"keys\\\": [{{\\\"kty\\\": \\\"RSA\\\",\")",
+                    jwks(s)
+                )
+            },
+            "the URL serves something else (a web page?): check it, or whether a proxy or captive portal answers",
+        ),
+        fault(
+            "discovery is a JSON array",
+            |s| s.set_mode(DISCOVERY_PATH, Mode::Body("application/json", "[]".into())),
+            move |s| {
+                format!(
+                    "discovery document at {} is JSON but not an object",
+                    disc(s)
+                )
+            },
+            "check the URL",
+        ),
+        fault(
+            "50 MB JWKS (declared)",
+            |s| s.set_mode(JWKS_PATH, Mode::Huge(50 << 20)),
+            move |s| format!("JWKS at {} is larger than 1024 KiB", jwks(s)),
+            "check the URL: this is not a discovery document or JWKS",
+        ),
+        fault(
+            "50 MB JWKS (undeclared length)",
+            |s| s.set_mode(JWKS_PATH, Mode::HugeUndeclared(50 << 20)),
+            move |s| format!("JWKS at {} is larger than 1024 KiB", jwks(s)),
+            "check the URL: this is not a discovery document or JWKS",
+        ),
+        fault(
+            "50 MB discovery document",
+            |s| s.set_mode(DISCOVERY_PATH, Mode::HugeUndeclared(50 << 20)),
+            move |s| format!("discovery document at {} is larger than 1024 KiB", disc(s)),
+            "check the URL: this is not a discovery document or JWKS",
+        ),
+        fault(
+            "redirect loop",
+            |s| s.set_mode(DISCOVERY_PATH, Mode::Redirect(DISCOVERY_PATH.to_string())),
+            move |s| {
+                format!(
+                    "too many redirects fetching {} (more than 3; a redirect loop?)",
+                    disc(s)
+                )
+            },
+            "the server keeps redirecting: open the URL in a browser, and give tokdiag the final https URL",
+        ),
+        fault(
+            "JWKS with no keys",
+            |s| s.set_jwks(json!({"keys": []})),
+            move |s| format!("JWKS at {}: the key set is empty", jwks(s)),
+            not_keys,
+        ),
+        fault(
+            "JWKS with unknown key types only",
+            |s| {
+                s.set_jwks(json!({"keys": [
+                    {"kty": "oct", "kid": "h", "k": "c2VjcmV0"},
+                    {"kty": "PQC", "kid": "future", "pub": "AAAA"},
+                ]}))
+            },
+            move |s| {
+                format!(
+                    "JWKS at {}: none of its 2 keys is a usable public key (RSA, EC P-256/P-384, Ed25519)",
+                    jwks(s)
+                )
+            },
+            not_keys,
+        ),
+        fault(
+            "discovery without jwks_uri",
+            |s| s.set_discovery(json!({"issuer": ISSUER})),
+            move |s| format!("the discovery document at {} has no jwks_uri", disc(s)),
+            "check the discovery URL: it must be the issuer's /.well-known/openid-configuration",
+        ),
+        fault(
+            "discovery without issuer",
+            |s| s.set_discovery(json!({"jwks_uri": s.jwks_url()})),
+            move |s| format!("the discovery document at {} has no issuer", disc(s)),
+            "check the discovery URL: an OpenID provider's document names its issuer",
+        ),
+        fault(
+            "connection refused",
+            |_| {},
+            |_| String::new(),
+            "nothing listens there: check the host and port of the URL",
+        ),
+    ];
+    // Connection refused: a port nothing listens on.
+    let refused = v.last_mut().unwrap();
+    let port = closed_port();
+    let url = format!("http://127.0.0.1:{port}{DISCOVERY_PATH}");
+    let u2 = url.clone();
+    refused.url = Box::new(move |_| url.clone());
+    refused.message = Box::new(move |_| format!("connection refused by 127.0.0.1 fetching {u2}"));
+    // https to a port that speaks plain http.
+    let plain = plain_http_server();
+    let https = format!("https://{plain}{DISCOVERY_PATH}");
+    let h2 = https.clone();
+    v.push(Fault {
+        name: "https to a plain-http port",
+        setup: Box::new(|_| {}),
+        url: Box::new(move |_| https.clone()),
+        message: Box::new(move |_| {
+            format!("127.0.0.1 does not speak TLS on this port, fetching {h2}")
+        }),
+        hint: "the port serves plain http: use the server's https port (an emulator on loopback may use http://)",
+        within: Duration::from_secs(5),
+    });
+    v
+}
+
+/// A server that answers anything, TLS ClientHello included, with a plain HTTP 400 (as nginx or
+/// any HTTP server does when spoken TLS to). Returns `127.0.0.1:PORT`.
+fn plain_http_server() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(
+                b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 11\r\nconnection: close\r\n\r\nBad Request",
+            );
+        }
+    });
+    addr
+}
+
+fn command(cmd: &str, url: &str, cache: &Path) -> assert_cmd::Command {
+    let mut c = tokdiag(cache);
+    c.env("TOKDIAG_HTTP_TIMEOUT_MS", TIMEOUT_MS.to_string());
+    match cmd {
+        "verify" => c.args(["verify", "--discovery-url", url, &token()]),
+        "keys" => c.args(["keys", "--discovery-url", url]),
+        _ => c.args([
+            "--json",
+            "explain",
+            "--config",
+            &testdata("seed/.bedrock_agentcore.yaml"),
+            "--discovery-url",
+            url,
+            &token(),
+        ]),
+    };
+    c
+}
+
+#[test]
+fn every_fault_is_one_clear_line_exit_3_and_leaves_a_clean_cache() {
+    let mut report = String::new();
+    for f in matrix() {
+        let server = JwksServer::start();
+        (f.setup)(&server);
+        let url = (f.url)(&server);
+        let message = (f.message)(&server);
+        for cmd in ["verify", "keys", "explain"] {
+            let what = format!("{} / {cmd}", f.name);
+            let cache = tempfile::tempdir().unwrap();
+            let started = Instant::now();
+            let (code, out, err) = run(command(cmd, &url, cache.path()));
+            let took = started.elapsed();
+            assert!(took < f.within, "{what}: took {took:?}");
+            assert!(!err.contains("panicked"), "{what}: {err}");
+            assert_eq!(code, 3, "{what}: {out}{err}");
+            if cmd == "explain" {
+                let v: Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(v["verdict"], "unknown", "{what}");
+                let sig = v["checks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|c| c["id"] == "signature")
+                    .unwrap();
+                assert_eq!(sig["status"], "skip", "{what}");
+                assert_eq!(
+                    sig["message"],
+                    format!("not checked: {message} ({})", f.hint),
+                    "{what}"
+                );
+            } else {
+                assert_eq!(out, "", "{what}");
+                assert_eq!(
+                    err,
+                    format!("tokdiag: error: {message}\n  hint: {}\n", f.hint),
+                    "{what}"
+                );
+            }
+            assert_clean_cache(cache.path(), &what);
+        }
+        report.push_str(&format!("{:<34} exit 3  {message}\n", f.name));
+    }
+    eprintln!("fault matrix:\n{report}");
+}
+
+/// A 50 MB body is never read whole: the client stops at the cap (a declared length is refused
+/// before reading), so the server gets to write little more than the socket buffers hold.
+#[test]
+fn a_huge_body_is_cut_off_early() {
+    for mode in [Mode::Huge(50 << 20), Mode::HugeUndeclared(50 << 20)] {
+        let server = JwksServer::start();
+        server.set_mode(JWKS_PATH, mode.clone());
+        let cache = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let (code, _, err) = run(command("verify", &server.discovery_url(), cache.path()));
+        assert_eq!(code, 3, "{err}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{mode:?}");
+        // Give the server thread a moment to notice the closed connection.
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            server.bytes_sent() < 24 << 20,
+            "{mode:?}: the server wrote {} bytes",
+            server.bytes_sent()
+        );
+    }
+}
+
+/// A failing refetch leaves the cached entry as it was (complete, still parsable), and a broken
+/// answer never replaces a good one.
+#[test]
+fn a_failed_fetch_never_touches_a_good_cache_entry() {
+    let server = JwksServer::start();
+    let cache = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(command("verify", &server.discovery_url(), cache.path()));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(files(cache.path()).len(), 2, "discovery + JWKS cached");
+    // The JWKS entry (the discovery document may be fetched afresh, and rewritten whole, when the
+    // JWKS refetch fails: its jwks_uri may have moved).
+    let before: Vec<(std::path::PathBuf, String)> = files(cache.path())
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read_to_string(&p).unwrap();
+            (p, b)
+        })
+        .filter(|(_, b)| b.contains("\"keys\""))
+        .collect();
+    assert_eq!(before.len(), 1);
+
+    // An unknown kid forces a refetch of the JWKS, which now fails in several ways.
+    let other = support::tokens::mint_with(
+        "rsa-2.pem",
+        "rsa-2",
+        jsonwebtoken::Algorithm::RS256,
+        &support::tokens::access_claims(),
+    );
+    for mode in [
+        Mode::Status(500),
+        Mode::Html,
+        Mode::Huge(50 << 20),
+        Mode::Hang(Duration::from_secs(5)),
+    ] {
+        server.set_mode(JWKS_PATH, mode.clone());
+        let mut c = tokdiag(cache.path());
+        c.env("TOKDIAG_HTTP_TIMEOUT_MS", TIMEOUT_MS.to_string())
+            .args(["verify", "--discovery-url", &server.discovery_url(), &other]);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 3, "{mode:?}: {err}");
+        for (p, b) in &before {
+            assert_eq!(
+                &std::fs::read_to_string(p).unwrap(),
+                b,
+                "{mode:?}: {} changed",
+                p.display()
+            );
+        }
+        assert_clean_cache(cache.path(), &format!("{mode:?}"));
+    }
+    // A JWKS without usable keys is answered, refused, and not cached either.
+    server.set_mode(JWKS_PATH, Mode::Normal);
+    server.set_jwks(json!({"keys": []}));
+    let mut c = tokdiag(cache.path());
+    c.args(["verify", "--discovery-url", &server.discovery_url(), &other]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 3, "{err}");
+    for (p, b) in &before {
+        assert_eq!(
+            &std::fs::read_to_string(p).unwrap(),
+            b,
+            "{} changed",
+            p.display()
+        );
+    }
+}
+
+/// Discovery documents and JWKS that were refused are fetched again next time, not served from
+/// the cache.
+#[test]
+fn broken_answers_are_not_cached() {
+    let server = JwksServer::start();
+    server.set_jwks(json!({"keys": []}));
+    let cache = tempfile::tempdir().unwrap();
+    let (code, _, _) = run(command("verify", &server.discovery_url(), cache.path()));
+    assert_eq!(code, 3);
+    server.set_jwks_file("jwks.json");
+    let (code, out, err) = run(command("verify", &server.discovery_url(), cache.path()));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(server.jwks_hits(), 2);
+    assert_eq!(
+        server.discovery_hits(),
+        1,
+        "the good discovery document was cached"
+    );
+}

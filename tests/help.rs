@@ -1,0 +1,305 @@
+//! The conveniences: `--help` with examples for every command, commands listed in SPEC order,
+//! shell completions and the man page covering every subcommand, the spinner on a terminal (and
+//! nowhere else), and `--quiet`.
+
+mod support;
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use support::jwks_server::{DISCOVERY_PATH, JwksServer, Mode};
+use support::tokens::{NOW, run, testdata, tokdiag};
+
+/// The subcommands, in the order SPEC.md lists them.
+const COMMANDS: [&str; 10] = [
+    "decode",
+    "verify",
+    "explain",
+    "login",
+    "invoke",
+    "doctor",
+    "proxy",
+    "keys",
+    "completions",
+    "man",
+];
+
+fn bare() -> Command {
+    let mut c = Command::cargo_bin("tokdiag").unwrap();
+    c.env("NO_COLOR", "1").env_remove("TOKDIAG_CACHE_DIR");
+    c
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = bare().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_command_has_examples_in_its_help() {
+    for cmd in COMMANDS {
+        let help = stdout_of(&[cmd, "--help"]);
+        assert!(
+            help.contains("\nExamples:\n  "),
+            "{cmd} --help has no examples:\n{help}"
+        );
+        let examples = help.split("\nExamples:\n").nth(1).unwrap();
+        assert!(
+            examples.lines().next().unwrap().contains("tokdiag "),
+            "{cmd}: the first example runs tokdiag:\n{examples}"
+        );
+        // `help CMD` says the same.
+        assert_eq!(stdout_of(&["help", cmd]), help, "{cmd}");
+    }
+}
+
+#[test]
+fn top_level_help_lists_commands_in_spec_order_with_examples() {
+    let help = stdout_of(&["--help"]);
+    let listed: Vec<&str> = help
+        .split("Commands:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let mut want = COMMANDS.to_vec();
+    want.push("help");
+    assert_eq!(listed, want);
+    assert!(
+        help.contains("\nExamples:\n  tokdiag explain --config .bedrock_agentcore.yaml"),
+        "{help}"
+    );
+    assert!(help.contains("Exit codes: 0 ok/accepted"), "{help}");
+    // -h is the short form of the same.
+    assert!(stdout_of(&["-h"]).contains("Examples:"));
+}
+
+#[test]
+fn completions_cover_every_subcommand() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = stdout_of(&["completions", shell]);
+        assert!(script.len() > 1000, "{shell}: {} bytes", script.len());
+        for cmd in COMMANDS {
+            assert!(script.contains(cmd), "{shell} completion lacks {cmd}");
+        }
+        for flag in ["--discovery-url", "--jwks", "--cache-dir", "--quiet"] {
+            assert!(
+                script.contains(flag.trim_start_matches('-')),
+                "{shell}: {flag}"
+            );
+        }
+    }
+    assert!(stdout_of(&["completions", "bash"]).contains("complete -F _tokdiag"));
+    assert!(stdout_of(&["completions", "zsh"]).starts_with("#compdef tokdiag"));
+    assert!(stdout_of(&["completions", "fish"]).contains("complete -c tokdiag"));
+    let out = bare().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn man_page_is_roff_and_names_every_subcommand() {
+    let page = stdout_of(&["man"]);
+    assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{}", &page[..80]);
+    assert!(page.contains(".TH tokdiag 1"), "{page}");
+    assert!(page.contains(".SH SYNOPSIS") && page.contains(".SH OPTIONS"));
+    for cmd in COMMANDS {
+        assert!(
+            page.contains(&format!("tokdiag\\-{cmd}(1)")),
+            "man page lacks {cmd}"
+        );
+    }
+    assert!(
+        page.contains("Exit codes"),
+        "the after-help text is in the page"
+    );
+}
+
+fn batch() -> String {
+    format!(
+        "{}\n{}\n",
+        std::fs::read_to_string(testdata("tokens/cognito-access.jwt"))
+            .unwrap()
+            .trim(),
+        std::fs::read_to_string(testdata("tokens/expired.jwt"))
+            .unwrap()
+            .trim()
+    )
+}
+
+#[test]
+fn quiet_drops_the_batch_summary_not_the_results() {
+    let cache = tempfile::tempdir().unwrap();
+    let verify = |quiet: bool| {
+        let mut c = tokdiag(cache.path());
+        if quiet {
+            c.arg("--quiet");
+        }
+        c.args(["verify", "--jwks", &testdata("jwks.json")])
+            .write_stdin(batch());
+        run(c)
+    };
+    let (code, out, err) = verify(false);
+    assert_eq!(code, 1);
+    assert_eq!(err, "tokdiag: 2 tokens: 1 valid, 1 refused\n");
+    let (qcode, qout, qerr) = verify(true);
+    assert_eq!(qcode, 1);
+    assert_eq!(qout, out, "results stay on stdout");
+    assert_eq!(qerr, "", "no summary under --quiet");
+}
+
+/// Login under --quiet prints the token and nothing else (the client-credentials grant against a
+/// loopback token endpoint: no moto needed).
+#[test]
+fn quiet_login_prints_only_the_token() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/oauth2/token", l.local_addr().unwrap());
+    let token = std::fs::read_to_string(testdata("tokens/cognito-client-credentials.jwt")).unwrap();
+    let body = serde_json::json!({"access_token": token.trim(), "expires_in": 3600, "token_type": "Bearer"}).to_string();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut r = BufReader::new(conn.try_clone().unwrap());
+            let mut len = 0;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut b = vec![0; len];
+            let _ = r.read_exact(&mut b);
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    for quiet in [false, true] {
+        let mut c = bare();
+        c.current_dir(dir.path())
+            .env("TOKDIAG_CLIENT_SECRET", "s")
+            .args([
+                "login",
+                "--flow",
+                "client-credentials",
+                "--client-id",
+                "7d8rtc0q3e7a1n4ci6bm2ju5s0",
+            ])
+            .args([
+                "--token-endpoint",
+                &url,
+                "--no-cache",
+                "--now",
+                &NOW.to_string(),
+            ]);
+        if quiet {
+            c.arg("--quiet");
+        }
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.trim(), token.trim());
+        if quiet {
+            assert_eq!(err, "", "--quiet login: {err}");
+        } else {
+            assert!(
+                err.starts_with("tokdiag: client credentials for app client"),
+                "{err}"
+            );
+        }
+    }
+}
+
+/// The spinner: drawn on stderr while a fetch waits, when stderr is a terminal (a pty here, made
+/// by Python's `pty` module); never with --quiet, --json or --verbose, never on a pipe.
+#[test]
+fn spinner_only_on_a_terminal() {
+    let server = JwksServer::start();
+    server.set_mode(DISCOVERY_PATH, Mode::Delay(Duration::from_millis(400)));
+    let python = std::env::var("TOKDIAG_TEST_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let runner = r#"
+import os, pty, subprocess, sys
+master, slave = pty.openpty()
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+os.close(slave)
+out = b""
+while True:
+    try:
+        data = os.read(master, 65536)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+code = p.wait()
+sys.stdout.write(str(code) + "\n" + out.decode("utf-8", "replace"))
+"#;
+    let bin = assert_cmd::cargo::cargo_bin("tokdiag");
+    let spin = |extra: &[&str]| -> (i32, String) {
+        let cache = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(&python)
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm")
+            .args(["-c", runner])
+            .arg(&bin)
+            .args(extra)
+            .arg("--cache-dir")
+            .arg(cache.path())
+            .args([
+                "--now",
+                &NOW.to_string(),
+                "verify",
+                "--discovery-url",
+                &server.discovery_url(),
+            ])
+            .arg(format!("@{}", testdata("tokens/cognito-access.jwt")))
+            .output()
+            .expect(
+                "python3 (for the pty) must be installed: start the tests with scripts/test.sh",
+            );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (code, rest) = text.split_once('\n').unwrap_or(("-1", ""));
+        (code.trim().parse().unwrap_or(-1), rest.to_string())
+    };
+    let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let (code, tty) = spin(&[]);
+    eprintln!("terminal saw: {tty:?}");
+    assert_eq!(code, 0, "{tty}");
+    assert!(
+        tty.chars().any(|c| frames.contains(&c)),
+        "no spinner frame on the terminal: {tty:?}"
+    );
+    assert!(
+        tty.contains("fetching discovery document from 127.0.0.1"),
+        "{tty:?}"
+    );
+    for flags in [&["--quiet"][..], &["--json"][..], &["--verbose"][..]] {
+        let (code, tty) = spin(flags);
+        assert_eq!(code, 0, "{flags:?}: {tty}");
+        assert!(
+            !tty.chars().any(|c| frames.contains(&c)),
+            "{flags:?}: spinner drawn: {tty:?}"
+        );
+        assert!(
+            !tty.contains("fetching discovery document"),
+            "{flags:?}: {tty:?}"
+        );
+    }
+    // On a pipe: stderr stays empty.
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.args(["verify", "--discovery-url", &server.discovery_url()])
+        .arg(format!("@{}", testdata("tokens/cognito-access.jwt")));
+    let (code, _, err) = run(c);
+    assert_eq!(code, 0);
+    assert_eq!(err, "");
+}
