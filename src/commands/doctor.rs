@@ -43,15 +43,9 @@ pub struct DoctorArgs {
     /// User to sign in as when no token is cached (else TOKDIAG_USERNAME).
     #[arg(long, value_name = "NAME", env = "TOKDIAG_USERNAME")]
     pub username: Option<String>,
-    /// Invoke this MCP endpoint instead of the agent's runtime.
-    #[arg(long, value_name = "URL", conflicts_with = "arn")]
-    pub url: Option<String>,
-    /// Agent runtime ARN [default: the config's agent_arn].
-    #[arg(long, value_name = "ARN")]
-    pub arn: Option<String>,
-    /// Runtime endpoint qualifier.
-    #[arg(long, value_name = "NAME", default_value = "DEFAULT")]
-    pub qualifier: String,
+    /// Where `initialize` + `tools/list` go.
+    #[command(flatten)]
+    pub target: crate::commands::invoke::TargetArgs,
     /// JWKS file (offline keys; the issuer is derived from the discovery URL).
     #[arg(long, value_name = "FILE")]
     pub jwks: Option<PathBuf>,
@@ -524,13 +518,7 @@ fn invoke_step(
     auth: Option<&Authorizer>,
     token: Option<&str>,
 ) -> Step {
-    let target = match invoke::resolve_target(
-        args.url.as_deref(),
-        args.arn.as_deref(),
-        &args.qualifier,
-        auth,
-        g,
-    ) {
+    let target = match args.target.resolve(auth, g) {
         Ok(Some(t)) => t,
         Ok(None) => {
             return Step::skip(

@@ -34,15 +34,9 @@ The token is --token, else the one cached by `tokdiag login` for the config's ag
 --url, else --arn, else the config's bedrock_agentcore.agent_arn. Failures exit 1 with a diagnosis;
 an unreachable host or a timeout exits 3.")]
 pub struct InvokeArgs {
-    /// Any MCP endpoint, e.g. http://127.0.0.1:8000/mcp (instead of an AgentCore runtime).
-    #[arg(long, value_name = "URL", conflicts_with = "arn")]
-    pub url: Option<String>,
-    /// Agent runtime ARN [default: the config's bedrock_agentcore.agent_arn].
-    #[arg(long, value_name = "ARN")]
-    pub arn: Option<String>,
-    /// Runtime endpoint qualifier.
-    #[arg(long, value_name = "NAME", default_value = "DEFAULT")]
-    pub qualifier: String,
+    /// Where the call goes.
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// The bearer token: a JWT, `Bearer <jwt>`, `-` (stdin), `@PATH`, or login JSON
     /// [default: the token cached by `tokdiag login`].
     #[arg(long, value_name = "TOKEN")]
@@ -81,6 +75,27 @@ pub struct InvokeArgs {
     /// MCP-Protocol-Version header to send after initialize (to reproduce 400s).
     #[arg(long, value_name = "VERSION", hide = true)]
     pub protocol_version: Option<String>,
+}
+
+/// The target flags shared by `invoke` and `doctor`.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Any MCP endpoint, e.g. http://127.0.0.1:8000/mcp (instead of an AgentCore runtime).
+    #[arg(long, value_name = "URL", conflicts_with = "arn")]
+    pub url: Option<String>,
+    /// Agent runtime ARN [default: the config's bedrock_agentcore.agent_arn].
+    #[arg(long, value_name = "ARN")]
+    pub arn: Option<String>,
+    /// Runtime endpoint qualifier.
+    #[arg(long, value_name = "NAME", default_value = "DEFAULT")]
+    pub qualifier: String,
+}
+
+impl TargetArgs {
+    /// Resolves the target (see [`resolve_target`]).
+    pub fn resolve(&self, auth: Option<&Authorizer>, g: &Globals) -> Result<Option<Target>> {
+        resolve_target(self.url.as_deref(), self.arn.as_deref(), &self.qualifier, auth, g)
+    }
 }
 
 /// Where a call goes.
@@ -213,14 +228,7 @@ fn session_id(given: Option<&str>, g: &Globals) -> String {
 /// Runs `invoke`.
 pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
     let auth = load_config(g)?;
-    let target = resolve_target(
-        args.url.as_deref(),
-        args.arn.as_deref(),
-        &args.qualifier,
-        auth.as_ref(),
-        g,
-    )?
-    .ok_or_else(|| {
+    let target = args.target.resolve(auth.as_ref(), g)?.ok_or_else(|| {
         Error::usage(
             "no target: nothing to invoke",
             Some(
