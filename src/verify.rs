@@ -362,6 +362,14 @@ pub struct PreparedKeys {
     keys: Vec<PreparedKey>,
 }
 
+impl std::fmt::Debug for PreparedKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedKeys")
+            .field("kids", &self.kids())
+            .finish_non_exhaustive()
+    }
+}
+
 impl PreparedKeys {
     /// Parses every key of the set once.
     pub fn new(jwks: &JwkSet) -> Self {
