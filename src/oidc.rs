@@ -15,6 +15,7 @@ use serde_json::Value;
 use sha2::Digest;
 
 use crate::error::{Error, Result};
+use crate::render::short;
 
 /// Largest discovery document or JWKS accepted: 1 MiB (real ones are a few KiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -232,17 +233,6 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<url::Url> {
             format!("unsupported URL scheme '{other}' in {url}"),
             Some("discovery and JWKS URLs must be https".to_string()),
         )),
-    }
-}
-
-/// Shortens a string for messages (hostile inputs can be huge).
-fn short(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
     }
 }
 

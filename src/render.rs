@@ -209,6 +209,17 @@ pub fn table(rows: &[(String, String)], max_key: usize) -> String {
     out
 }
 
+/// Shortens a string for messages (hostile inputs can be huge): at most `max` characters, then `…`.
+pub fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
 /// A JSON value as a short string: strings raw, everything else compact JSON.
 pub fn short_value(v: &serde_json::Value) -> String {
     match v {

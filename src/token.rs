@@ -10,6 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::render::short;
+
 /// Largest token accepted: 64 KiB. Real JWTs are a few KiB; a larger one is refused, not parsed.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
 
@@ -290,17 +292,6 @@ fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, FormatErr
     }
 }
 
-/// Shortens hostile strings for messages.
-fn short(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
-    }
-}
-
 /// Header parameters registered by RFC 7515/7516/7518 (`crit` must not list them).
 const REGISTERED_HEADERS: &[&str] = &[
     "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc",
@@ -382,7 +373,6 @@ impl Jwt {
             return Err(FormatError::new("the header or payload segment is empty"));
         }
         let header = json_object(&b64(parts[0], "header")?, "header")?;
-        check_crit(&header)?;
         let claims = json_object(&b64(parts[1], "payload")?, "payload")?;
         let signature = b64(parts[2], "signature")?;
         Ok(Jwt {
@@ -392,6 +382,12 @@ impl Jwt {
             signing_input_len: parts[0].len() + 1 + parts[1].len(),
             signature,
         })
+    }
+
+    /// Why the `crit` header makes this JWS invalid (RFC 7515 §4.1.11), if it does. The parser
+    /// still decodes such a token (so `decode` can show it); the signature check refuses it.
+    pub fn crit_error(&self) -> Option<String> {
+        check_crit(&self.header).err().map(|e| e.message)
     }
 
     /// The `header.payload` part that the signature covers.
@@ -749,14 +745,22 @@ mod tests {
     #[test]
     fn refuses_crit_nested_duplicates_and_deep_nesting() {
         let e = |h: &str, c: &str| Jwt::parse(&make(h, c)).unwrap_err().message;
+        // crit: decoded (so `decode` shows it), refused by the signature check.
+        let crit = |h: &str| {
+            Jwt::parse(&make(h, "{}"))
+                .expect("a crit token still decodes")
+                .crit_error()
+                .unwrap_or_default()
+        };
         assert!(
-            e(r#"{"alg":"RS256","crit":["exp-ext"],"exp-ext":1}"#, "{}")
+            crit(r#"{"alg":"RS256","crit":["exp-ext"],"exp-ext":1}"#)
                 .contains("crit: [\"exp-ext\"]) that tokdiag does not understand")
         );
-        assert!(e(r#"{"alg":"RS256","crit":["b64"],"b64":false}"#, "{}").contains("critical"));
-        assert!(e(r#"{"alg":"RS256","crit":[]}"#, "{}").contains("crit is malformed"));
-        assert!(e(r#"{"alg":"RS256","crit":"x"}"#, "{}").contains("crit is malformed"));
-        assert!(e(r#"{"alg":"RS256","crit":["alg"]}"#, "{}").contains("standard header"));
+        assert!(crit(r#"{"alg":"RS256","crit":["b64"],"b64":false}"#).contains("critical"));
+        assert!(crit(r#"{"alg":"RS256","crit":[]}"#).contains("crit is malformed"));
+        assert!(crit(r#"{"alg":"RS256","crit":"x"}"#).contains("crit is malformed"));
+        assert!(crit(r#"{"alg":"RS256","crit":["alg"]}"#).contains("standard header"));
+        assert_eq!(crit(r#"{"alg":"RS256"}"#), "");
         assert!(
             e("{}", r#"{"cnf":{"jkt":"a","jkt":"b"}}"#).contains("repeats the key \"cnf.jkt\"")
         );

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::oidc::{FetchOptions, IssuerKeys};
+use crate::render::short;
 use crate::report::{Check, Status};
 use crate::token::{FormatError, Jwt, TokenKind, Use};
 
@@ -96,17 +97,6 @@ fn list_or_none(v: &[String]) -> String {
             .map(|k| short(k, 80))
             .collect::<Vec<_>>()
             .join(", ")
-    }
-}
-
-/// Shortens a string for messages (hostile tokens can carry a huge `kid`).
-fn short(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
     }
 }
 
@@ -409,6 +399,19 @@ impl PreparedKeys {
                 alg: alg_show,
                 reason: format!("alg {alg_str}: unsigned tokens are never accepted"),
             };
+        }
+        // HMAC needs a shared secret; no key of a JWKS is one, whichever key the kid names.
+        if matches!(alg_str, "HS256" | "HS384" | "HS512") && jwt.header.get("kid").is_none() {
+            return SigOutcome::AlgNotAllowed {
+                alg: alg_show,
+                reason: format!(
+                    "{alg_str} needs a shared secret; keys from a JWKS are public and never verify HMAC tokens"
+                ),
+            };
+        }
+        // RFC 7515 §4.1.11: extensions marked critical that we do not understand make the JWS invalid.
+        if let Some(reason) = jwt.crit_error() {
+            return SigOutcome::Invalid { reason };
         }
 
         // Choose the key.

@@ -43,10 +43,10 @@ fn cases() -> Vec<(&'static str, &'static str, String, &'static str)> {
     );
     add(
         "hs256-with-rsa-public-key-no-kid.jwt",
-        sig(&format!(
-            "the token has no kid and the JWKS has 7 keys (known: {KNOWN}): cannot choose one"
-        )),
-        "unknown-kid",
+        sig(
+            "HS256 needs a shared secret; keys from a JWKS are public and never verify HMAC tokens",
+        ),
+        "alg-not-allowed",
     );
     add("embedded-jwk.jwt", unknown("attacker-1"), "unknown-kid");
     add(
@@ -98,17 +98,17 @@ fn cases() -> Vec<(&'static str, &'static str, String, &'static str)> {
     );
     add(
         "crit-unknown-extension.jwt",
-        fmt(
+        sig(
             "the header marks extensions as critical (crit: [\"https://attacker.example/ext\"]) that tokdiag does not understand: RFC 7515 says such a token must be refused",
         ),
-        "not-a-jwt",
+        "signature-invalid",
     );
     add(
         "crit-b64.jwt",
-        fmt(
+        sig(
             "the header marks extensions as critical (crit: [\"b64\"]) that tokdiag does not understand: RFC 7515 says such a token must be refused",
         ),
-        "not-a-jwt",
+        "signature-invalid",
     );
     add(
         "non-json-header.jwt",

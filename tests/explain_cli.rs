@@ -134,8 +134,14 @@ fn seed_id_token_human_output() {
     let (code, out, _) = run(c);
     assert_eq!(code, 1);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "✗ REJECTED — AgentCore refuses this Cognito ID token");
-    assert_eq!(lines[1], format!("  authorizer: agent mcp_server, {}", seed_cfg()));
+    assert_eq!(
+        lines[0],
+        "✗ REJECTED — AgentCore refuses this Cognito ID token"
+    );
+    assert_eq!(
+        lines[1],
+        format!("  authorizer: agent mcp_server, {}", seed_cfg())
+    );
     assert_eq!(
         lines[2],
         "  the service answers 401: Claim 'client_id' value mismatch with configuration."

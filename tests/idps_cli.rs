@@ -150,9 +150,7 @@ fn entra_v1_token_with_allowed_clients_human() {
     let first = out.lines().next().unwrap_or_default();
     assert_eq!(
         first,
-        format!(
-            "✗ REJECTED — AgentCore refuses this Microsoft Entra ID v1.0 token"
-        )
+        format!("✗ REJECTED — AgentCore refuses this Microsoft Entra ID v1.0 token")
     );
     has_line(&out, &format!("  authorizer: agent mcp_entra, {file}"));
     has_line(&out, &format!("  ✗ entra-version-mismatch  [{file}:23]"));
@@ -214,9 +212,7 @@ fn entra_accepted_v1_v2_and_app_only() {
     assert_eq!(code, 0);
     assert_eq!(
         out.lines().next().unwrap_or_default(),
-        format!(
-            "✓ ACCEPTED — AgentCore would accept this Microsoft Entra ID v1.0 token"
-        )
+        format!("✓ ACCEPTED — AgentCore would accept this Microsoft Entra ID v1.0 token")
     );
     has(
         &out,

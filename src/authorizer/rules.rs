@@ -292,7 +292,11 @@ pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
 /// `verify`: 0), with `leeway` seconds of clock skew tolerated (`verify --leeway`). Shared by `verify`.
 pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64) -> Check {
     use crate::timefmt::{relative, rfc3339};
-    let lw = if leeway > 0 { format!(", leeway {leeway} s") } else { String::new() };
+    let lw = if leeway > 0 {
+        format!(", leeway {leeway} s")
+    } else {
+        String::new()
+    };
     let Some(exp) = jwt.claim_time("exp") else {
         let what = if jwt.claims.contains_key("exp") {
             "exp is not a number"

@@ -216,7 +216,8 @@ impl Cognito {
             self.endpoint,
             sorted(shown).join(", ")
         ));
-        let _spin = crate::render::Spinner::start(format!("signing in to Cognito ({})", flow.as_str()));
+        let _spin =
+            crate::render::Spinner::start(format!("signing in to Cognito ({})", flow.as_str()));
         let out = self
             .client
             .initiate_auth()

@@ -175,7 +175,8 @@ pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
             "tokdiag: → POST {url} (Authorization: Basic <redacted>; Content-Type: application/x-www-form-urlencoded; {body})"
         ));
     }
-    let _spin = crate::render::Spinner::start(format!("requesting a client-credentials token from {url}"));
+    let _spin =
+        crate::render::Spinner::start(format!("requesting a client-credentials token from {url}"));
     let resp = http_client()?
         .post(url)
         .header("Authorization", basic_auth(g.client_id, g.secret))

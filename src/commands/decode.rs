@@ -140,6 +140,9 @@ pub fn annotate(jwt: &Jwt, kind: TokenKind) -> Annotations {
         // provider's claims (ver, appid, azp, cid, scp, roles, gty, …) mean for AgentCore.
         _ => a.notes = crate::authorizer::idp::claim_notes(jwt, kind),
     }
+    if let Some(c) = jwt.crit_error() {
+        a.notes.push(format!("{c} (verify and explain refuse it)"));
+    }
     a
 }
 

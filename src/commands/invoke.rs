@@ -94,7 +94,13 @@ pub struct TargetArgs {
 impl TargetArgs {
     /// Resolves the target (see [`resolve_target`]).
     pub fn resolve(&self, auth: Option<&Authorizer>, g: &Globals) -> Result<Option<Target>> {
-        resolve_target(self.url.as_deref(), self.arn.as_deref(), &self.qualifier, auth, g)
+        resolve_target(
+            self.url.as_deref(),
+            self.arn.as_deref(),
+            &self.qualifier,
+            auth,
+            g,
+        )
     }
 }
 
