@@ -37,7 +37,9 @@ pub const GOOGLE_CLIENT: &str =
 
 /// A path under testdata/idps.
 pub fn idp(rel: &str) -> String {
-    root().join("testdata/idps").join(rel).display().to_string()
+    // Relative to the package root (the working directory of cargo's tests and of the binary they
+    // start), so human output, and where it wraps, does not depend on where the repo is cloned.
+    format!("testdata/idps/{rel}")
 }
 
 /// The 1-based line of the first line of testdata/idps/`rel` containing `needle`.
@@ -52,7 +54,8 @@ pub fn line_of(rel: &str, needle: &str) -> usize {
 /// `tokdiag` with a private cache, no colour, and `--now now`.
 pub fn tokdiag_at(cache: &Path, now: i64) -> Command {
     let mut c = Command::cargo_bin("tokdiag").expect("binary");
-    c.env_remove("TOKDIAG_CACHE_DIR")
+    c.current_dir(root())
+        .env_remove("TOKDIAG_CACHE_DIR")
         .env("NO_COLOR", "1")
         .arg("--cache-dir")
         .arg(cache)
