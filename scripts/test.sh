@@ -116,6 +116,8 @@ MCP_PID=$LAST_PID
 export TOKDIAG_TEST_MOTO_URL=http://127.0.0.1:$MOTO_PORT
 export TOKDIAG_TEST_MCP_URL=http://127.0.0.1:$MCP_PORT/mcp
 export TOKDIAG_TEST_PYTHON=$PY
+# Property tests run with a fixed seed, so a CI run can be replayed exactly; override to explore.
+export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261124}
 
 # wait_ready NAME PID LOG KIND URL: poll until the server answers, it dies, or TIMEOUT passes.
 wait_ready() {
