@@ -166,8 +166,12 @@ log "MCP test server $TOKDIAG_TEST_MCP_URL  (log: ${MCP_LOG#"$ROOT"/})"
 
 # --- 4. tests ----------------------------------------------------------------------------------
 status=0
-cargo test --locked "$@" || status=$?
+OUT=$LOG_DIR/cargo-test.out
+cargo test --locked "$@" 2>&1 | tee "$OUT" || status=$?
 if ((status != 0)); then
     log "cargo test exited $status; server logs: ${MOTO_LOG#"$ROOT"/}, ${MCP_LOG#"$ROOT"/}"
 fi
+# One closing line for the whole run (cargo's last line is the doc-test binary's, often "0 passed").
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "%d passed, %d failed\n", p, f }' "$OUT"
 exit "$status"
