@@ -309,10 +309,7 @@ fn end_to_end_emulator_login_explain_invoke_through_the_proxy() {
         out.starts_with("✗ claim-mismatch (initialize) — the endpoint answered HTTP 401\n"),
         "{out}"
     );
-    assert!(
-        out.contains("diagnosis id-token-for-allowed-clients"),
-        "{out}"
-    );
+    assert!(out.contains("  ✗ id-token-for-allowed-clients  ["), "{out}");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::commands::{TokenArgs, given_token};
 use crate::error::{Error, Result};
 use crate::oidc::FetchOptions;
 use crate::render;
-use crate::report::{Severity, Status, Verdict};
+use crate::report::{Diagnosis, Severity, Status, Verdict};
 use crate::token::{Jwt, Use};
 
 /// Arguments of `explain`.
@@ -208,6 +208,32 @@ fn wrap(text: &str, width: usize, indent: usize) -> String {
     out
 }
 
+/// Human rendering of diagnoses: code (with `[file:line]`), the cause, and each fix, wrapped at 78
+/// columns without breaking a `command`. Shared by `explain` and `invoke`.
+pub fn diagnoses_human(diagnoses: &[Diagnosis]) -> String {
+    use colored::Colorize;
+    let mut out = String::new();
+    for d in diagnoses {
+        let sym = match d.severity {
+            Severity::Error => render::symbol(Status::Fail),
+            Severity::Warning => render::symbol(Status::Warn),
+        };
+        let place = match (&d.file, d.line) {
+            (Some(f), Some(l)) => render::dim(&format!("  [{f}:{l}]")),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  {sym} {}{place}\n    {}\n",
+            d.code.bold(),
+            wrap(&d.message, 78, 4)
+        ));
+        for f in &d.fixes {
+            out.push_str(&format!("    {} {}\n", "fix:".cyan(), wrap(f, 78, 9)));
+        }
+    }
+    out
+}
+
 /// Human rendering of a report: verdict first, one line per check, then diagnoses with fixes.
 pub fn human(r: &Report) -> String {
     use colored::Colorize;
@@ -289,24 +315,7 @@ pub fn human(r: &Report) -> String {
         out.push('\n');
         out.push_str(&render::heading("diagnosis"));
         out.push('\n');
-        for d in &r.diagnoses {
-            let sym = match d.severity {
-                Severity::Error => render::symbol(Status::Fail),
-                Severity::Warning => render::symbol(Status::Warn),
-            };
-            let place = match (&d.file, d.line) {
-                (Some(f), Some(l)) => render::dim(&format!("  [{f}:{l}]")),
-                _ => String::new(),
-            };
-            out.push_str(&format!(
-                "  {sym} {}{place}\n    {}\n",
-                d.code.bold(),
-                wrap(&d.message, 78, 4)
-            ));
-            for f in &d.fixes {
-                out.push_str(&format!("    {} {}\n", "fix:".cyan(), wrap(f, 78, 9)));
-            }
-        }
+        out.push_str(&diagnoses_human(&r.diagnoses));
     }
     if r.claims_only {
         out.push('\n');

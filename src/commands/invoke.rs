@@ -469,17 +469,7 @@ pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) ->
                 c.message
             ));
         }
-        for d in &r.diagnoses {
-            out.push_str(&format!("  {} {}\n", "diagnosis".bold(), d.code.bold()));
-            out.push_str(&format!("    {}\n", d.message));
-            for fx in &d.fixes {
-                out.push_str(&format!(
-                    "    {} {}\n",
-                    "fix:".cyan(),
-                    fx.replace('\n', "\n         ")
-                ));
-            }
-        }
+        out.push_str(&crate::commands::explain::diagnoses_human(&r.diagnoses));
         if !r.diagnoses.is_empty() {
             return out;
         }
