@@ -20,8 +20,7 @@ CONCURRENCY=${CONCURRENCY:-50}
 [[ -x $PYTHON ]] || { echo "bench: $PYTHON not found: run scripts/test.sh once (it creates .venv), or set PYTHON" >&2; exit 2; }
 
 if [[ -z ${TOKDIAG:-} ]]; then
-    cargo build --release --locked --quiet
-    TOKDIAG=$ROOT/target/release/tokdiag
+    TOKDIAG=$(bench/release-bin.sh)
 fi
 
 PIDS=()

@@ -22,8 +22,7 @@ done
 
 if [[ -z ${TOKDIAG:-} ]]; then
     echo "== cargo build --release --locked"
-    cargo build --release --locked --quiet
-    TOKDIAG=$PWD/target/release/tokdiag
+    TOKDIAG=$(bench/release-bin.sh)
 fi
 export TOKDIAG
 

@@ -2,7 +2,7 @@
 # Batch verification throughput of `tokdiag verify`, compared with `openssl speed rsa2048` verify/s.
 #
 #   bench/verify.sh [N]          # N RS256 tokens (default 10000)
-#   TOKDIAG=target/release/tokdiag bench/verify.sh
+#   TOKDIAG=path/to/tokdiag bench/verify.sh   # default: the release build (bench/release-bin.sh)
 #
 # Tokens are minted with testdata/keys/rsa-1.pem (test-only key; needs Python with `cryptography`:
 # PYTHON, else .venv/bin/python as created by scripts/test.sh, else python3), each with its own jti,
@@ -12,9 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-10000}"
 BIN="${TOKDIAG:-}"
-if [[ -z "$BIN" ]]; then
-  if [[ -x target/release/tokdiag ]]; then BIN=target/release/tokdiag; else BIN=target/debug/tokdiag; fi
-fi
+if [[ -z "$BIN" ]]; then BIN=$(bench/release-bin.sh); fi
 ISS="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx"
 PYTHON="${PYTHON:-}"
 if [[ -z "$PYTHON" ]]; then

@@ -10,7 +10,9 @@
 #      TOKDIAG_TEST_MOTO_URL=http://127.0.0.1:PORT
 #      TOKDIAG_TEST_MCP_URL=http://127.0.0.1:PORT2/mcp
 #      TOKDIAG_TEST_PYTHON=<repo>/.venv/bin/python   (to start more servers, e.g. --stateful)
-# 5. Stops both servers (whole process groups) on exit, whatever happened.
+# 5. As root (and with no arguments), runs scripts/dns-check.sh: host names resolved through DNS
+#    by the static binary, in a network namespace of its own; its checks join the count.
+# 6. Stops both servers (whole process groups) on exit, whatever happened.
 #
 # Server logs: target/test-servers/{moto,mcp}.log. Everything listens on 127.0.0.1 only.
 # Knobs: TOKDIAG_TEST_SERVER_TIMEOUT (seconds to wait for each server, default 60).
@@ -171,7 +173,24 @@ cargo test --locked "$@" 2>&1 | tee "$OUT" || status=$?
 if ((status != 0)); then
     log "cargo test exited $status; server logs: ${MOTO_LOG#"$ROOT"/}, ${MCP_LOG#"$ROOT"/}"
 fi
+# --- 5. DNS through the static binary (root only: it needs a network namespace) -----------------
+DNS_OUT=$LOG_DIR/dns-check.out
+: >"$DNS_OUT"
+if (($# == 0)); then
+    if [[ $(id -u) == 0 ]] && command -v ip >/dev/null; then
+        dns_status=0
+        scripts/dns-check.sh 2>&1 | tee "$DNS_OUT" || dns_status=$?
+        if ((dns_status == 1)); then
+            status=1
+        elif ((dns_status != 0)); then
+            log "dns-check could not run here (exit $dns_status; see above): not counted"
+        fi
+    else
+        log "dns-check not run: it needs root and iproute2 for a network namespace (scripts/dns-check.sh)"
+    fi
+fi
 # One closing line for the whole run (cargo's last line is the doc-test binary's, often "0 passed").
-awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
-     END { printf "%d passed, %d failed\n", p, f }' "$OUT"
+awk -v dns="$DNS_OUT" '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
+     FILENAME == dns && /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+     END { printf "%d passed, %d failed\n", p, f }' "$OUT" "$DNS_OUT"
 exit "$status"

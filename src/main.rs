@@ -6,7 +6,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
     let cli = parse();
-    let json = cli.global.json;
+    let json = cli.globals().json;
     match tokdiag::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -185,85 +185,71 @@ fn b64(seg: &str, what: &str) -> Result<Vec<u8>, FormatError> {
 /// path when nested (`cnf.jkt`).
 fn duplicate_key(bytes: &[u8]) -> Option<String> {
     use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::borrow::Cow;
 
-    /// Walks one value; `found` keeps the first repeated key.
-    struct Probe<'a> {
-        path: String,
-        found: &'a mut Option<String>,
-    }
-    impl<'de> DeserializeSeed<'de> for Probe<'_> {
-        type Value = ();
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+    /// Walks one value; yields the path (below this value) of the first repeated key in it. The
+    /// path is built only on the way back up from a find, so a clean document costs no strings
+    /// beyond the keys that need unescaping.
+    struct Probe;
+    impl<'de> DeserializeSeed<'de> for Probe {
+        type Value = Option<String>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
             d.deserialize_any(self)
         }
     }
-    impl<'de> Visitor<'de> for Probe<'_> {
-        type Value = ();
+    impl<'de> Visitor<'de> for Probe {
+        type Value = Option<String>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("JSON")
         }
-        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-            Ok(())
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
         }
-        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-            Ok(())
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
         }
-        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-            Ok(())
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
         }
-        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-            Ok(())
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
         }
-        fn visit_str<E>(self, _: &str) -> Result<(), E> {
-            Ok(())
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
         }
-        fn visit_unit<E>(self) -> Result<(), E> {
-            Ok(())
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while seq
-                .next_element_seed(Probe {
-                    path: self.path.clone(),
-                    found: &mut *self.found,
-                })?
-                .is_some()
-            {}
-            Ok(())
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let mut seen = std::collections::HashSet::new();
-            while let Some(k) = map.next_key::<String>()? {
-                let path = if self.path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{}.{k}", self.path)
-                };
-                if self.found.is_some() {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-                if !seen.insert(k) {
-                    *self.found = Some(path);
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-                map.next_value_seed(Probe {
-                    path,
-                    found: &mut *self.found,
-                })?;
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            // Array elements share the array's path (`groups.name`, not `groups[3].name`).
+            let mut found = None;
+            while let Some(inner) = seq.next_element_seed(Probe)? {
+                found = found.or(inner);
             }
-            Ok(())
+            Ok(found)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            // An ordered set, not a hash set: no random seed to draw, and a token's objects are small.
+            let mut seen = std::collections::BTreeSet::new();
+            let mut found = None;
+            while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+                if found.is_some() {
+                    map.next_value::<IgnoredAny>()?;
+                } else if seen.contains(&k) {
+                    map.next_value::<IgnoredAny>()?;
+                    found = Some(k.into_owned());
+                } else {
+                    if let Some(inner) = map.next_value_seed(Probe)? {
+                        found = Some(format!("{k}.{inner}"));
+                    }
+                    seen.insert(k);
+                }
+            }
+            Ok(found)
         }
     }
-    let mut found = None;
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    Probe {
-        path: String::new(),
-        found: &mut found,
-    }
-    .deserialize(&mut de)
-    .ok()?;
-    found
+    Probe.deserialize(&mut de).ok()?
 }
 
 /// How deep JSON may nest in a token: serde_json's own recursion limit (it refuses deeper input).

@@ -118,6 +118,50 @@ fn man_page_is_roff_and_names_every_subcommand() {
     );
 }
 
+#[test]
+fn man_pages_exist_for_every_subcommand() {
+    // The top page refers to tokdiag-decode(1) and the rest: each of them can be printed…
+    let page = stdout_of(&["man", "decode"]);
+    assert!(
+        page.contains(".TH tokdiag-decode 1"),
+        "{}",
+        page.chars().take(400).collect::<String>()
+    );
+    assert!(
+        page.contains("\\-\\-use"),
+        "decode's own options are in its page"
+    );
+    assert!(
+        page.contains("\\-\\-json"),
+        "the global options are in each page"
+    );
+    // …and all of them written where man finds them.
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare()
+        .args(["man", "--out-dir"])
+        .arg(dir.path().join("man1"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let mut files: Vec<String> = std::fs::read_dir(dir.path().join("man1"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut want: Vec<String> = COMMANDS.iter().map(|c| format!("tokdiag-{c}.1")).collect();
+    want.push("tokdiag.1".to_string());
+    want.sort();
+    assert_eq!(files, want);
+    // An unknown command is an input error that names the pages there are.
+    let out = bare().args(["man", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no command `nope`") && err.contains("decode, verify, explain"),
+        "{err}"
+    );
+}
+
 fn batch() -> String {
     format!(
         "{}\n{}\n",

@@ -32,14 +32,48 @@ pub fn run(args: &CompletionsArgs, _g: &Globals) -> Result<u8> {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   tokdiag man > tokdiag.1 && man ./tokdiag.1
-  tokdiag man | gzip > ~/.local/share/man/man1/tokdiag.1.gz")]
-pub struct ManArgs {}
+  tokdiag man explain | man -l -
+  tokdiag man --out-dir ~/.local/share/man/man1")]
+pub struct ManArgs {
+    /// The command whose page to print (tokdiag-COMMAND(1)) [default: the tokdiag(1) page].
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+    /// Write every page (tokdiag.1, tokdiag-decode.1, …) into DIR instead of printing one.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub out_dir: Option<std::path::PathBuf>,
+}
 
-/// Prints the man page (roff).
-pub fn run_man(_args: &ManArgs, _g: &Globals) -> Result<u8> {
-    let cmd = Cli::command();
+/// Prints a man page (roff), or writes all of them with `--out-dir`.
+pub fn run_man(args: &ManArgs, _g: &Globals) -> Result<u8> {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir)
+            .and_then(|()| clap_mangen::generate_to(cmd, dir))
+            .map_err(|e| {
+                Error::input(
+                    format!("cannot write the man pages into {}: {e}", dir.display()),
+                    Some("pass a directory you can write to".to_string()),
+                )
+            })?;
+        return Ok(0);
+    }
+    // Built, so that each subcommand has its arguments and its display name (tokdiag-decode).
+    cmd.build();
+    let page = match &args.command {
+        None => cmd,
+        Some(name) => match cmd.find_subcommand(name) {
+            Some(sub) => sub.clone(),
+            None => {
+                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                return Err(Error::input(
+                    format!("no command `{name}`"),
+                    Some(format!("the pages are: {}", names.join(", "))),
+                ));
+            }
+        },
+    };
     let mut buf = Vec::new();
-    clap_mangen::Man::new(cmd)
+    clap_mangen::Man::new(page)
         .render(&mut buf)
         .map_err(|e| Error::input(format!("cannot render the man page: {e}"), None))?;
     crate::render::emit(&String::from_utf8_lossy(&buf));

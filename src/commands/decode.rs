@@ -70,15 +70,15 @@ pub struct Annotations {
 
 /// The decoded token as `decode --json` prints it.
 #[derive(Debug, Serialize)]
-pub struct DecodeView {
+pub struct DecodeView<'a> {
     /// Token kind.
     pub kind: TokenKind,
     /// Human name of the kind.
     pub description: &'static str,
     /// JOSE header.
-    pub header: Map<String, Value>,
+    pub header: &'a Map<String, Value>,
     /// Claims.
-    pub claims: Map<String, Value>,
+    pub claims: &'a Map<String, Value>,
     /// `exp`, `nbf`, `iat`, `auth_time` as RFC 3339 and relative.
     pub times: Map<String, Value>,
     /// Provider annotations.
@@ -166,13 +166,13 @@ pub fn times(jwt: &Jwt, now: i64) -> Map<String, Value> {
 }
 
 /// Builds the view of a decoded token.
-pub fn view(jwt: &Jwt, now: i64, picked: Option<Use>) -> DecodeView {
+pub fn view(jwt: &Jwt, now: i64, picked: Option<Use>) -> DecodeView<'_> {
     let kind = jwt.kind();
     DecodeView {
         kind,
         description: kind.describe(),
-        header: jwt.header.clone(),
-        claims: jwt.claims.clone(),
+        header: &jwt.header,
+        claims: &jwt.claims,
         times: times(jwt, now),
         annotations: annotate(jwt, kind),
         picked,
@@ -197,7 +197,7 @@ fn time_phrase(claim: &str, t: i64, now: i64) -> String {
 }
 
 /// Human rendering of a decode view.
-pub fn human(v: &DecodeView, now: i64) -> String {
+pub fn human(v: &DecodeView<'_>, now: i64) -> String {
     let mut out = String::new();
     out.push_str(&render::heading(v.description));
     if let Some(Value::String(tu)) = v.claims.get("token_use") {
