@@ -239,19 +239,8 @@ fn stack() -> Stack {
 
 /// tokdiag at the real clock (the emulator's tokens are issued now), private cache.
 fn live(s: &Stack) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("tokdiag").unwrap();
-    for v in [
-        "TOKDIAG_USERNAME",
-        "TOKDIAG_CACHE_DIR",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-        "AWS_PROFILE",
-    ] {
-        c.env_remove(v);
-    }
-    c.env("NO_COLOR", "1")
-        .env("TOKDIAG_PASSWORD", PASSWORD)
-        .current_dir(s.dir.path())
+    let mut c = hermetic(s.dir.path());
+    c.env("TOKDIAG_PASSWORD", PASSWORD)
         .arg("--cache-dir")
         .arg(s.dir.path())
         .arg("--config")

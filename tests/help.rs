@@ -162,6 +162,72 @@ fn man_pages_exist_for_every_subcommand() {
     );
 }
 
+/// SPEC: global options are accepted before or after the command; given on both sides, the one
+/// after the command wins; an explicit option beats its environment variable on either side.
+#[test]
+fn global_options_before_or_after_the_command() {
+    let token = testdata("seed/id-token.jwt");
+    let token = std::fs::read_to_string(token).unwrap();
+    let token = token.trim();
+    let before = stdout_of(&["--json", "decode", token]);
+    let after = stdout_of(&["decode", "--json", token]);
+    assert_eq!(before, after);
+    assert!(
+        before.starts_with("{\n  \"kind\": \"cognito-id\""),
+        "{before}"
+    );
+
+    let colored = |args: &[&str]| stdout_of(args).contains("\x1b[");
+    assert!(colored(&["--color", "always", "decode", token]));
+    assert!(colored(&["decode", "--color", "always", token]));
+    assert!(!colored(&[
+        "--color", "always", "decode", "--color", "never", token
+    ]));
+    assert!(colored(&[
+        "--color", "never", "decode", "--color", "always", token
+    ]));
+
+    // The cache directory: env < explicit, whichever side the option is on.
+    let server = JwksServer::start();
+    for place in ["before", "after"] {
+        let env_dir = tempfile::tempdir().unwrap();
+        let flag_dir = tempfile::tempdir().unwrap();
+        let mut c = bare();
+        c.env("TOKDIAG_CACHE_DIR", env_dir.path());
+        let flag = ["--cache-dir", flag_dir.path().to_str().unwrap()];
+        if place == "before" {
+            c.args(flag).arg("keys");
+        } else {
+            c.arg("keys").args(flag);
+        }
+        let out = c
+            .args(["--discovery-url", &server.discovery_url()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{place}: {out:?}");
+        let count = |d: &std::path::Path| walk(d).len();
+        assert!(
+            count(flag_dir.path()) > 0,
+            "{place}: nothing cached in --cache-dir"
+        );
+        assert_eq!(count(env_dir.path()), 0, "{place}: the env dir was used");
+    }
+}
+
+/// Every file below `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 fn batch() -> String {
     format!(
         "{}\n{}\n",

@@ -36,22 +36,8 @@ fn dead_url() -> String {
 /// `tokdiag` with a clean environment for login (no TOKDIAG_*/AWS_* leaking in from the shell),
 /// run in `dir` so no implicit ./.bedrock_agentcore.yaml is picked up.
 fn tokdiag(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("tokdiag").unwrap();
-    for v in [
-        "TOKDIAG_USERNAME",
-        "TOKDIAG_PASSWORD",
-        "TOKDIAG_CLIENT_SECRET",
-        "TOKDIAG_CACHE_DIR",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-        "NO_COLOR",
-    ] {
-        c.env_remove(v);
-    }
-    c.current_dir(dir).arg("--color").arg("never");
+    let mut c = support::tokens::hermetic(dir);
+    c.arg("--color").arg("never");
     c
 }
 

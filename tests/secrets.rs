@@ -47,22 +47,7 @@ fn assert_clean(what: &str, out: &str, err: &str, secrets: &[&str]) {
 
 /// `tokdiag` with no TOKDIAG_*/AWS_* from the caller's environment.
 fn clean_cmd(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("tokdiag").unwrap();
-    for v in [
-        "TOKDIAG_USERNAME",
-        "TOKDIAG_PASSWORD",
-        "TOKDIAG_CLIENT_SECRET",
-        "TOKDIAG_CACHE_DIR",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-    ] {
-        c.env_remove(v);
-    }
-    c.current_dir(dir).env("NO_COLOR", "1");
-    c
+    support::tokens::hermetic(dir)
 }
 
 fn login(pool: &Pool, cache: &Path, now: i64, extra: &[&str]) -> Command {

@@ -64,6 +64,31 @@ pub fn access_claims() -> Value {
     })
 }
 
+/// The environment variables tokdiag reads that a developer's shell may have set.
+pub const CALLER_ENV: [&str; 10] = [
+    "TOKDIAG_USERNAME",
+    "TOKDIAG_PASSWORD",
+    "TOKDIAG_CLIENT_SECRET",
+    "TOKDIAG_CACHE_DIR",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "BEDROCK_AGENTCORE_DP_ENDPOINT",
+];
+
+/// The tokdiag binary with none of [`CALLER_ENV`], `NO_COLOR=1`, run in `dir` (so that no
+/// implicit ./.bedrock_agentcore.yaml of the caller's is picked up).
+pub fn hermetic(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("tokdiag").expect("binary");
+    for v in CALLER_ENV {
+        c.env_remove(v);
+    }
+    c.env("NO_COLOR", "1").current_dir(dir);
+    c
+}
+
 /// The tokdiag binary with a private cache dir and the fixed time.
 pub fn tokdiag(cache: &Path) -> Command {
     let mut c = Command::cargo_bin("tokdiag").expect("binary");
