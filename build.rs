@@ -63,7 +63,7 @@ fn relr_supported(cc: &str) -> bool {
             .map(|n| n.parse::<u32>().ok());
         Some((it.next()??, it.next()??))
     });
-    if !version.is_some_and(|v| v >= (2, 36)) {
+    if version.is_none_or(|v| v < (2, 36)) {
         return false;
     }
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
