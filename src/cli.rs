@@ -31,12 +31,81 @@ Run `tokdiag COMMAND --help` for each command's options and examples.",
     propagate_version = true
 )]
 pub struct Cli {
-    /// Global options (accepted before or after the subcommand).
+    /// Global options given before the subcommand (each command accepts them after it, too).
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub global: TopGlobals,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The global options given before the command name. Their clap arguments are built only when
+/// the command line can hold some (see [`skip_top_globals_for`]).
+#[derive(Debug, Default)]
+pub struct TopGlobals(pub GlobalArgs);
+
+/// Whether the top level builds its copy of the global options (see [`skip_top_globals_for`]).
+static TOP_GLOBALS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+fn top_globals() -> bool {
+    TOP_GLOBALS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Called by `main` with the first argument. When it names a command, no option stands before
+/// the command, and the top level does not build its copy of the global options (a tenth of what
+/// `decode` spends); the command's own copy still takes them after its name. `completions` and
+/// `man` describe the whole command line, so they keep the top level's copy, as does `help`.
+pub fn skip_top_globals_for(first_arg: Option<&std::ffi::OsStr>) {
+    let name = first_arg.and_then(|a| a.to_str()).unwrap_or("");
+    if <Command as Subcommand>::has_subcommand(name) && !matches!(name, "completions" | "man") {
+        TOP_GLOBALS.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Args for TopGlobals {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        if top_globals() {
+            GlobalArgs::augment_args(cmd)
+        } else {
+            cmd
+        }
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        if top_globals() {
+            GlobalArgs::augment_args_for_update(cmd)
+        } else {
+            cmd
+        }
+    }
+}
+
+impl FromArgMatches for TopGlobals {
+    fn from_arg_matches(m: &clap::ArgMatches) -> std::result::Result<Self, clap::Error> {
+        Self::from_arg_matches_mut(&mut m.clone())
+    }
+    fn from_arg_matches_mut(m: &mut clap::ArgMatches) -> std::result::Result<Self, clap::Error> {
+        if top_globals() {
+            GlobalArgs::from_arg_matches_mut(m).map(TopGlobals)
+        } else {
+            Ok(TopGlobals::default())
+        }
+    }
+    fn update_from_arg_matches(
+        &mut self,
+        m: &clap::ArgMatches,
+    ) -> std::result::Result<(), clap::Error> {
+        self.update_from_arg_matches_mut(&mut m.clone())
+    }
+    fn update_from_arg_matches_mut(
+        &mut self,
+        m: &mut clap::ArgMatches,
+    ) -> std::result::Result<(), clap::Error> {
+        if top_globals() {
+            self.0.update_from_arg_matches_mut(m)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// When to color output.
@@ -249,7 +318,7 @@ impl Command {
 impl Cli {
     /// The global options, from before and after the command name (after wins).
     pub fn globals(&self) -> GlobalArgs {
-        self.global.merged(self.command.globals())
+        self.global.0.merged(self.command.globals())
     }
 }
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
+    tokdiag::cli::skip_top_globals_for(std::env::args_os().nth(1).as_deref());
     let cli = parse();
     let json = cli.globals().json;
     match tokdiag::cli::run(cli) {

@@ -27,7 +27,12 @@ fn sanitize_with(text: &str, color: bool) -> std::borrow::Cow<'_, str> {
         (c.is_control() && c != '\n' && c != '\t')
             || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
     }
-    if !text.chars().any(bad) {
+    // Printable ASCII, newlines and tabs are safe byte by byte: most output is only that, and a
+    // byte test is cheaper than decoding every character.
+    let plain = text
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t'));
+    if plain || !text.chars().any(bad) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);

@@ -332,7 +332,13 @@ impl Jwt {
             )));
         }
         let parts: Vec<&str> = token.split('.').collect();
-        if parts.len() > 1 && token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let spaced = |c: char| c.is_whitespace() || c.is_control();
+        if parts.len() > 1
+            && (token
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+                || (!token.is_ascii() && token.chars().any(spaced)))
+        {
             return Err(FormatError::new(
                 "the token contains whitespace inside it (two tokens, or a wrapped line?)",
             ));
