@@ -32,31 +32,59 @@ CACHE=$(mktemp -d)
 trap 'rm -rf "$CACHE"' EXIT
 export NO_COLOR=1
 
-# Rounds interleave the commands (a burst of load on this shared machine hits all of them alike);
-# each command's figure is its best round: total time of $RUNS runs / $RUNS.
-run_round() { # NAME CMD...: one round of $RUNS runs; keeps the best per-run ns in BEST[NAME]
-    local name=$1 t0 t1 per i
-    shift
-    t0=$(date +%s%N)
-    for ((i = 0; i < RUNS; i++)); do "$@" >/dev/null 2>&1 || true; done
-    t1=$(date +%s%N)
-    per=$(((t1 - t0) / RUNS))
-    if [[ -z ${BEST[$name]:-} || $per -lt ${BEST[$name]} ]]; then BEST[$name]=$per; fi
-}
-declare -A BEST
+# Time fresh copies of the binaries, as `cargo install` leaves them: how a file came into the page
+# cache changes how fast it execs (on this kernel a file written in one sequential pass, as cp and
+# cargo install write it, is held in large folios and faults in ~0.3 ms sooner than the same bytes
+# written by the linker), so every binary is timed after the same treatment.
+mkdir -p "$CACHE/bin"
+cp "$BIN" "$CACHE/bin/tokdiag"
+cp "$JWT" "$CACHE/bin/jwt"
+BIN=$CACHE/bin/tokdiag
+JWT=$CACHE/bin/jwt
+if [[ -x $JWT_STATIC ]]; then
+    cp "$JWT_STATIC" "$CACHE/bin/jwt-static"
+    JWT_STATIC=$CACHE/bin/jwt-static
+fi
+
+# Every run interleaves the commands (one run of each in turn, the order rotated from run to run),
+# so a burst of load on this shared machine hits all of them alike; each is timed on its own with
+# bash's $EPOCHREALTIME (no process spent on the clock). A command's figure is its best round: the
+# mean of its $RUNS runs in that round.
+NAMES=(base dec peer exp)
+CMD_base=(/bin/true)
+CMD_dec=("$BIN" decode "$TOKEN") # as jwt-cli is called (decode reads no cache)
+CMD_peer=("$JWT" decode "$TOKEN")
+CMD_exp=("$BIN" --cache-dir "$CACHE" explain --config "$CFG" --jwks "$JWKS" "$TOKEN")
+if [[ -x $JWT_STATIC ]]; then
+    NAMES+=(speer)
+    CMD_speer=("$JWT_STATIC" decode "$TOKEN")
+fi
+declare -A BEST SUM
+us() { local t=${1/./}; echo $((10#$t)); } # EPOCHREALTIME (s.micro) -> microseconds
 for ((r = 0; r < ROUNDS; r++)); do
-    run_round base /bin/true
-    run_round dec "$BIN" --cache-dir "$CACHE" decode "$TOKEN"
-    run_round peer "$JWT" decode "$TOKEN"
-    if [[ -x $JWT_STATIC ]]; then run_round speer "$JWT_STATIC" decode "$TOKEN"; fi
-    run_round exp "$BIN" --cache-dir "$CACHE" explain --config "$CFG" --jwks "$JWKS" "$TOKEN"
+    for n in "${NAMES[@]}"; do SUM[$n]=0; done
+    for ((i = 0; i < RUNS; i++)); do
+        for ((k = 0; k < ${#NAMES[@]}; k++)); do
+            n=${NAMES[$(((i + k) % ${#NAMES[@]}))]}
+            declare -n cmd=CMD_$n
+            t0=$EPOCHREALTIME
+            "${cmd[@]}" >/dev/null 2>&1 || true
+            t1=$EPOCHREALTIME
+            SUM[$n]=$((SUM[$n] + $(us "$t1") - $(us "$t0")))
+            unset -n cmd
+        done
+    done
+    for n in "${NAMES[@]}"; do
+        per=$((SUM[$n] * 1000 / RUNS)) # ns
+        if [[ -z ${BEST[$n]:-} || $per -lt ${BEST[$n]} ]]; then BEST[$n]=$per; fi
+    done
 done
 ms() { awk -v ns="${BEST[$1]}" 'BEGIN { printf "%.3f", ns / 1e6 }'; }
 base=$(ms base)
 dec=$(ms dec)
 peer=$(ms peer)
 exp=$(ms exp)
-rss=$(/usr/bin/time -v "$BIN" --cache-dir "$CACHE" decode "$TOKEN" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}')
+rss=$(/usr/bin/time -v "$BIN" decode "$TOKEN" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}')
 peer_rss=$(/usr/bin/time -v "$JWT" decode "$TOKEN" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}')
 
 echo "per process, best of $ROUNDS rounds x $RUNS runs (includes fork/exec; /bin/true = $base ms)"
