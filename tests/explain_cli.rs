@@ -754,3 +754,40 @@ fn no_authorizer_is_a_usage_error() {
     assert_eq!(code, 2);
     assert_eq!(v["error"]["message"], "no authorizer configuration");
 }
+
+/// The suggested `tokdiag login` names `--agent` only when the file would not pick that agent by
+/// itself: not for the seed (its default_agent), but for a non-default agent chosen with --agent.
+#[test]
+fn login_fix_names_the_agent_only_when_it_is_not_the_default() {
+    let fix = |cfg: &str, agent: &[&str]| -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = tokdiag(dir.path());
+        c.args(["explain", "--no-signature", "--config", cfg])
+            .args(agent)
+            .arg(testdata("seed/id-token.jwt"));
+        let (code, v) = run_json(c);
+        assert_eq!(code, 1, "{v:#}");
+        diag(&v, "id-token-for-allowed-clients")["fixes"][0]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let seed = fix(&seed_cfg(), &[]);
+    assert!(
+        seed.contains(&format!(
+            "`tokdiag login --config {} --username alice`",
+            seed_cfg()
+        )),
+        "{seed}"
+    );
+    let named_default = fix(&seed_cfg(), &["--agent", "mcp_server"]);
+    assert!(!named_default.contains("--agent"), "{named_default}");
+    let other = testdata("configs/toolkit/jwt-on-other-agent.yaml");
+    let docs = fix(&other, &["--agent", "docs_mcp"]);
+    assert!(
+        docs.contains(&format!(
+            "`tokdiag login --config {other} --agent docs_mcp --username alice`"
+        )),
+        "{docs}"
+    );
+}

@@ -99,6 +99,7 @@ impl Context<'_> {
         }
         if let Some(a) = &self.auth.agent
             && self.auth.source == SourceKind::AgentcoreYaml
+            && !self.auth.agent_is_default
         {
             cmd.push_str(&format!(" --agent {a}"));
         }

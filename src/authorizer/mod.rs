@@ -121,6 +121,9 @@ pub struct Authorizer {
     pub file: Option<String>,
     /// The agent (YAML) or resource (CloudFormation) it belongs to.
     pub agent: Option<String>,
+    /// Whether `agent` is the one the file picks without `--agent` (`default_agent`, or the only
+    /// one): then the commands tokdiag suggests leave `--agent` out.
+    pub agent_is_default: bool,
     /// Which rules apply.
     pub rules: RuleSet,
     /// The JWT configuration; `None` when `authorizer_configuration: null` (IAM SigV4 runtime).
@@ -149,6 +152,7 @@ impl Authorizer {
             source: SourceKind::Flags,
             file: None,
             agent: None,
+            agent_is_default: false,
             rules,
             jwt: Some(jwt),
             authorizer_line: None,

@@ -158,6 +158,7 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         source: SourceKind::Cloudformation,
         file: Some(path.to_string()),
         agent: Some(chosen.key.clone()),
+        agent_is_default: false,
         rules: RuleSet::Agentcore,
         jwt,
         authorizer_line,

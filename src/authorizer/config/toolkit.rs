@@ -72,6 +72,8 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
     }
 
     let index = choose(path, root, &names, agent)?;
+    // The agent is the one the file picks by itself, so commands tokdiag suggests need no --agent.
+    let agent_is_default = agent.is_none() || choose(path, root, &names, None).ok() == Some(index);
     let (name, agent_line, node) = &agents[index];
     if node.as_map().is_none() {
         return Err(Error::config(
@@ -138,6 +140,7 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         source: SourceKind::AgentcoreYaml,
         file: Some(path.to_string()),
         agent: Some(name.clone()),
+        agent_is_default,
         rules: RuleSet::Agentcore,
         jwt,
         authorizer_line,
