@@ -204,8 +204,7 @@ pub enum Command {
 pub struct Lazy<T> {
     /// The command's own arguments.
     pub args: T,
-    /// Global options given after the command name (values from the environment are left to the
-    /// top level, so that an explicit option on either side beats the environment).
+    /// Global options given after the command name (see `explicit_globals` for the environment).
     pub global: GlobalArgs,
 }
 
@@ -216,10 +215,13 @@ impl<T> std::ops::Deref for Lazy<T> {
     }
 }
 
-/// Global options given after the command, without the values clap took from the environment.
+/// Global options given after the command. When the top level has its own copy of the global
+/// options, that copy reads the environment, and the values clap took from the environment here
+/// are dropped, so that an option given before the command still beats the environment. When it
+/// has none ([`skip_top_globals_for`]), this copy is the only one, environment included.
 fn explicit_globals(m: &mut clap::ArgMatches) -> std::result::Result<GlobalArgs, clap::Error> {
     use clap::parser::ValueSource;
-    let from_env = |id: &str| m.value_source(id) == Some(ValueSource::EnvVariable);
+    let from_env = |id: &str| top_globals() && m.value_source(id) == Some(ValueSource::EnvVariable);
     let (env_cache_dir, env_runtime_endpoint) =
         (from_env("cache_dir"), from_env("runtime_endpoint"));
     let mut g = GlobalArgs::from_arg_matches_mut(m)?;
@@ -278,15 +280,17 @@ impl GlobalArgs {
     /// `self` (given before the command) overridden by `after` (given after it): a flag is set
     /// when either side sets it, an option takes the value given after the command if any.
     pub fn merged(&self, after: &GlobalArgs) -> GlobalArgs {
-        let pick = |a: &Option<String>, b: &Option<String>| b.clone().or_else(|| a.clone());
+        fn pick<T: Clone>(before: &Option<T>, after: &Option<T>) -> Option<T> {
+            after.clone().or_else(|| before.clone())
+        }
         GlobalArgs {
             json: self.json || after.json,
-            color: after.color.or(self.color),
+            color: pick(&self.color, &after.color),
             now: pick(&self.now, &after.now),
-            cache_dir: after.cache_dir.clone().or_else(|| self.cache_dir.clone()),
+            cache_dir: pick(&self.cache_dir, &after.cache_dir),
             verbose: self.verbose || after.verbose,
             quiet: self.quiet || after.quiet,
-            config: after.config.clone().or_else(|| self.config.clone()),
+            config: pick(&self.config, &after.config),
             agent: pick(&self.agent, &after.agent),
             region: pick(&self.region, &after.region),
             profile: pick(&self.profile, &after.profile),

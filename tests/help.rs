@@ -187,8 +187,10 @@ fn global_options_before_or_after_the_command() {
         "--color", "never", "decode", "--color", "always", token
     ]));
 
-    // The cache directory: env < explicit, whichever side the option is on.
+    // The cache directory: env < explicit, whichever side the option is on; the env alone counts
+    // whether the command comes first or another option does.
     let server = JwksServer::start();
+    let count = |d: &std::path::Path| walk(d).len();
     for place in ["before", "after"] {
         let env_dir = tempfile::tempdir().unwrap();
         let flag_dir = tempfile::tempdir().unwrap();
@@ -205,12 +207,25 @@ fn global_options_before_or_after_the_command() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{place}: {out:?}");
-        let count = |d: &std::path::Path| walk(d).len();
         assert!(
             count(flag_dir.path()) > 0,
             "{place}: nothing cached in --cache-dir"
         );
         assert_eq!(count(env_dir.path()), 0, "{place}: the env dir was used");
+    }
+    for lead in [&[][..], &["--quiet"][..]] {
+        let env_dir = tempfile::tempdir().unwrap();
+        let out = bare()
+            .env("TOKDIAG_CACHE_DIR", env_dir.path())
+            .args(lead)
+            .args(["keys", "--discovery-url", &server.discovery_url()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{lead:?}: {out:?}");
+        assert!(
+            count(env_dir.path()) > 0,
+            "{lead:?}: TOKDIAG_CACHE_DIR was not used"
+        );
     }
 }
 
