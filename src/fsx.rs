@@ -101,6 +101,31 @@ pub fn write_atomic_private(path: &Path, data: &[u8]) -> Result<()> {
     result.map_err(werr)
 }
 
+/// Quotes `s` for a POSIX shell: `'…'`, each `'` inside written `'\''`. The result is one word
+/// whatever `s` holds (`;`, `$(…)`, backquotes, newlines), so `eval` and `sh -c` take it literally.
+pub fn sh_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// [`sh_quote`] only when `s` holds anything beyond `A-Za-z0-9` and `_-./:@%+=,` (for the
+/// commands in hints, which read better unquoted when they can be).
+pub fn sh_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./:@%+=,".contains(&b));
+    if plain { s.to_string() } else { sh_quote(s) }
+}
+
 /// Removes a file; a missing file is not an error. Returns whether a file was removed.
 pub fn remove_file_if_exists(path: &Path) -> Result<bool> {
     match std::fs::remove_file(path) {
@@ -110,5 +135,21 @@ pub fn remove_file_if_exists(path: &Path) -> Result<bool> {
             path: path.to_path_buf(),
             source,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(sh_quote("abc"), "'abc'");
+        assert_eq!(sh_quote(""), "''");
+        assert_eq!(sh_quote("x; touch /tmp/p"), "'x; touch /tmp/p'");
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(sh_word("/a/b-c_d.json"), "/a/b-c_d.json");
+        assert_eq!(sh_word("/a b/c"), "'/a b/c'");
+        assert_eq!(sh_word(""), "''");
     }
 }

@@ -211,7 +211,7 @@ fn print_id_json_and_env() {
     assert_eq!(
         o.stdout,
         format!(
-            "TOKDIAG_TOKEN={access}\nTOKDIAG_ACCESS_TOKEN={access}\nTOKDIAG_ID_TOKEN={id}\nTOKDIAG_TOKEN_EXPIRES_AT={exp}\n"
+            "TOKDIAG_TOKEN='{access}'\nTOKDIAG_ACCESS_TOKEN='{access}'\nTOKDIAG_ID_TOKEN='{id}'\nTOKDIAG_TOKEN_EXPIRES_AT='{exp}'\n"
         )
     );
     assert!(!o.stdout.contains(doc["refresh_token"].as_str().unwrap()));
@@ -1313,5 +1313,217 @@ fn api_gateway_audience_gets_the_access_token() {
     assert_eq!(
         o.lines()[1],
         "tokdiag: printed the access token: API Gateway matches its audience against aud, or against client_id when the token has no aud, so the access token passes"
+    );
+}
+
+// ---- issue 12 item 1: `--print env` is safe to eval -------------------------------------------
+
+/// An access token that runs a command when a shell evaluates it unquoted.
+const HOSTILE: &str = r#"x; touch "$TOKDIAG_PWNED""#;
+
+fn hostile_cc_answer(_: &str, _: &str) -> (u16, String) {
+    (
+        200,
+        serde_json::json!({"access_token": HOSTILE, "expires_in": 3600, "token_type": "Bearer"})
+            .to_string(),
+    )
+}
+
+/// InitiateAuth as a fake Cognito endpoint answers it: hostile access and ID tokens.
+fn hostile_initiate_auth(_: &str, _: &str) -> (u16, String) {
+    (
+        200,
+        serde_json::json!({"AuthenticationResult": {
+            "AccessToken": HOSTILE, "IdToken": HOSTILE, "RefreshToken": "r",
+            "ExpiresIn": 3600, "TokenType": "Bearer"}})
+        .to_string(),
+    )
+}
+
+/// Runs `sh -c 'eval "$(tokdiag ARGS…)"'` with `TOKDIAG_PWNED` naming a file in `dir`; returns
+/// whether that file exists afterwards (it must not), and the shell's stderr.
+fn eval_in_sh(dir: &Path, args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> (bool, String) {
+    let pwned = dir.join("pwned");
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg(r#"eval "$("$0" "$@")""#)
+        .arg(assert_cmd::cargo::cargo_bin("tokdiag"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("TOKDIAG_PWNED", &pwned)
+        .env_remove("TOKDIAG_CACHE_DIR")
+        .env_remove("TOKDIAG_PASSWORD")
+        .env_remove("TOKDIAG_USERNAME");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    (
+        pwned.exists(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn print_env_refuses_a_token_endpoint_answer_that_is_not_a_jwt() {
+    let server = TokenServer::start(hostile_cc_answer);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = format!("{}/oauth2/token", server.url);
+    let args: Vec<std::ffi::OsString> = [
+        "--color",
+        "never",
+        "login",
+        "--flow",
+        "client-credentials",
+        "--client-id",
+        "3ipsf00btbffko91d8irdu8up1",
+        "--scope",
+        "agentcore/invoke",
+        "--now",
+        "1780272000",
+        "--print",
+        "env",
+        "--token-endpoint",
+        &endpoint,
+        "--cache-dir",
+    ]
+    .iter()
+    .map(Into::into)
+    .chain([dir.path().as_os_str().to_owned()])
+    .collect();
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let (pwned, stderr) = eval_in_sh(
+        dir.path(),
+        &args,
+        &[("TOKDIAG_CLIENT_SECRET", "s3cr3t-value")],
+    );
+    assert!(!pwned, "eval ran the token's command: {stderr}");
+    let o = run(&mut cc_login(
+        dir.path(),
+        &["--token-endpoint", &endpoint, "--print", "env"],
+    ));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.stdout, "");
+    assert_eq!(
+        o.lines()[0],
+        format!(
+            "tokdiag: error: the token endpoint {endpoint} answered with an access token that is not a JWT: it has 1 '.'-separated segment, not 3"
+        )
+    );
+    assert!(o.lines()[1].starts_with("  hint: nothing was printed or cached"));
+    // Nothing cached: no entry file.
+    assert!(!dir.path().join("tokens").exists());
+}
+
+#[test]
+fn print_env_refuses_an_initiate_auth_answer_that_is_not_a_jwt() {
+    let server = TokenServer::start(hostile_initiate_auth);
+    let dir = tempfile::tempdir().unwrap();
+    let args: Vec<std::ffi::OsString> = [
+        "login",
+        "--endpoint-url",
+        &server.url,
+        "--user-pool-id",
+        "us-east-1_h0Vo2Whhx",
+        "--client-id",
+        "3ipsf00btbffko91d8irdu8up1",
+        "--username",
+        "alice",
+        "--print",
+        "env",
+        "--cache-dir",
+    ]
+    .iter()
+    .map(Into::into)
+    .chain([dir.path().as_os_str().to_owned()])
+    .collect();
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let (pwned, stderr) = eval_in_sh(dir.path(), &args, &[("TOKDIAG_PASSWORD", "pw")]);
+    assert!(!pwned, "eval ran the token's command: {stderr}");
+    let o = run(tokdiag(dir.path())
+        .args(&args)
+        .env("TOKDIAG_PASSWORD", "pw"));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.stdout, "");
+    assert_eq!(
+        o.lines()[0],
+        format!(
+            "tokdiag: error: Cognito at {} answered with an access token that is not a JWT: it has 1 '.'-separated segment, not 3",
+            server.url
+        )
+    );
+    assert!(!dir.path().join("tokens").exists());
+}
+
+#[test]
+fn print_env_never_prints_a_tampered_cache_entry() {
+    let server = TokenServer::start(good_answer);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = format!("{}/oauth2/token", server.url);
+    let user = "client-credentials:agentcore/invoke";
+    let path = dir.path().join("tokens").join(format!(
+        "{}.json",
+        tokdiag::cognito::cache::key("", "3ipsf00btbffko91d8irdu8up1", user)
+    ));
+    let plant = || {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let entry = serde_json::json!({
+            "version": 1, "flow": "client-credentials", "user_pool_id": "",
+            "client_id": "3ipsf00btbffko91d8irdu8up1", "username": user,
+            "secret_used": true, "obtained_at": 1780272000, "expires_at": 4102444800i64,
+            "token_type": "Bearer", "access_token": HOSTILE,
+        });
+        std::fs::write(&path, entry.to_string()).unwrap();
+    };
+    plant();
+    let args: Vec<std::ffi::OsString> = [
+        "--color",
+        "never",
+        "login",
+        "--flow",
+        "client-credentials",
+        "--client-id",
+        "3ipsf00btbffko91d8irdu8up1",
+        "--scope",
+        "agentcore/invoke",
+        "--now",
+        "1780272000",
+        "--print",
+        "env",
+        "--token-endpoint",
+        &endpoint,
+        "--cache-dir",
+    ]
+    .iter()
+    .map(Into::into)
+    .chain([dir.path().as_os_str().to_owned()])
+    .collect();
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let (pwned, stderr) = eval_in_sh(
+        dir.path(),
+        &args,
+        &[("TOKDIAG_CLIENT_SECRET", "s3cr3t-value")],
+    );
+    assert!(!pwned, "eval ran the cached token's command: {stderr}");
+    plant();
+    let o = run_ok(&mut cc_login(
+        dir.path(),
+        &["--token-endpoint", &endpoint, "--print", "env"],
+    ));
+    assert_eq!(
+        o.lines()[0],
+        format!(
+            "tokdiag: warning: ignoring the cached login in {}: its access token is not a JWT (it has 1 '.'-separated segment, not 3); the next tokdiag login replaces it",
+            path.display()
+        )
+    );
+    // Fetched afresh (the run under eval fetched once too), and printed quoted.
+    assert_eq!(server.seen().len(), 2);
+    assert!(
+        o.stdout
+            .starts_with(&format!("TOKDIAG_TOKEN='{}'\n", cc_token())),
+        "{}",
+        o.stdout
     );
 }

@@ -202,6 +202,69 @@ pub fn expires_at(tokens: &Tokens, now: i64) -> i64 {
         .unwrap_or_else(|| now.saturating_add(tokens.expires_in))
 }
 
+/// Why `token` is not a compact JWS (RFC 7515 §7.1: three base64url segments, the first two
+/// JSON objects), or `None` when it is one. Only `A-Za-z0-9-_` and two dots pass, so a token
+/// that passes is also inert in a shell, a header or a terminal.
+pub fn jws_problem(token: &str) -> Option<String> {
+    let segments = token.split('.').count();
+    if segments != 3 {
+        return Some(format!(
+            "it has {segments} '.'-separated segment{}, not 3",
+            if segments == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(i) = token
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'))
+    {
+        return Some(format!(
+            "byte {} is not a base64url character (A-Z a-z 0-9 - _)",
+            i + 1
+        ));
+    }
+    Jwt::parse(token).err().map(|e| e.message)
+}
+
+/// The first token of `tokens` that tokdiag must not print or cache, with why: an access or ID
+/// token that is not a compact JWS ([`jws_problem`]), or a refresh token holding anything but
+/// visible ASCII (Cognito's are JWE compact serializations).
+pub fn token_problem(tokens: &Tokens) -> Option<(&'static str, String)> {
+    for (which, t) in [("access", &tokens.access_token), ("ID", &tokens.id_token)] {
+        if let Some(t) = t
+            && let Some(why) = jws_problem(t)
+        {
+            return Some((which, why));
+        }
+    }
+    if let Some(r) = &tokens.refresh_token
+        && (r.is_empty() || !r.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Some((
+            "refresh",
+            "it is empty or holds a space, a control or a non-ASCII character".to_string(),
+        ));
+    }
+    None
+}
+
+/// The error for tokens from `source` (a token endpoint, Cognito) that fail [`token_problem`]:
+/// refused (exit 1), and nothing is printed or cached.
+pub fn refuse_tokens(source: &str, tokens: &Tokens) -> Result<()> {
+    match token_problem(tokens) {
+        None => Ok(()),
+        Some((which, why)) => Err(crate::error::Error::refused(
+            format!(
+                "{source} answered with {} {which} token that is not a JWT: {why}",
+                if which == "refresh" { "a" } else { "an" }
+            ),
+            Some(
+                "nothing was printed or cached; check that the URL is the user pool's endpoint (a proxy or a wrong URL answers something else)"
+                    .to_string(),
+            ),
+        )),
+    }
+}
+
 /// The `tokens/` directory.
 pub fn tokens_dir(cache_dir: &Path) -> PathBuf {
     cache_dir.join("tokens")
@@ -219,10 +282,21 @@ pub fn entry_path(cache_dir: &Path, pool: &str, client: &str, user: &str) -> Pat
 }
 
 /// Reads an entry; a missing, unreadable or corrupt file is no entry (the next login rewrites it).
+/// An entry whose tokens fail [`token_problem`] is dropped with a warning on stderr.
 pub fn load(path: &Path) -> Option<Entry> {
     let text = std::fs::read_to_string(path).ok()?;
     let e: Entry = serde_json::from_str(&text).ok()?;
-    (e.version == VERSION).then_some(e)
+    if e.version != VERSION {
+        return None;
+    }
+    if let Some((which, why)) = token_problem(&e.tokens(0)) {
+        render::note(&format!(
+            "tokdiag: warning: ignoring the cached login in {}: its {which} token is not a JWT ({why}); the next tokdiag login replaces it",
+            path.display()
+        ));
+        return None;
+    }
+    Some(e)
 }
 
 /// Writes an entry (mode 0600, atomically); returns its path.

@@ -216,7 +216,7 @@ pub fn parse_response(status: u16, body: &[u8], g: &Grant<'_>) -> Result<Tokens>
             ));
         };
         let j = json.as_ref();
-        return Ok(Tokens {
+        let tokens = Tokens {
             access_token: Some(access.to_string()),
             id_token: None,
             refresh_token: None,
@@ -228,7 +228,9 @@ pub fn parse_response(status: u16, body: &[u8], g: &Grant<'_>) -> Result<Tokens>
                 .and_then(|j| j.get("token_type"))
                 .and_then(Value::as_str)
                 .map(str::to_string),
-        });
+        };
+        crate::cognito::cache::refuse_tokens(&format!("the token endpoint {url}"), &tokens)?;
+        return Ok(tokens);
     }
     let code = json
         .as_ref()
@@ -327,14 +329,39 @@ mod tests {
     #[test]
     fn parses_answers() {
         let s = Secret::new("x");
+        // {"alg":"none"} . {"exp":1} . (no signature): a compact JWS, whatever it claims.
+        let jws = "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.";
         let t = parse_response(
             200,
-            br#"{"access_token":"a.b.c","expires_in":3600,"token_type":"Bearer"}"#,
+            format!(r#"{{"access_token":"{jws}","expires_in":3600,"token_type":"Bearer"}}"#)
+                .as_bytes(),
             &grant(&s, &[]),
         )
         .unwrap();
-        assert_eq!(t.access_token.as_deref(), Some("a.b.c"));
+        assert_eq!(t.access_token.as_deref(), Some(jws));
         assert_eq!(t.expires_in, 3600);
+        // Not a JWS: refused (exit 1), whatever else the answer holds.
+        for (bad, why) in [
+            (
+                "x; touch /tmp/pwned",
+                "it has 1 '.'-separated segment, not 3",
+            ),
+            (
+                "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.$(id)",
+                "byte 34 is not a base64url character (A-Z a-z 0-9 - _)",
+            ),
+            ("a.b.c", "the header is not valid base64url"),
+        ] {
+            let body = serde_json::json!({"access_token": bad}).to_string();
+            let e = parse_response(200, body.as_bytes(), &grant(&s, &[])).unwrap_err();
+            assert_eq!(e.exit_code(), 1);
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "the token endpoint https://x.auth.us-east-1.amazoncognito.com/oauth2/token answered with an access token that is not a JWT: {why}"
+                )
+            );
+        }
         let e = parse_response(400, br#"{"error":"invalid_client"}"#, &grant(&s, &[])).unwrap_err();
         assert_eq!(e.exit_code(), 1);
         assert!(

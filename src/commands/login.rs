@@ -45,7 +45,8 @@ pub enum Print {
     Refresh,
     /// All tokens and metadata as one JSON document (includes the refresh token).
     Json,
-    /// KEY=VALUE lines: TOKDIAG_TOKEN, TOKDIAG_ACCESS_TOKEN, TOKDIAG_ID_TOKEN, TOKDIAG_TOKEN_EXPIRES_AT.
+    /// KEY='VALUE' lines for `eval` in a POSIX shell: TOKDIAG_TOKEN, TOKDIAG_ACCESS_TOKEN,
+    /// TOKDIAG_ID_TOKEN, TOKDIAG_TOKEN_EXPIRES_AT.
     Env,
 }
 
@@ -737,6 +738,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
             })?;
             match r {
                 Refresh::Tokens(tokens) => {
+                    cache::refuse_tokens(&format!("Cognito at {endpoint}"), &tokens)?;
                     let e = entry.refreshed(&tokens, now);
                     let p = cache::save(&g.cache_dir, &e)?;
                     return finish(g, t, choice, &e, Got::Refresh, Some(&p), &[]);
@@ -767,6 +769,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
             .sign_in(&login, &password, &mut inputs)
             .await
     })?;
+    cache::refuse_tokens(&format!("Cognito at {endpoint}"), &outcome.tokens)?;
     let meta = EntryMeta {
         flow: "password",
         user_pool_id: &pool,
@@ -962,15 +965,21 @@ fn finish(
             ("all tokens as JSON".to_string(), format!("{s}\n"))
         }
         Print::Env => {
+            // For `eval "$(tokdiag login --print env)"`: every value single-quoted, whatever it
+            // holds (the tokens were checked to be compact JWS too, on arrival and in the cache).
             let main = get(needed).ok_or_else(|| missing(use_name(needed)))?;
-            let mut s = format!("TOKDIAG_TOKEN={main}\n");
+            let q = crate::fsx::sh_quote;
+            let mut s = format!("TOKDIAG_TOKEN={}\n", q(&main));
             if let Some(a) = &e.access_token {
-                s.push_str(&format!("TOKDIAG_ACCESS_TOKEN={a}\n"));
+                s.push_str(&format!("TOKDIAG_ACCESS_TOKEN={}\n", q(a)));
             }
             if let Some(i) = &e.id_token {
-                s.push_str(&format!("TOKDIAG_ID_TOKEN={i}\n"));
+                s.push_str(&format!("TOKDIAG_ID_TOKEN={}\n", q(i)));
             }
-            s.push_str(&format!("TOKDIAG_TOKEN_EXPIRES_AT={}\n", e.expires_at));
+            s.push_str(&format!(
+                "TOKDIAG_TOKEN_EXPIRES_AT={}\n",
+                q(&e.expires_at.to_string())
+            ));
             (
                 format!(
                     "TOKDIAG_TOKEN (the {} token) and the others as KEY=VALUE lines",
