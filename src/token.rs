@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::render::short;
+use crate::render::{esc, esc_short};
 
 /// Largest token accepted: 64 KiB. Real JWTs are a few KiB; a larger one is refused, not parsed.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
@@ -261,7 +261,7 @@ fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, FormatErr
             if let Some(k) = duplicate_key(bytes) {
                 return Err(FormatError::new(format!(
                     "the {what} repeats the key \"{}\" (ambiguous JSON is refused)",
-                    short(&k, 80)
+                    esc_short(&k, 80)
                 )));
             }
             Ok(m)
@@ -298,18 +298,19 @@ fn check_crit(header: &Map<String, Value>) -> Result<(), FormatError> {
     let Some(names) = names else {
         return Err(FormatError::new(format!(
             "the header's crit is malformed ({}): RFC 7515 wants a non-empty list of header names, and such a token is invalid",
-            short(&crit.to_string(), 60)
+            esc_short(&crit.to_string(), 60)
         )));
     };
     let shown = names
         .iter()
         .take(5)
-        .map(|n| format!("\"{}\"", short(n, 40)))
+        .map(|n| format!("\"{}\"", esc_short(n, 40)))
         .collect::<Vec<_>>()
         .join(", ");
     if let Some(r) = names.iter().find(|n| REGISTERED_HEADERS.contains(n)) {
         return Err(FormatError::new(format!(
-            "the header's crit lists \"{r}\", a standard header parameter, which RFC 7515 forbids: the token is invalid"
+            "the header's crit lists \"{}\", a standard header parameter, which RFC 7515 forbids: the token is invalid",
+            esc(r)
         )));
     }
     Err(FormatError::new(format!(
@@ -429,6 +430,22 @@ impl Jwt {
         let mut seen = std::collections::HashSet::new();
         out.retain(|s| seen.insert(s.clone()));
         out
+    }
+
+    /// The token with every string of its header and claims (keys too) [escaped](crate::render::esc),
+    /// for code that writes many of its values into human text (diagnoses, `decode`'s notes). The
+    /// raw text and signature stay as they are. Borrowed when nothing needed escaping.
+    pub fn escaped(&self) -> std::borrow::Cow<'_, Jwt> {
+        let h = crate::render::esc_json_map(&self.header);
+        let c = crate::render::esc_json_map(&self.claims);
+        if h.is_none() && c.is_none() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        std::borrow::Cow::Owned(Jwt {
+            header: h.unwrap_or_else(|| self.header.clone()),
+            claims: c.unwrap_or_else(|| self.claims.clone()),
+            ..self.clone()
+        })
     }
 
     /// The token kind.

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::oidc::{FetchOptions, IssuerKeys};
-use crate::render::short;
+use crate::render::{esc, esc_join, esc_short, short};
 use crate::report::{Check, Status};
 use crate::token::{FormatError, Jwt, TokenKind, Use};
 
@@ -67,7 +67,7 @@ impl SigOutcome {
             SigOutcome::Valid { kid, alg } => format!(
                 "{alg} signature valid with key {}",
                 kid.as_deref()
-                    .map(|k| short(k, 80))
+                    .map(|k| esc_short(k, 80))
                     .unwrap_or_else(|| "(no kid)".into())
             ),
             SigOutcome::UnknownKid {
@@ -75,7 +75,7 @@ impl SigOutcome {
                 known,
             } => format!(
                 "kid '{}' is not in the JWKS (known: {})",
-                short(k, 80),
+                esc_short(k, 80),
                 list_or_none(known)
             ),
             SigOutcome::UnknownKid { kid: None, known } => format!(
@@ -94,7 +94,7 @@ fn list_or_none(v: &[String]) -> String {
         "none".to_string()
     } else {
         v.iter()
-            .map(|k| short(k, 80))
+            .map(|k| esc_short(k, 80))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -327,7 +327,7 @@ impl PreparedKey {
 
     fn name(&self) -> String {
         match &self.facts.kid {
-            Some(k) => format!("'{}'", short(k, 80)),
+            Some(k) => format!("'{}'", esc_short(k, 80)),
             None => "(without kid)".to_string(),
         }
     }
@@ -452,7 +452,10 @@ impl PreparedKeys {
             let reason = if alg_str == "ES512" {
                 "ES512 (P-521) is not supported by AgentCore or tokdiag".to_string()
             } else {
-                format!("unknown algorithm '{alg_show}': not a JWS signature algorithm")
+                format!(
+                    "unknown algorithm '{}': not a JWS signature algorithm",
+                    esc(&alg_show)
+                )
             };
             return SigOutcome::AlgNotAllowed {
                 alg: alg_show,
@@ -651,13 +654,13 @@ pub fn signature_check(o: &SigOutcome) -> Check {
 }
 
 fn one_of(name: &str, actual: &[String], expected: &[String]) -> String {
-    let exp = expected.join(", ");
+    let exp = esc_join(expected, ", ");
     if actual.is_empty() {
         format!("Missing {name}. Expected one of: {exp}")
     } else {
         format!(
             "{name} not allowed: {}. Expected one of: {exp}",
-            actual.join(", ")
+            esc_join(actual, ", ")
         )
     }
 }
@@ -671,8 +674,8 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         Status::Pass,
         format!(
             "compact JWS ({}, kid {})",
-            short(jwt.header_str("alg").unwrap_or("no alg"), 40),
-            short(jwt.header_str("kid").unwrap_or("none"), 80)
+            esc_short(jwt.header_str("alg").unwrap_or("no alg"), 40),
+            esc_short(jwt.header_str("kid").unwrap_or("none"), 80)
         ),
     ));
     checks.push(match sig {
@@ -708,10 +711,11 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         let msg = if ok {
             format!(
                 "aud contains {}",
-                auds.iter()
+                esc(auds
+                    .iter()
                     .find(|a| exp.audiences.contains(a))
-                    .cloned()
-                    .unwrap_or_default()
+                    .map(String::as_str)
+                    .unwrap_or_default())
             )
         } else {
             one_of("aud", &auds, &exp.audiences)
@@ -744,11 +748,11 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         let msg = if ok {
             format!(
                 "{label} is {}",
-                values
+                esc(values
                     .iter()
                     .find(|v| exp.client_ids.contains(v))
-                    .cloned()
-                    .unwrap_or_default()
+                    .map(String::as_str)
+                    .unwrap_or_default())
             )
         } else {
             let mut m = one_of(&label, &values, &exp.client_ids);
@@ -759,7 +763,8 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
                     .find(|a| exp.client_ids.contains(a))
             {
                 m.push_str(&format!(
-                    " (the client id {a} is in aud: this is not an access token)"
+                    " (the client id {} is in aud: this is not an access token)",
+                    esc(&a)
                 ));
             }
             m
@@ -786,7 +791,10 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         let msg = match (ok, got.and_then(Value::as_str)) {
             (true, _) => format!("token_use is {want}"),
             (false, Some(g)) => {
-                format!("token_use not allowed: {}. Expected: {want}", short(g, 40))
+                format!(
+                    "token_use not allowed: {}. Expected: {want}",
+                    esc_short(g, 40)
+                )
             }
             (false, None) => format!("Missing token_use. Expected: {want}"),
         };

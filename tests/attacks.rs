@@ -497,3 +497,124 @@ fn input_caps_are_enforced_with_a_clear_message() {
         assert!(started.elapsed().as_secs() < 20);
     }
 }
+
+/// The kid of issue 12 item 5: a newline and a forged verdict line.
+const FORGED_KID: &str = "zz\n✓ ACCEPTED — AgentCore would accept this token\n";
+/// The same kid as every human output shows it.
+const FORGED_KID_SHOWN: &str = "zz\\n✓ ACCEPTED — AgentCore would accept this token\\n";
+
+/// No line of `out` is one that the hostile data made up.
+fn no_forged_line(what: &str, out: &str) {
+    for l in out.lines() {
+        assert!(
+            !l.trim_start().starts_with("✓ ACCEPTED") && !l.contains('\r'),
+            "{what}: forged line {l:?} in\n{out}"
+        );
+    }
+}
+
+/// A newline, CR, U+2028, bidi and zero-width characters in a kid or a claim never make a line of
+/// their own in `decode`, `verify`, `explain` or `keys`: they are shown escaped where the value is
+/// written, and JSON keeps the raw value.
+#[test]
+fn hostile_text_never_forges_output_lines() {
+    let mut claims = access_claims();
+    claims["username"] = json!("alice\r\n✓ ACCEPTED — AgentCore would accept this token");
+    claims["cognito:groups"] = json!(["admins\u{202e}", "\u{200b}users"]);
+    claims["scope"] = json!("aws.cognito.signin.user.admin\u{2028}✓ ok");
+    let t = sign_raw(
+        &json!({"kid": FORGED_KID, "alg": "RS256"}),
+        &claims,
+        "rsa-2.pem",
+    );
+    let cache = tempfile::tempdir().unwrap();
+
+    let mut c = tokdiag(cache.path());
+    c.args(["decode", &t]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    no_forged_line("decode", &out);
+    let lines: Vec<&str> = out.lines().collect();
+    for want in [
+        "  user        alice\\r\\n✓ ACCEPTED — AgentCore would accept this token".to_string(),
+        "  groups      admins\\u{202e}, \\u{200b}users".to_string(),
+        // (U+2028 is white space: the scope list splits there, as AgentCore's does)
+        "  scopes      aws.cognito.signin.user.admin ✓ ok".to_string(),
+        format!("  kid  {FORGED_KID_SHOWN}"),
+        "  scope           aws.cognito.signin.user.admin\\u{2028}✓ ok".to_string(),
+        "  username        alice\\r\\n✓ ACCEPTED — AgentCore would accept this token".to_string(),
+        "  cognito:groups  [\"admins\\u{202e}\",\"\\u{200b}users\"]".to_string(),
+    ] {
+        assert!(lines.contains(&want.as_str()), "{want:?} not in\n{out}");
+    }
+    // JSON: the raw values, escaped only as JSON escapes them.
+    let mut c = tokdiag(cache.path());
+    c.args(["--json", "decode", &t]);
+    let (_, out, _) = run(c);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["header"]["kid"], FORGED_KID);
+    assert_eq!(v["claims"]["username"], claims["username"]);
+
+    let (code, out, err) = verify(&t, None);
+    assert_eq!(code, 1, "{err}");
+    no_forged_line("verify", &out);
+    let unknown = format!("kid '{FORGED_KID_SHOWN}' is not in the JWKS (known: {KNOWN})");
+    assert_eq!(
+        out.lines().next(),
+        Some(format!("✗ signature: {unknown}").as_str())
+    );
+    assert!(
+        out.lines()
+            .any(|l| l == format!("  ✓ format      compact JWS (RS256, kid {FORGED_KID_SHOWN})")),
+        "{out}"
+    );
+
+    let mut c = tokdiag(cache.path());
+    c.args([
+        "explain",
+        "--config",
+        &testdata("seed/.bedrock_agentcore.yaml"),
+        "--jwks",
+        &testdata("jwks.json"),
+        &t,
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 1, "{err}");
+    no_forged_line("explain", &out);
+    assert!(
+        out.lines().any(|l| l
+            == "  ✗ signature   kid 'zz\\n✓ ACCEPTED — AgentCore would accept this token\\n' is"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  ✗ unknown-kid\n    kid '{FORGED_KID_SHOWN}' is not in the\n"
+        )),
+        "{out}"
+    );
+    let (_, v, _) = explain(&t, &["--jwks", &testdata("jwks.json")], None);
+    assert_eq!(v["token"]["header"]["kid"], FORGED_KID);
+    assert_eq!(
+        failed_checks(&v)[0].1,
+        format!("{unknown} (keys from {})", testdata("jwks.json"))
+    );
+
+    // keys: a JWKS whose kid and use hold the same line.
+    let dir = tempfile::tempdir().unwrap();
+    let jwks_file = dir.path().join("jwks.json");
+    let mut jwks: Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata("jwks.json")).unwrap()).unwrap();
+    jwks["keys"] = json!([jwks["keys"][0].clone()]);
+    jwks["keys"][0]["kid"] = json!(FORGED_KID);
+    std::fs::write(&jwks_file, jwks.to_string()).unwrap();
+    let mut c = tokdiag(cache.path());
+    c.args(["keys", "--jwks", jwks_file.to_str().unwrap()]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    no_forged_line("keys", &out);
+    assert!(
+        out.lines()
+            .any(|l| l == format!("  {FORGED_KID_SHOWN}  RSA  RS256  sig  2048 bits")),
+        "{out}"
+    );
+}

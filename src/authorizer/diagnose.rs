@@ -123,8 +123,120 @@ impl Context<'_> {
     }
 }
 
+/// The data of an evaluation with every string from outside (token, config, discovery document,
+/// file names) [escaped](crate::render::esc): diagnoses interpolate dozens of values into their
+/// messages and fixes, so they are built from this copy and none of them can forge a line. The
+/// verdict is not affected: the rules ran on the raw data before.
+struct Escaped {
+    auth: Authorizer,
+    jwt: Option<Jwt>,
+    checks: Vec<Check>,
+    keys: Keys,
+}
+
+fn esc_string(s: &mut String) {
+    if let std::borrow::Cow::Owned(e) = crate::render::esc(s) {
+        *s = e;
+    }
+}
+
+fn esc_strings(v: &mut [String]) {
+    v.iter_mut().for_each(esc_string);
+}
+
+impl Escaped {
+    fn of(cx: &Context) -> Escaped {
+        let mut auth = cx.auth.clone();
+        for s in [
+            &mut auth.file,
+            &mut auth.agent,
+            &mut auth.agent_arn,
+            &mut auth.region,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            esc_string(s);
+        }
+        esc_strings(&mut auth.warnings);
+        esc_strings(&mut auth.other_jwt_agents);
+        for k in &mut auth.ignored {
+            esc_string(&mut k.key);
+            esc_string(&mut k.message);
+        }
+        if let Some(j) = &mut auth.jwt {
+            for l in [&mut j.discovery_url, &mut j.issuer].into_iter().flatten() {
+                esc_string(&mut l.value);
+            }
+            for l in [
+                &mut j.allowed_clients,
+                &mut j.allowed_audience,
+                &mut j.allowed_scopes,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                esc_strings(&mut l.value);
+            }
+            for c in &mut j.custom_claims {
+                let c = &mut c.value;
+                for s in [&mut c.name, &mut c.value_type, &mut c.operator] {
+                    esc_string(s);
+                }
+                if let Some(m) = &mut c.match_value {
+                    esc_string(m);
+                }
+                esc_strings(&mut c.match_values);
+            }
+        }
+        let checks = cx
+            .checks
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                esc_string(&mut c.id);
+                esc_string(&mut c.message);
+                esc_strings(&mut c.expected);
+                if let Some(a) = c.actual.as_ref().and_then(crate::render::esc_json) {
+                    c.actual = Some(a);
+                }
+                c
+            })
+            .collect();
+        let mut keys = cx.keys.clone();
+        match &mut keys {
+            Keys::Jwks { issuer, origin, .. } => {
+                esc_string(origin);
+                if let Some(i) = issuer {
+                    esc_string(i);
+                }
+            }
+            Keys::Unavailable { reason } => esc_string(reason),
+            Keys::NotChecked { issuer } => {
+                if let Some(i) = issuer {
+                    esc_string(i);
+                }
+            }
+        }
+        Escaped {
+            auth,
+            jwt: cx.jwt.map(|j| j.escaped().into_owned()),
+            checks,
+            keys,
+        }
+    }
+}
+
 /// All diagnoses for an evaluation, config problems first, then token problems in check order.
+/// Every value from outside in their text is [escaped](crate::render::esc).
 pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
+    let safe = Escaped::of(cx);
+    let cx = &Context {
+        auth: &safe.auth,
+        jwt: safe.jwt.as_ref(),
+        checks: &safe.checks,
+        keys: &safe.keys,
+    };
     let mut out = Vec::new();
     config_diagnoses(cx, &mut out);
     if cx.auth.jwt.is_none() {

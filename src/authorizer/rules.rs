@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::authorizer::{Authorizer, CustomClaim, Keys, Located, RuleSet};
+use crate::render::{esc, esc_join, esc_value};
 use crate::report::{Check, ServiceError, Status};
 use crate::token::{FormatError, Jwt};
 use crate::verify::{self, SigOutcome};
@@ -170,9 +171,11 @@ fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
             Status::Skip,
             "not checked (--no-signature): the verdict covers the claims only",
         ),
-        Keys::Unavailable { reason } => {
-            Check::new("signature", Status::Skip, format!("not checked: {reason}"))
-        }
+        Keys::Unavailable { reason } => Check::new(
+            "signature",
+            Status::Skip,
+            format!("not checked: {}", esc(reason)),
+        ),
         Keys::Jwks { jwks, origin, .. } => {
             signature_check(&verify::check_signature(jwt, jwks), Some(origin))
         }
@@ -184,7 +187,7 @@ fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
 pub fn signature_check(outcome: &SigOutcome, origin: Option<&str>) -> Check {
     let mut c = verify::signature_check(outcome);
     if let Some(o) = origin {
-        c.message = format!("{} (keys from {o})", c.message);
+        c.message = format!("{} (keys from {})", c.message, esc(o));
     }
     c.reason = match outcome {
         SigOutcome::Valid { .. } => None,
@@ -245,13 +248,13 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
         return Check::new(
             "issuer",
             Status::Fail,
-            format!("discoveryUrl {} is not a discovery URL: no issuer can be read from it, and the service refuses this configuration", d.value),
+            format!("discoveryUrl {} is not a discovery URL: no issuer can be read from it, and the service refuses this configuration", esc(&d.value)),
         )
         .actual(actual);
     }
     let Some(expected) = expected_issuer(auth, keys) else {
         let why = match keys {
-            Keys::Unavailable { reason } => format!("not checked: {reason}"),
+            Keys::Unavailable { reason } => format!("not checked: {}", esc(reason)),
             _ => "not checked: no issuer known (no discovery URL)".to_string(),
         };
         return Check::new("issuer", Status::Skip, why).actual(actual);
@@ -263,9 +266,10 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
 /// expected issuer came from (`from --issuer`), for `verify`'s messages. Shared by `verify`.
 pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
     let actual = jwt.claims.get("iss").cloned().unwrap_or(Value::Null);
-    let from = source.map(|s| format!(" ({s})")).unwrap_or_default();
+    let from = source.map(|s| format!(" ({})", esc(s))).unwrap_or_default();
+    let shown = esc(expected);
     let (status, message) = match jwt.claim_str("iss") {
-        Some(iss) if iss == expected => (Status::Pass, format!("iss is {iss}")),
+        Some(iss) if iss == expected => (Status::Pass, format!("iss is {}", esc(iss))),
         Some(iss) => {
             let slash = if iss.trim_end_matches('/') == expected.trim_end_matches('/') {
                 " (only the trailing slash differs: the comparison is exact)"
@@ -274,12 +278,15 @@ pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
             };
             (
                 Status::Fail,
-                format!("iss not allowed: {iss}. Expected: {expected}{from}{slash}"),
+                format!(
+                    "iss not allowed: {}. Expected: {shown}{from}{slash}",
+                    esc(iss)
+                ),
             )
         }
         None if actual.is_null() => (
             Status::Fail,
-            format!("missing iss. Expected: {expected}{from}"),
+            format!("missing iss. Expected: {shown}{from}"),
         ),
         None => (Status::Fail, "iss is not a string".to_string()),
     };
@@ -367,12 +374,12 @@ pub fn not_before_check(jwt: &Jwt, now: i64, leeway: i64) -> Check {
 
 /// The one message helper: `client_id not allowed: 3q9f. Expected one of: 7abc, 9def`.
 fn mismatch(name: &str, actual: Option<&Value>, expected: &[String]) -> String {
-    let exp = expected.join(", ");
+    let exp = esc_join(expected, ", ");
     match actual {
         None | Some(Value::Null) => format!("missing {name}. Expected one of: {exp}"),
         Some(v) => format!(
             "{name} not allowed: {}. Expected one of: {exp}",
-            crate::render::short_value(v)
+            esc_value(v)
         ),
     }
 }
@@ -392,7 +399,7 @@ fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
             Status::Pass,
             format!(
                 "client_id {} is allowed",
-                actual.map(crate::render::short_value).unwrap_or_default()
+                actual.map(esc_value).unwrap_or_default()
             ),
         )
     } else {
@@ -483,14 +490,18 @@ fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Chec
     };
     let found: Vec<&String> = allowed.value.iter().filter(|a| have.contains(a)).collect();
     let c = if let Some(f) = found.first() {
-        Check::new("scope", Status::Pass, format!("scope {f} is allowed"))
+        Check::new(
+            "scope",
+            Status::Pass,
+            format!("scope {} is allowed", esc(f)),
+        )
     } else if have.is_empty() {
         Check::new(
             "scope",
             Status::Fail,
             format!(
                 "no scope or scp claim. Expected one of: {}",
-                allowed.value.join(", ")
+                esc_join(&allowed.value, ", ")
             ),
         )
     } else {
@@ -499,8 +510,8 @@ fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Chec
             Status::Fail,
             format!(
                 "none of the scopes [{}] is allowed. Expected one of: {}",
-                have.join(" "),
-                allowed.value.join(", ")
+                esc_join(&have, " "),
+                esc_join(&allowed.value, ", ")
             ),
         )
     };
@@ -516,24 +527,26 @@ fn custom_claim(jwt: &Jwt, rule: &CustomClaim) -> Check {
         (None, false) => rule.match_values.clone(),
         (None, true) => Vec::new(),
     };
+    // Escaped copies for the messages; the comparisons use the raw values.
+    let name = esc(&rule.name);
     let result: Result<String, String> = match (
         rule.value_type.as_str(),
         rule.operator.as_str(),
         actual.as_ref(),
     ) {
-        (_, _, None) => Err(format!("missing claim {}", rule.name)),
+        (_, _, None) => Err(format!("missing claim {}", name)),
         ("STRING", "EQUALS", Some(v)) => match (v.as_str(), &rule.match_value) {
-            (Some(s), Some(want)) if s == want => Ok(format!("{} equals {want}", rule.name)),
-            (Some(s), Some(want)) => Err(format!("{} is {s}, not {want}", rule.name)),
-            (None, _) => Err(format!("{} is not a string", rule.name)),
+            (Some(s), Some(want)) if s == want => Ok(format!("{} equals {}", name, esc(want))),
+            (Some(s), Some(want)) => Err(format!("{} is {}, not {}", name, esc(s), esc(want))),
+            (None, _) => Err(format!("{} is not a string", name)),
             (_, None) => Err("invalid rule: EQUALS needs matchValueString".into()),
         },
         ("STRING_ARRAY", "CONTAINS", Some(v)) => match (v.as_array(), &rule.match_value) {
             (Some(a), Some(want)) if a.iter().any(|x| x.as_str() == Some(want)) => {
-                Ok(format!("{} contains {want}", rule.name))
+                Ok(format!("{} contains {}", name, esc(want)))
             }
-            (Some(_), Some(want)) => Err(format!("{} does not contain {want}", rule.name)),
-            (None, _) => Err(format!("{} is not an array", rule.name)),
+            (Some(_), Some(want)) => Err(format!("{} does not contain {}", name, esc(want))),
+            (None, _) => Err(format!("{} is not an array", name)),
             (_, None) => Err("invalid rule: CONTAINS needs matchValueString".into()),
         },
         ("STRING_ARRAY", "CONTAINS_ANY", Some(v)) => match v.as_array() {
@@ -543,21 +556,23 @@ fn custom_claim(jwt: &Jwt, rule: &CustomClaim) -> Check {
                     .filter_map(Value::as_str)
                     .find(|x| rule.match_values.iter().any(|w| w == x));
                 match hit {
-                    Some(h) => Ok(format!("{} contains {h}", rule.name)),
+                    Some(h) => Ok(format!("{} contains {}", name, esc(h))),
                     None if rule.match_values.is_empty() => {
                         Err("invalid rule: CONTAINS_ANY needs matchValueStringList".into())
                     }
                     None => Err(format!(
                         "{} contains none of: {}",
-                        rule.name,
-                        rule.match_values.join(", ")
+                        name,
+                        esc_join(&rule.match_values, ", ")
                     )),
                 }
             }
-            None => Err(format!("{} is not an array", rule.name)),
+            None => Err(format!("{} is not an array", name)),
         },
         (t, o, _) => Err(format!(
-            "invalid rule: operator {o} with value type {t} (EQUALS goes with STRING; CONTAINS and CONTAINS_ANY with STRING_ARRAY)"
+            "invalid rule: operator {} with value type {} (EQUALS goes with STRING; CONTAINS and CONTAINS_ANY with STRING_ARRAY)",
+            esc(o),
+            esc(t)
         )),
     };
     let c = match result {

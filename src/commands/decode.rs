@@ -138,7 +138,8 @@ pub fn annotate(jwt: &Jwt, kind: TokenKind) -> Annotations {
         ),
         // Entra ID, Okta, Auth0, Keycloak, Google, GitHub Actions, other JWTs: what the
         // provider's claims (ver, appid, azp, cid, scp, roles, gty, …) mean for AgentCore.
-        _ => a.notes = crate::authorizer::idp::claim_notes(jwt, kind),
+        // (from the escaped token: the notes quote claim values)
+        _ => a.notes = crate::authorizer::idp::claim_notes(&jwt.escaped(), kind),
     }
     if let Some(c) = jwt.crit_error() {
         a.notes.push(format!("{c} (verify and explain refuse it)"));
@@ -201,7 +202,7 @@ pub fn human(v: &DecodeView<'_>, now: i64) -> String {
     let mut out = String::new();
     out.push_str(&render::heading(v.description));
     if let Some(Value::String(tu)) = v.claims.get("token_use") {
-        out.push_str(&render::dim(&format!("  (token_use={tu})")));
+        out.push_str(&render::dim(&format!("  (token_use={})", render::esc(tu))));
     }
     out.push('\n');
     let a = &v.annotations;
@@ -209,23 +210,30 @@ pub fn human(v: &DecodeView<'_>, now: i64) -> String {
     if let Some(p) = &a.pool_id {
         rows.push((
             "user pool".into(),
-            format!("{p}  (region {})", a.region.as_deref().unwrap_or("?")),
+            format!(
+                "{}  (region {})",
+                render::esc(p),
+                render::esc(a.region.as_deref().unwrap_or("?"))
+            ),
         ));
     }
     if let (Some(c), Some(id)) = (a.client_id_claim, &a.client_id) {
-        rows.push(("app client".into(), format!("{id}  (in claim `{c}`)")));
+        rows.push((
+            "app client".into(),
+            format!("{}  (in claim `{c}`)", render::esc(id)),
+        ));
     }
     if let Some(u) = &a.user {
-        rows.push(("user".into(), u.clone()));
+        rows.push(("user".into(), render::esc(u).into_owned()));
     }
     if !a.groups.is_empty() {
-        rows.push(("groups".into(), a.groups.join(", ")));
+        rows.push(("groups".into(), render::esc_join(&a.groups, ", ")));
     }
     if !a.scopes.is_empty() {
-        rows.push(("scopes".into(), a.scopes.join(" ")));
+        rows.push(("scopes".into(), render::esc_join(&a.scopes, " ")));
     }
     if !a.roles.is_empty() {
-        rows.push(("roles".into(), a.roles.join(", ")));
+        rows.push(("roles".into(), render::esc_join(&a.roles, ", ")));
     }
     if let Some(t) = v
         .claims
@@ -245,7 +253,7 @@ pub fn human(v: &DecodeView<'_>, now: i64) -> String {
     let hrows: Vec<(String, String)> = v
         .header
         .iter()
-        .map(|(k, val)| (k.clone(), render::short_value(val)))
+        .map(|(k, val)| (k.clone(), render::esc_value(val)))
         .collect();
     out.push_str(&render::table(&hrows, 16));
     out.push('\n');
@@ -258,9 +266,9 @@ pub fn human(v: &DecodeView<'_>, now: i64) -> String {
             let shown = match (v.times.get(k), val) {
                 (Some(t), _) => match t["unix"].as_i64() {
                     Some(u) => format!("{u}  {}", time_phrase(k, u, now)),
-                    None => render::short_value(val),
+                    None => render::esc_value(val),
                 },
-                _ => render::short_value(val),
+                _ => render::esc_value(val),
             };
             (k.clone(), shown)
         })

@@ -149,7 +149,8 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> Result<u8> {
         render::emit(&human(&report));
         if !g.quiet {
             for w in &report.warnings {
-                render::note(&format!("warning: {w}"));
+                // One line each, whatever the config holds.
+                render::note(&format!("warning: {}", render::esc(w)));
             }
         }
     }
@@ -219,7 +220,7 @@ pub fn diagnoses_human(diagnoses: &[Diagnosis]) -> String {
             Severity::Warning => render::symbol(Status::Warn),
         };
         let place = match (&d.file, d.line) {
-            (Some(f), Some(l)) => render::dim(&format!("  [{f}:{l}]")),
+            (Some(f), Some(l)) => render::dim(&format!("  [{}:{l}]", render::esc(f))),
             _ => String::new(),
         };
         out.push_str(&format!(
@@ -239,9 +240,9 @@ pub fn human(r: &Report) -> String {
     use colored::Colorize;
     let mut out = String::new();
     let who = match (&r.authorizer.agent, &r.authorizer.file) {
-        (Some(a), Some(f)) => format!("agent {a}, {f}"),
-        (None, Some(f)) => f.clone(),
-        (Some(a), None) => format!("agent {a}"),
+        (Some(a), Some(f)) => format!("agent {}, {}", render::esc(a), render::esc(f)),
+        (None, Some(f)) => render::esc(f).into_owned(),
+        (Some(a), None) => format!("agent {}", render::esc(a)),
         (None, None) => "from flags".to_string(),
     };
     let service = match r.authorizer.rules {
@@ -292,15 +293,16 @@ pub fn human(r: &Report) -> String {
     let width = r
         .checks
         .iter()
-        .map(|c| c.id.chars().count())
+        .map(|c| render::esc(&c.id).chars().count())
         .max()
         .unwrap_or(0)
         .min(24);
     for c in &r.checks {
-        let pad = width.saturating_sub(c.id.chars().count());
+        let id = render::esc(&c.id);
+        let pad = width.saturating_sub(id.chars().count());
         let line = format!(
             "{}{}  {}",
-            c.id,
+            id,
             " ".repeat(pad),
             wrap(&c.message, 78, 4 + width + 2)
         );

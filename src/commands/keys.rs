@@ -77,7 +77,7 @@ fn cache_line(c: &Option<CacheInfo>) -> String {
             if c.fresh { "fresh" } else { "stale" },
             timefmt::span(c.age),
             c.max_age,
-            c.file
+            render::esc(&c.file)
         ),
     }
 }
@@ -85,7 +85,7 @@ fn cache_line(c: &Option<CacheInfo>) -> String {
 fn size(f: &KeyFacts) -> String {
     match (f.rsa_bits, f.curve) {
         (Some(b), _) => format!("{b} bits"),
-        (None, Some(c)) => c.to_string(),
+        (None, Some(c)) => render::esc(c).into_owned(),
         _ => "-".to_string(),
     }
 }
@@ -156,21 +156,25 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
     let mut out = String::new();
     let mut head: Vec<(String, String)> = Vec::new();
     if let Some(i) = issuer {
-        head.push(("issuer".into(), i));
+        head.push(("issuer".into(), render::esc(&i).into_owned()));
     }
     if remote {
         head.push((
             "discovery".into(),
-            source.discovery_url.clone().unwrap_or_default(),
+            render::esc(source.discovery_url.as_deref().unwrap_or_default()).into_owned(),
         ));
     } else {
-        head.push(("jwks file".into(), keys.jwks_url.clone()));
+        head.push(("jwks file".into(), render::esc(&keys.jwks_url).into_owned()));
     }
     out.push_str(&render::table(&head, 30));
     if !endpoints.is_empty() {
         out.push_str(&render::heading("endpoints"));
         out.push('\n');
-        out.push_str(&render::table(&endpoints, 40));
+        let shown: Vec<(String, String)> = endpoints
+            .iter()
+            .map(|(k, v)| (k.clone(), render::esc(v).into_owned()))
+            .collect();
+        out.push_str(&render::table(&shown, 40));
     }
     out.push_str(&render::heading(&format!("keys ({})", facts.len())));
     out.push('\n');
@@ -178,10 +182,19 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
         .iter()
         .map(|f| {
             [
-                f.kid.clone().unwrap_or_else(|| "(no kid)".into()),
+                f.kid
+                    .as_deref()
+                    .map(|k| render::esc_short(k, 200))
+                    .unwrap_or_else(|| "(no kid)".into()),
                 f.kty.to_string(),
-                f.alg.clone().unwrap_or_else(|| "-".into()),
-                f.key_use.clone().unwrap_or_else(|| "-".into()),
+                f.alg
+                    .as_deref()
+                    .map(|a| render::esc(a).into_owned())
+                    .unwrap_or_else(|| "-".into()),
+                f.key_use
+                    .as_deref()
+                    .map(|u| render::esc(u).into_owned())
+                    .unwrap_or_else(|| "-".into()),
                 size(f),
             ]
         })

@@ -348,14 +348,17 @@ fn summary_line(o: &Outcome, now: i64) -> String {
             .checks
             .iter()
             .find(|c| c.status == Status::Fail)
-            .map(|c| format!("{}: {}", c.id, c.message))
+            .map(|c| format!("{}: {}", render::esc(&c.id), c.message))
             .unwrap_or_default();
         return format!("{} {first}", render::symbol(Status::Fail));
     }
     let (kid, alg) = match &o.sig {
-        Some(SigOutcome::Valid { kid, alg }) => {
-            (kid.clone().unwrap_or_else(|| "-".into()), alg.clone())
-        }
+        Some(SigOutcome::Valid { kid, alg }) => (
+            kid.as_deref()
+                .map(|k| render::esc_short(k, 80))
+                .unwrap_or_else(|| "-".into()),
+            render::esc(alg).into_owned(),
+        ),
         _ => ("-".to_string(), "unverified".to_string()),
     };
     let Some(jwt) = &o.jwt else {
@@ -364,7 +367,7 @@ fn summary_line(o: &Outcome, now: i64) -> String {
     let sub = jwt
         .claims
         .get("sub")
-        .map(render::short_value)
+        .map(render::esc_value)
         .unwrap_or_else(|| "-".to_string());
     let exp = jwt
         .claim_time("exp")
@@ -399,7 +402,7 @@ fn json_doc(o: &Outcome, line: Option<usize>) -> Value {
 fn check_rows(checks: &[Check]) -> String {
     let w = checks
         .iter()
-        .map(|c| c.id.chars().count())
+        .map(|c| render::esc(&c.id).chars().count())
         .max()
         .unwrap_or(0);
     let mut s = String::new();
@@ -407,7 +410,7 @@ fn check_rows(checks: &[Check]) -> String {
         s.push_str(&format!(
             "  {} {:<w$}  {}\n",
             render::symbol(c.status),
-            c.id,
+            render::esc(&c.id),
             c.message
         ));
     }
