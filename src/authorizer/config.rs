@@ -10,6 +10,7 @@ mod api;
 mod cfn;
 mod jwt;
 mod keys;
+mod terraform;
 mod toolkit;
 mod tree;
 
@@ -93,16 +94,25 @@ pub struct LoadOptions {
 /// authorizer. An API Gateway source selects [`RuleSet::Apigateway`]; `--rules agentcore` with
 /// one is a usage error.
 pub fn load(opts: &LoadOptions) -> Result<Option<Authorizer>> {
-    let source = if let Some(j) = &opts.authorizer_json {
-        Some(read_source(j)?)
-    } else if let Some(p) = &opts.config {
-        Some(read_source(&p.to_string_lossy())?)
+    // A directory of .tf files is a Terraform module (a file is recognised by its content below).
+    let tf_dir = opts
+        .config
+        .as_ref()
+        .filter(|p| opts.authorizer_json.is_none() && p.is_dir() && terraform::dir_has_tf(p));
+    let mut auth = if let Some(dir) = tf_dir {
+        Some(terraform::load_dir(dir, &tf_options(opts))?)
     } else {
-        None
-    };
-    let mut auth = match source {
-        Some((path, text)) => Some(parse_source(&path, &text, opts)?),
-        None => None,
+        let source = if let Some(j) = &opts.authorizer_json {
+            Some(read_source(j)?)
+        } else if let Some(p) = &opts.config {
+            Some(read_source(&p.to_string_lossy())?)
+        } else {
+            None
+        };
+        match source {
+            Some((path, text)) => Some(parse_source(&path, &text, opts)?),
+            None => None,
+        }
     };
     let flags = &opts.flags;
 
@@ -185,7 +195,20 @@ fn read_source(arg: &str) -> Result<(String, String)> {
 /// Recognises `text` by its content and loads the authorizer it describes. `path` names the
 /// source in messages and in [`Authorizer::file`]. Flags and `--rules` are not applied here.
 pub fn parse_source(path: &str, text: &str, opts: &LoadOptions) -> Result<Authorizer> {
-    let root = tree::parse(text, path)?;
+    if terraform::is_tf_path(path) {
+        return terraform::load_text(path, text, &tf_options(opts));
+    }
+    let root = match tree::parse(text, path) {
+        Ok(root) => root,
+        // HCL is not YAML: a .tf file under another name is recognised by its content.
+        Err(_) if terraform::detect(text) => {
+            return terraform::load_text(path, text, &tf_options(opts));
+        }
+        Err(e) => return Err(e),
+    };
+    if root.as_map().is_none() && terraform::detect(text) {
+        return terraform::load_text(path, text, &tf_options(opts));
+    }
     if root.is_null() {
         return Err(Error::config(
             path,
@@ -253,8 +276,20 @@ pub fn parse_source(path: &str, text: &str, opts: &LoadOptions) -> Result<Author
     ))
 }
 
+/// The Terraform loader's options.
+fn tf_options(opts: &LoadOptions) -> terraform::TfOptions<'_> {
+    terraform::TfOptions {
+        resource: opts.resource.as_deref(),
+        agent: opts.agent.as_deref(),
+        gateway: None,
+        params: &opts.params,
+        region: opts.region.clone(),
+        env_region: env_nonempty("AWS_REGION").or_else(|| env_nonempty("AWS_DEFAULT_REGION")),
+    }
+}
+
 fn source_hint() -> String {
-    "pass .bedrock_agentcore.yaml as written by `agentcore configure`, `aws bedrock-agentcore-control get-agent-runtime` JSON, a CloudFormation template or `aws apigatewayv2 get-authorizer` JSON; or give --discovery-url and --allowed-client"
+    "pass .bedrock_agentcore.yaml as written by `agentcore configure`, `aws bedrock-agentcore-control get-agent-runtime` JSON, a CloudFormation template, Terraform .tf files or `aws apigatewayv2 get-authorizer` JSON; or give --discovery-url and --allowed-client"
         .to_string()
 }
 

@@ -37,6 +37,8 @@ pub enum SourceKind {
     ControlPlaneJson,
     /// A CloudFormation template.
     Cloudformation,
+    /// Terraform `.tf` files (one file or a directory).
+    Terraform,
     /// `aws apigatewayv2 get-authorizer` output.
     ApigatewayJson,
     /// Command-line flags only.

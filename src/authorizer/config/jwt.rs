@@ -14,6 +14,8 @@ pub(crate) enum Style {
     Camel,
     /// CloudFormation: `CustomJWTAuthorizer`, `DiscoveryUrl`.
     Pascal,
+    /// Terraform: `custom_jwt_authorizer`, `discovery_url`, repeatable `custom_claim` blocks.
+    Snake,
 }
 
 impl Style {
@@ -22,6 +24,7 @@ impl Style {
         match self {
             Style::Camel => camel.to_string(),
             Style::Pascal => keys::pascal(camel),
+            Style::Snake => keys::snake(camel),
         }
     }
 

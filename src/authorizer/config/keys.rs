@@ -132,7 +132,8 @@ pub(crate) fn jwt_suggestion<'a>(key: &str, known: &[&'a str]) -> Option<&'a str
     let pick = |camel: &str| -> Option<&'a str> {
         known
             .iter()
-            .find(|k| k.eq_ignore_ascii_case(camel))
+            // Terraform names the repeatable block in the singular: `custom_claim`.
+            .find(|k| fold(k) == fold(camel) || format!("{}s", fold(k)) == fold(camel))
             .copied()
     };
     if ISSUER_LIKE.iter().any(|s| fold(s) == f) {
@@ -171,6 +172,31 @@ pub(crate) fn pascal(camel: &str) -> String {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// Converts a camelCase API name into the Terraform provider's snake_case argument name
+/// (`customJWTAuthorizer` → `custom_jwt_authorizer`). `customClaims` is the repeatable block
+/// `custom_claim`.
+pub(crate) fn snake(camel: &str) -> String {
+    if camel == "customClaims" {
+        return "custom_claim".to_string();
+    }
+    let chars: Vec<char> = camel.chars().collect();
+    let mut out = String::with_capacity(camel.len() + 4);
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower = i > 0 && !chars[i - 1].is_ascii_uppercase();
+            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if i > 0 && (prev_lower || (prev_upper && next_lower)) {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(*c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -226,6 +252,26 @@ mod tests {
             Some("authorizer_configuration")
         );
         assert_eq!(closest("xyz_totally_else", AGENT_KEYS), None);
+    }
+
+    #[test]
+    fn snake_case_names() {
+        assert_eq!(snake("customJWTAuthorizer"), "custom_jwt_authorizer");
+        assert_eq!(snake("discoveryUrl"), "discovery_url");
+        assert_eq!(snake("allowedAudience"), "allowed_audience");
+        assert_eq!(snake("customClaims"), "custom_claim");
+        assert_eq!(snake("matchValueStringList"), "match_value_string_list");
+        let known: Vec<String> = JWT_CHECK_KEYS.iter().map(|k| snake(k)).collect();
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        assert_eq!(
+            jwt_suggestion("allowed_client", &known),
+            Some("allowed_clients")
+        );
+        assert_eq!(
+            jwt_suggestion("custom_claims", &known),
+            Some("custom_claim")
+        );
+        assert_eq!(jwt_suggestion("issuer", &known), Some("discovery_url"));
     }
 
     #[test]

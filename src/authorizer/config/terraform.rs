@@ -1,0 +1,1810 @@
+//! Terraform configurations: one `.tf` file, or every `.tf` file of a directory (a module, as
+//! Terraform reads it), holding `aws_bedrockagentcore_agent_runtime` and
+//! `aws_bedrockagentcore_gateway` resources of the `hashicorp/aws` provider.
+//!
+//! HCL is parsed with `hcl-edit`, which keeps byte spans, so every attribute and block keeps the
+//! line of its name. A resource's body becomes the same [`Node`] tree the YAML/JSON sources
+//! produce, with the provider's snake_case names (`authorizer_configuration` →
+//! `custom_jwt_authorizer` → `discovery_url`, `allowed_clients`, …, repeatable `custom_claim`
+//! blocks), and is read by [`jwt::authorizer_configuration`] in [`Style::Snake`].
+//!
+//! Values: literals are used as written. `var.NAME` takes, in Terraform's order, the variable's
+//! `default`, `terraform.tfvars`, `*.auto.tfvars` (lexical order), then `--param NAME=VALUE` (or
+//! `--param var.NAME=VALUE`); `local.NAME` is evaluated when it is built from such values;
+//! `data.aws_region.X.name|region|id` is the region. A few pure functions are evaluated
+//! (`tolist`, `toset`, `concat`, `join`, `split`, `format`, `lower`, `upper`, `trimspace`,
+//! `trimprefix`, `trimsuffix`, `coalesce`). Everything else — resource attributes such as
+//! `aws_cognito_user_pool.main.id`, other functions, `for` expressions — stays unresolved, is
+//! shown as `${…}` as written, and is listed in the warnings with the `--param` that supplies it
+//! (the reference text as the name: `--param aws_cognito_user_pool.main.id=us-east-1_AbC`).
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::Span;
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::template::{Element, Template};
+
+use super::jwt::{self, Findings, Style, at};
+use super::tree::{Entry, Kind, Node};
+use crate::authorizer::{Authorizer, RuleSet, SourceKind};
+use crate::error::{Error, Result};
+use crate::fsx;
+
+/// The provider's resource type of an AgentCore runtime.
+pub(crate) const RUNTIME_TYPE: &str = "aws_bedrockagentcore_agent_runtime";
+/// The provider's resource type of an AgentCore gateway.
+pub(crate) const GATEWAY_TYPE: &str = "aws_bedrockagentcore_gateway";
+
+/// Most `.tf`/`.tfvars` files read from one directory.
+const MAX_FILES: usize = 256;
+/// Most bytes read from one directory, all files together.
+const MAX_TOTAL_BYTES: u64 = 4 * fsx::MAX_INPUT_BYTES;
+/// Deepest chain of `local` references / nested expressions followed (against cycles).
+const MAX_DEPTH: usize = 48;
+/// Longest source snippet quoted for an expression tokdiag does not evaluate.
+const MAX_SNIPPET: usize = 96;
+/// Most items an evaluated list or string may grow to (`concat`, `split`, `join`).
+const MAX_ITEMS: usize = 4096;
+
+/// Top-level block types of the Terraform language (for detection by content).
+const TOP_BLOCKS: &[&str] = &[
+    "resource",
+    "data",
+    "variable",
+    "locals",
+    "provider",
+    "terraform",
+    "module",
+    "output",
+    "import",
+    "moved",
+    "removed",
+    "check",
+];
+
+/// Block names the provider declares as repeatable (a list of blocks).
+const REPEATABLE: &[&str] = &["custom_claim"];
+
+/// Arguments whose value is a list of strings (an unresolved reference is then a one-item list).
+const LIST_ARGS: &[&str] = &[
+    "allowed_audience",
+    "allowed_clients",
+    "allowed_scopes",
+    "match_value_string_list",
+];
+
+/// Everything needed to load a configuration.
+pub(crate) struct TfOptions<'a> {
+    /// `--resource` (`TYPE.NAME` or `NAME`).
+    pub resource: Option<&'a str>,
+    /// `--agent` (a runtime: its resource name or `agent_runtime_name`).
+    pub agent: Option<&'a str>,
+    /// `--gateway` (a gateway: its resource name or `name`).
+    pub gateway: Option<&'a str>,
+    /// `--param NAME=VALUE`.
+    pub params: &'a [(String, String)],
+    /// `--region`, when given.
+    pub region: Option<String>,
+    /// `AWS_REGION` / `AWS_DEFAULT_REGION` (used when the configuration names no region).
+    pub env_region: Option<String>,
+}
+
+/// True when `path` names a Terraform file by its extension.
+pub(crate) fn is_tf_path(path: &str) -> bool {
+    path.ends_with(".tf")
+}
+
+/// True when `text` is HCL whose top level holds Terraform blocks (`resource`, `variable`, …).
+pub(crate) fn detect(text: &str) -> bool {
+    match hcl_edit::parser::parse_body(text) {
+        Ok(body) => body
+            .blocks()
+            .any(|b| TOP_BLOCKS.contains(&b.ident.as_str())),
+        Err(_) => false,
+    }
+}
+
+/// True when `dir` holds at least one `.tf` file.
+pub(crate) fn dir_has_tf(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .take(10 * MAX_FILES)
+            .any(|e| e.file_name().to_string_lossy().ends_with(".tf") && e.path().is_file())
+    })
+}
+
+/// One parsed file.
+struct SourceFile {
+    /// The name shown in messages (`dir/main.tf`).
+    name: String,
+    /// The text.
+    text: String,
+    /// Byte offsets where lines start.
+    line_starts: Vec<usize>,
+    /// The parsed body.
+    body: Body,
+}
+
+impl SourceFile {
+    fn parse(name: String, text: String) -> Result<SourceFile> {
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(t) => t.to_string(),
+            None => text,
+        };
+        let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
+            let (l, c) = (e.location().line(), e.location().column());
+            Error::config(
+                &name,
+                format!("HCL syntax error at line {l} column {c}: {}", e.message()),
+                Some(format!(
+                    "fix the HCL at {name}:{l}:{c} (`terraform validate` shows the same place)"
+                )),
+            )
+        })?;
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Ok(SourceFile {
+            name,
+            text,
+            line_starts,
+            body,
+        })
+    }
+
+    /// The 1-based line of a byte offset.
+    fn line(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|s| *s <= offset).max(1)
+    }
+
+    /// The 1-based line where a span starts.
+    fn line_of(&self, span: Option<Range<usize>>) -> Option<usize> {
+        span.map(|s| self.line(s.start))
+    }
+
+    /// The source text of a span, shortened, on one line.
+    fn snippet(&self, span: Option<Range<usize>>) -> String {
+        let Some(s) = span else {
+            return "expression".to_string();
+        };
+        let raw = self.text.get(s).unwrap_or("expression");
+        let one: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if one.chars().count() > MAX_SNIPPET {
+            let cut: String = one.chars().take(MAX_SNIPPET).collect();
+            format!("{cut}…")
+        } else {
+            one
+        }
+    }
+}
+
+/// Loads the authorizer from one `.tf` file (`path` names it, `text` is its content).
+pub(crate) fn load_text(path: &str, text: &str, opts: &TfOptions<'_>) -> Result<Authorizer> {
+    let file = SourceFile::parse(path.to_string(), text.to_string())?;
+    load_module(path, vec![file], Vec::new(), false, opts)
+}
+
+/// Loads the authorizer from every `.tf` file of `dir` (with its `terraform.tfvars` and
+/// `*.auto.tfvars`), as Terraform reads a module. Subdirectories (child modules) are not read.
+pub(crate) fn load_dir(dir: &Path, opts: &TfOptions<'_>) -> Result<Authorizer> {
+    let shown = dir.to_string_lossy().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut tf: Vec<PathBuf> = Vec::new();
+    let mut tfvars: Vec<PathBuf> = Vec::new();
+    for e in entries.flatten().take(10 * MAX_FILES) {
+        let name = e.file_name().to_string_lossy().to_string();
+        let p = e.path();
+        if name.starts_with('.') || !p.is_file() {
+            continue;
+        }
+        if name.ends_with(".tf") {
+            tf.push(p);
+        } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+            tfvars.push(p);
+        }
+    }
+    if tf.len() + tfvars.len() > MAX_FILES {
+        return Err(Error::config(
+            &shown,
+            format!("the directory holds more than {MAX_FILES} Terraform files"),
+            Some("pass the .tf file that declares the AgentCore resource".to_string()),
+        ));
+    }
+    tf.sort();
+    // terraform.tfvars first, then *.auto.tfvars in lexical order: later files win.
+    tfvars.sort_by_key(|p| {
+        let n = p.file_name().map(|n| n.to_string_lossy().to_string());
+        (n.as_deref() != Some("terraform.tfvars"), n)
+    });
+    let mut total = 0u64;
+    let mut read = |p: &Path| -> Result<SourceFile> {
+        let text = fsx::read_to_string(p)?;
+        total += text.len() as u64;
+        if total > MAX_TOTAL_BYTES {
+            return Err(Error::config(
+                &shown,
+                format!(
+                    "the Terraform files hold more than {} MiB",
+                    MAX_TOTAL_BYTES / 1024 / 1024
+                ),
+                Some("pass the .tf file that declares the AgentCore resource".to_string()),
+            ));
+        }
+        SourceFile::parse(p.to_string_lossy().to_string(), text)
+    };
+    let files = tf.iter().map(|p| read(p)).collect::<Result<Vec<_>>>()?;
+    let vars = tfvars.iter().map(|p| read(p)).collect::<Result<Vec<_>>>()?;
+    if files.is_empty() {
+        return Err(Error::config(
+            &shown,
+            "the directory holds no .tf file",
+            Some("pass the directory of the Terraform configuration, or a .tf file".to_string()),
+        ));
+    }
+    load_module(&shown, files, vars, true, opts)
+}
+
+/// One AgentCore resource of the module.
+struct Resource<'a> {
+    /// `aws_bedrockagentcore_agent_runtime` or `aws_bedrockagentcore_gateway`.
+    rtype: &'static str,
+    /// The resource's name label.
+    label: String,
+    /// `agent_runtime_name` / `name`, when literal.
+    service_name: Option<String>,
+    /// Index of the file that declares it.
+    file: usize,
+    /// The block.
+    block: &'a Block,
+}
+
+impl Resource<'_> {
+    fn address(&self) -> String {
+        format!("{}.{}", self.rtype, self.label)
+    }
+
+    fn is_gateway(&self) -> bool {
+        self.rtype == GATEWAY_TYPE
+    }
+
+    /// The `authorizer_type` as written (gateways), or what the runtime's blocks imply.
+    fn authorizer_type(&self) -> String {
+        if let Some(a) = self.block.body.get_attribute("authorizer_type") {
+            return a
+                .value
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| "(computed)".to_string());
+        }
+        if self.has_jwt_block() {
+            "CUSTOM_JWT".to_string()
+        } else {
+            "AWS_IAM".to_string()
+        }
+    }
+
+    fn has_jwt_block(&self) -> bool {
+        self.block
+            .body
+            .get_blocks("authorizer_configuration")
+            .any(|b| b.body.has_blocks("custom_jwt_authorizer") || !b.body.is_empty())
+    }
+}
+
+/// Loads the chosen resource of a module made of `files` (and `tfvars` files).
+fn load_module(
+    shown: &str,
+    files: Vec<SourceFile>,
+    tfvars: Vec<SourceFile>,
+    is_dir: bool,
+    opts: &TfOptions<'_>,
+) -> Result<Authorizer> {
+    let mut resources: Vec<Resource<'_>> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        for b in f.body.blocks() {
+            if b.ident.as_str() != "resource" || b.labels.len() != 2 {
+                continue;
+            }
+            let rtype = match b.labels[0].as_str() {
+                RUNTIME_TYPE => RUNTIME_TYPE,
+                GATEWAY_TYPE => GATEWAY_TYPE,
+                _ => continue,
+            };
+            let name_attr = if rtype == RUNTIME_TYPE {
+                "agent_runtime_name"
+            } else {
+                "name"
+            };
+            resources.push(Resource {
+                rtype,
+                label: b.labels[1].as_str().to_string(),
+                service_name: b
+                    .body
+                    .get_attribute(name_attr)
+                    .and_then(|a| a.value.as_str())
+                    .map(str::to_string),
+                file: i,
+                block: b,
+            });
+        }
+    }
+    if resources.is_empty() {
+        return Err(Error::config(
+            shown,
+            format!("no {RUNTIME_TYPE} or {GATEWAY_TYPE} resource"),
+            Some(if is_dir {
+                "pass the directory (or .tf file) that declares the AgentCore runtime or gateway, or give --discovery-url and --allowed-client".to_string()
+            } else {
+                "pass the .tf file (or its directory) that declares the AgentCore runtime or gateway, or give --discovery-url and --allowed-client".to_string()
+            }),
+        ));
+    }
+    let chosen = choose(shown, &resources, opts)?;
+    let res = &resources[chosen];
+    let file = &files[res.file];
+
+    let module = Module::new(&files, &tfvars);
+    let mut ev = Eval::new(&module, opts);
+    let mut out = Findings::default();
+    let block_line = file.line_of(res.block.ident.span());
+
+    // The region: --region, the resource's `region`, the provider's, then the environment.
+    let region = match &opts.region {
+        Some(r) => Some(r.clone()),
+        None => {
+            let own = res
+                .block
+                .body
+                .get_attribute("region")
+                .map(|a| ev.eval(&a.value, res.file, None, 0));
+            let own = own.and_then(|n| resolved_text(&n));
+            own.or_else(|| module.provider_region(&mut ev))
+                .or(opts.env_region.clone())
+        }
+    };
+    ev.region = region.clone();
+
+    let auth_blocks: Vec<&Block> = res
+        .block
+        .body
+        .get_blocks("authorizer_configuration")
+        .collect();
+    let auth_attr = res.block.body.get_attribute("authorizer_configuration");
+    let (jwt, authorizer_line) = if let Some(b) = auth_blocks.last() {
+        if auth_blocks.len() > 1 {
+            out.warn(format!(
+                "{} has {} `authorizer_configuration` blocks; the provider allows one (tokdiag reads the last)",
+                res.address(),
+                auth_blocks.len()
+            ));
+        }
+        let line = file.line_of(b.ident.span());
+        let node = ev.body(&b.body, res.file, line, 0, &mut out);
+        (
+            jwt::authorizer_configuration(
+                &file.name,
+                &node,
+                "authorizer_configuration",
+                line,
+                Style::Snake,
+                &mut out,
+            )?,
+            line,
+        )
+    } else if let Some(a) = auth_attr {
+        let line = file.line_of(a.key.span());
+        out.warn(format!(
+            "`authorizer_configuration`{} is written as an argument (`= {{ … }}`); the provider declares it as a block: write `authorizer_configuration {{ custom_jwt_authorizer {{ … }} }}`",
+            at(line)
+        ));
+        let node = ev.eval(&a.value, res.file, line, 0);
+        (
+            jwt::authorizer_configuration(
+                &file.name,
+                &node,
+                "authorizer_configuration",
+                line,
+                Style::Snake,
+                &mut out,
+            )?,
+            line,
+        )
+    } else {
+        (None, block_line)
+    };
+
+    if res.is_gateway() {
+        gateway_type(res, file, jwt.is_some(), &mut out);
+    }
+    misspelt_blocks(res, file, &mut out);
+
+    let mut other_jwt_agents = Vec::new();
+    if jwt.is_none() {
+        for (i, r) in resources.iter().enumerate() {
+            if i != chosen && r.has_jwt_block() {
+                other_jwt_agents.push(r.address());
+            }
+        }
+        match other_jwt_agents.as_slice() {
+            [] => {}
+            [one] => out.warn(format!(
+                "the JWT authorizer is on {one}: use --resource {one}"
+            )),
+            many => out.warn(format!(
+                "the JWT authorizer is on {}: use --resource {}",
+                many.join(", "),
+                many[0]
+            )),
+        }
+    }
+
+    let arn_attr = if res.is_gateway() {
+        "gateway_arn"
+    } else {
+        "agent_runtime_arn"
+    };
+    let agent_arn = ev
+        .param(&format!("{}.{arn_attr}", res.address()))
+        .map(str::to_string);
+    out.warnings.extend(ev.warnings());
+    let mut ignored = out.ignored;
+    ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
+    Ok(Authorizer {
+        source: SourceKind::Terraform,
+        file: Some(file.name.clone()),
+        agent: Some(res.address()),
+        agent_is_default: opts.resource.is_none() && opts.agent.is_none() && opts.gateway.is_none(),
+        rules: RuleSet::Agentcore,
+        jwt,
+        authorizer_line,
+        ignored,
+        warnings: out.warnings,
+        other_jwt_agents,
+        agent_arn,
+        region,
+        session_id: None,
+    })
+}
+
+/// Checks a gateway's `authorizer_type` against its `authorizer_configuration`.
+fn gateway_type(res: &Resource<'_>, file: &SourceFile, has_jwt: bool, out: &mut Findings) {
+    let attr = res.block.body.get_attribute("authorizer_type");
+    let line = attr.and_then(|a| file.line_of(a.key.span()));
+    match attr.and_then(|a| a.value.as_str()) {
+        Some("CUSTOM_JWT") if !has_jwt => out.ignore(
+            "authorizer_configuration",
+            line,
+            format!(
+                "`authorizer_type = \"CUSTOM_JWT\"`{} needs an `authorizer_configuration {{ custom_jwt_authorizer {{ … }} }}` block, which the provider requires: add it",
+                at(line)
+            ),
+        ),
+        Some(t) if t != "CUSTOM_JWT" && has_jwt => out.warn(format!(
+            "{} has `authorizer_type = \"{t}\"`{} but also a JWT `authorizer_configuration`: the gateway does not check JWTs with that type (write `authorizer_type = \"CUSTOM_JWT\"`)",
+            res.address(),
+            at(line)
+        )),
+        None if attr.is_none() => out.ignore(
+            "authorizer_type",
+            file.line_of(res.block.ident.span()),
+            format!(
+                "{} has no `authorizer_type`, which the provider requires: add `authorizer_type = \"CUSTOM_JWT\"`",
+                res.address()
+            ),
+        ),
+        _ => {}
+    }
+}
+
+/// Reports blocks/arguments of the resource that look like a misspelt `authorizer_configuration`.
+fn misspelt_blocks(res: &Resource<'_>, file: &SourceFile, out: &mut Findings) {
+    for s in res.block.body.iter() {
+        let (key, span) = match s {
+            Structure::Attribute(a) => (a.key.as_str(), a.key.span()),
+            Structure::Block(b) => (b.ident.as_str(), b.ident.span()),
+        };
+        if key != "authorizer_configuration"
+            && super::keys::closest(key, &["authorizer_configuration"]).is_some()
+        {
+            let line = file.line_of(span);
+            out.ignore(
+                key,
+                line,
+                format!(
+                    "`{key}` is not an argument of {} (Terraform refuses it): write `authorizer_configuration`",
+                    res.rtype
+                ),
+            );
+        }
+    }
+}
+
+/// Picks the resource: `--resource`, `--agent`, `--gateway`, else the one with a JWT authorizer,
+/// else the only one.
+fn choose(shown: &str, resources: &[Resource<'_>], opts: &TfOptions<'_>) -> Result<usize> {
+    let listing = || {
+        resources
+            .iter()
+            .map(|r| format!("{} ({})", r.address(), r.authorizer_type()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let find = |want: &str, kind: Option<&str>| {
+        resources.iter().position(|r| {
+            kind.is_none_or(|k| r.rtype == k)
+                && (r.address() == want
+                    || r.label == want
+                    || r.service_name.as_deref() == Some(want))
+        })
+    };
+    if let Some(r) = opts.resource {
+        return find(r, None).ok_or_else(|| {
+            Error::usage(
+                format!("{shown} has no AgentCore resource {r}"),
+                Some(format!(
+                    "use --resource with one of: {}",
+                    resources
+                        .iter()
+                        .map(Resource::address)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            )
+        });
+    }
+    for (want, kind, flag, what) in [
+        (opts.agent, RUNTIME_TYPE, "--agent", "runtime"),
+        (opts.gateway, GATEWAY_TYPE, "--gateway", "gateway"),
+    ] {
+        let Some(want) = want else { continue };
+        return find(want, Some(kind)).ok_or_else(|| {
+            let names: Vec<String> = resources
+                .iter()
+                .filter(|r| r.rtype == kind)
+                .map(|r| r.label.clone())
+                .collect();
+            Error::usage(
+                format!("{shown} has no {what} {want} ({kind})"),
+                Some(if names.is_empty() {
+                    format!(
+                        "the configuration declares no {kind}; its resources: {}",
+                        listing()
+                    )
+                } else {
+                    format!("use {flag} with one of: {}", names.join(", "))
+                }),
+            )
+        });
+    }
+    if resources.len() == 1 {
+        return Ok(0);
+    }
+    let jwt: Vec<usize> = resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.authorizer_type() == "CUSTOM_JWT" && r.has_jwt_block())
+        .map(|(i, _)| i)
+        .collect();
+    if let [one] = jwt.as_slice() {
+        return Ok(*one);
+    }
+    Err(Error::usage(
+        format!(
+            "{shown} declares {} AgentCore resources: {}",
+            resources.len(),
+            listing()
+        ),
+        Some(format!(
+            "choose one with --resource TYPE.NAME (or --agent NAME for a runtime, --gateway NAME for a gateway), e.g. --resource {}",
+            resources[jwt.first().copied().unwrap_or(0)].address()
+        )),
+    ))
+}
+
+/// What the module declares besides resources: variables (with their values), locals, providers.
+struct Module<'a> {
+    files: &'a [SourceFile],
+    /// `variable` blocks: name → (file, block).
+    variables: HashMap<String, (usize, &'a Block)>,
+    /// `locals` attributes: name → (file, expression, line).
+    locals: HashMap<String, (usize, &'a Expression)>,
+    /// `*.tfvars` assignments, later files last: name → (tfvars index, expression).
+    tfvars: Vec<(String, usize, &'a Expression)>,
+    tfvar_files: &'a [SourceFile],
+}
+
+impl<'a> Module<'a> {
+    fn new(files: &'a [SourceFile], tfvar_files: &'a [SourceFile]) -> Self {
+        let mut variables = HashMap::new();
+        let mut locals = HashMap::new();
+        for (i, f) in files.iter().enumerate() {
+            for b in f.body.blocks() {
+                match b.ident.as_str() {
+                    "variable" if b.labels.len() == 1 => {
+                        variables.insert(b.labels[0].as_str().to_string(), (i, b));
+                    }
+                    "locals" => {
+                        for a in b.body.attributes() {
+                            locals.insert(a.key.as_str().to_string(), (i, &a.value));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut tfvars = Vec::new();
+        for (i, f) in tfvar_files.iter().enumerate() {
+            for a in f.body.attributes() {
+                tfvars.push((a.key.as_str().to_string(), i, &a.value));
+            }
+        }
+        Module {
+            files,
+            variables,
+            locals,
+            tfvars,
+            tfvar_files,
+        }
+    }
+
+    /// The default `aws` provider's `region`, when it resolves.
+    fn provider_region(&self, ev: &mut Eval<'_>) -> Option<String> {
+        for (i, f) in self.files.iter().enumerate() {
+            for b in f.body.blocks() {
+                if b.ident.as_str() == "provider"
+                    && b.labels.first().map(|l| l.as_str()) == Some("aws")
+                    && !b.body.has_attribute("alias")
+                    && let Some(a) = b.body.get_attribute("region")
+                {
+                    let n = ev.eval(&a.value, i, None, 0);
+                    return resolved_text(&n);
+                }
+            }
+        }
+        None
+    }
+
+    /// The variable's declared type as written (`list(string)`), when any.
+    fn var_type(&self, name: &str) -> Option<String> {
+        let (i, b) = self.variables.get(name)?;
+        let a = b.body.get_attribute("type")?;
+        Some(self.files[*i].snippet(a.value.span()))
+    }
+}
+
+/// A value that could not be resolved.
+struct Unresolved {
+    /// What `--param` takes; empty when no param helps.
+    key: String,
+    /// How it is shown.
+    what: String,
+    /// An example value (or, with an empty key, the advice).
+    example: String,
+}
+
+/// Evaluates expressions against variables, locals, `--param` values and the region.
+struct Eval<'a> {
+    module: &'a Module<'a>,
+    given: HashMap<String, String>,
+    used: HashSet<String>,
+    region: Option<String>,
+    unresolved: Vec<Unresolved>,
+    /// Locals being evaluated (cycle guard).
+    active: Vec<String>,
+}
+
+impl<'a> Eval<'a> {
+    fn new(module: &'a Module<'a>, opts: &TfOptions<'_>) -> Self {
+        Eval {
+            module,
+            given: opts.params.iter().cloned().collect(),
+            used: HashSet::new(),
+            region: opts.region.clone(),
+            unresolved: Vec::new(),
+            active: Vec::new(),
+        }
+    }
+
+    /// A `--param` value, marking it used.
+    fn param(&mut self, key: &str) -> Option<&str> {
+        if self.given.contains_key(key) {
+            self.used.insert(key.to_string());
+        }
+        self.given.get(key).map(String::as_str)
+    }
+
+    fn remember(&mut self, key: &str, what: &str, example: String) {
+        if !self.unresolved.iter().any(|u| u.what == what) {
+            self.unresolved.push(Unresolved {
+                key: key.to_string(),
+                what: what.to_string(),
+                example,
+            });
+        }
+    }
+
+    /// The warnings: unresolved values, then `--param` names the configuration does not know.
+    fn warnings(&self) -> Vec<String> {
+        let mut w: Vec<String> = self
+            .unresolved
+            .iter()
+            .map(|u| {
+                if u.key.is_empty() {
+                    format!("unresolved: {} — {}", u.what, u.example)
+                } else {
+                    format!(
+                        "unresolved: {} — supply it with --param {}={}",
+                        u.what, u.key, u.example
+                    )
+                }
+            })
+            .collect();
+        let mut names: Vec<&String> = self.given.keys().collect();
+        names.sort();
+        for name in names {
+            let bare = name.strip_prefix("var.").unwrap_or(name);
+            let known = self.used.contains(name.as_str())
+                || self.module.variables.contains_key(bare)
+                || name
+                    .strip_prefix("local.")
+                    .is_some_and(|l| self.module.locals.contains_key(l));
+            if !known {
+                w.push(format!(
+                    "--param {name} matches no variable or reference the configuration uses"
+                ));
+            }
+        }
+        w
+    }
+
+    /// A placeholder for an unresolved reference.
+    fn placeholder(&mut self, key: &str, what: &str, line: Option<usize>) -> Node {
+        let example = self.example(key);
+        self.remember(key, what, example);
+        Node::scalar(format!("${{{what}}}"), false, line)
+    }
+
+    /// A value tokdiag does not evaluate (function call, `for` expression, …).
+    fn opaque(&mut self, file: usize, span: Option<Range<usize>>, line: Option<usize>) -> Node {
+        let text = self.module.files[file].snippet(span);
+        self.remember(
+            &text,
+            &text,
+            "VALUE (tokdiag does not evaluate it; check the deployed value)".to_string(),
+        );
+        Node::scalar(format!("${{{text}}}"), false, line)
+    }
+
+    /// An example value for an unresolved name.
+    fn example(&self, key: &str) -> String {
+        let region = self.region.clone().unwrap_or_else(|| "us-east-1".into());
+        let pool = format!("{region}_XXXX");
+        let parts: Vec<&str> = key.split('.').collect();
+        let (rtype, attr) = match parts.as_slice() {
+            [t, _, a, ..] if !matches!(*t, "var" | "local" | "data") => (*t, *a),
+            _ => ("", ""),
+        };
+        match (rtype, attr) {
+            ("aws_cognito_user_pool", "id") => return pool,
+            ("aws_cognito_user_pool", "endpoint") => {
+                return format!("cognito-idp.{region}.amazonaws.com/{pool}");
+            }
+            ("aws_cognito_user_pool", "arn") => {
+                return format!("arn:aws:cognito-idp:{region}:123456789012:userpool/{pool}");
+            }
+            ("aws_cognito_user_pool_client", "id") => return "CLIENT_ID".into(),
+            _ => {}
+        }
+        let l = key.to_ascii_lowercase();
+        if l.contains("client") {
+            "CLIENT_ID".into()
+        } else if l.contains("pool") {
+            pool
+        } else if l.contains("url") || l.contains("issuer") || l.contains("domain") {
+            "https://…".into()
+        } else if l.contains("region") {
+            region
+        } else if l.contains("account") {
+            "123456789012".into()
+        } else {
+            "VALUE".into()
+        }
+    }
+
+    /// Converts a block body into a mapping: attributes and blocks in source order, repeatable
+    /// blocks collected into one list under their name.
+    fn body(
+        &mut self,
+        body: &Body,
+        file: usize,
+        line: Option<usize>,
+        depth: usize,
+        out: &mut Findings,
+    ) -> Node {
+        let module = self.module;
+        let f = &module.files[file];
+        let mut entries: Vec<Entry> = Vec::new();
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let key = a.key.as_str();
+                    let kline = f.line_of(a.key.span());
+                    let mut value = self.eval(&a.value, file, kline, depth + 1);
+                    if LIST_ARGS.contains(&key) && is_placeholder(&value) {
+                        value = Node {
+                            kind: Kind::Seq(vec![value]),
+                            line: kline,
+                            tag: None,
+                        };
+                    }
+                    entries.push(Entry {
+                        key: key.to_string(),
+                        line: kline,
+                        value,
+                    });
+                }
+                Structure::Block(b) => {
+                    let key = b.ident.as_str();
+                    let bline = f.line_of(b.ident.span());
+                    if key == "dynamic" {
+                        let what = b.labels.first().map(|l| l.as_str()).unwrap_or("?");
+                        out.warn(format!(
+                            "`dynamic \"{what}\"`{} is not evaluated: tokdiag reads literal blocks only",
+                            at(bline)
+                        ));
+                        continue;
+                    }
+                    let value = if depth > MAX_DEPTH {
+                        Node::scalar("", true, bline)
+                    } else {
+                        self.body(&b.body, file, bline, depth + 1, out)
+                    };
+                    if REPEATABLE.contains(&key) {
+                        if let Some(Entry {
+                            value:
+                                Node {
+                                    kind: Kind::Seq(items),
+                                    ..
+                                },
+                            ..
+                        }) = entries.iter_mut().find(|e| e.key == key)
+                        {
+                            items.push(value);
+                            continue;
+                        }
+                        entries.push(Entry {
+                            key: key.to_string(),
+                            line: bline,
+                            value: Node {
+                                kind: Kind::Seq(vec![value]),
+                                line: bline,
+                                tag: None,
+                            },
+                        });
+                    } else {
+                        entries.push(Entry {
+                            key: key.to_string(),
+                            line: bline,
+                            value,
+                        });
+                    }
+                }
+            }
+        }
+        Node {
+            kind: Kind::Map(entries),
+            line,
+            tag: None,
+        }
+    }
+
+    /// Evaluates `expr` (from `file`); `line` is the line given to the values (the attribute's).
+    fn eval(&mut self, expr: &Expression, file: usize, line: Option<usize>, depth: usize) -> Node {
+        if depth > MAX_DEPTH {
+            return self.opaque(file, expr.span(), line);
+        }
+        let module = self.module;
+        let f = &module.files[file];
+        match expr {
+            Expression::Null(_) => Node::scalar("null", true, line),
+            Expression::Bool(b) => Node::scalar(b.value().to_string(), true, line),
+            Expression::Number(n) => Node::scalar(n.value().to_string(), true, line),
+            Expression::String(s) => Node::scalar(s.value().clone(), false, line),
+            Expression::Array(items) => {
+                let items = items
+                    .iter()
+                    .take(MAX_ITEMS)
+                    .map(|i| {
+                        let l = f.line_of(i.span()).or(line);
+                        self.eval(i, file, l, depth + 1)
+                    })
+                    .collect();
+                Node {
+                    kind: Kind::Seq(items),
+                    line,
+                    tag: None,
+                }
+            }
+            Expression::Object(obj) => {
+                let mut entries = Vec::new();
+                for (k, v) in obj.iter().take(MAX_ITEMS) {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(e) => {
+                            let n = self.eval(e, file, line, depth + 1);
+                            text_of(&n)
+                        }
+                    };
+                    let kline = f.line_of(k_span(k)).or(line);
+                    let value = self.eval(v.expr(), file, kline, depth + 1);
+                    entries.push(Entry {
+                        key,
+                        line: kline,
+                        value,
+                    });
+                }
+                Node {
+                    kind: Kind::Map(entries),
+                    line,
+                    tag: None,
+                }
+            }
+            Expression::StringTemplate(t) => self.template(t, file, line, depth),
+            Expression::HeredocTemplate(h) => {
+                let mut h = (**h).clone();
+                h.dedent();
+                self.template(&h.template, file, line, depth)
+            }
+            Expression::Parenthesis(p) => self.eval(p.inner(), file, line, depth + 1),
+            Expression::Traversal(t) => {
+                let Some((root, ops)) = traversal_parts(t) else {
+                    return self.opaque(file, expr.span(), line);
+                };
+                self.reference(&root, &ops, file, expr, line, depth)
+            }
+            Expression::Variable(v) => {
+                let name = v.as_str().to_string();
+                self.reference(&name, &[], file, expr, line, depth)
+            }
+            Expression::FuncCall(call) => self.call(call, file, expr, line, depth),
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr, file, line, depth + 1);
+                match as_bool(&cond) {
+                    Some(true) => self.eval(&c.true_expr, file, line, depth + 1),
+                    Some(false) => self.eval(&c.false_expr, file, line, depth + 1),
+                    None => self.opaque(file, expr.span(), line),
+                }
+            }
+            Expression::UnaryOp(op) if *op.operator.value() == UnaryOperator::Not => {
+                let v = self.eval(&op.expr, file, line, depth + 1);
+                match as_bool(&v) {
+                    Some(b) => Node::scalar((!b).to_string(), true, line),
+                    None => self.opaque(file, expr.span(), line),
+                }
+            }
+            Expression::BinaryOp(op)
+                if matches!(
+                    op.operator.value(),
+                    BinaryOperator::Eq | BinaryOperator::NotEq
+                ) =>
+            {
+                let a = self.eval(&op.lhs_expr, file, line, depth + 1);
+                let b = self.eval(&op.rhs_expr, file, line, depth + 1);
+                if is_placeholder(&a) || is_placeholder(&b) || text_of(&a).contains("${") {
+                    return self.opaque(file, expr.span(), line);
+                }
+                let eq = text_of(&a) == text_of(&b);
+                let v = if *op.operator.value() == BinaryOperator::Eq {
+                    eq
+                } else {
+                    !eq
+                };
+                Node::scalar(v.to_string(), true, line)
+            }
+            _ => self.opaque(file, expr.span(), line),
+        }
+    }
+
+    /// Evaluates a template: literals kept, interpolations evaluated (unresolved ones stay
+    /// `${…}` as written), directives left unevaluated.
+    fn template(&mut self, t: &Template, file: usize, line: Option<usize>, depth: usize) -> Node {
+        let mut s = String::new();
+        for el in t.iter() {
+            match el {
+                Element::Literal(l) => s.push_str(l.value()),
+                Element::Interpolation(i) => {
+                    let n = self.eval(&i.expr, file, line, depth + 1);
+                    s.push_str(&text_of(&n));
+                }
+                Element::Directive(d) => {
+                    let n = self.opaque(file, d.span(), line);
+                    s.push_str(&text_of(&n));
+                }
+            }
+            if s.len() > fsx::MAX_INPUT_BYTES as usize {
+                break;
+            }
+        }
+        Node::scalar(s, false, line)
+    }
+
+    /// Resolves a reference: `var.X`, `local.X`, `data.aws_region.X.name`, a resource
+    /// attribute, each overridable by `--param <text>=VALUE`.
+    fn reference(
+        &mut self,
+        root: &str,
+        ops: &[Op],
+        file: usize,
+        expr: &Expression,
+        line: Option<usize>,
+        depth: usize,
+    ) -> Node {
+        let text = reference_text(root, ops);
+        if root != "var"
+            && let Some(v) = self.param(&text)
+        {
+            let v = v.to_string();
+            return self.param_value(&v, None, line);
+        }
+        let first = match ops.first() {
+            Some(Op::Attr(a)) => Some(a.as_str()),
+            _ => None,
+        };
+        match (root, first) {
+            ("var", Some(name)) => {
+                let whole = format!("var.{name}");
+                let v = match self.param(name).map(str::to_string) {
+                    Some(v) => Some(self.param_value(&v, Some(name), line)),
+                    None => match self.param(&whole).map(str::to_string) {
+                        Some(v) => Some(self.param_value(&v, Some(name), line)),
+                        None => self.variable(name, line, depth),
+                    },
+                };
+                match v {
+                    Some(v) => self.navigate(v, &ops[1..], &text, line),
+                    None => {
+                        let declared = self.module.variables.contains_key(name);
+                        let what = if declared {
+                            format!("var.{name} (no default, no tfvars)")
+                        } else {
+                            format!("var.{name} (no `variable \"{name}\"` block was read)")
+                        };
+                        let example = self.example(name);
+                        self.remember(name, &what, example);
+                        Node::scalar(format!("${{{text}}}"), false, line)
+                    }
+                }
+            }
+            ("local", Some(name)) => {
+                let Some((lfile, lexpr)) = self.module.locals.get(name).copied() else {
+                    return self.placeholder(&text, &text, line);
+                };
+                if self.active.iter().any(|a| a == name) || depth > MAX_DEPTH {
+                    return self.opaque(file, expr.span(), line);
+                }
+                self.active.push(name.to_string());
+                let v = self.eval(lexpr, lfile, line, depth + 1);
+                self.active.pop();
+                if text_of(&v).contains("${") {
+                    // Built from something unresolved: already reported under its own name.
+                    return v;
+                }
+                self.navigate(v, &ops[1..], &text, line)
+            }
+            ("data", Some("aws_region")) => {
+                let attr = match ops.get(2) {
+                    Some(Op::Attr(a)) => a.as_str(),
+                    _ => "",
+                };
+                match (&self.region, attr) {
+                    (Some(r), "name" | "region" | "id") => Node::scalar(r.clone(), false, line),
+                    _ => {
+                        let example = self.region.clone().unwrap_or_else(|| "us-east-1".into());
+                        self.remember(
+                            "",
+                            &text,
+                            format!("supply the region with --region {example}"),
+                        );
+                        Node::scalar(format!("${{{text}}}"), false, line)
+                    }
+                }
+            }
+            ("data", Some("aws_partition")) => {
+                let p = match self.region.as_deref() {
+                    Some(r) if r.starts_with("cn-") => "aws-cn",
+                    Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
+                    _ => "aws",
+                };
+                Node::scalar(p, false, line)
+            }
+            _ => self.placeholder(&text, &text, line),
+        }
+    }
+
+    /// The value of variable `name` from its default and the tfvars files (later files win).
+    fn variable(&mut self, name: &str, line: Option<usize>, depth: usize) -> Option<Node> {
+        let from_tfvars = self
+            .module
+            .tfvars
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, i, e)| (*i, *e));
+        let module = self.module;
+        if let Some((i, e)) = from_tfvars {
+            return Some(self.literal(e, &module.tfvar_files[i], line, depth));
+        }
+        let (i, block) = module.variables.get(name).copied()?;
+        let default = block.body.get_attribute("default")?;
+        Some(self.literal(&default.value, &module.files[i], line, depth))
+    }
+
+    /// Evaluates a literal-only expression (a variable default or a tfvars value: Terraform
+    /// forbids references there).
+    fn literal(
+        &mut self,
+        expr: &Expression,
+        f: &SourceFile,
+        line: Option<usize>,
+        depth: usize,
+    ) -> Node {
+        if depth > MAX_DEPTH {
+            return Node::scalar("", true, line);
+        }
+        match expr {
+            Expression::Null(_) => Node::scalar("null", true, line),
+            Expression::Bool(b) => Node::scalar(b.value().to_string(), true, line),
+            Expression::Number(n) => Node::scalar(n.value().to_string(), true, line),
+            Expression::String(s) => Node::scalar(s.value().clone(), false, line),
+            Expression::Array(items) => Node {
+                kind: Kind::Seq(
+                    items
+                        .iter()
+                        .take(MAX_ITEMS)
+                        .map(|i| self.literal(i, f, line, depth + 1))
+                        .collect(),
+                ),
+                line,
+                tag: None,
+            },
+            Expression::Object(obj) => Node {
+                kind: Kind::Map(
+                    obj.iter()
+                        .take(MAX_ITEMS)
+                        .map(|(k, v)| Entry {
+                            key: match k {
+                                ObjectKey::Ident(i) => i.as_str().to_string(),
+                                ObjectKey::Expression(e) => {
+                                    text_of(&self.literal(e, f, line, depth + 1))
+                                }
+                            },
+                            line,
+                            value: self.literal(v.expr(), f, line, depth + 1),
+                        })
+                        .collect(),
+                ),
+                line,
+                tag: None,
+            },
+            Expression::Parenthesis(p) => self.literal(p.inner(), f, line, depth + 1),
+            _ => {
+                let text = f.snippet(expr.span());
+                self.remember(
+                    "",
+                    &text,
+                    "a variable value that is not a literal; tokdiag does not evaluate it".into(),
+                );
+                Node::scalar(format!("${{{text}}}"), false, line)
+            }
+        }
+    }
+
+    /// A `--param` value: an HCL list/object literal when it looks like one, a comma-separated
+    /// list for a variable declared as a list or set, else a string.
+    fn param_value(&mut self, value: &str, var: Option<&str>, line: Option<usize>) -> Node {
+        let v = value.trim();
+        if (v.starts_with('[') || v.starts_with('{'))
+            && let Ok(expr) = hcl_edit::parser::parse_expr(v)
+            && let Ok(f) = SourceFile::parse("--param".into(), String::new())
+        {
+            return self.literal(&expr, &f, line, 0);
+        }
+        let listy = var
+            .and_then(|n| self.module.var_type(n))
+            .is_some_and(|t| t.starts_with("list") || t.starts_with("set"));
+        if listy {
+            return Node {
+                kind: Kind::Seq(
+                    value
+                        .split(',')
+                        .take(MAX_ITEMS)
+                        .map(|s| Node::scalar(s.trim(), false, line))
+                        .collect(),
+                ),
+                line,
+                tag: None,
+            };
+        }
+        Node::scalar(value, false, line)
+    }
+
+    /// Applies the remaining traversal operators (`[0]`, `.attr`) to a resolved value.
+    fn navigate(&mut self, mut v: Node, ops: &[Op], text: &str, line: Option<usize>) -> Node {
+        for op in ops {
+            let next = match (op, &v.kind) {
+                (Op::Index(i), Kind::Seq(items)) => items.get(*i).cloned(),
+                (Op::Attr(a) | Op::Key(a), Kind::Map(_)) => v.get(a).cloned(),
+                _ => None,
+            };
+            match next {
+                Some(n) => v = n,
+                None => return self.placeholder(text, text, line),
+            }
+        }
+        v.line = line;
+        v
+    }
+
+    /// Evaluates the few pure functions that build authorizer values.
+    fn call(
+        &mut self,
+        call: &hcl_edit::expr::FuncCall,
+        file: usize,
+        expr: &Expression,
+        line: Option<usize>,
+        depth: usize,
+    ) -> Node {
+        if call.name.is_namespaced() {
+            return self.opaque(file, expr.span(), line);
+        }
+        let args: Vec<Node> = call
+            .args
+            .iter()
+            .take(64)
+            .map(|a| self.eval(a, file, line, depth + 1))
+            .collect();
+        if args.iter().any(|a| text_of(a).contains("${")) && call.name.name.as_str() != "format" {
+            // An argument is unresolved (and reported): keep the call as written.
+            return self.opaque(file, expr.span(), line);
+        }
+        let seq = |items: Vec<Node>| Node {
+            kind: Kind::Seq(items),
+            line,
+            tag: None,
+        };
+        let s = |t: String| Node::scalar(t, false, line);
+        match (call.name.name.as_str(), args.as_slice()) {
+            ("tolist" | "toset", [a]) if a.as_seq().is_some() => {
+                let mut a = a.clone();
+                a.line = line;
+                a
+            }
+            ("concat", lists) if lists.iter().all(|l| l.as_seq().is_some()) => seq(lists
+                .iter()
+                .flat_map(|l| l.as_seq().unwrap_or(&[]).iter().cloned())
+                .take(MAX_ITEMS)
+                .collect()),
+            ("join", [sep, list]) if list.as_seq().is_some() => s(list
+                .as_seq()
+                .unwrap_or(&[])
+                .iter()
+                .map(text_of)
+                .collect::<Vec<_>>()
+                .join(&text_of(sep))),
+            ("split", [sep, text]) if !text_of(sep).is_empty() => seq(text_of(text)
+                .split(text_of(sep).as_str())
+                .take(MAX_ITEMS)
+                .map(|p| Node::scalar(p, false, line))
+                .collect()),
+            ("lower", [a]) => s(text_of(a).to_lowercase()),
+            ("upper", [a]) => s(text_of(a).to_uppercase()),
+            ("trimspace", [a]) => s(text_of(a).trim().to_string()),
+            ("trimprefix", [a, p]) => {
+                let (a, p) = (text_of(a), text_of(p));
+                s(a.strip_prefix(p.as_str()).unwrap_or(&a).to_string())
+            }
+            ("trimsuffix", [a, p]) => {
+                let (a, p) = (text_of(a), text_of(p));
+                s(a.strip_suffix(p.as_str()).unwrap_or(&a).to_string())
+            }
+            ("coalesce", items) if !items.is_empty() => items
+                .iter()
+                .find(|n| !n.is_null() && !text_of(n).is_empty())
+                .cloned()
+                .unwrap_or_else(|| s(String::new())),
+            ("format", [spec, rest @ ..]) => match format(&text_of(spec), rest) {
+                Some(t) => s(t),
+                None => self.opaque(file, expr.span(), line),
+            },
+            _ => self.opaque(file, expr.span(), line),
+        }
+    }
+}
+
+/// `format` with `%s`, `%d`, `%v` and `%%` only.
+fn format(spec: &str, args: &[Node]) -> Option<String> {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = spec.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' | 'd' | 'v' => out.push_str(&text_of(args.next()?)),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A traversal operator tokdiag follows.
+#[derive(Debug, Clone, PartialEq)]
+enum Op {
+    /// `.name`
+    Attr(String),
+    /// `[0]`
+    Index(usize),
+    /// `["key"]`
+    Key(String),
+    /// `[*]`, `.*` or an index tokdiag does not evaluate: kept for the text only.
+    Other(String),
+}
+
+/// The root name and operators of a traversal whose root is a plain name.
+fn traversal_parts(t: &hcl_edit::expr::Traversal) -> Option<(String, Vec<Op>)> {
+    let root = t.expr.as_variable()?.as_str().to_string();
+    let ops = t
+        .operators
+        .iter()
+        .map(|o| match o.value() {
+            TraversalOperator::GetAttr(a) => Op::Attr(a.as_str().to_string()),
+            TraversalOperator::LegacyIndex(i) => {
+                Op::Index(usize::try_from(*i.value()).unwrap_or(usize::MAX))
+            }
+            TraversalOperator::Index(Expression::Number(n)) => n
+                .value()
+                .as_u64()
+                .and_then(|i| usize::try_from(i).ok())
+                .map(Op::Index)
+                .unwrap_or_else(|| Op::Other(format!("[{}]", n.value()))),
+            TraversalOperator::Index(Expression::String(s)) => Op::Key(s.value().clone()),
+            TraversalOperator::Index(_) => Op::Other("[…]".into()),
+            TraversalOperator::AttrSplat(_) => Op::Other(".*".into()),
+            TraversalOperator::FullSplat(_) => Op::Other("[*]".into()),
+        })
+        .collect();
+    Some((root, ops))
+}
+
+/// The canonical text of a reference (`aws_cognito_user_pool_client.main[0].id`).
+fn reference_text(root: &str, ops: &[Op]) -> String {
+    let mut s = root.to_string();
+    for op in ops {
+        match op {
+            Op::Attr(a) => {
+                s.push('.');
+                s.push_str(a);
+            }
+            Op::Index(i) => s.push_str(&format!("[{i}]")),
+            Op::Key(k) => s.push_str(&format!("[\"{k}\"]")),
+            Op::Other(o) => s.push_str(o),
+        }
+    }
+    s
+}
+
+fn k_span(k: &ObjectKey) -> Option<Range<usize>> {
+    match k {
+        ObjectKey::Ident(i) => i.span(),
+        ObjectKey::Expression(e) => e.span(),
+    }
+}
+
+/// True for a scalar that is exactly one unresolved `${…}`.
+fn is_placeholder(n: &Node) -> bool {
+    match &n.kind {
+        Kind::Scalar { text, plain: false } => {
+            text.starts_with("${") && text.ends_with('}') && !text[2..].contains("${")
+        }
+        _ => false,
+    }
+}
+
+/// A value as text (lists joined with commas).
+fn text_of(n: &Node) -> String {
+    match &n.kind {
+        Kind::Scalar { text, .. } => text.clone(),
+        Kind::Seq(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
+        Kind::Map(_) => "${…}".to_string(),
+    }
+}
+
+/// The text of a fully resolved scalar.
+fn resolved_text(n: &Node) -> Option<String> {
+    n.as_str()
+        .filter(|t| !t.contains("${") && !t.is_empty())
+        .map(str::to_string)
+}
+
+fn as_bool(n: &Node) -> Option<bool> {
+    match &n.kind {
+        Kind::Scalar { text, .. } => match text.as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts<'a>(params: &'a [(String, String)]) -> TfOptions<'a> {
+        TfOptions {
+            resource: None,
+            agent: None,
+            gateway: None,
+            params,
+            region: None,
+            env_region: None,
+        }
+    }
+
+    const RUNTIME: &str = r#"# An MCP runtime behind Cognito
+resource "aws_bedrockagentcore_agent_runtime" "mcp" {
+  agent_runtime_name = "mcp_server"
+  role_arn           = aws_iam_role.runtime.arn
+
+  authorizer_configuration {
+    custom_jwt_authorizer {
+      discovery_url   = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC/.well-known/openid-configuration"
+      allowed_clients = ["abc", "def"]
+      allowed_scopes  = ["mcp/invoke"]
+      custom_claim {
+        inbound_token_claim_name       = "cognito:groups"
+        inbound_token_claim_value_type = "STRING_ARRAY"
+        authorizing_claim_match_value {
+          claim_match_operator = "CONTAINS_ANY"
+          claim_match_value {
+            match_value_string_list = ["admin", "ops"]
+          }
+        }
+      }
+      custom_claim {
+        inbound_token_claim_name       = "tier"
+        inbound_token_claim_value_type = "STRING"
+        authorizing_claim_match_value {
+          claim_match_operator = "EQUALS"
+          claim_match_value {
+            match_value_string = "gold"
+          }
+        }
+      }
+    }
+  }
+}
+"#;
+
+    #[test]
+    fn reads_a_runtime_with_lines() {
+        assert!(detect(RUNTIME));
+        let a = load_text("main.tf", RUNTIME, &opts(&[])).unwrap();
+        assert_eq!(a.source, SourceKind::Terraform);
+        assert_eq!(
+            a.agent.as_deref(),
+            Some("aws_bedrockagentcore_agent_runtime.mcp")
+        );
+        assert!(a.ignored.is_empty(), "{:?}", a.ignored);
+        assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+        assert_eq!(a.authorizer_line, Some(6));
+        let jwt = a.jwt.as_ref().unwrap();
+        assert_eq!(jwt.line, Some(7));
+        assert_eq!(jwt.discovery_url.as_ref().unwrap().line, Some(8));
+        let clients = jwt.allowed_clients.as_ref().unwrap();
+        assert_eq!(
+            (clients.value.clone(), clients.line),
+            (vec!["abc".to_string(), "def".to_string()], Some(9))
+        );
+        assert_eq!(a.allowed_scopes(), ["mcp/invoke"]);
+        assert_eq!(jwt.custom_claims.len(), 2);
+        let c = &jwt.custom_claims[0];
+        assert_eq!(c.line, Some(11));
+        assert_eq!(
+            (c.value.name.as_str(), c.value.operator.as_str()),
+            ("cognito:groups", "CONTAINS_ANY")
+        );
+        assert_eq!(c.value.match_values, vec!["admin", "ops"]);
+        assert_eq!(
+            jwt.custom_claims[1].value.match_value.as_deref(),
+            Some("gold")
+        );
+    }
+
+    #[test]
+    fn yaml_is_not_terraform() {
+        assert!(!detect("agents:\n  a:\n    name: a\n"));
+        assert!(!detect("{\"customJWTAuthorizer\": {}}"));
+        assert!(!detect("a = 1\n"));
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let err =
+            load_text("bad.tf", "resource \"x\" \"y\" {\n  a = \n}\n", &opts(&[])).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(
+                "invalid config bad.tf: HCL syntax error at line 2 column 7: invalid expression"
+            ),
+            "{msg}"
+        );
+        assert_eq!(
+            err.hint().as_deref(),
+            Some("fix the HCL at bad.tf:2:7 (`terraform validate` shows the same place)")
+        );
+    }
+
+    const REFS: &str = r#"variable "client_id" {
+  type = string
+}
+variable "clients" {
+  type    = list(string)
+  default = ["d1"]
+}
+locals {
+  pool = "us-east-1_Loc"
+  url  = "https://cognito-idp.${data.aws_region.current.name}.amazonaws.com/${local.pool}/.well-known/openid-configuration"
+}
+resource "aws_bedrockagentcore_gateway" "gw" {
+  name            = "gw"
+  authorizer_type = "CUSTOM_JWT"
+  authorizer_configuration {
+    custom_jwt_authorizer {
+      discovery_url    = local.url
+      allowed_clients  = [var.client_id, aws_cognito_user_pool_client.main.id]
+      allowed_audience = var.clients
+      allowed_scopes   = concat(["a"], tolist(["b"]))
+    }
+  }
+}
+"#;
+
+    #[test]
+    fn references_stay_unresolved_and_params_resolve_them() {
+        let a = load_text("gw.tf", REFS, &opts(&[])).unwrap();
+        assert_eq!(a.agent.as_deref(), Some("aws_bedrockagentcore_gateway.gw"));
+        assert_eq!(
+            a.discovery_url().as_deref(),
+            Some(
+                "https://cognito-idp.${data.aws_region.current.name}.amazonaws.com/us-east-1_Loc/.well-known/openid-configuration"
+            )
+        );
+        assert_eq!(
+            a.allowed_clients(),
+            [
+                "${var.client_id}",
+                "${aws_cognito_user_pool_client.main.id}"
+            ]
+        );
+        assert_eq!(a.allowed_audience(), ["d1"]);
+        assert_eq!(a.allowed_scopes(), ["a", "b"]);
+        assert_eq!(
+            a.warnings,
+            vec![
+                "unresolved: data.aws_region.current.name — supply the region with --region us-east-1",
+                "unresolved: var.client_id (no default, no tfvars) — supply it with --param client_id=CLIENT_ID",
+                "unresolved: aws_cognito_user_pool_client.main.id — supply it with --param aws_cognito_user_pool_client.main.id=CLIENT_ID",
+            ]
+        );
+
+        let params = vec![
+            ("client_id".to_string(), "c1".to_string()),
+            (
+                "aws_cognito_user_pool_client.main.id".to_string(),
+                "c2".to_string(),
+            ),
+            ("var.clients".to_string(), "x,y".to_string()),
+            ("nope".to_string(), "1".to_string()),
+        ];
+        let o = TfOptions {
+            region: Some("eu-west-1".into()),
+            ..opts(&params)
+        };
+        let a = load_text("gw.tf", REFS, &o).unwrap();
+        assert_eq!(
+            a.discovery_url().as_deref(),
+            Some(
+                "https://cognito-idp.eu-west-1.amazonaws.com/us-east-1_Loc/.well-known/openid-configuration"
+            )
+        );
+        assert_eq!(a.allowed_clients(), ["c1", "c2"]);
+        assert_eq!(a.allowed_audience(), ["x", "y"]);
+        assert_eq!(
+            a.warnings,
+            vec!["--param nope matches no variable or reference the configuration uses"]
+        );
+        assert_eq!(a.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn unresolved_list_reference_is_a_one_item_list() {
+        let doc = "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  authorizer_configuration {\n    custom_jwt_authorizer {\n      discovery_url = \"https://x/.well-known/openid-configuration\"\n      allowed_clients = module.auth.client_ids\n    }\n  }\n}\n";
+        let a = load_text("r.tf", doc, &opts(&[])).unwrap();
+        assert_eq!(a.allowed_clients(), ["${module.auth.client_ids}"]);
+        assert!(
+            a.warnings.iter().all(|w| !w.contains("single string")),
+            "{:?}",
+            a.warnings
+        );
+    }
+
+    #[test]
+    fn functions_tokdiag_does_not_evaluate_are_quoted() {
+        let doc = "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  authorizer_configuration {\n    custom_jwt_authorizer {\n      discovery_url = \"https://x/.well-known/openid-configuration\"\n      allowed_clients = [for c in var.x : c]\n      allowed_scopes = [jsondecode(file(\"s.json\")).scope]\n    }\n  }\n}\n";
+        let a = load_text("r.tf", doc, &opts(&[])).unwrap();
+        assert_eq!(a.allowed_clients(), ["${[for c in var.x : c]}"]);
+        assert_eq!(
+            a.allowed_scopes(),
+            ["${jsondecode(file(\"s.json\")).scope}"]
+        );
+    }
+
+    #[test]
+    fn selection() {
+        let doc = format!(
+            "{RUNTIME}\nresource \"aws_bedrockagentcore_gateway\" \"gw\" {{\n  name = \"tools\"\n  authorizer_type = \"AWS_IAM\"\n}}\nresource \"aws_bedrockagentcore_agent_runtime\" \"iam\" {{\n  agent_runtime_name = \"plain\"\n}}\n"
+        );
+        // Only one has a JWT authorizer: it is chosen.
+        let a = load_text("m.tf", &doc, &opts(&[])).unwrap();
+        assert_eq!(
+            a.agent.as_deref(),
+            Some("aws_bedrockagentcore_agent_runtime.mcp")
+        );
+        let pick = |o: TfOptions<'_>| load_text("m.tf", &doc, &o).map(|a| a.agent.unwrap());
+        assert_eq!(
+            pick(TfOptions {
+                gateway: Some("tools"),
+                ..opts(&[])
+            })
+            .unwrap(),
+            "aws_bedrockagentcore_gateway.gw"
+        );
+        assert_eq!(
+            pick(TfOptions {
+                agent: Some("iam"),
+                ..opts(&[])
+            })
+            .unwrap(),
+            "aws_bedrockagentcore_agent_runtime.iam"
+        );
+        assert_eq!(
+            pick(TfOptions {
+                resource: Some("aws_bedrockagentcore_gateway.gw"),
+                ..opts(&[])
+            })
+            .unwrap(),
+            "aws_bedrockagentcore_gateway.gw"
+        );
+        let err = pick(TfOptions {
+            gateway: Some("mcp"),
+            ..opts(&[])
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m.tf has no gateway mcp (aws_bedrockagentcore_gateway)"
+        );
+        assert_eq!(err.hint().as_deref(), Some("use --gateway with one of: gw"));
+        let iam = pick(TfOptions {
+            agent: Some("plain"),
+            ..opts(&[])
+        });
+        assert!(iam.is_ok());
+        let a = load_text(
+            "m.tf",
+            &doc,
+            &TfOptions {
+                agent: Some("plain"),
+                ..opts(&[])
+            },
+        )
+        .unwrap();
+        assert!(a.jwt.is_none());
+        assert_eq!(
+            a.other_jwt_agents,
+            vec!["aws_bedrockagentcore_agent_runtime.mcp"]
+        );
+    }
+
+    #[test]
+    fn two_jwt_resources_need_a_choice() {
+        let doc = format!("{RUNTIME}\n{}", RUNTIME.replace("\"mcp\"", "\"other\""));
+        let err = load_text("m.tf", &doc, &opts(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m.tf declares 2 AgentCore resources: aws_bedrockagentcore_agent_runtime.mcp (CUSTOM_JWT), aws_bedrockagentcore_agent_runtime.other (CUSTOM_JWT)"
+        );
+        assert!(
+            err.hint()
+                .unwrap()
+                .contains("--resource aws_bedrockagentcore_agent_runtime.mcp")
+        );
+    }
+
+    #[test]
+    fn fields_directly_under_authorizer_configuration_are_reported() {
+        let doc = "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  authorizer_configuration {\n    discovery_url = \"https://x/.well-known/openid-configuration\"\n    allowed_clients = [\"a\"]\n  }\n}\n";
+        let a = load_text("r.tf", doc, &opts(&[])).unwrap();
+        let keys: Vec<_> = a.ignored.iter().map(|i| (i.key.as_str(), i.line)).collect();
+        assert_eq!(
+            keys,
+            vec![("discovery_url", Some(3)), ("allowed_clients", Some(4))]
+        );
+        assert!(
+            a.ignored[0].message.contains("custom_jwt_authorizer"),
+            "{}",
+            a.ignored[0].message
+        );
+    }
+
+    #[test]
+    fn misspelt_argument_gets_a_suggestion() {
+        let doc = "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  authorizer_configuration {\n    custom_jwt_authorizer {\n      discovery_url = \"https://x/.well-known/openid-configuration\"\n      allowed_client = [\"a\"]\n    }\n  }\n}\n";
+        let a = load_text("r.tf", doc, &opts(&[])).unwrap();
+        assert_eq!(a.ignored.len(), 1);
+        assert_eq!(a.ignored[0].line, Some(5));
+        assert!(
+            a.ignored[0]
+                .message
+                .contains("did you mean `allowed_clients`?"),
+            "{}",
+            a.ignored[0].message
+        );
+    }
+
+    #[test]
+    fn gateway_type_without_configuration() {
+        let doc = "resource \"aws_bedrockagentcore_gateway\" \"g\" {\n  name = \"g\"\n  authorizer_type = \"CUSTOM_JWT\"\n}\n";
+        let a = load_text("g.tf", doc, &opts(&[])).unwrap();
+        assert!(a.jwt.is_none());
+        assert_eq!(a.ignored.len(), 1);
+        assert_eq!(a.ignored[0].line, Some(3));
+    }
+
+    #[test]
+    fn cycles_and_depth_are_bounded() {
+        let doc = "locals {\n  a = local.b\n  b = local.a\n}\nresource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  authorizer_configuration {\n    custom_jwt_authorizer {\n      discovery_url = local.a\n      allowed_clients = [\"x\"]\n    }\n  }\n}\n";
+        let a = load_text("r.tf", doc, &opts(&[])).unwrap();
+        assert!(
+            a.discovery_url().unwrap().contains("${"),
+            "{:?}",
+            a.discovery_url()
+        );
+    }
+
+    #[test]
+    fn no_agentcore_resource() {
+        let err =
+            load_text("x.tf", "resource \"aws_s3_bucket\" \"b\" {}\n", &opts(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid config x.tf: no aws_bedrockagentcore_agent_runtime or aws_bedrockagentcore_gateway resource"
+        );
+    }
+}
