@@ -791,3 +791,207 @@ fn login_fix_names_the_agent_only_when_it_is_not_the_default() {
         "{docs}"
     );
 }
+
+// ---------------------------------------------------------------- bounded work (issue 12, items 2 and 8)
+
+/// Longest a hostile config may keep `explain` busy in these tests (debug build, shared CPU); the
+/// release build answers each in well under a second.
+const HOSTILE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// `explain --no-signature` of the seed access token against `cfg`, killed after
+/// [`HOSTILE_TIMEOUT`]: (exit code or -1 when killed, stdout, stderr, seconds taken).
+fn explain_hostile(cfg: &std::path::Path, json: bool) -> (i32, String, String, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config"])
+        .arg(cfg)
+        .args(["--no-signature"])
+        .arg(testdata("seed/access-token.jwt"))
+        .timeout(HOSTILE_TIMEOUT);
+    if json {
+        c.arg("--json");
+    }
+    let t = std::time::Instant::now();
+    let (code, out, err) = run(c);
+    (code, out, err, t.elapsed().as_secs_f64())
+}
+
+const CFN_RUNTIME: &str = "Resources:\n  Rt:\n    Type: AWS::BedrockAgentCore::Runtime\n    Properties:\n      AuthorizerConfiguration:\n        CustomJWTAuthorizer:\n";
+
+const CFN_HINT: &str = "  hint: CloudFormation allows no intrinsic functions inside Mappings and no condition that needs itself: simplify the template, or give the authorizer with --discovery-url and --allowed-client\n";
+
+#[test]
+fn cfn_mapping_that_refers_to_itself_is_refused_at_once() {
+    // 3^64 expansions before: the depth cap bounded depth, not work.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("self.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "Mappings:\n  M:\n    a:\n      b: !Join ['', [!FindInMap [M, a, b], !FindInMap [M, a, b], !FindInMap [M, a, b]]]\n{CFN_RUNTIME}          DiscoveryUrl: !FindInMap [M, a, b]\n          AllowedClients: [x]\n"
+        ),
+    )
+    .unwrap();
+    let (code, out, err, secs) = explain_hostile(&p, false);
+    assert_eq!(code, 2, "{secs:.1}s\n{out}{err}");
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: error: invalid config {}: the template's intrinsic functions refer to themselves (Fn::FindInMap M.a.b at line 4) while resolving resource Rt (AuthorizerConfiguration)\n{CFN_HINT}",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn cfn_join_fan_out_hits_the_value_size_cap() {
+    // Each mapping value joins three copies of the next: 3^30 bytes at the top, computed once
+    // per value (memoised) and refused when one value passes 1 MiB.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("chain.yaml");
+    let mut doc = String::from("Mappings:\n  M:\n    a:\n");
+    for i in 0..30 {
+        let n = i + 1;
+        doc.push_str(&format!(
+            "      l{i}: !Join ['', [!FindInMap [M, a, l{n}], !FindInMap [M, a, l{n}], !FindInMap [M, a, l{n}]]]\n"
+        ));
+    }
+    doc.push_str(&format!(
+        "      l30: xyz\n{CFN_RUNTIME}          DiscoveryUrl: !FindInMap [M, a, l0]\n          AllowedClients: [x]\n"
+    ));
+    std::fs::write(&p, doc).unwrap();
+    let (code, out, err, secs) = explain_hostile(&p, false);
+    assert_eq!(code, 2, "{secs:.1}s\n{out}{err}");
+    // l18 (line 22) is the first value over 1 MiB: 3^13 bytes.
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: error: invalid config {}: the template's intrinsic functions produce a value longer than 1 MiB (Fn::Join at line 22) while resolving resource Rt (AuthorizerConfiguration)\n{CFN_HINT}",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn cfn_split_of_a_huge_list_hits_the_step_cap() {
+    // 450,000 items (561 MB for a 7 MB string before): refused after 100,000 steps.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("split.yaml");
+    let list = vec!["a"; 450_000].join(",");
+    std::fs::write(
+        &p,
+        format!(
+            "{CFN_RUNTIME}          DiscoveryUrl: {DISCOVERY}\n          AllowedClients: !Split [',', '{list}']\n"
+        ),
+    )
+    .unwrap();
+    let (code, out, err, secs) = explain_hostile(&p, false);
+    assert_eq!(code, 2, "{secs:.1}s\n{out}{err}");
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: error: invalid config {}: the template's intrinsic functions expand beyond 100000 steps while resolving resource Rt (AuthorizerConfiguration)\n{CFN_HINT}",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn cfn_condition_fan_out_is_evaluated_once_per_condition() {
+    // C25 = And[C24, C24, C24], … : 3^25 evaluations before; one per condition now, and the
+    // answer is the right one (C0 is true, so the JWT authorizer applies).
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cond.yaml");
+    let mut doc = String::from(
+        "Parameters:\n  Env: {Type: String, Default: prod}\nConditions:\n  C0: !Equals [!Ref Env, prod]\n",
+    );
+    for i in 1..=25 {
+        let p = i - 1;
+        doc.push_str(&format!(
+            "  C{i}: !And [{{Condition: C{p}}}, {{Condition: C{p}}}, {{Condition: C{p}}}]\n"
+        ));
+    }
+    doc.push_str(&format!(
+        "Resources:\n  Rt:\n    Type: AWS::BedrockAgentCore::Runtime\n    Properties:\n      AuthorizerConfiguration: !If\n        - C25\n        - CustomJWTAuthorizer: {{DiscoveryUrl: '{DISCOVERY}', AllowedClients: [{CLIENT}]}}\n        - !Ref AWS::NoValue\n"
+    ));
+    std::fs::write(&p, doc).unwrap();
+    let (code, out, err, secs) = explain_hostile(&p, true);
+    assert_eq!(code, 0, "{secs:.1}s\n{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdict"], "accepted");
+    assert_eq!(v["authorizer"]["allowed_clients"], json!([CLIENT]));
+}
+
+#[test]
+fn yaml_merge_keys_are_linear() {
+    // 45,000 keys merged with `<<: *base` (5.8 MB): 46 s of CPU before (debug build), quadratic.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(".bedrock_agentcore.yaml");
+    let mut doc = String::from("base: &b\n");
+    let pad_k = "p".repeat(50);
+    let pad_v = "q".repeat(50);
+    for i in 0..45_000 {
+        doc.push_str(&format!("  key_{i:06}_{pad_k}: value_{i:06}_{pad_v}\n"));
+    }
+    doc.push_str(&format!(
+        "default_agent: mcp_server\nagents:\n  mcp_server:\n    name: mcp_server\n    entrypoint: m.py\n    tags:\n      <<: *b\n      key_000001_{pad_k}: own\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {DISCOVERY}\n        allowedClients: [{CLIENT}]\n"
+    ));
+    std::fs::write(&p, doc).unwrap();
+    let (code, out, err, secs) = explain_hostile(&p, true);
+    assert_eq!(code, 0, "{secs:.1}s\n{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdict"], "accepted");
+    // A key of the mapping itself overrides a merged one: that is not a duplicate.
+    assert_eq!(codes(&v), Vec::<String>::new());
+}
+
+#[test]
+fn duplicate_keys_are_reported_with_both_lines_and_the_later_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_cfg(
+        dir.path(),
+        &format!(
+            "    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {DISCOVERY}\n        allowedClients: [{CLIENT}]\n        allowedClients: [someone-else]\n"
+        ),
+    );
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["authorizer"]["allowed_clients"], json!(["someone-else"]));
+    assert_eq!(codes(&v), vec!["config-duplicate-key", "wrong-client"]);
+    let d = diag(&v, "config-duplicate-key");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(
+        d["message"],
+        "`allowedClients` is written twice in the same mapping, at line 12 and at line 13: the later one (line 13) is used and the first is ignored"
+    );
+    assert_eq!(
+        d["fixes"],
+        json!([format!(
+            "at {cfg}:12 remove the first `allowedClients` (or merge the two into one)"
+        )])
+    );
+    assert_eq!(d["file"], cfg);
+    assert_eq!(d["line"], 13);
+
+    // The same file in JSON (agentcore.json and control-plane JSON are read by the same parser).
+    let p = dir.path().join("runtime.json");
+    std::fs::write(
+        &p,
+        format!(
+            "{{\n  \"authorizerConfiguration\": {{\n    \"customJWTAuthorizer\": {{\n      \"discoveryUrl\": \"{DISCOVERY}\",\n      \"allowedClients\": [\"x\"],\n      \"allowedClients\": [\"{CLIENT}\"]\n    }}\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--authorizer-json"])
+        .arg(&p)
+        .arg("--no-signature")
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(codes(&v), vec!["config-duplicate-key"]);
+    assert_eq!(diag(&v, "config-duplicate-key")["line"], 6);
+}

@@ -198,8 +198,8 @@ pub fn parse_source(path: &str, text: &str, opts: &LoadOptions) -> Result<Author
     if terraform::is_tf_path(path) {
         return terraform::load_text(path, text, &tf_options(opts));
     }
-    let root = match tree::parse(text, path) {
-        Ok(root) => root,
+    let (root, dups) = match tree::parse_doc(text, path) {
+        Ok(parsed) => parsed,
         // HCL is not YAML: a .tf file under another name is recognised by its content.
         Err(_) if terraform::detect(text) => {
             return terraform::load_text(path, text, &tf_options(opts));
@@ -209,6 +209,19 @@ pub fn parse_source(path: &str, text: &str, opts: &LoadOptions) -> Result<Author
     if root.as_map().is_none() && terraform::detect(text) {
         return terraform::load_text(path, text, &tf_options(opts));
     }
+    let mut auth = parse_tree(path, text, &root, opts)?;
+    auth.duplicate_keys = dups.found;
+    if dups.more > 0 {
+        auth.warnings.push(format!(
+            "{} more keys are written twice in one mapping (the later one is used)",
+            dups.more
+        ));
+    }
+    Ok(auth)
+}
+
+/// Recognises a parsed document and loads the authorizer it describes.
+fn parse_tree(path: &str, text: &str, root: &tree::Node, opts: &LoadOptions) -> Result<Authorizer> {
     if root.is_null() {
         return Err(Error::config(
             path,
@@ -226,7 +239,7 @@ pub fn parse_source(path: &str, text: &str, opts: &LoadOptions) -> Result<Author
             Some(source_hint()),
         ));
     }
-    if cfn::detect(&root) {
+    if cfn::detect(root) {
         let region = opts
             .region
             .clone()
@@ -234,7 +247,7 @@ pub fn parse_source(path: &str, text: &str, opts: &LoadOptions) -> Result<Author
             .or_else(|| env_nonempty("AWS_DEFAULT_REGION"));
         return cfn::load(
             path,
-            &root,
+            root,
             &cfn::CfnOptions {
                 resource: opts.resource.as_deref(),
                 params: &opts.params,
@@ -242,14 +255,14 @@ pub fn parse_source(path: &str, text: &str, opts: &LoadOptions) -> Result<Author
             },
         );
     }
-    if api::detect_apigateway(&root) {
-        return api::load_apigateway(path, &root, opts.resource.as_deref());
+    if api::detect_apigateway(root) {
+        return api::load_apigateway(path, root, opts.resource.as_deref());
     }
-    if toolkit::detect(&root) {
-        return toolkit::load(path, &root, opts.agent.as_deref());
+    if toolkit::detect(root) {
+        return toolkit::load(path, root, opts.agent.as_deref());
     }
-    if api::detect_control_plane(&root) {
-        return api::load_control_plane(path, &root);
+    if api::detect_control_plane(root) {
+        return api::load_control_plane(path, root);
     }
     let mut top: Vec<&str> = root
         .as_map()

@@ -344,6 +344,31 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                 .at(cx.file(), k.line),
         );
     }
+    for d in &auth.duplicate_keys {
+        let first = d
+            .first_line
+            .map(|l| format!("line {l}"))
+            .unwrap_or_else(|| "once".into());
+        let later = d
+            .line
+            .map(|l| format!("line {l}"))
+            .unwrap_or_else(|| "again".into());
+        out.push(
+            Diagnosis::warning(
+                "config-duplicate-key",
+                format!(
+                    "`{}` is written twice in the same mapping, at {first} and at {later}: the later one ({later}) is used and the first is ignored",
+                    d.key
+                ),
+            )
+            .fix(format!(
+                "at {} remove the first `{}` (or merge the two into one)",
+                cx.place(d.first_line),
+                d.key
+            ))
+            .at(cx.file(), d.line),
+        );
+    }
     let Some(jwt) = &auth.jwt else {
         let mut d = Diagnosis::error(
             "authorizer-not-configured",

@@ -114,6 +114,18 @@ pub struct IgnoredKey {
     pub message: String,
 }
 
+/// A key written twice in one mapping of the config file. The later value is the one used (as
+/// PyYAML, the toolkit's reader, and `JSON.parse`, the new CLI's, both do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key as written.
+    pub key: String,
+    /// 1-based line of the first occurrence (ignored).
+    pub first_line: Option<usize>,
+    /// 1-based line of the later occurrence (used).
+    pub line: Option<usize>,
+}
+
 /// A loaded authorizer configuration.
 #[derive(Debug, Clone)]
 pub struct Authorizer {
@@ -145,18 +157,21 @@ pub struct Authorizer {
     pub region: Option<String>,
     /// `bedrock_agentcore.agent_session_id`.
     pub session_id: Option<String>,
+    /// Keys written twice in one mapping of the file (`config-duplicate-key`).
+    pub duplicate_keys: Vec<DuplicateKey>,
 }
 
 impl Authorizer {
-    /// An authorizer from flags only.
-    pub fn from_flags(rules: RuleSet, jwt: JwtConfig) -> Self {
+    /// An authorizer of `source` with nothing configured (no JWT authorizer, no file, no
+    /// findings): the base that loaders fill in with `Authorizer { …, ..Authorizer::empty(…) }`.
+    pub fn empty(source: SourceKind, rules: RuleSet) -> Self {
         Authorizer {
-            source: SourceKind::Flags,
+            source,
             file: None,
             agent: None,
             agent_is_default: false,
             rules,
-            jwt: Some(jwt),
+            jwt: None,
             authorizer_line: None,
             ignored: Vec::new(),
             warnings: Vec::new(),
@@ -164,6 +179,15 @@ impl Authorizer {
             agent_arn: None,
             region: None,
             session_id: None,
+            duplicate_keys: Vec::new(),
+        }
+    }
+
+    /// An authorizer from flags only.
+    pub fn from_flags(rules: RuleSet, jwt: JwtConfig) -> Self {
+        Authorizer {
+            jwt: Some(jwt),
+            ..Authorizer::empty(SourceKind::Flags, rules)
         }
     }
 

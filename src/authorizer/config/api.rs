@@ -73,6 +73,7 @@ pub(crate) fn load_control_plane(path: &str, root: &Node) -> Result<Authorizer> 
         agent_arn,
         region,
         session_id: None,
+        duplicate_keys: Vec::new(),
     })
 }
 
@@ -221,6 +222,7 @@ pub(crate) fn load_apigateway(
         agent_arn: None,
         region: None,
         session_id: None,
+        duplicate_keys: Vec::new(),
     })
 }
 

@@ -20,8 +20,18 @@ pub(crate) const RUNTIME_TYPE: &str = "AWS::BedrockAgentCore::Runtime";
 /// Marks a value removed by `AWS::NoValue`.
 const NO_VALUE: &str = "\u{0}NoValue";
 
-/// Deepest nesting of intrinsic functions / conditions followed (against cycles).
-const MAX_DEPTH: usize = 64;
+/// Deepest nesting of intrinsic functions / conditions followed (bounds the recursion).
+const MAX_DEPTH: usize = 128;
+
+/// Most evaluation steps (a node resolved, a condition evaluated, an item split off) spent on one
+/// resource: the depth cap bounds nesting, this bounds total work (fan-out).
+pub(crate) const MAX_STEPS: usize = 100_000;
+
+/// Longest value one intrinsic function may produce (`Fn::Join`, `Fn::Sub`, `Fn::Split`).
+const MAX_VALUE_BYTES: usize = 1024 * 1024;
+
+/// Most bytes of values produced or copied in all while resolving one resource.
+const MAX_TOTAL_BYTES: usize = 16 * 1024 * 1024;
 
 /// True when `root` looks like a CloudFormation template.
 pub(crate) fn detect(root: &Node) -> bool {
@@ -90,6 +100,9 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
     let (jwt, authorizer_line) = match auth_entry {
         Some(e) => {
             let resolved = r.resolve(&e.value, 0);
+            if let Some(limit) = &r.stopped {
+                return Err(limit.error(path, &chosen.key));
+            }
             let jwt = if is_no_value(&resolved) {
                 None
             } else {
@@ -168,7 +181,13 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         agent_arn,
         region: r.region(),
         session_id: None,
+        duplicate_keys: Vec::new(),
     })
+}
+
+/// What a call returns once a limit has stopped resolving (the load then fails).
+fn stopped(line: Option<usize>) -> Node {
+    Node::scalar("${…}", false, line)
 }
 
 fn is_no_value(n: &Node) -> bool {
@@ -196,13 +215,79 @@ struct Unresolved {
     example: String,
 }
 
+/// Why resolving stopped: a work or size limit, or a value that refers to itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Limit {
+    /// More than [`MAX_STEPS`] steps.
+    Steps,
+    /// One value longer than [`MAX_VALUE_BYTES`], made by `what` at `line`.
+    Value { what: String, line: Option<usize> },
+    /// More than [`MAX_TOTAL_BYTES`] produced in all.
+    Total,
+    /// A mapping value or condition that needs itself, at `line`.
+    Cycle { what: String, line: Option<usize> },
+    /// Nesting deeper than [`MAX_DEPTH`], at `line`.
+    Depth { line: Option<usize> },
+}
+
+impl Limit {
+    /// The error naming the resource being resolved.
+    fn error(&self, path: &str, resource: &str) -> Error {
+        let at = |line: &Option<usize>| line.map(|l| format!(" at line {l}")).unwrap_or_default();
+        let what = match self {
+            Limit::Steps => format!("expand beyond {MAX_STEPS} steps"),
+            Limit::Value { what, line } => format!(
+                "produce a value longer than {} MiB ({what}{})",
+                MAX_VALUE_BYTES / 1024 / 1024,
+                at(line)
+            ),
+            Limit::Total => format!(
+                "produce more than {} MiB of values",
+                MAX_TOTAL_BYTES / 1024 / 1024
+            ),
+            Limit::Cycle { what, line } => format!("refer to themselves ({what}{})", at(line)),
+            Limit::Depth { line } => format!("nest deeper than {MAX_DEPTH} levels{}", at(line)),
+        };
+        Error::config(
+            path,
+            format!(
+                "the template's intrinsic functions {what} while resolving resource {resource} (AuthorizerConfiguration)"
+            ),
+            Some(
+                "CloudFormation allows no intrinsic functions inside Mappings and no condition that needs itself: simplify the template, or give the authorizer with --discovery-url and --allowed-client"
+                    .to_string(),
+            ),
+        )
+    }
+}
+
 /// Resolves intrinsic functions against parameters and `--param` values.
+///
+/// Work is bounded whatever the template: mapping values and conditions are resolved once and
+/// remembered (per node / per name), every step counts against [`MAX_STEPS`], and produced values
+/// against [`MAX_VALUE_BYTES`] / [`MAX_TOTAL_BYTES`]. Once a limit is hit, `stopped` is set and
+/// every further call returns at once.
 struct Resolver<'a> {
     root: &'a Node,
     given: HashMap<String, String>,
     used: HashSet<String>,
     region: Option<String>,
     unresolved: Vec<Unresolved>,
+    /// Steps spent.
+    steps: usize,
+    /// Bytes produced or copied.
+    bytes: usize,
+    /// Set when a limit was hit.
+    stopped: Option<Limit>,
+    /// Resolved `Mappings` values, by the address of their node in `root` (stable: `root` is
+    /// borrowed for the resolver's life and never changes).
+    map_memo: HashMap<usize, Node>,
+    /// Mapping values being resolved (a cycle when met again).
+    map_busy: HashSet<usize>,
+    /// Evaluated conditions, by name.
+    cond_memo: HashMap<String, Option<bool>>,
+    /// Conditions being evaluated.
+    cond_busy: HashSet<String>,
 }
 
 impl<'a> Resolver<'a> {
@@ -215,7 +300,47 @@ impl<'a> Resolver<'a> {
             used: HashSet::new(),
             region,
             unresolved: Vec::new(),
+            steps: 0,
+            bytes: 0,
+            stopped: None,
+            map_memo: HashMap::new(),
+            map_busy: HashSet::new(),
+            cond_memo: HashMap::new(),
+            cond_busy: HashSet::new(),
         }
+    }
+
+    /// Spends one step; false (and `stopped` set) when the budget is gone.
+    fn step(&mut self) -> bool {
+        if self.stopped.is_some() {
+            return false;
+        }
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            self.stopped = Some(Limit::Steps);
+            return false;
+        }
+        true
+    }
+
+    /// Counts `len` bytes of one value made by `what`; false (and `stopped` set) over a limit.
+    fn charge(&mut self, len: usize, what: &str, line: Option<usize>) -> bool {
+        if self.stopped.is_some() {
+            return false;
+        }
+        if len > MAX_VALUE_BYTES {
+            self.stopped = Some(Limit::Value {
+                what: what.to_string(),
+                line,
+            });
+            return false;
+        }
+        self.bytes += len;
+        if self.bytes > MAX_TOTAL_BYTES {
+            self.stopped = Some(Limit::Total);
+            return false;
+        }
+        true
     }
 
     /// The region `AWS::Region` resolves to.
@@ -344,20 +469,35 @@ impl<'a> Resolver<'a> {
 
     /// Resolves every intrinsic function in `node`.
     fn resolve(&mut self, node: &Node, depth: usize) -> Node {
+        if !self.step() {
+            return stopped(node.line);
+        }
         if depth > MAX_DEPTH {
-            return self.opaque("nesting too deep", node.line);
+            self.stopped = Some(Limit::Depth { line: node.line });
+            return stopped(node.line);
         }
         if let Some((name, arg)) = intrinsic(node) {
             return self.call(&name, &arg, node.line, depth + 1);
         }
         match &node.kind {
-            Kind::Scalar { .. } => node.clone(),
+            Kind::Scalar { text, .. } => {
+                if !self.charge(text.len(), "a value", node.line) {
+                    return stopped(node.line);
+                }
+                node.clone()
+            }
             Kind::Seq(items) => {
-                let items = items
-                    .iter()
-                    .map(|i| self.resolve(i, depth + 1))
-                    .filter(|i| !is_no_value(i))
-                    .collect();
+                let mut resolved = Vec::with_capacity(items.len());
+                for i in items {
+                    if self.stopped.is_some() {
+                        break;
+                    }
+                    let i = self.resolve(i, depth + 1);
+                    if !is_no_value(&i) {
+                        resolved.push(i);
+                    }
+                }
+                let items = resolved;
                 Node {
                     kind: Kind::Seq(items),
                     line: node.line,
@@ -365,15 +505,21 @@ impl<'a> Resolver<'a> {
                 }
             }
             Kind::Map(entries) => {
-                let entries = entries
-                    .iter()
-                    .map(|e| Entry {
-                        key: e.key.clone(),
-                        line: e.line,
-                        value: self.resolve(&e.value, depth + 1),
-                    })
-                    .filter(|e| !is_no_value(&e.value))
-                    .collect();
+                let mut resolved = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if self.stopped.is_some() {
+                        break;
+                    }
+                    let value = self.resolve(&e.value, depth + 1);
+                    if !is_no_value(&value) {
+                        resolved.push(Entry {
+                            key: e.key.clone(),
+                            line: e.line,
+                            value,
+                        });
+                    }
+                }
+                let entries = resolved;
                 Node {
                     kind: Kind::Map(entries),
                     line: node.line,
@@ -434,6 +580,9 @@ impl<'a> Resolver<'a> {
                     _ => (to_text(arg), HashMap::new()),
                 };
                 let s = self.substitute(&template, &vars, line, depth);
+                if !self.charge(s.len(), "Fn::Sub", line) {
+                    return stopped(line);
+                }
                 Node::scalar(s, false, line)
             }
             "Fn::Join" => {
@@ -444,9 +593,24 @@ impl<'a> Resolver<'a> {
                 let delim = self.text(delim, depth);
                 let list = self.resolve(list, depth);
                 let s = match &list.kind {
-                    Kind::Seq(items) => items.iter().map(to_text).collect::<Vec<_>>().join(&delim),
+                    Kind::Seq(items) => {
+                        let mut s = String::new();
+                        for (i, item) in items.iter().enumerate() {
+                            if i > 0 {
+                                s.push_str(&delim);
+                            }
+                            s.push_str(&to_text(item));
+                            if s.len() > MAX_VALUE_BYTES {
+                                break;
+                            }
+                        }
+                        s
+                    }
                     _ => to_text(&list),
                 };
+                if !self.charge(s.len(), "Fn::Join", line) {
+                    return stopped(line);
+                }
                 Node::scalar(s, false, line)
             }
             "Fn::Select" => {
@@ -477,10 +641,13 @@ impl<'a> Resolver<'a> {
                 if delim.is_empty() {
                     return self.opaque("Fn::Split (empty delimiter)", line);
                 }
-                let items = source
-                    .split(delim.as_str())
-                    .map(|s| Node::scalar(s, false, line))
-                    .collect();
+                let mut items = Vec::new();
+                for part in source.split(delim.as_str()) {
+                    if !self.step() || !self.charge(part.len(), "Fn::Split", line) {
+                        return stopped(line);
+                    }
+                    items.push(Node::scalar(part, false, line));
+                }
                 Node {
                     kind: Kind::Seq(items),
                     line,
@@ -492,16 +659,18 @@ impl<'a> Resolver<'a> {
                     return self.opaque("Fn::FindInMap (malformed)", line);
                 };
                 let keys: Vec<String> = items[..3].iter().map(|i| self.text(i, depth)).collect();
-                let found = self
-                    .root
+                if self.stopped.is_some() {
+                    return stopped(line);
+                }
+                let root: &'a Node = self.root;
+                let found = root
                     .get("Mappings")
                     .and_then(|m| m.get(&keys[0]))
                     .and_then(|m| m.get(&keys[1]))
-                    .and_then(|m| m.get(&keys[2]))
-                    .cloned();
+                    .and_then(|m| m.get(&keys[2]));
                 match found {
                     Some(n) => {
-                        let mut n = self.resolve(&n, depth);
+                        let mut n = self.mapping_value(n, &keys.join("."), depth);
                         n.line = line;
                         n
                     }
@@ -543,6 +712,33 @@ impl<'a> Resolver<'a> {
             }
             other => self.opaque(other, line),
         }
+    }
+
+    /// A `Mappings` value, resolved once and remembered.
+    fn mapping_value(&mut self, node: &'a Node, name: &str, depth: usize) -> Node {
+        let id = std::ptr::from_ref(node) as usize;
+        if let Some(v) = self.map_memo.get(&id) {
+            let v = v.clone();
+            if !self.step() || !self.charge(v.text_bytes(), "Fn::FindInMap", node.line) {
+                return stopped(node.line);
+            }
+            return v;
+        }
+        if !self.map_busy.insert(id) {
+            if self.stopped.is_none() {
+                self.stopped = Some(Limit::Cycle {
+                    what: format!("Fn::FindInMap {name}"),
+                    line: node.line,
+                });
+            }
+            return stopped(node.line);
+        }
+        let v = self.resolve(node, depth);
+        self.map_busy.remove(&id);
+        if self.stopped.is_none() {
+            self.map_memo.insert(id, v.clone());
+        }
+        v
     }
 
     /// `Ref` of a pseudo parameter, template parameter or resource.
@@ -654,22 +850,49 @@ impl<'a> Resolver<'a> {
                 out.push_str(&to_text(&n));
             }
             rest = &after[end + 1..];
+            if !self.step() || out.len() > MAX_VALUE_BYTES {
+                break;
+            }
         }
         out.push_str(rest);
         out
     }
 
     /// Evaluates a named condition; `None` when it depends on unknown values.
+    /// Evaluated once per name and remembered.
+    /// `depth` counts named conditions followed, not the calls in between.
     fn condition(&mut self, name: &str, depth: usize) -> Option<bool> {
-        if depth > MAX_DEPTH {
+        if !self.step() {
             return None;
         }
-        let node = self.root.get("Conditions")?.get(name)?.clone();
-        self.eval(&node, depth + 1)
+        if depth > MAX_DEPTH {
+            self.stopped = Some(Limit::Depth { line: None });
+            return None;
+        }
+        if let Some(v) = self.cond_memo.get(name) {
+            return *v;
+        }
+        let root: &'a Node = self.root;
+        let entry = root.get("Conditions")?.entry(name)?;
+        if !self.cond_busy.insert(name.to_string()) {
+            if self.stopped.is_none() {
+                self.stopped = Some(Limit::Cycle {
+                    what: format!("condition {name}"),
+                    line: entry.line,
+                });
+            }
+            return None;
+        }
+        let v = self.eval(&entry.value, depth + 1);
+        self.cond_busy.remove(name);
+        if self.stopped.is_none() {
+            self.cond_memo.insert(name.to_string(), v);
+        }
+        v
     }
 
     fn eval(&mut self, node: &Node, depth: usize) -> Option<bool> {
-        if depth > MAX_DEPTH {
+        if !self.step() {
             return None;
         }
         if let Some(s) = node.as_str()
@@ -686,7 +909,7 @@ impl<'a> Resolver<'a> {
         match name.as_str() {
             "Condition" => {
                 let n = to_text(&arg);
-                self.condition(&n, depth + 1)
+                self.condition(&n, depth)
             }
             "Fn::Equals" if args.len() == 2 => {
                 let a = self.text(&args[0], depth + 1);
@@ -701,6 +924,9 @@ impl<'a> Resolver<'a> {
             "Fn::And" => {
                 let mut all = Some(true);
                 for a in &args {
+                    if self.stopped.is_some() {
+                        return None;
+                    }
                     match self.eval(a, depth + 1) {
                         Some(false) => return Some(false),
                         Some(true) => {}
@@ -712,6 +938,9 @@ impl<'a> Resolver<'a> {
             "Fn::Or" => {
                 let mut any = Some(false);
                 for a in &args {
+                    if self.stopped.is_some() {
+                        return None;
+                    }
                     match self.eval(a, depth + 1) {
                         Some(true) => return Some(true),
                         Some(false) => {}

@@ -473,7 +473,7 @@ fn load_module(
         other_jwt_agents,
         agent_arn,
         region,
-        session_id: None,
+        ..Authorizer::empty(SourceKind::Terraform, RuleSet::Agentcore)
     })
 }
 

@@ -150,6 +150,7 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         agent_arn,
         region,
         session_id,
+        duplicate_keys: Vec::new(),
     })
 }
 

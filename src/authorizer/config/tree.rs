@@ -7,10 +7,17 @@
 
 use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle};
 
+use std::collections::HashMap;
+
+use crate::authorizer::DuplicateKey;
 use crate::error::{Error, Result};
 
 /// Most nodes a document may expand to (aliases included), against "billion laughs" inputs.
 const MAX_NODES: usize = 200_000;
+
+/// Most bytes of scalar text that aliases may copy, against "billion laughs" built from one long
+/// scalar (a 1 MiB string aliased a thousand times is a few nodes but a gigabyte).
+const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
 
 /// One node of a parsed document.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +136,18 @@ impl Node {
         }
     }
 
+    /// Bytes of scalar text (keys included) in this subtree.
+    pub fn text_bytes(&self) -> usize {
+        match &self.kind {
+            Kind::Scalar { text, .. } => text.len(),
+            Kind::Seq(items) => items.iter().map(Node::text_bytes).sum(),
+            Kind::Map(entries) => entries
+                .iter()
+                .map(|e| e.key.len() + e.value.text_bytes())
+                .sum(),
+        }
+    }
+
     /// Counts the nodes of this subtree.
     fn size(&self) -> usize {
         match &self.kind {
@@ -158,20 +177,35 @@ enum Frame {
 
 /// Parses the first document of `text` (YAML or JSON). Errors name `path`, the 1-based line and
 /// column. An empty document is a null scalar.
+#[cfg(test)]
 pub(crate) fn parse(text: &str, path: &str) -> Result<Node> {
+    parse_doc(text, path).map(|(node, _)| node)
+}
+
+/// [`parse`], also returning the keys written twice in one mapping.
+pub(crate) fn parse_doc(text: &str, path: &str) -> Result<(Node, Duplicates)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match parse_yaml(text, path) {
-        Ok(node) => Ok(node),
+    let mut dups = Duplicates::default();
+    match parse_yaml(text, path, &mut dups) {
+        Ok(node) => Ok((node, dups)),
         Err(e) => {
             // JSON that the YAML reader refuses (rare: e.g. odd whitespace) is still JSON.
             if text.trim_start().starts_with(['{', '['])
                 && let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
             {
-                return Ok(from_json(&v));
+                return Ok((from_json(&v), Duplicates::default()));
             }
             Err(e)
         }
     }
+}
+
+fn too_many_nodes(path: &str) -> Error {
+    Error::config(
+        path,
+        format!("document expands to more than {MAX_NODES} nodes"),
+        Some("this is not a configuration file tokdiag can read".to_string()),
+    )
 }
 
 fn syntax_error(path: &str, line: usize, col: usize, info: &str) -> Error {
@@ -195,7 +229,7 @@ fn tag_name(tag: Option<&serde_saphyr::granit_parser::Tag>) -> Option<String> {
     }
 }
 
-fn parse_yaml(text: &str, path: &str) -> Result<Node> {
+fn parse_yaml(text: &str, path: &str, dups: &mut Duplicates) -> Result<Node> {
     let mut options = Options::default();
     options.emit_comments = false;
     options.block_scalar_eof_without_line_feed = true;
@@ -203,6 +237,7 @@ fn parse_yaml(text: &str, path: &str) -> Result<Node> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: std::collections::HashMap<usize, Node> = std::collections::HashMap::new();
     let mut count = 0usize;
+    let mut alias_bytes = 0usize;
     let mut root: Option<Node> = None;
     let mut in_doc = false;
 
@@ -246,6 +281,20 @@ fn parse_yaml(text: &str, path: &str) -> Result<Node> {
             Event::Alias(id) => match anchors.get(&id) {
                 Some(n) => {
                     count += n.size();
+                    alias_bytes += n.text_bytes();
+                    if alias_bytes > MAX_ALIAS_BYTES {
+                        return Err(Error::config(
+                            path,
+                            format!(
+                                "aliases copy more than {} MiB of text",
+                                MAX_ALIAS_BYTES / 1024 / 1024
+                            ),
+                            Some("this is not a configuration file tokdiag can read".to_string()),
+                        ));
+                    }
+                    if count > MAX_NODES {
+                        return Err(too_many_nodes(path));
+                    }
                     let mut n = n.clone();
                     n.line = Some(line);
                     n
@@ -301,7 +350,7 @@ fn parse_yaml(text: &str, path: &str) -> Result<Node> {
                         ..
                     }) => (
                         Node {
-                            kind: Kind::Map(merge_keys(entries)),
+                            kind: Kind::Map(merge_keys(entries, dups)),
                             line: Some(line),
                             tag,
                         },
@@ -318,11 +367,7 @@ fn parse_yaml(text: &str, path: &str) -> Result<Node> {
         };
         count += 1;
         if count > MAX_NODES {
-            return Err(Error::config(
-                path,
-                format!("document expands to more than {MAX_NODES} nodes"),
-                Some("this is not a configuration file tokdiag can read".to_string()),
-            ));
+            return Err(too_many_nodes(path));
         }
         match stack.last_mut() {
             None => {
@@ -335,7 +380,7 @@ fn parse_yaml(text: &str, path: &str) -> Result<Node> {
                 None => {
                     let text = match &node.kind {
                         Kind::Scalar { text, .. } => text.clone(),
-                        _ => "<complex key>".to_string(),
+                        _ => COMPLEX_KEY.to_string(),
                     };
                     *key = Some((text, node.line.unwrap_or(line)));
                 }
@@ -350,37 +395,99 @@ fn parse_yaml(text: &str, path: &str) -> Result<Node> {
     Ok(root.unwrap_or_else(|| Node::scalar("", true, Some(1))))
 }
 
-/// Applies YAML merge keys (`<<: *base`): entries of the merged mappings that the mapping does not
-/// define itself are appended.
-fn merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
-    if !entries.iter().any(|e| e.key == "<<") {
-        return entries;
-    }
-    let mut own: Vec<Entry> = Vec::new();
+/// Applies YAML merge keys (`<<: *base`, `<<: [*a, *b]`) as PyYAML (the starter toolkit's reader)
+/// does, in time linear in the number of entries: the mapping's own keys win over merged ones, a
+/// later `<<` wins over an earlier one, and within one `<<: [..]` list the earlier mapping wins.
+/// A key written twice in the mapping itself keeps its first position and takes the later value;
+/// the pair is recorded in `dups`.
+fn merge_keys(entries: Vec<Entry>, dups: &mut Duplicates) -> Vec<Entry> {
+    let mut own: Vec<Entry> = Vec::with_capacity(entries.len());
+    let mut own_index: HashMap<String, usize> = HashMap::with_capacity(entries.len());
     let mut merged: Vec<Entry> = Vec::new();
     for e in entries {
-        if e.key != "<<" {
-            own.push(e);
+        if e.key == MERGE_KEY {
+            let sources: Vec<Node> = match e.value.kind {
+                Kind::Map(_) => vec![e.value],
+                Kind::Seq(mut items) => {
+                    items.reverse();
+                    items
+                }
+                _ => Vec::new(),
+            };
+            for s in sources {
+                if let Kind::Map(inner) = s.kind {
+                    merged.extend(inner);
+                }
+            }
             continue;
         }
-        let sources: Vec<Node> = match e.value.kind {
-            Kind::Map(_) => vec![e.value],
-            Kind::Seq(items) => items,
-            _ => Vec::new(),
-        };
-        for s in sources {
-            if let Kind::Map(inner) = s.kind {
-                merged.extend(inner);
+        match own_index.get(&e.key) {
+            Some(&i) => {
+                dups.record(&e.key, own[i].line, e.line);
+                own[i] = e;
+            }
+            None => {
+                own_index.insert(e.key.clone(), own.len());
+                own.push(e);
             }
         }
     }
+    if merged.is_empty() {
+        return own;
+    }
+    // Among merged entries the last occurrence wins (PyYAML: `merge + own`, later keys win).
+    let mut merged_index: HashMap<String, usize> = HashMap::with_capacity(merged.len());
+    let mut kept: Vec<Option<Entry>> = Vec::with_capacity(merged.len());
     for m in merged {
-        if !own.iter().any(|e| e.key == m.key) {
-            own.push(m);
+        if own_index.contains_key(&m.key) {
+            continue;
+        }
+        match merged_index.get(&m.key) {
+            Some(&i) => kept[i] = Some(m),
+            None => {
+                merged_index.insert(m.key.clone(), kept.len());
+                kept.push(Some(m));
+            }
         }
     }
+    own.extend(kept.into_iter().flatten());
     own
 }
+
+/// The merge key of YAML 1.1.
+const MERGE_KEY: &str = "<<";
+
+/// Most duplicate keys recorded (the rest are counted).
+const MAX_DUPLICATES: usize = 20;
+
+/// Keys written twice in one mapping, found while parsing.
+#[derive(Debug, Default)]
+pub(crate) struct Duplicates {
+    /// The first [`MAX_DUPLICATES`] pairs.
+    pub found: Vec<DuplicateKey>,
+    /// How many more there were.
+    pub more: usize,
+}
+
+impl Duplicates {
+    fn record(&mut self, key: &str, first: Option<usize>, later: Option<usize>) {
+        if key == COMPLEX_KEY {
+            return;
+        }
+        if self.found.len() < MAX_DUPLICATES {
+            self.found.push(DuplicateKey {
+                key: key.to_string(),
+                first_line: first,
+                line: later,
+            });
+        } else {
+            self.more += 1;
+        }
+    }
+}
+
+/// What a non-scalar mapping key is read as.
+const COMPLEX_KEY: &str = "<complex key>";
 
 /// Converts a JSON value (read without positions) into a tree.
 pub(crate) fn from_json(v: &serde_json::Value) -> Node {
@@ -480,6 +587,52 @@ mod tests {
         let c = root.get("c").unwrap();
         assert_eq!(c.get_str("x"), Some("1"));
         assert_eq!(c.get_str("y"), Some("2"));
+    }
+
+    #[test]
+    fn merge_precedence_is_pyyaml_s() {
+        // Own keys win; within `<<: [*a, *b]` the earlier mapping wins; a later `<<` wins.
+        let doc = "a: &a {x: a, y: a, z: a}\nb: &b {x: b, y: b, w: b}\nm:\n  <<: [*a, *b]\n  x: own\nn:\n  <<: *a\n  <<: *b\n";
+        let (root, dups) = parse_doc(doc, "t").unwrap();
+        let m = root.get("m").unwrap();
+        assert_eq!(m.get_str("x"), Some("own"));
+        assert_eq!(m.get_str("y"), Some("a"));
+        assert_eq!(m.get_str("w"), Some("b"));
+        assert_eq!(m.as_map().unwrap().len(), 4);
+        let n = root.get("n").unwrap();
+        assert_eq!(n.get_str("x"), Some("b"));
+        assert_eq!(n.get_str("z"), Some("a"));
+        assert!(dups.found.is_empty(), "{:?}", dups.found);
+    }
+
+    #[test]
+    fn duplicates_keep_the_later_value() {
+        let (root, dups) = parse_doc("a: 1\nb: 2\na: 3\n", "t").unwrap();
+        assert_eq!(root.as_map().unwrap().len(), 2);
+        assert_eq!(root.get_str("a"), Some("3"));
+        assert_eq!(root.entry("a").unwrap().line, Some(3));
+        assert_eq!(
+            dups.found,
+            vec![DuplicateKey {
+                key: "a".into(),
+                first_line: Some(1),
+                line: Some(3)
+            }]
+        );
+    }
+
+    #[test]
+    fn long_scalar_aliased_many_times_is_refused() {
+        let big = "x".repeat(1024 * 1024);
+        let mut doc = format!("a: &a {big}\nl:\n");
+        for _ in 0..20 {
+            doc.push_str("- *a\n");
+        }
+        let err = parse(&doc, "t").unwrap_err();
+        assert!(
+            err.to_string().contains("aliases copy more than 16 MiB"),
+            "{err}"
+        );
     }
 
     #[test]
