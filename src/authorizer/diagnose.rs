@@ -164,6 +164,9 @@ impl Escaped {
             esc_string(&mut k.key);
             esc_string(&mut k.message);
         }
+        for d in &mut auth.duplicate_keys {
+            esc_string(&mut d.key);
+        }
         if let Some(j) = &mut auth.jwt {
             for l in [&mut j.discovery_url, &mut j.issuer].into_iter().flatten() {
                 esc_string(&mut l.value);
