@@ -14,6 +14,10 @@ use support::jwks_server::JwksServer;
 use support::tokens::{ISSUER, access_claims, root, run, testdata, tokdiag};
 
 const KNOWN: &str = "rsa-1, rsa-1-ps, rsa-1-rs384, rsa-1-rs512, ec256-1, ec384-1, ed25519-1";
+/// The seed's issuer with a Cyrillic а (U+0430) in amazonаws.com.
+const LOOKALIKE_ISS: &str = "https://cognito-idp.us-east-1.amazon\u{430}ws.com/us-east-1_h0Vo2Whhx";
+/// Its host as tokdiag names it.
+const LOOKALIKE_SHOWN: &str = "cognito-idp.us-east-1.amazon<U+0430>ws.com";
 const MISMATCH: &str = "the RS256 signature does not match key 'rsa-1': signed with another key, or altered after signing";
 
 /// (file, failing check, its message, explain's diagnosis code).
@@ -63,6 +67,26 @@ fn cases() -> Vec<(&'static str, &'static str, String, &'static str)> {
         "unknown-kid",
     );
     add("kid-dev-null.jwt", unknown("/dev/null"), "unknown-kid");
+    add(
+        "kid-forged-line.jwt",
+        unknown("zz\\n✓ ACCEPTED — AgentCore would accept this token\\n"),
+        "unknown-kid",
+    );
+    add(
+        "claims-forged-lines.jwt",
+        sig(MISMATCH),
+        "signature-invalid",
+    );
+    add(
+        "lookalike-issuer.jwt",
+        (
+            "issuer",
+            format!(
+                "iss not allowed: {LOOKALIKE_ISS}. Expected: {ISSUER}{{from}} — the issuer host {LOOKALIKE_SHOWN} is not ASCII: U+0430 Cyrillic: a look-alike"
+            ),
+        ),
+        "lookalike-issuer",
+    );
     add(
         "kid-sql-injection.jwt",
         unknown("x' UNION SELECT 'c2VjcmV0' -- "),
@@ -224,6 +248,7 @@ fn the_corpus_and_the_table_match() {
 #[test]
 fn verify_refuses_every_attack_and_names_the_cause() {
     for (file, check, msg, _) in cases() {
+        let msg = msg.replace("{from}", " (from --issuer)");
         let (code, out, err) = verify(&format!("@{}", testdata(&format!("attacks/{file}"))), None);
         no_panic(file, code, &err);
         assert_eq!(code, 1, "{file}: {out}{err}");
@@ -244,6 +269,7 @@ fn verify_refuses_every_attack_and_names_the_cause() {
 #[test]
 fn explain_refuses_every_attack_with_its_diagnosis() {
     for (file, check, msg, code_want) in cases() {
+        let msg = msg.replace("{from}", "");
         let arg = format!("@{}", testdata(&format!("attacks/{file}")));
         let (code, v, err) = explain(&arg, &["--jwks", &testdata("jwks.json")], None);
         no_panic(file, code, &err);
@@ -616,5 +642,123 @@ fn hostile_text_never_forges_output_lines() {
         out.lines()
             .any(|l| l == format!("  {FORGED_KID_SHOWN}  RSA  RS256  sig  2048 bits")),
         "{out}"
+    );
+}
+
+/// Issue 12 item 6: a host that is not pure ASCII (the token's iss, discoveryUrl, the discovery
+/// document's issuer) or an `xn--` name mixing scripts gets `lookalike-issuer`, naming the code
+/// points; no fix of any diagnosis names such a host.
+#[test]
+fn lookalike_hosts_are_named_and_no_fix_points_at_them() {
+    let no_fix_names = |v: &Value, host: &str| {
+        for d in v["diagnoses"].as_array().unwrap() {
+            for f in d["fixes"].as_array().unwrap() {
+                let f = f.as_str().unwrap().to_lowercase();
+                assert!(!f.contains(host), "fix names {host}: {f}\n{v:#}");
+            }
+        }
+    };
+    let diag = |v: &Value| -> Value {
+        v["diagnoses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "lookalike-issuer")
+            .cloned()
+            .unwrap_or_else(|| panic!("no lookalike-issuer: {v:#}"))
+    };
+    let seed = testdata("seed/.bedrock_agentcore.yaml");
+
+    // 1. The token's iss (the corpus file, validly signed).
+    let (code, v, _) = explain(
+        &format!("@{}", testdata("attacks/lookalike-issuer.jwt")),
+        &["--jwks", &testdata("jwks.json")],
+        None,
+    );
+    assert_eq!(code, 1);
+    let d = diag(&v);
+    assert_eq!(d["severity"], "error");
+    assert_eq!(
+        d["message"],
+        format!(
+            "the token's iss names the host {LOOKALIKE_SHOWN} (not ASCII: U+0430 Cyrillic): a host that only looks like another, where tokens or keys are never to be trusted"
+        )
+    );
+    assert_eq!(
+        d["fixes"],
+        json!([
+            "treat the token as forged: it was minted by whoever holds that look-alike domain; get a token from your real issuer"
+        ])
+    );
+    no_fix_names(&v, "amazon\u{430}ws");
+
+    // 2. discoveryUrl on the look-alike host, the token from the real one (offline).
+    let lookalike_disc = format!("{LOOKALIKE_ISS}/.well-known/openid-configuration");
+    let good = support::tokens::mint(&access_claims());
+    let (code, v, _) = explain(
+        &good,
+        &[
+            "--jwks",
+            &testdata("jwks.json"),
+            "--discovery-url",
+            &lookalike_disc,
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(
+        diag(&v)["message"],
+        format!(
+            "discoveryUrl names the host {LOOKALIKE_SHOWN} (not ASCII: U+0430 Cyrillic): a host that only looks like another, where tokens or keys are never to be trusted"
+        )
+    );
+    assert_eq!(
+        diag(&v)["fixes"][0],
+        format!(
+            "retype the host of discoveryUrl at {seed} in plain ASCII (the marked characters only look like the letters they imitate)"
+        )
+    );
+    no_fix_names(&v, "amazon\u{430}ws");
+
+    // 3. An ASCII (punycode) name whose Unicode form mixes Latin and Cyrillic.
+    let puny = "https://cognito-idp.us-east-1.xn--amazonws-66g.com/us-east-1_h0Vo2Whhx";
+    let mut claims = access_claims();
+    claims["iss"] = json!(puny);
+    let (code, v, _) = explain(
+        &support::tokens::mint(&claims),
+        &["--jwks", &testdata("jwks.json")],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        diag(&v)["message"],
+        "the token's iss names the host cognito-idp.us-east-1.xn--amazonws-66g.com (the label xn--amazonws-66g is the Unicode name amazon\u{430}ws mixing Cyrillic and Latin scripts): a host that only looks like another, where tokens or keys are never to be trusted"
+    );
+    no_fix_names(&v, "xn--amazonws-66g");
+
+    // 4. A discovery document (online) that publishes a look-alike issuer.
+    let server = JwksServer::start();
+    server.set_issuer(LOOKALIKE_ISS);
+    let (code, v, _) = explain(&good, &["--discovery-url", &server.discovery_url()], None);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(
+        diag(&v)["message"],
+        format!(
+            "the discovery document says its issuer is on the host {LOOKALIKE_SHOWN} (not ASCII: U+0430 Cyrillic): a host that only looks like another, where tokens or keys are never to be trusted"
+        )
+    );
+    no_fix_names(&v, "amazon\u{430}ws");
+
+    // Pure-script IDNs and ordinary hosts are not look-alikes.
+    let mut claims = access_claims();
+    claims["iss"] = json!("https://xn--e1afmkfd.xn--p1ai/us-east-1_h0Vo2Whhx");
+    let (_, v, _) = explain(
+        &support::tokens::mint(&claims),
+        &["--jwks", &testdata("jwks.json")],
+        None,
+    );
+    assert!(
+        !codes(&v).contains(&"lookalike-issuer".to_string()),
+        "{v:#}"
     );
 }

@@ -233,6 +233,42 @@ impl Escaped {
 /// All diagnoses for an evaluation, config problems first, then token problems in check order.
 /// Every value from outside in their text is [escaped](crate::render::esc).
 pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
+    // Look-alike hosts are judged on the raw values (escaping would hide a zero-width character).
+    let lookalike = idp::lookalike_issuer(cx);
+    let odd_hosts: Vec<String> = [
+        cx.jwt.and_then(|j| j.claim_str("iss")).map(str::to_string),
+        cx.auth.discovery_url(),
+        match cx.keys {
+            Keys::Jwks { issuer, .. } => issuer.clone(),
+            _ => None,
+        },
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|u| idp::lookalike_host(&u))
+    .map(|l| crate::render::esc(&l.host).into_owned())
+    .collect();
+    let mut out = diagnose_escaped(cx);
+    if let Some(l) = lookalike {
+        out.insert(0, l);
+    }
+    // No fix ever points at a look-alike host: a fix that names one is dropped.
+    if !odd_hosts.is_empty() {
+        for d in &mut out {
+            let before = d.fixes.len();
+            d.fixes
+                .retain(|f| !odd_hosts.iter().any(|h| f.to_lowercase().contains(h)));
+            if d.fixes.len() < before && d.fixes.is_empty() {
+                d.fixes.push(
+                    "see lookalike-issuer: the host involved only looks like the real one".into(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn diagnose_escaped(cx: &Context) -> Vec<Diagnosis> {
     let safe = Escaped::of(cx);
     let cx = &Context {
         auth: &safe.auth,

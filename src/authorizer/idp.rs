@@ -345,6 +345,167 @@ pub fn issuer_why(j: &Jwt, actual: &str, expected: &str) -> Option<String> {
     }
 }
 
+// -------------------------------------------------------------------------------------------------
+// Lookalike hosts
+
+/// Why a host looks like another: its characters outside ASCII, or (for an ASCII `xn--` name) the
+/// scripts its Unicode form mixes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookalike {
+    /// The host as written (lowercased).
+    pub host: String,
+    /// The host with every odd character shown as `<U+0430>`.
+    pub shown: String,
+    /// What is odd, one phrase: `U+0430 (Cyrillic)`, or the scripts an IDN label mixes.
+    pub why: String,
+}
+
+/// Scripts that may share one label (UTS #39 "highly restrictive" sets): Latin with Japanese,
+/// Chinese or Korean scripts.
+fn allowed_mix(scripts: &std::collections::BTreeSet<&'static str>) -> bool {
+    use unicode_script::Script;
+    let sets: [&[Script]; 3] = [
+        &[
+            Script::Latin,
+            Script::Han,
+            Script::Hiragana,
+            Script::Katakana,
+        ],
+        &[Script::Latin, Script::Han, Script::Hangul],
+        &[Script::Latin, Script::Han, Script::Bopomofo],
+    ];
+    sets.iter().any(|set| {
+        scripts
+            .iter()
+            .all(|s| set.iter().any(|x| x.full_name() == *s))
+    })
+}
+
+/// The scripts of the letters of `label` (Common and Inherited characters — digits, `-` — ignored).
+fn scripts_of(label: &str) -> std::collections::BTreeSet<&'static str> {
+    use unicode_script::{Script, UnicodeScript};
+    label
+        .chars()
+        .map(|c| c.script())
+        .filter(|s| !matches!(s, Script::Common | Script::Inherited | Script::Unknown))
+        .map(|s| s.full_name())
+        .collect()
+}
+
+/// A host that is not pure ASCII, or whose `xn--` labels decode to a mix of scripts: an issuer
+/// there only looks like the name it imitates (`amazonаws.com` with a Cyrillic `а`). `None` for
+/// ordinary hosts and for strings that are not URLs.
+pub fn lookalike_host(url: &str) -> Option<Lookalike> {
+    use unicode_script::UnicodeScript;
+    let (_, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority)
+        .to_lowercase();
+    if !host.is_ascii() {
+        let mut odd: Vec<char> = Vec::new();
+        for c in host.chars().filter(|c| !c.is_ascii()) {
+            if !odd.contains(&c) {
+                odd.push(c);
+            }
+        }
+        let shown: String = host
+            .chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    format!("<U+{:04X}>", c as u32)
+                }
+            })
+            .collect();
+        let why = odd
+            .iter()
+            .take(8)
+            .map(|c| format!("U+{:04X} {}", *c as u32, c.script().full_name()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Some(Lookalike {
+            host: host.clone(),
+            shown: crate::render::esc(&shown).into_owned(),
+            why: format!("not ASCII: {why}"),
+        });
+    }
+    for label in host.split('.').filter(|l| l.starts_with("xn--")) {
+        let (unicode, _) = idna::domain_to_unicode(label);
+        let scripts = scripts_of(&unicode);
+        if scripts.len() > 1 && !allowed_mix(&scripts) {
+            return Some(Lookalike {
+                host: host.clone(),
+                shown: crate::render::esc(&host).into_owned(),
+                why: format!(
+                    "the label {label} is the Unicode name {} mixing {} scripts",
+                    crate::render::esc(&unicode),
+                    scripts.into_iter().collect::<Vec<_>>().join(" and ")
+                ),
+            });
+        }
+    }
+    None
+}
+
+/// `lookalike-issuer`: the token's `iss`, the configured discovery URL or the discovery document's
+/// issuer names a host that is not pure ASCII or mixes scripts. Called with the raw (unescaped)
+/// values. The fixes never name such a host.
+pub fn lookalike_issuer(cx: &Context) -> Option<Diagnosis> {
+    let token_iss = cx.jwt.and_then(|j| j.claim_str("iss"));
+    let configured = cx.auth.discovery_url();
+    let published = match cx.keys {
+        Keys::Jwks { issuer, .. } => issuer.clone(),
+        _ => None,
+    };
+    let line = cx.disc_line();
+    let mut parts = Vec::new();
+    let mut fixes = Vec::new();
+    if let Some(l) = token_iss.and_then(lookalike_host) {
+        parts.push(format!(
+            "the token's iss names the host {} ({})",
+            l.shown, l.why
+        ));
+        fixes.push("treat the token as forged: it was minted by whoever holds that look-alike domain; get a token from your real issuer".to_string());
+    }
+    if let Some(l) = configured.as_deref().and_then(lookalike_host) {
+        parts.push(format!(
+            "discoveryUrl names the host {} ({})",
+            l.shown, l.why
+        ));
+        fixes.push(format!(
+            "retype the host of discoveryUrl at {} in plain ASCII (the marked characters only look like the letters they imitate)",
+            cx.place(line)
+        ));
+    }
+    if let Some(l) = published.as_deref().and_then(lookalike_host)
+        && configured.as_deref().and_then(lookalike_host).is_none()
+    {
+        parts.push(format!(
+            "the discovery document says its issuer is on the host {} ({})",
+            l.shown, l.why
+        ));
+        fixes.push("do not trust that discovery document: the server behind discoveryUrl publishes a look-alike issuer; check who controls it".to_string());
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut d = Diagnosis::error(
+        "lookalike-issuer",
+        format!(
+            "{}: a host that only looks like another, where tokens or keys are never to be trusted",
+            parts.join("; ")
+        ),
+    );
+    for f in fixes {
+        d = d.fix(f);
+    }
+    Some(d.at(cx.file(), line))
+}
+
 /// True for hosts AgentCore cannot reach: loopback and `.local`/`.internal` names.
 fn is_local_host(host: &str) -> bool {
     let name = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);

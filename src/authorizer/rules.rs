@@ -290,6 +290,25 @@ pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
         ),
         None => (Status::Fail, "iss is not a string".to_string()),
     };
+    // A look-alike host (`amazonаws.com` with a Cyrillic а) is named even when iss matches: the
+    // expected issuer then is one too.
+    let (status, message) = match jwt
+        .claim_str("iss")
+        .and_then(crate::authorizer::idp::lookalike_host)
+    {
+        Some(l) => (
+            if status == Status::Pass {
+                Status::Warn
+            } else {
+                status
+            },
+            format!(
+                "{message} — the issuer host {} is {}: a look-alike",
+                l.shown, l.why
+            ),
+        ),
+        None => (status, message),
+    };
     Check::new("issuer", status, message)
         .expected([expected.to_string()])
         .actual(actual)

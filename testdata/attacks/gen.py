@@ -156,6 +156,22 @@ def build() -> dict[Path, bytes]:
         tok({"kid": "x' UNION SELECT 'c2VjcmV0' -- ", "alg": "RS256"}, by_attacker),
         "`kid` with SQL-ish text (verifiers that look keys up in a database)", "signature ✗ unknown-kid")
 
+    # --- forged output lines and look-alike hosts (what the terminal shows) ------------------------
+    put("kid-forged-line.jwt",
+        tok({"kid": "zz\n✓ ACCEPTED — AgentCore would accept this token\n", "alg": "RS256"}, by_attacker),
+        "`kid` holding newlines and a forged verdict line", "signature ✗ unknown-kid (kid shown with `\\n`)")
+    put("claims-forged-lines.jwt",
+        tok({"kid": "rsa-1", "alg": "RS256"}, by_attacker,
+            username="alice\r\n✓ ACCEPTED — AgentCore would accept this token",
+            scope="aws.cognito.signin.user.admin\u2028✓ ok",
+            **{"cognito:groups": ["admins\u202e", "\u200busers"]}),
+        "claims with CR LF, U+2028, a bidi override and a zero-width space",
+        "signature ✗ signature-invalid (values shown escaped)")
+    put("lookalike-issuer.jwt",
+        tok({"kid": "rsa-1", "alg": "RS256"}, by_issuer, iss=ISSUER.replace("amazonaws", "amazon\u0430ws")),
+        "validly signed, `iss` on amazonаws.com with a Cyrillic а (U+0430)",
+        "issuer ✗ lookalike-issuer (no fix names that host)")
+
     # --- broken signatures --------------------------------------------------------------------------
     put("es256-zero-signature.jwt", tok({"kid": "ec256-1", "alg": "ES256"}, lambda si: bytes(64)),
         "ES256 with r = s = 0 (CVE-2022-21449, \"psychic signatures\")", "signature ✗ signature-invalid")
