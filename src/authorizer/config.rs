@@ -8,6 +8,7 @@
 
 mod api;
 mod cfn;
+mod gateway_api;
 mod jwt;
 mod keys;
 mod terraform;
@@ -260,6 +261,9 @@ fn parse_tree(path: &str, text: &str, root: &tree::Node, opts: &LoadOptions) -> 
     }
     if toolkit::detect(root) {
         return toolkit::load(path, root, opts.agent.as_deref());
+    }
+    if gateway_api::detect(root) {
+        return gateway_api::load(path, root);
     }
     if api::detect_control_plane(root) {
         return api::load_control_plane(path, root);

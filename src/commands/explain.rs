@@ -45,8 +45,8 @@ pub struct ExplainArgs {
 /// The authorizer sources besides `--config`: shared by `explain` and `proxy`.
 #[derive(Debug, Clone, Args)]
 pub struct AuthorizerArgs {
-    /// Control-plane JSON (`get-agent-runtime` output or `{"customJWTAuthorizer": …}`), API
-    /// Gateway `get-authorizer` JSON, or `-` for stdin.
+    /// Control-plane JSON (`get-agent-runtime` or `get-gateway` output, or
+    /// `{"customJWTAuthorizer": …}`), API Gateway `get-authorizer` JSON, or `-` for stdin.
     #[arg(long, value_name = "PATH|-")]
     pub authorizer_json: Option<String>,
     /// Which authorizer's rules to apply [default: agentcore; an API Gateway source implies apigateway].
@@ -67,10 +67,12 @@ pub struct AuthorizerArgs {
     /// Allowed scope (repeatable; overrides allowedScopes).
     #[arg(long = "allowed-scope", value_name = "SCOPE")]
     pub allowed_scope: Vec<String>,
-    /// CloudFormation: which AWS::BedrockAgentCore::Runtime resource.
+    /// Which resource: a CloudFormation logical id (a Runtime or Gateway), or a Terraform resource
+    /// (`TYPE.NAME` or `NAME`).
     #[arg(long, value_name = "LOGICAL_ID")]
     pub resource: Option<String>,
-    /// CloudFormation: a value for a parameter, resource or pseudo parameter (repeatable).
+    /// A value the file leaves unresolved (repeatable): CloudFormation parameter, `Resource.Attr`
+    /// or pseudo parameter; Terraform variable name or reference (`aws_cognito_user_pool.main.id`).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
 }

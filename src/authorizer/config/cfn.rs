@@ -9,13 +9,20 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::jwt::{self, Findings, Style};
+use super::jwt::{self, Findings, Style, at};
 use super::tree::{Entry, Kind, Node};
 use crate::authorizer::{Authorizer, RuleSet, SourceKind};
 use crate::error::{Error, Result};
 
 /// The resource type holding an AgentCore runtime.
 pub(crate) const RUNTIME_TYPE: &str = "AWS::BedrockAgentCore::Runtime";
+/// The resource type holding an AgentCore gateway (`AuthorizerType` + `AuthorizerConfiguration`).
+pub(crate) const GATEWAY_TYPE: &str = "AWS::BedrockAgentCore::Gateway";
+
+/// True for a runtime or gateway resource.
+fn is_agentcore(e: &Entry) -> bool {
+    matches!(e.value.get_str("Type"), Some(RUNTIME_TYPE | GATEWAY_TYPE))
+}
 
 /// Marks a value removed by `AWS::NoValue`.
 const NO_VALUE: &str = "\u{0}NoValue";
@@ -55,17 +62,14 @@ pub(crate) struct CfnOptions<'a> {
 /// Loads the authorizer of one `AWS::BedrockAgentCore::Runtime` resource.
 pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Authorizer> {
     let resources: &[Entry] = root.get("Resources").and_then(Node::as_map).unwrap_or(&[]);
-    let runtimes: Vec<&Entry> = resources
-        .iter()
-        .filter(|e| e.value.get_str("Type") == Some(RUNTIME_TYPE))
-        .collect();
+    let runtimes: Vec<&Entry> = resources.iter().filter(|e| is_agentcore(e)).collect();
     let ids: Vec<String> = runtimes.iter().map(|e| e.key.clone()).collect();
     if runtimes.is_empty() {
         return Err(Error::config(
             path,
-            format!("the template has no {RUNTIME_TYPE} resource"),
+            format!("the template has no {RUNTIME_TYPE} or {GATEWAY_TYPE} resource"),
             Some(format!(
-                "tokdiag reads Properties.AuthorizerConfiguration.CustomJWTAuthorizer of an {RUNTIME_TYPE}; pass that template, or give --discovery-url and --allowed-client"
+                "tokdiag reads Properties.AuthorizerConfiguration.CustomJWTAuthorizer of an {RUNTIME_TYPE} or {GATEWAY_TYPE}; pass that template, or give --discovery-url and --allowed-client"
             )),
         ));
     }
@@ -76,7 +80,7 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
             .copied()
             .ok_or_else(|| {
                 Error::usage(
-                    format!("{path} has no {RUNTIME_TYPE} named {r}"),
+                    format!("{path} has no {RUNTIME_TYPE} or {GATEWAY_TYPE} named {r}"),
                     Some(format!("use --resource with one of: {}", ids.join(", "))),
                 )
             })?,
@@ -84,9 +88,13 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         None => {
             return Err(Error::usage(
                 format!(
-                    "{path} defines {} {RUNTIME_TYPE} resources: {}",
+                    "{path} defines {} AgentCore resources: {}",
                     runtimes.len(),
-                    ids.join(", ")
+                    runtimes
+                        .iter()
+                        .map(|e| format!("{} ({})", e.key, e.value.get_str("Type").unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 Some(format!("use --resource with one of: {}", ids.join(", "))),
             ));
@@ -95,6 +103,7 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
 
     let mut r = Resolver::new(root, opts);
     let mut out = Findings::default();
+    let rtype = chosen.value.get_str("Type").unwrap_or(RUNTIME_TYPE);
     let props = chosen.value.get_some("Properties");
     let auth_entry = props.and_then(|p| p.entry("AuthorizerConfiguration"));
     let (jwt, authorizer_line) = match auth_entry {
@@ -128,12 +137,16 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
                     &e.key,
                     e.line,
                     format!(
-                        "`{}` is not a property of {RUNTIME_TYPE} (CloudFormation refuses it): write `AuthorizerConfiguration`",
+                        "`{}` is not a property of {rtype} (CloudFormation refuses it): write `AuthorizerConfiguration`",
                         e.key
                     ),
                 );
             }
         }
+    }
+
+    if rtype == GATEWAY_TYPE {
+        gateway_type(&mut r, props, chosen.line, jwt.is_some(), &mut out);
     }
 
     let mut other_jwt_agents = Vec::new();
@@ -161,8 +174,13 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         }
     }
 
+    let arn_attr = if rtype == GATEWAY_TYPE {
+        "GatewayArn"
+    } else {
+        "AgentRuntimeArn"
+    };
     let agent_arn = r
-        .param(&format!("{}.AgentRuntimeArn", chosen.key))
+        .param(&format!("{}.{arn_attr}", chosen.key))
         .map(str::to_string);
     out.warnings.extend(r.warnings());
     let mut ignored = out.ignored;
@@ -188,6 +206,49 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
 /// What a call returns once a limit has stopped resolving (the load then fails).
 fn stopped(line: Option<usize>) -> Node {
     Node::scalar("${…}", false, line)
+}
+
+/// Checks a gateway's `AuthorizerType` against its `AuthorizerConfiguration`: `CUSTOM_JWT` needs
+/// one (CloudFormation refuses the stack otherwise), other types do not check JWTs.
+fn gateway_type(
+    r: &mut Resolver<'_>,
+    props: Option<&Node>,
+    resource_line: Option<usize>,
+    has_jwt: bool,
+    out: &mut Findings,
+) {
+    let entry = props.and_then(|p| p.entry("AuthorizerType"));
+    let line = entry.and_then(|e| e.line).or(resource_line);
+    let Some(e) = entry else {
+        out.ignore(
+            "AuthorizerType",
+            resource_line,
+            format!(
+                "{GATEWAY_TYPE}{} has no `AuthorizerType`, which CloudFormation requires: add `AuthorizerType: CUSTOM_JWT`",
+                at(resource_line)
+            ),
+        );
+        return;
+    };
+    let t = r.text(&e.value, 0);
+    if t.contains("${") {
+        return;
+    }
+    if t == "CUSTOM_JWT" && !has_jwt {
+        out.ignore(
+            "AuthorizerConfiguration",
+            line,
+            format!(
+                "`AuthorizerType: CUSTOM_JWT`{} needs `AuthorizerConfiguration.CustomJWTAuthorizer`, which the service requires: add it",
+                at(line)
+            ),
+        );
+    } else if t != "CUSTOM_JWT" && has_jwt {
+        out.warn(format!(
+            "`AuthorizerType: {t}`{} does not check JWTs, so the gateway ignores its CustomJWTAuthorizer: write `AuthorizerType: CUSTOM_JWT`",
+            at(line)
+        ));
+    }
 }
 
 fn is_no_value(n: &Node) -> bool {

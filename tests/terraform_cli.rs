@@ -1,0 +1,444 @@
+//! Gateways and Terraform as authorizer sources (issue 13 items 4 and 5): the seed's Cognito app
+//! client trusted by a CloudFormation `AWS::BedrockAgentCore::Gateway`, by `get-gateway` output
+//! and by a Terraform directory with a JWT runtime and a JWT gateway; each explained with the
+//! seed's ID token (rejected) and access token (accepted). All offline (`--jwks`).
+
+mod support;
+
+use serde_json::{Value, json};
+use support::tokens::*;
+
+const TF_DIR: &str = "seed/terraform";
+
+/// `explain` with `args` (source options) on a seed token, human output.
+fn explain(args: &[&str], token: &str) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .arg("explain")
+        .args(args)
+        .args(["--jwks", &testdata("seed/jwks.json")])
+        .arg(testdata(&format!("seed/{token}")));
+    run(c)
+}
+
+/// The same as JSON.
+fn explain_json(args: &[&str], token: &str) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .arg("explain")
+        .args(args)
+        .args(["--jwks", &testdata("seed/jwks.json")])
+        .arg(testdata(&format!("seed/{token}")));
+    run_json(c)
+}
+
+fn codes(v: &Value) -> Vec<String> {
+    v["diagnoses"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|d| d["code"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts the human output of an ID token refused because allowedClients only matches
+/// `client_id`: the verdict, the authorizer line, the failed check, the diagnosis at `file:line`.
+fn assert_id_token_rejected(out: &str, authorizer: &str, file: &str, line: usize) {
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0], "✗ REJECTED — AgentCore refuses this Cognito ID token",
+        "{out}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("  authorizer: {authorizer}, {file}"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  ✓ issuer      iss is\n                {ISSUER}\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  ✗ client_id   missing client_id. Expected one of: {CLIENT}\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  ✗ id-token-for-allowed-clients  [{file}:{line}]\n"
+        )),
+        "{out}"
+    );
+}
+
+/// Asserts the human output of the accepted access token.
+fn assert_access_token_accepted(out: &str, authorizer: &str, file: &str) {
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0], "✓ ACCEPTED — AgentCore would accept this Cognito access token",
+        "{out}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("  authorizer: {authorizer}, {file}"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("  ✓ client_id   client_id {CLIENT} is allowed\n")),
+        "{out}"
+    );
+    assert!(!out.contains("diagnosis"), "{out}");
+}
+
+// ------------------------------------------------------------------------------ CloudFormation
+
+#[test]
+fn cloudformation_gateway_id_token_is_rejected() {
+    let cfg = testdata("seed/cloudformation-gateway.yaml");
+    let (code, out, err) = explain(&["--config", &cfg, "--region", "us-east-1"], "id-token.jwt");
+    assert_eq!(code, 1, "{out}{err}");
+    assert_id_token_rejected(&out, "agent ToolsGateway", &cfg, 23);
+    assert_eq!(err, "");
+}
+
+#[test]
+fn cloudformation_gateway_access_token_is_accepted() {
+    let cfg = testdata("seed/cloudformation-gateway.yaml");
+    let (code, out, err) = explain(
+        &["--config", &cfg, "--region", "us-east-1"],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_access_token_accepted(&out, "agent ToolsGateway", &cfg);
+    let (_, v) = explain_json(
+        &["--config", &cfg, "--region", "us-east-1"],
+        "access-token.jwt",
+    );
+    assert_eq!(v["authorizer"]["source"], "cloudformation");
+    assert_eq!(v["authorizer"]["discovery_url"], DISCOVERY);
+    assert_eq!(v["authorizer"]["allowed_clients"], json!([CLIENT]));
+}
+
+#[test]
+fn cloudformation_gateway_without_region_leaves_it_unresolved() {
+    let cfg = testdata("seed/cloudformation-gateway.yaml");
+    let (_, _, err) = explain(&["--config", &cfg], "access-token.jwt");
+    assert!(
+        err.contains(
+            "warning: unresolved: AWS::Region — supply it with --region us-east-1 or --param AWS::Region=us-east-1\n"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn cloudformation_gateway_with_jwt_type_and_no_configuration_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("gw.yaml");
+    std::fs::write(
+        &cfg,
+        "Resources:\n  Gw:\n    Type: AWS::BedrockAgentCore::Gateway\n    Properties:\n      Name: gw\n      AuthorizerType: CUSTOM_JWT\n",
+    )
+    .unwrap();
+    let cfg = cfg.display().to_string();
+    let (_, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    let d = v["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| {
+            d["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("`AuthorizerType: CUSTOM_JWT` (line 6) needs `AuthorizerConfiguration.CustomJWTAuthorizer`")
+        })
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(d["line"], 6, "{d:#}");
+}
+
+// --------------------------------------------------------------------------------- get-gateway
+
+#[test]
+fn get_gateway_id_token_is_rejected() {
+    let cfg = testdata("seed/get-gateway.json");
+    let (code, out, err) = explain(&["--config", &cfg], "id-token.jwt");
+    assert_eq!(code, 1, "{out}{err}");
+    assert_id_token_rejected(&out, "agent tools-gateway", &cfg, 23);
+    assert_eq!(err, "");
+}
+
+#[test]
+fn get_gateway_access_token_is_accepted_also_as_authorizer_json() {
+    let cfg = testdata("seed/get-gateway.json");
+    for flag in ["--config", "--authorizer-json"] {
+        let (code, out, err) = explain(&[flag, &cfg], "access-token.jwt");
+        assert_eq!(code, 0, "{out}{err}");
+        assert_access_token_accepted(&out, "agent tools-gateway", &cfg);
+    }
+    let (_, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    assert_eq!(v["authorizer"]["source"], "control-plane-json");
+    assert_eq!(v["authorizer"]["agent"], "tools-gateway");
+}
+
+// ----------------------------------------------------------------------------------- Terraform
+
+#[test]
+fn terraform_runtime_id_token_is_rejected() {
+    let dir = testdata(TF_DIR);
+    let main = testdata("seed/terraform/main.tf");
+    let (code, out, err) = explain(
+        &["--config", &dir, "--resource", "mcp_server"],
+        "id-token.jwt",
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_id_token_rejected(
+        &out,
+        "agent aws_bedrockagentcore_agent_runtime.mcp_server",
+        &main,
+        40,
+    );
+    assert_eq!(err, "", "variables, tfvars and locals all resolve");
+}
+
+#[test]
+fn terraform_runtime_access_token_is_accepted() {
+    let dir = testdata(TF_DIR);
+    let main = testdata("seed/terraform/main.tf");
+    let (code, out, err) = explain(
+        &["--config", &dir, "--agent", "mcp_server"],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_access_token_accepted(
+        &out,
+        "agent aws_bedrockagentcore_agent_runtime.mcp_server",
+        &main,
+    );
+    let (_, v) = explain_json(
+        &["--config", &dir, "--agent", "mcp_server"],
+        "access-token.jwt",
+    );
+    assert_eq!(v["authorizer"]["source"], "terraform");
+    assert_eq!(v["authorizer"]["discovery_url"], DISCOVERY);
+    assert_eq!(v["authorizer"]["allowed_clients"], json!([CLIENT]));
+}
+
+#[test]
+fn terraform_gateway_id_token_is_rejected() {
+    let dir = testdata(TF_DIR);
+    let main = testdata("seed/terraform/main.tf");
+    let (code, out, err) = explain(
+        &[
+            "--config",
+            &dir,
+            "--resource",
+            "aws_bedrockagentcore_gateway.tools",
+        ],
+        "id-token.jwt",
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_id_token_rejected(&out, "agent aws_bedrockagentcore_gateway.tools", &main, 54);
+}
+
+#[test]
+fn terraform_gateway_access_token_is_accepted() {
+    let dir = testdata(TF_DIR);
+    let main = testdata("seed/terraform/main.tf");
+    let (code, out, err) = explain(
+        &["--config", &dir, "--resource", "tools"],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_access_token_accepted(&out, "agent aws_bedrockagentcore_gateway.tools", &main);
+}
+
+#[test]
+fn terraform_directory_with_two_jwt_resources_needs_a_choice() {
+    let dir = testdata(TF_DIR);
+    let (code, out, err) = explain(&["--config", &dir], "access-token.jwt");
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: error: {dir} declares 2 AgentCore resources: aws_bedrockagentcore_agent_runtime.mcp_server (CUSTOM_JWT), aws_bedrockagentcore_gateway.tools (CUSTOM_JWT)\n  hint: choose one with --resource TYPE.NAME (or --agent NAME for a runtime, --gateway NAME for a gateway), e.g. --resource aws_bedrockagentcore_agent_runtime.mcp_server\n"
+        )
+    );
+}
+
+#[test]
+fn terraform_file_alone_leaves_its_variables_unresolved() {
+    // main.tf without variables.tf and terraform.tfvars: nothing is guessed.
+    let main = testdata("seed/terraform/main.tf");
+    let (_, v) = explain_json(
+        &["--config", &main, "--resource", "tools"],
+        "access-token.jwt",
+    );
+    assert_eq!(
+        v["authorizer"]["allowed_clients"],
+        json!(["${var.app_client_id}"])
+    );
+    assert_eq!(
+        v["authorizer"]["discovery_url"],
+        "https://cognito-idp.${var.region}.amazonaws.com/${var.user_pool_id}/.well-known/openid-configuration"
+    );
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        warnings.contains(
+            &"unresolved: var.app_client_id (no `variable \"app_client_id\"` block was read) — supply it with --param app_client_id=CLIENT_ID"
+        ),
+        "{warnings:?}"
+    );
+
+    // --param supplies each by variable name (or as var.NAME).
+    let (code, v) = explain_json(
+        &[
+            "--config",
+            &main,
+            "--resource",
+            "tools",
+            "--param",
+            &format!("app_client_id={CLIENT}"),
+            "--param",
+            "var.region=us-east-1",
+            "--param",
+            &format!("user_pool_id={POOL}"),
+        ],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["verdict"], "accepted");
+    assert_eq!(v["authorizer"]["discovery_url"], DISCOVERY);
+    assert!(v.get("warnings").is_none_or(|w| w == &json!([])), "{v:#}");
+}
+
+#[test]
+fn terraform_reference_is_shown_unresolved_and_param_supplies_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("gateway.tf");
+    std::fs::write(
+        &tf,
+        format!(
+            "resource \"aws_bedrockagentcore_gateway\" \"gw\" {{\n  name            = \"gw\"\n  authorizer_type = \"CUSTOM_JWT\"\n  authorizer_configuration {{\n    custom_jwt_authorizer {{\n      discovery_url   = \"{DISCOVERY}\"\n      allowed_clients = [aws_cognito_user_pool_client.main.id]\n    }}\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let cfg = tf.display().to_string();
+    let (_, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    let client_id = v["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == "client_id"))
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(
+        client_id["expected"],
+        json!(["${aws_cognito_user_pool_client.main.id}"])
+    );
+    let (_, _, err) = explain(&["--config", &cfg], "access-token.jwt");
+    assert!(
+        err.contains("warning: unresolved: aws_cognito_user_pool_client.main.id — supply it with --param aws_cognito_user_pool_client.main.id=CLIENT_ID\n"),
+        "{err}"
+    );
+    let (code, out, err) = explain(
+        &[
+            "--config",
+            &cfg,
+            "--param",
+            &format!("aws_cognito_user_pool_client.main.id={CLIENT}"),
+        ],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_access_token_accepted(&out, "agent aws_bedrockagentcore_gateway.gw", &cfg);
+    assert_eq!(err, "");
+}
+
+#[test]
+fn terraform_file_is_not_parsed_as_yaml() {
+    // Before: "syntax error at line 2 column 30" from the YAML reader. A .tf under another
+    // name is recognised by its content.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(testdata("seed/terraform/main.tf")).unwrap();
+    let other = dir.path().join("agentcore.hcl");
+    std::fs::write(&other, text).unwrap();
+    let cfg = other.display().to_string();
+    let (_, v) = explain_json(
+        &["--config", &cfg, "--resource", "tools"],
+        "access-token.jwt",
+    );
+    assert_eq!(v["authorizer"]["source"], "terraform", "{v:#}");
+    assert_eq!(
+        v["authorizer"]["agent"],
+        "aws_bedrockagentcore_gateway.tools"
+    );
+}
+
+#[test]
+fn terraform_syntax_error_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("main.tf");
+    std::fs::write(
+        &tf,
+        "resource \"aws_bedrockagentcore_gateway\" \"gw\" {\n  name = \"gw\n}\n",
+    )
+    .unwrap();
+    let (code, out, err) = explain(
+        &["--config", &dir.path().display().to_string()],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    let first = err.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with(&format!(
+            "tokdiag: error: invalid config {}: HCL syntax error at line 2 column",
+            tf.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("  hint: fix the HCL at "), "{err}");
+}
+
+#[test]
+fn terraform_misspelt_argument_is_config_key_ignored_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("runtime.tf");
+    std::fs::write(
+        &tf,
+        format!(
+            "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {{\n  agent_runtime_name = \"r\"\n  authorizer_configuration {{\n    custom_jwt_authorizer {{\n      discovery_url  = \"{DISCOVERY}\"\n      allowed_client = [\"{CLIENT}\"]\n    }}\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let cfg = tf.display().to_string();
+    let (_, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    assert!(
+        codes(&v).contains(&"config-key-ignored".to_string()),
+        "{v:#}"
+    );
+    let d = v["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "config-key-ignored")
+        .unwrap();
+    assert_eq!(d["line"], 6, "{d:#}");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("`allowed_client` is not a `custom_jwt_authorizer` field and is never checked: did you mean `allowed_clients`?"),
+        "{d:#}"
+    );
+}
