@@ -76,8 +76,16 @@ fn real_configs() -> Vec<(String, String)> {
     }
     let mut v = Vec::new();
     walk(&support::tokens::root().join("testdata/configs"), &mut v);
-    let seed = support::tokens::testdata("seed/.bedrock_agentcore.yaml");
-    v.push((seed.clone(), std::fs::read_to_string(&seed).expect("seed")));
+    for rel in [
+        "seed/.bedrock_agentcore.yaml",
+        "seed/cloudformation-gateway.yaml",
+        "seed/get-gateway.json",
+        "seed/terraform/main.tf",
+        "seed/terraform/variables.tf",
+    ] {
+        let path = support::tokens::testdata(rel);
+        v.push((path.clone(), std::fs::read_to_string(&path).expect("seed")));
+    }
     v.sort();
     v
 }
@@ -374,6 +382,21 @@ proptest! {
             let m = e.to_string();
             prop_assert!(m.contains("fuzz.yaml"), "{}", m);
             prop_assert!(!m.trim().is_empty());
+            prop_assert!(m.len() < 2000, "{}", m);
+        }
+    }
+
+    /// The Terraform loader on arbitrary HCL-ish text: never a panic; an error names the file.
+    #[test]
+    fn terraform_arbitrary_text(s in prop_oneof![
+        ".{0,300}",
+        "((resource|locals|variable) \"[a-z_]{0,40}\" \"[a-z]{0,4}\" [{}]\n){0,3}([ a-z_=\"${}.\\[\\](),<>-]{0,40}\n){0,12}\\}?",
+        "resource \"aws_bedrockagentcore_gateway\" \"g\" \\{\n  authorizer_configuration \\{\n    custom_jwt_authorizer \\{\n([ a-z_=\"${}.\\[\\](),:/-]{0,60}\n){0,8}  \\}\n  \\}\n\\}\n",
+    ]) {
+        if let Err(e) = parse_source("fuzz.tf", &s, &LoadOptions::default()) {
+            prop_assert!(e.exit_code() == 2, "{}", e);
+            let m = e.to_string();
+            prop_assert!(m.contains("fuzz.tf"), "{}", m);
             prop_assert!(m.len() < 2000, "{}", m);
         }
     }

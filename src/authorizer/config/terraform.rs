@@ -189,7 +189,7 @@ impl SourceFile {
 /// Loads the authorizer from one `.tf` file (`path` names it, `text` is its content).
 pub(crate) fn load_text(path: &str, text: &str, opts: &TfOptions<'_>) -> Result<Authorizer> {
     let file = SourceFile::parse(path.to_string(), text.to_string())?;
-    load_module(path, vec![file], Vec::new(), false, opts)
+    load_module(path, vec![file], Vec::new(), None, false, opts)
 }
 
 /// Loads the authorizer from every `.tf` file of `dir` (with its `terraform.tfvars` and
@@ -252,7 +252,51 @@ pub(crate) fn load_dir(dir: &Path, opts: &TfOptions<'_>) -> Result<Authorizer> {
             Some("pass the directory of the Terraform configuration, or a .tf file".to_string()),
         ));
     }
-    load_module(&shown, files, vars, true, opts)
+    let state = read_state(&dir.join("terraform.tfstate"));
+    load_module(&shown, files, vars, Some(state), true, opts)
+}
+
+/// What `terraform.tfstate` (the local backend's state) holds, or why it could not be read.
+enum State {
+    /// No state file.
+    Absent,
+    /// The state's managed resources of the root module.
+    Read(Vec<serde_json::Value>),
+    /// Unreadable: the reason, shown as a warning.
+    Unreadable(String),
+}
+
+/// Reads the root module's managed resources from a local state file (format version 4).
+fn read_state(path: &Path) -> State {
+    if !path.is_file() {
+        return State::Absent;
+    }
+    let text = match fsx::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return State::Unreadable(e.to_string()),
+    };
+    let v: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return State::Unreadable(format!("not JSON: {e}")),
+    };
+    if v.get("version").and_then(serde_json::Value::as_u64) != Some(4) {
+        return State::Unreadable("not a version 4 state file".to_string());
+    }
+    let resources = v
+        .get("resources")
+        .and_then(serde_json::Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter(|r| {
+                    r.get("mode").and_then(serde_json::Value::as_str) == Some("managed")
+                        && r.get("module").is_none()
+                })
+                .take(100_000)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    State::Read(resources)
 }
 
 /// One AgentCore resource of the module.
@@ -307,6 +351,7 @@ fn load_module(
     shown: &str,
     files: Vec<SourceFile>,
     tfvars: Vec<SourceFile>,
+    state: Option<State>,
     is_dir: bool,
     opts: &TfOptions<'_>,
 ) -> Result<Authorizer> {
@@ -354,9 +399,13 @@ fn load_module(
     let res = &resources[chosen];
     let file = &files[res.file];
 
-    let module = Module::new(&files, &tfvars);
+    let state = state.unwrap_or(State::Absent);
+    let module = Module::new(&files, &tfvars, &state);
     let mut ev = Eval::new(&module, opts);
     let mut out = Findings::default();
+    if let State::Unreadable(why) = &state {
+        out.warn(format!("{shown}/terraform.tfstate is not used: {why}"));
+    }
     let block_line = file.line_of(res.block.ident.span());
 
     // The region: --region, the resource's `region`, the provider's, then the environment.
@@ -454,9 +503,18 @@ fn load_module(
     } else {
         "agent_runtime_arn"
     };
+    // The ARN: `--param TYPE.NAME.ATTR=…`, else the local state's.
     let agent_arn = ev
         .param(&format!("{}.{arn_attr}", res.address()))
-        .map(str::to_string);
+        .map(str::to_string)
+        .or_else(|| {
+            module
+                .state_value(
+                    res.rtype,
+                    &[Op::Attr(res.label.clone()), Op::Attr(arn_attr.to_string())],
+                )
+                .and_then(|n| n.as_str().map(str::to_string))
+        });
     out.warnings.extend(ev.warnings());
     let mut ignored = out.ignored;
     ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
@@ -622,10 +680,12 @@ struct Module<'a> {
     /// `*.tfvars` assignments, later files last: name → (tfvars index, expression).
     tfvars: Vec<(String, usize, &'a Expression)>,
     tfvar_files: &'a [SourceFile],
+    /// The local state's root-module managed resources (empty without `terraform.tfstate`).
+    state: &'a [serde_json::Value],
 }
 
 impl<'a> Module<'a> {
-    fn new(files: &'a [SourceFile], tfvar_files: &'a [SourceFile]) -> Self {
+    fn new(files: &'a [SourceFile], tfvar_files: &'a [SourceFile], state: &'a State) -> Self {
         let mut variables = HashMap::new();
         let mut locals = HashMap::new();
         for (i, f) in files.iter().enumerate() {
@@ -655,7 +715,54 @@ impl<'a> Module<'a> {
             locals,
             tfvars,
             tfvar_files,
+            state: match state {
+                State::Read(r) => r,
+                _ => &[],
+            },
         }
+    }
+
+    /// The last applied value of `rtype.name[index].attr…` in the local state: the instance
+    /// named by the first operator (`[0]`, `["key"]`) or the only one, then the attribute path.
+    fn state_value(&self, rtype: &str, ops: &[Op]) -> Option<Node> {
+        let Some(Op::Attr(name)) = ops.first() else {
+            return None;
+        };
+        let res = self.state.iter().find(|r| {
+            r.get("type").and_then(serde_json::Value::as_str) == Some(rtype)
+                && r.get("name").and_then(serde_json::Value::as_str) == Some(name.as_str())
+        })?;
+        let instances = res.get("instances")?.as_array()?;
+        let (instance, rest) = match ops.get(1) {
+            Some(Op::Index(i)) => (
+                instances.iter().find(|x| {
+                    x.get("index_key").and_then(serde_json::Value::as_u64) == Some(*i as u64)
+                })?,
+                &ops[2..],
+            ),
+            Some(Op::Key(k)) => (
+                instances.iter().find(|x| {
+                    x.get("index_key").and_then(serde_json::Value::as_str) == Some(k.as_str())
+                })?,
+                &ops[2..],
+            ),
+            _ if instances.len() == 1 && instances[0].get("index_key").is_none() => {
+                (&instances[0], &ops[1..])
+            }
+            _ => return None,
+        };
+        let mut v = instance.get("attributes")?;
+        if rest.is_empty() {
+            return None;
+        }
+        for op in rest {
+            v = match op {
+                Op::Attr(a) | Op::Key(a) => v.get(a.as_str())?,
+                Op::Index(i) => v.get(*i)?,
+                Op::Other(_) => return None,
+            };
+        }
+        (!v.is_null()).then(|| super::tree::from_json(v))
     }
 
     /// The default `aws` provider's `region`, when it resolves.
@@ -702,6 +809,8 @@ struct Eval<'a> {
     unresolved: Vec<Unresolved>,
     /// Locals being evaluated (cycle guard).
     active: Vec<String>,
+    /// References resolved from `terraform.tfstate`.
+    from_state: Vec<String>,
 }
 
 impl<'a> Eval<'a> {
@@ -713,6 +822,7 @@ impl<'a> Eval<'a> {
             region: opts.region.clone(),
             unresolved: Vec::new(),
             active: Vec::new(),
+            from_state: Vec::new(),
         }
     }
 
@@ -750,6 +860,18 @@ impl<'a> Eval<'a> {
                 }
             })
             .collect();
+        let mut seen: Vec<&String> = Vec::new();
+        for r in &self.from_state {
+            if !seen.contains(&r) {
+                seen.push(r);
+            }
+        }
+        if !seen.is_empty() {
+            w.push(format!(
+                "from terraform.tfstate (the last `terraform apply`, not the .tf as edited since): {}",
+                seen.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
         let mut names: Vec<&String> = self.given.keys().collect();
         names.sort();
         for name in names {
@@ -1128,6 +1250,16 @@ impl<'a> Eval<'a> {
                 };
                 Node::scalar(p, false, line)
             }
+            (rtype, Some(_)) if !matches!(rtype, "data" | "module" | "var" | "local") => {
+                match self.module.state_value(rtype, ops) {
+                    Some(mut v) => {
+                        set_lines(&mut v, line);
+                        self.from_state.push(text.clone());
+                        v
+                    }
+                    None => self.placeholder(&text, &text, line),
+                }
+            }
             _ => self.placeholder(&text, &text, line),
         }
     }
@@ -1329,6 +1461,19 @@ impl<'a> Eval<'a> {
             },
             _ => self.opaque(file, expr.span(), line),
         }
+    }
+}
+
+/// Gives every node of a value (read from the state) the line of the attribute that uses it.
+fn set_lines(n: &mut Node, line: Option<usize>) {
+    n.line = line;
+    match &mut n.kind {
+        Kind::Scalar { .. } => {}
+        Kind::Seq(items) => items.iter_mut().for_each(|i| set_lines(i, line)),
+        Kind::Map(entries) => entries.iter_mut().for_each(|e| {
+            e.line = line;
+            set_lines(&mut e.value, line);
+        }),
     }
 }
 
@@ -1795,6 +1940,63 @@ resource "aws_bedrockagentcore_gateway" "gw" {
             a.discovery_url().unwrap().contains("${"),
             "{:?}",
             a.discovery_url()
+        );
+    }
+
+    #[test]
+    fn references_resolve_from_the_local_state() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  authorizer_configuration {\n    custom_jwt_authorizer {\n      discovery_url   = \"https://cognito-idp.eu-west-1.amazonaws.com/${aws_cognito_user_pool.main.id}/.well-known/openid-configuration\"\n      allowed_clients = [aws_cognito_user_pool_client.app[0].id, aws_cognito_user_pool_client.other.id]\n    }\n  }\n}\n",
+        )
+        .unwrap();
+        let state = serde_json::json!({
+            "version": 4,
+            "resources": [
+                {"mode": "managed", "type": "aws_cognito_user_pool", "name": "main",
+                 "instances": [{"attributes": {"id": "eu-west-1_St4te", "client_secret": "never"}}]},
+                {"mode": "managed", "type": "aws_cognito_user_pool_client", "name": "app",
+                 "instances": [{"index_key": 0, "attributes": {"id": "c0"}}, {"index_key": 1, "attributes": {"id": "c1"}}]},
+                {"mode": "managed", "type": "aws_cognito_user_pool_client", "name": "other", "module": "module.x",
+                 "instances": [{"attributes": {"id": "from-a-module"}}]},
+                {"mode": "managed", "type": "aws_bedrockagentcore_agent_runtime", "name": "r",
+                 "instances": [{"attributes": {"agent_runtime_arn": "arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/r-1"}}]}
+            ]
+        });
+        std::fs::write(dir.path().join("terraform.tfstate"), state.to_string()).unwrap();
+        let a = load_dir(dir.path(), &opts(&[])).unwrap();
+        assert_eq!(
+            a.discovery_url().as_deref(),
+            Some(
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_St4te/.well-known/openid-configuration"
+            )
+        );
+        // A resource of a child module is not the root module's.
+        assert_eq!(
+            a.allowed_clients(),
+            ["c0", "${aws_cognito_user_pool_client.other.id}"]
+        );
+        assert_eq!(
+            a.agent_arn.as_deref(),
+            Some("arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/r-1")
+        );
+        assert_eq!(
+            a.warnings,
+            vec![
+                "unresolved: aws_cognito_user_pool_client.other.id — supply it with --param aws_cognito_user_pool_client.other.id=CLIENT_ID",
+                "from terraform.tfstate (the last `terraform apply`, not the .tf as edited since): aws_cognito_user_pool.main.id, aws_cognito_user_pool_client.app[0].id",
+            ]
+        );
+
+        std::fs::write(dir.path().join("terraform.tfstate"), "{\"version\": 3}").unwrap();
+        let a = load_dir(dir.path(), &opts(&[])).unwrap();
+        assert_eq!(
+            a.warnings[0],
+            format!(
+                "{}/terraform.tfstate is not used: not a version 4 state file",
+                dir.path().display()
+            )
         );
     }
 
