@@ -46,8 +46,14 @@ const MAX_TOTAL_BYTES: u64 = 4 * fsx::MAX_INPUT_BYTES;
 const MAX_DEPTH: usize = 48;
 /// Longest source snippet quoted for an expression tokdiag does not evaluate.
 const MAX_SNIPPET: usize = 96;
-/// Most items an evaluated list or string may grow to (`concat`, `split`, `join`).
+/// Most items an evaluated list may grow to (`concat`, `split`).
 const MAX_ITEMS: usize = 4096;
+/// Longest evaluated string (templates, `join`, `format`); longer ones stay unevaluated.
+const MAX_TEXT: usize = 64 * 1024;
+/// Most text one evaluated value (a list of strings, say) may hold in all.
+const MAX_VALUE_BYTES: usize = 1024 * 1024;
+/// Most expression evaluations for one load (against configurations built to explode).
+const MAX_STEPS: usize = 200_000;
 
 /// Top-level block types of the Terraform language (for detection by content).
 const TOP_BLOCKS: &[&str] = &[
@@ -811,6 +817,10 @@ struct Eval<'a> {
     active: Vec<String>,
     /// References resolved from `terraform.tfstate`.
     from_state: Vec<String>,
+    /// Locals already evaluated (each is evaluated once).
+    local_values: HashMap<String, Node>,
+    /// Evaluations so far (bounded by [`MAX_STEPS`]).
+    steps: usize,
 }
 
 impl<'a> Eval<'a> {
@@ -823,6 +833,8 @@ impl<'a> Eval<'a> {
             unresolved: Vec::new(),
             active: Vec::new(),
             from_state: Vec::new(),
+            local_values: HashMap::new(),
+            steps: 0,
         }
     }
 
@@ -904,6 +916,20 @@ impl<'a> Eval<'a> {
             &text,
             &text,
             "VALUE (tokdiag does not evaluate it; check the deployed value)".to_string(),
+        );
+        Node::scalar(format!("${{{text}}}"), false, line)
+    }
+
+    /// A value that would grow past the limits: left unevaluated, with the reason.
+    fn too_big(&mut self, file: usize, span: Option<Range<usize>>, line: Option<usize>) -> Node {
+        let text = self.module.files[file].snippet(span);
+        self.remember(
+            "",
+            &text,
+            format!(
+                "its value would exceed {} KiB; tokdiag does not evaluate it",
+                MAX_TEXT / 1024
+            ),
         );
         Node::scalar(format!("${{{text}}}"), false, line)
     }
@@ -1033,7 +1059,8 @@ impl<'a> Eval<'a> {
 
     /// Evaluates `expr` (from `file`); `line` is the line given to the values (the attribute's).
     fn eval(&mut self, expr: &Expression, file: usize, line: Option<usize>, depth: usize) -> Node {
-        if depth > MAX_DEPTH {
+        self.steps += 1;
+        if depth > MAX_DEPTH || self.steps > MAX_STEPS {
             return self.opaque(file, expr.span(), line);
         }
         let module = self.module;
@@ -1082,11 +1109,11 @@ impl<'a> Eval<'a> {
                     tag: None,
                 }
             }
-            Expression::StringTemplate(t) => self.template(t, file, line, depth),
+            Expression::StringTemplate(t) => self.template(t, expr.span(), file, line, depth),
             Expression::HeredocTemplate(h) => {
                 let mut h = (**h).clone();
                 h.dedent();
-                self.template(&h.template, file, line, depth)
+                self.template(&h.template, expr.span(), file, line, depth)
             }
             Expression::Parenthesis(p) => self.eval(p.inner(), file, line, depth + 1),
             Expression::Traversal(t) => {
@@ -1099,7 +1126,13 @@ impl<'a> Eval<'a> {
                 let name = v.as_str().to_string();
                 self.reference(&name, &[], file, expr, line, depth)
             }
-            Expression::FuncCall(call) => self.call(call, file, expr, line, depth),
+            Expression::FuncCall(call) => {
+                let n = self.call(call, file, expr, line, depth);
+                if value_bytes(&n) > MAX_VALUE_BYTES {
+                    return self.too_big(file, expr.span(), line);
+                }
+                n
+            }
             Expression::Conditional(c) => {
                 let cond = self.eval(&c.cond_expr, file, line, depth + 1);
                 match as_bool(&cond) {
@@ -1140,7 +1173,14 @@ impl<'a> Eval<'a> {
 
     /// Evaluates a template: literals kept, interpolations evaluated (unresolved ones stay
     /// `${…}` as written), directives left unevaluated.
-    fn template(&mut self, t: &Template, file: usize, line: Option<usize>, depth: usize) -> Node {
+    fn template(
+        &mut self,
+        t: &Template,
+        span: Option<Range<usize>>,
+        file: usize,
+        line: Option<usize>,
+        depth: usize,
+    ) -> Node {
         let mut s = String::new();
         for el in t.iter() {
             match el {
@@ -1154,8 +1194,8 @@ impl<'a> Eval<'a> {
                     s.push_str(&text_of(&n));
                 }
             }
-            if s.len() > fsx::MAX_INPUT_BYTES as usize {
-                break;
+            if s.len() > MAX_TEXT {
+                return self.too_big(file, span, line);
             }
         }
         Node::scalar(s, false, line)
@@ -1215,9 +1255,20 @@ impl<'a> Eval<'a> {
                 if self.active.iter().any(|a| a == name) || depth > MAX_DEPTH {
                     return self.opaque(file, expr.span(), line);
                 }
-                self.active.push(name.to_string());
-                let v = self.eval(lexpr, lfile, line, depth + 1);
-                self.active.pop();
+                let v = match self.local_values.get(name) {
+                    Some(v) => {
+                        let mut v = v.clone();
+                        set_lines(&mut v, line);
+                        v
+                    }
+                    None => {
+                        self.active.push(name.to_string());
+                        let v = self.eval(lexpr, lfile, line, depth + 1);
+                        self.active.pop();
+                        self.local_values.insert(name.to_string(), v.clone());
+                        v
+                    }
+                };
                 if text_of(&v).contains("${") {
                     // Built from something unresolved: already reported under its own name.
                     return v;
@@ -1557,6 +1608,26 @@ fn k_span(k: &ObjectKey) -> Option<Range<usize>> {
         ObjectKey::Ident(i) => i.span(),
         ObjectKey::Expression(e) => e.span(),
     }
+}
+
+/// The bytes of text a value holds (stops counting past [`MAX_VALUE_BYTES`]).
+fn value_bytes(n: &Node) -> usize {
+    fn walk(n: &Node, total: &mut usize) {
+        if *total > MAX_VALUE_BYTES {
+            return;
+        }
+        match &n.kind {
+            Kind::Scalar { text, .. } => *total += text.len() + 1,
+            Kind::Seq(items) => items.iter().for_each(|i| walk(i, total)),
+            Kind::Map(entries) => entries.iter().for_each(|e| {
+                *total += e.key.len() + 1;
+                walk(&e.value, total);
+            }),
+        }
+    }
+    let mut total = 0;
+    walk(n, &mut total);
+    total
 }
 
 /// True for a scalar that is exactly one unresolved `${…}`.
@@ -1997,6 +2068,35 @@ resource "aws_bedrockagentcore_gateway" "gw" {
                 "{}/terraform.tfstate is not used: not a version 4 state file",
                 dir.path().display()
             )
+        );
+    }
+
+    #[test]
+    fn exploding_locals_are_bounded() {
+        // Each local doubles the previous one: 2^40 without memoisation and limits.
+        let mut doc = String::from(
+            "locals {\n  l0 = [\"0123456789abcdef0123456789abcdef\"]\n  s0 = \"0123456789abcdef\"\n",
+        );
+        for i in 1..=40 {
+            doc.push_str(&format!(
+                "  l{i} = concat(local.l{p}, local.l{p})\n  s{i} = \"${{local.s{p}}}${{local.s{p}}}\"\n",
+                p = i - 1
+            ));
+        }
+        doc.push_str("}\nresource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  authorizer_configuration {\n    custom_jwt_authorizer {\n      discovery_url = \"https://x/${local.s40}/.well-known/openid-configuration\"\n      allowed_clients = local.l40\n    }\n  }\n}\n");
+        let started = std::time::Instant::now();
+        let a = load_text("boom.tf", &doc, &opts(&[])).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            a.discovery_url().unwrap().contains("${"),
+            "{:?}",
+            a.discovery_url()
+        );
+        assert!(a.allowed_clients().len() <= MAX_ITEMS);
+        assert!(
+            a.warnings.iter().any(|w| w.contains("would exceed 64 KiB")),
+            "{:?}",
+            a.warnings
         );
     }
 
