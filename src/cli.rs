@@ -2,7 +2,7 @@
 //! environment into a [`Globals`] every command reads. Clap structs stay dumb; each command's own
 //! arguments live beside its code in `commands/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -142,13 +142,19 @@ pub struct GlobalArgs {
     /// No summary or warnings on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Authorizer config: .bedrock_agentcore.yaml, control-plane JSON, CloudFormation template, or
-    /// apigatewayv2 get-authorizer JSON [default: ./.bedrock_agentcore.yaml when it exists].
+    /// Authorizer config: .bedrock_agentcore.yaml, agentcore/agentcore.json (or its project
+    /// directory), control-plane JSON, CloudFormation template, Terraform .tf files, or
+    /// apigatewayv2 get-authorizer JSON [default: ./.bedrock_agentcore.yaml, else
+    /// ./agentcore/agentcore.json (./agentcore.json inside agentcore/)].
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Agent of .bedrock_agentcore.yaml [default: default_agent, else the only agent].
+    /// The runtime to use: a toolkit agent or an agentcore.json runtime [default: default_agent,
+    /// else the only resource, else the one with a JWT authorizer].
     #[arg(long, value_name = "NAME")]
     pub agent: Option<String>,
+    /// The gateway to use (agentcore.json agentCoreGateways, CloudFormation, Terraform).
+    #[arg(long, value_name = "NAME")]
+    pub gateway: Option<String>,
     /// AWS region (else AWS_REGION, else the user pool id's prefix).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
@@ -292,6 +298,7 @@ impl GlobalArgs {
             quiet: self.quiet || after.quiet,
             config: pick(&self.config, &after.config),
             agent: pick(&self.agent, &after.agent),
+            gateway: pick(&self.gateway, &after.gateway),
             region: pick(&self.region, &after.region),
             profile: pick(&self.profile, &after.profile),
             endpoint_url: pick(&self.endpoint_url, &after.endpoint_url),
@@ -357,6 +364,10 @@ pub struct Globals {
     pub config_explicit: bool,
     /// `--agent`.
     pub agent: Option<String>,
+    /// `--gateway`.
+    pub gateway: Option<String>,
+    /// How the implicit config was chosen when two candidates exist (shown as a warning).
+    pub config_note: Option<String>,
     /// `--region`.
     pub region: Option<String>,
     /// `--profile`.
@@ -399,11 +410,11 @@ impl Globals {
                 .unwrap_or_else(std::env::temp_dir)
                 .join("tokdiag")
         });
-        let (config, config_explicit) = match &g.config {
-            Some(p) => (Some(p.clone()), true),
+        let (config, config_explicit, config_note) = match &g.config {
+            Some(p) => (Some(p.clone()), true, None),
             None => {
-                let p = PathBuf::from(".bedrock_agentcore.yaml");
-                (p.is_file().then_some(p), false)
+                let (found, note) = crate::authorizer::config::discover(Path::new("."));
+                (found, false, note)
             }
         };
         Ok(Globals {
@@ -416,6 +427,8 @@ impl Globals {
             config,
             config_explicit,
             agent: g.agent.clone(),
+            gateway: g.gateway.clone(),
+            config_note,
             region: g.region.clone(),
             profile: g.profile.clone(),
             endpoint_url: g.endpoint_url.clone(),

@@ -224,7 +224,9 @@ fn several_agents_without_default_is_a_usage_error() {
     assert!(matches!(err, Error::Usage { .. }), "{err:?}");
     assert_eq!(err.exit_code(), 2);
     assert!(
-        err.to_string().contains("research_agent, writer_agent"),
+        err.to_string().ends_with(
+            "several-agents-no-default.yaml defines 2 agents and none has a JWT authorizer: research_agent (IAM), writer_agent (IAM)"
+        ),
         "{err}"
     );
     assert_eq!(
@@ -678,8 +680,15 @@ fn cloudformation_unresolved_values_are_reported() {
 }
 
 #[test]
-fn cloudformation_two_runtimes_need_resource() {
-    let err = load_with("configs/cloudformation/two-runtimes.yaml", |_| {}).unwrap_err();
+fn cloudformation_two_runtimes_pick_the_jwt_one_or_resource() {
+    // Nothing chosen: the one runtime with a JWT authorizer (SPEC "Selection").
+    let picked = load_with("configs/cloudformation/two-runtimes.yaml", |_| {}).unwrap();
+    assert_eq!(picked.agent.as_deref(), Some("ToolsRuntime"));
+    assert!(picked.agent_is_default);
+    let err = load_with("configs/cloudformation/two-runtimes.yaml", |o| {
+        o.resource = Some("Nope".into())
+    })
+    .unwrap_err();
     assert!(matches!(err, Error::Usage { .. }), "{err:?}");
     assert_eq!(
         err.hint().unwrap(),

@@ -11,12 +11,13 @@ mod cfn;
 mod gateway_api;
 mod jwt;
 mod keys;
+pub(crate) mod select;
 mod terraform;
 mod toolkit;
 mod tree;
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::authorizer::{Authorizer, JwtConfig, Located, RuleSet};
 use crate::error::{Error, Result};
@@ -74,9 +75,12 @@ pub struct LoadOptions {
     pub config: Option<PathBuf>,
     /// `--authorizer-json PATH|-`.
     pub authorizer_json: Option<String>,
-    /// `--agent`.
+    /// `--agent` (a runtime: toolkit agent, new-CLI runtime).
     pub agent: Option<String>,
-    /// `--resource` (CloudFormation).
+    /// `--gateway` (a gateway).
+    pub gateway: Option<String>,
+    /// `--resource` (CloudFormation logical id, Terraform `TYPE.NAME` or `NAME`, API Gateway
+    /// authorizer name).
     pub resource: Option<String>,
     /// `--param Name=Value` (CloudFormation).
     pub params: Vec<(String, String)>,
@@ -86,6 +90,9 @@ pub struct LoadOptions {
     pub flags: AuthorizerFlags,
     /// `--region` (resolves `AWS::Region`).
     pub region: Option<String>,
+    /// A remark about how the config was found (both `.bedrock_agentcore.yaml` and
+    /// `agentcore/agentcore.json` exist), added to the authorizer's warnings.
+    pub config_note: Option<String>,
 }
 
 /// Loads the authorizer; `Ok(None)` when no source was given at all.
@@ -116,6 +123,9 @@ pub fn load(opts: &LoadOptions) -> Result<Option<Authorizer>> {
         }
     };
     let flags = &opts.flags;
+    if let (Some(a), Some(note)) = (&mut auth, &opts.config_note) {
+        a.warnings.insert(0, note.clone());
+    }
 
     if let Some(a) = &mut auth {
         if a.rules == RuleSet::Apigateway && opts.rules == Some(RuleSet::Agentcore) {
@@ -158,6 +168,28 @@ pub fn load(opts: &LoadOptions) -> Result<Option<Authorizer>> {
         None => {}
     }
     Ok(auth)
+}
+
+/// The config used when `--config` is not given, looked for in `dir`: `.bedrock_agentcore.yaml`
+/// (the starter toolkit), else `agentcore/agentcore.json` (the new CLI), else `agentcore.json`
+/// (run inside `agentcore/`). The paths are relative to `dir` as written. When both the toolkit
+/// file and the new CLI's exist, the note says which is used and how to pick the other.
+pub fn discover(dir: &Path) -> (Option<PathBuf>, Option<String>) {
+    let toolkit = ".bedrock_agentcore.yaml";
+    let project = ["agentcore/agentcore.json", "agentcore.json"]
+        .into_iter()
+        .find(|p| dir.join(p).is_file());
+    match (dir.join(toolkit).is_file(), project) {
+        (true, Some(p)) => (
+            Some(PathBuf::from(toolkit)),
+            Some(format!(
+                "using ./{toolkit}; ./{p} exists too: pass --config {p} to use it instead"
+            )),
+        ),
+        (true, None) => (Some(PathBuf::from(toolkit)), None),
+        (false, Some(p)) => (Some(PathBuf::from(p)), None),
+        (false, None) => (None, None),
+    }
 }
 
 /// Reads a source argument: a path, or `-` for stdin. Returns the name to show and the text.
@@ -251,6 +283,8 @@ fn parse_tree(path: &str, text: &str, root: &tree::Node, opts: &LoadOptions) -> 
             root,
             &cfn::CfnOptions {
                 resource: opts.resource.as_deref(),
+                agent: opts.agent.as_deref(),
+                gateway: opts.gateway.as_deref(),
                 params: &opts.params,
                 region,
             },
@@ -298,7 +332,7 @@ fn tf_options(opts: &LoadOptions) -> terraform::TfOptions<'_> {
     terraform::TfOptions {
         resource: opts.resource.as_deref(),
         agent: opts.agent.as_deref(),
-        gateway: None,
+        gateway: opts.gateway.as_deref(),
         params: &opts.params,
         region: opts.region.clone(),
         env_region: env_nonempty("AWS_REGION").or_else(|| env_nonempty("AWS_DEFAULT_REGION")),

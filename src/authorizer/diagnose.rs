@@ -167,6 +167,29 @@ impl Escaped {
         for d in &mut auth.duplicate_keys {
             esc_string(&mut d.key);
         }
+        for s in [
+            &mut auth.protocol,
+            &mut auth.deployment.gateway_id,
+            &mut auth.deployment.gateway_arn,
+            &mut auth.deployment.gateway_url,
+            &mut auth.deployment.runtime_id,
+            &mut auth.deployment.account,
+            &mut auth.deployment.target,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            esc_string(s);
+        }
+        if let Some(h) = &mut auth.request_header_allowlist {
+            esc_strings(h);
+        }
+        for r in &mut auth.resources {
+            esc_string(&mut r.name);
+            if let Some(id) = &mut r.id {
+                esc_string(id);
+            }
+        }
         if let Some(j) = &mut auth.jwt {
             for l in [&mut j.discovery_url, &mut j.issuer].into_iter().flatten() {
                 esc_string(&mut l.value);

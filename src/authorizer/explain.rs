@@ -7,7 +7,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::authorizer::diagnose::{self, Context};
-use crate::authorizer::{Authorizer, CustomClaim, Keys, RuleSet, SourceKind, rules};
+use crate::authorizer::{
+    Authorizer, AuthorizerType, CustomClaim, Keys, ResourceKind, RuleSet, SourceKind, rules,
+};
 use crate::error::{Error, Result};
 use crate::oidc::{self, FetchOptions};
 use crate::report::{Check, Diagnosis, Status, Verdict};
@@ -24,8 +26,14 @@ pub struct AuthorizerView {
     /// Config file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// Agent or resource.
+    /// Agent or resource (kept for scripts written before `name`; the same value).
     pub agent: Option<String>,
+    /// `runtime` or `gateway`.
+    pub kind: ResourceKind,
+    /// The selected resource's name (agent, runtime, gateway, logical id, Terraform address).
+    pub name: Option<String>,
+    /// `CUSTOM_JWT`, `AWS_IAM` or `NONE`.
+    pub authorizer_type: AuthorizerType,
     /// Whether a JWT authorizer is configured at all.
     pub configured: bool,
     /// Discovery URL (AgentCore) or derived from the issuer (API Gateway).
@@ -83,7 +91,13 @@ impl Report {
 /// Evaluates `token_text` against `auth` with `keys` at `now`.
 pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Report {
     let parsed = Jwt::parse(token_text);
-    let checks = rules::evaluate(auth, &parsed, keys, now);
+    let mut checks = rules::evaluate(auth, &parsed, keys, now);
+    // The rules carry the runtime's statuses; a gateway refuses every failing JWT with 403.
+    for c in &mut checks {
+        if let Some(e) = &mut c.service_error {
+            e.status = auth.kind.service_status(e.status);
+        }
+    }
     let jwt = parsed.as_ref().ok();
     let diagnoses = diagnose::diagnose(&Context {
         auth,
@@ -120,6 +134,9 @@ fn view(auth: &Authorizer, keys: &Keys) -> AuthorizerView {
         rules: auth.rules,
         file: auth.file.clone(),
         agent: auth.agent.clone(),
+        kind: auth.kind,
+        name: auth.agent.clone(),
+        authorizer_type: auth.authorizer_type,
         configured: auth.jwt.is_some(),
         discovery_url: auth.discovery_url(),
         issuer: rules::expected_issuer(auth, keys),

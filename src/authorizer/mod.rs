@@ -37,12 +37,153 @@ pub enum SourceKind {
     ControlPlaneJson,
     /// A CloudFormation template.
     Cloudformation,
+    /// The new AgentCore CLI's `agentcore/agentcore.json` (npm `@aws/agentcore`), with its
+    /// `.cli/deployed-state.json` and `aws-targets.json`.
+    AgentcoreJson,
     /// Terraform `.tf` files (one file or a directory).
     Terraform,
     /// `aws apigatewayv2 get-authorizer` output.
     ApigatewayJson,
     /// Command-line flags only.
     Flags,
+}
+
+/// What kind of AgentCore resource the selected authorizer guards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    /// An AgentCore Runtime (toolkit agent, new-CLI runtime, `AWS::BedrockAgentCore::Runtime`,
+    /// `aws_bedrockagentcore_agent_runtime`, `get-agent-runtime`).
+    #[default]
+    Runtime,
+    /// An AgentCore Gateway (new-CLI `agentCoreGateways[]`, `AWS::BedrockAgentCore::Gateway`,
+    /// `aws_bedrockagentcore_gateway`, `get-gateway`).
+    Gateway,
+}
+
+impl ResourceKind {
+    /// `runtime` or `gateway`, as in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Runtime => "runtime",
+            ResourceKind::Gateway => "gateway",
+        }
+    }
+
+    /// The flag that selects a resource of this kind by name: `--agent` or `--gateway`.
+    pub fn flag(self) -> &'static str {
+        match self {
+            ResourceKind::Runtime => "--agent",
+            ResourceKind::Gateway => "--gateway",
+        }
+    }
+
+    /// The HTTP status this resource answers a token with that fails a claim check (client id,
+    /// audience, scope, custom claim): a runtime says 401, a gateway 403.
+    pub fn claim_failure_status(self) -> u16 {
+        match self {
+            ResourceKind::Runtime => 401,
+            ResourceKind::Gateway => 403,
+        }
+    }
+
+    /// The status for a failed check whose runtime status is `runtime_status`: a gateway refuses
+    /// every failing JWT with 403; a runtime keeps its own status.
+    pub fn service_status(self, runtime_status: u16) -> u16 {
+        match self {
+            ResourceKind::Runtime => runtime_status,
+            ResourceKind::Gateway if runtime_status == 401 => 403,
+            ResourceKind::Gateway => runtime_status,
+        }
+    }
+}
+
+/// The inbound authorizer type of a resource (`authorizerType` / `AuthorizerType` /
+/// `authorizer_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuthorizerType {
+    /// `CUSTOM_JWT`: bearer tokens checked by the JWT authorizer.
+    CustomJwt,
+    /// `AWS_IAM`: SigV4 only (the default of runtimes).
+    #[default]
+    AwsIam,
+    /// `NONE`: no inbound authorization (gateways only).
+    None,
+}
+
+impl AuthorizerType {
+    /// The service's spelling: `CUSTOM_JWT`, `AWS_IAM`, `NONE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorizerType::CustomJwt => "CUSTOM_JWT",
+            AuthorizerType::AwsIam => "AWS_IAM",
+            AuthorizerType::None => "NONE",
+        }
+    }
+
+    /// Short label for listings: `JWT`, `IAM`, `NONE`.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthorizerType::CustomJwt => "JWT",
+            AuthorizerType::AwsIam => "IAM",
+            AuthorizerType::None => "NONE",
+        }
+    }
+
+    /// Reads the service's spelling (exact, as the APIs and schemas require).
+    pub fn parse(s: &str) -> Option<AuthorizerType> {
+        match s {
+            "CUSTOM_JWT" => Some(AuthorizerType::CustomJwt),
+            "AWS_IAM" => Some(AuthorizerType::AwsIam),
+            "NONE" => Some(AuthorizerType::None),
+            _ => None,
+        }
+    }
+}
+
+/// One AgentCore resource of a multi-resource source, as listed when none is chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceSummary {
+    /// Runtime or gateway.
+    pub kind: ResourceKind,
+    /// Its name: what `--agent`/`--gateway` take (toolkit agent, new-CLI name, Terraform label).
+    pub name: String,
+    /// What `--resource` takes, when it differs from `name` (CloudFormation logical id,
+    /// Terraform `TYPE.NAME`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Its inbound authorizer type.
+    pub authorizer_type: AuthorizerType,
+    /// Whether it has a usable JWT authorizer configuration.
+    pub has_jwt: bool,
+}
+
+/// Where a selected resource is deployed and how it is called — what `invoke`, `proxy`,
+/// `doctor` and `login` read. Every field is `None`/empty when the source does not say
+/// (a runtime that has not been deployed yet has no ARN).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Deployment {
+    /// Gateway id (`gatewayId`, deployed state or `get-gateway`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    /// Gateway ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_arn: Option<String>,
+    /// Gateway MCP endpoint (`gatewayUrl`), e.g.
+    /// `https://<id>.gateway.bedrock-agentcore.<region>.amazonaws.com/mcp`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_url: Option<String>,
+    /// Runtime id (`runtimeId` / `agentRuntimeId`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_id: Option<String>,
+    /// The 12-digit AWS account (`aws-targets.json`, the ARN, `aws.account`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The deployment target's name (`agentcore.json`: a key of `deployed-state.json`'s `targets`
+    /// and a `name` of `aws-targets.json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// A value with the 1-based line of its key in the config file (when it came from a file).
@@ -133,8 +274,16 @@ pub struct Authorizer {
     pub source: SourceKind,
     /// The file it came from.
     pub file: Option<String>,
-    /// The agent (YAML) or resource (CloudFormation) it belongs to.
+    /// The name of the selected resource: toolkit agent, new-CLI runtime or gateway name,
+    /// CloudFormation logical id, Terraform address. (Named `agent` for history; see
+    /// [`Authorizer::name`].)
     pub agent: Option<String>,
+    /// Runtime or gateway: decides the status of refusals (401 / 403, [`ResourceKind`]) and the
+    /// flag that selects it.
+    pub kind: ResourceKind,
+    /// The resource's inbound authorizer type. `CustomJwt` with `jwt: None` is a configuration
+    /// that says JWT but configures none (reported as such).
+    pub authorizer_type: AuthorizerType,
     /// Whether `agent` is the one the file picks without `--agent` (`default_agent`, or the only
     /// one): then the commands tokdiag suggests leave `--agent` out.
     pub agent_is_default: bool,
@@ -151,12 +300,24 @@ pub struct Authorizer {
     pub warnings: Vec<String>,
     /// Other agents of the file that have a JWT authorizer (when this one has none).
     pub other_jwt_agents: Vec<String>,
-    /// `bedrock_agentcore.agent_arn`, for `invoke`.
+    /// The resource's ARN, for `invoke`: a runtime's (`bedrock_agentcore.agent_arn`, deployed
+    /// state's `runtimeArn`, `agentRuntimeArn`, `--param X.AgentRuntimeArn`), or a gateway's (also
+    /// in [`Deployment::gateway_arn`]). `None` when not deployed yet.
     pub agent_arn: Option<String>,
-    /// `aws.region`.
+    /// The region (`aws.region`, `aws-targets.json`, the ARN, `--region` for templates).
     pub region: Option<String>,
     /// `bedrock_agentcore.agent_session_id`.
     pub session_id: Option<String>,
+    /// `requestHeaderAllowlist` (runtimes): the headers the service passes to the container;
+    /// `None` when the source does not set one.
+    pub request_header_allowlist: Option<Vec<String>>,
+    /// The server protocol (`HTTP`, `MCP`, `A2A`, `AGUI`) when the source names it.
+    pub protocol: Option<String>,
+    /// Where it is deployed (gateway id/URL, account, target).
+    pub deployment: Deployment,
+    /// Every AgentCore resource of the source (the selected one included), for listings; empty
+    /// for single-resource sources.
+    pub resources: Vec<ResourceSummary>,
     /// Keys written twice in one mapping of the file (`config-duplicate-key`).
     pub duplicate_keys: Vec<DuplicateKey>,
 }
@@ -180,13 +341,30 @@ impl Authorizer {
             region: None,
             session_id: None,
             duplicate_keys: Vec::new(),
+            kind: ResourceKind::Runtime,
+            authorizer_type: AuthorizerType::AwsIam,
+            request_header_allowlist: None,
+            protocol: None,
+            deployment: Deployment::default(),
+            resources: Vec::new(),
         }
+    }
+
+    /// The selected resource's name (agent, runtime, gateway, logical id or Terraform address).
+    pub fn name(&self) -> Option<&str> {
+        self.agent.as_deref()
+    }
+
+    /// The HTTP status the resource answers a failing JWT claim with (401 runtime, 403 gateway).
+    pub fn claim_failure_status(&self) -> u16 {
+        self.kind.claim_failure_status()
     }
 
     /// An authorizer from flags only.
     pub fn from_flags(rules: RuleSet, jwt: JwtConfig) -> Self {
         Authorizer {
             jwt: Some(jwt),
+            authorizer_type: AuthorizerType::CustomJwt,
             ..Authorizer::empty(SourceKind::Flags, rules)
         }
     }
@@ -256,4 +434,30 @@ pub enum Keys {
         /// The expected issuer, derived.
         issuer: Option<String>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateways_refuse_failing_jwts_with_403() {
+        assert_eq!(ResourceKind::Runtime.service_status(401), 401);
+        assert_eq!(ResourceKind::Gateway.service_status(401), 403);
+        assert_eq!(ResourceKind::Gateway.service_status(403), 403);
+        assert_eq!(ResourceKind::Gateway.claim_failure_status(), 403);
+        assert_eq!(
+            serde_json::to_value(ResourceKind::Gateway).unwrap(),
+            "gateway"
+        );
+        assert_eq!(
+            serde_json::to_value(AuthorizerType::CustomJwt).unwrap(),
+            "CUSTOM_JWT"
+        );
+        assert_eq!(
+            AuthorizerType::parse("AWS_IAM"),
+            Some(AuthorizerType::AwsIam)
+        );
+        assert_eq!(AuthorizerType::parse("aws_iam"), None);
+    }
 }

@@ -91,6 +91,7 @@ impl AuthorizerArgs {
             config: g.config.clone(),
             authorizer_json: self.authorizer_json.clone(),
             agent: g.agent.clone(),
+            gateway: g.gateway.clone(),
             resource: self.resource.clone(),
             params: self.params.clone(),
             rules: self.rules,
@@ -102,6 +103,7 @@ impl AuthorizerArgs {
                 allowed_scopes: self.allowed_scope.clone(),
             },
             region: g.region.clone(),
+            config_note: g.config_note.clone(),
         }
     }
 
@@ -241,10 +243,14 @@ pub fn diagnoses_human(diagnoses: &[Diagnosis]) -> String {
 pub fn human(r: &Report) -> String {
     use colored::Colorize;
     let mut out = String::new();
+    let what = match r.authorizer.kind {
+        crate::authorizer::ResourceKind::Runtime => "agent",
+        crate::authorizer::ResourceKind::Gateway => "gateway",
+    };
     let who = match (&r.authorizer.agent, &r.authorizer.file) {
-        (Some(a), Some(f)) => format!("agent {}, {}", render::esc(a), render::esc(f)),
+        (Some(a), Some(f)) => format!("{what} {}, {}", render::esc(a), render::esc(f)),
         (None, Some(f)) => render::esc(f).into_owned(),
-        (Some(a), None) => format!("agent {}", render::esc(a)),
+        (Some(a), None) => format!("{what} {}", render::esc(a)),
         (None, None) => "from flags".to_string(),
     };
     let service = match r.authorizer.rules {

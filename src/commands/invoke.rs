@@ -160,6 +160,7 @@ pub fn load_config(g: &Globals) -> Result<Option<Authorizer>> {
     config::load(&LoadOptions {
         config: g.config.clone(),
         agent: g.agent.clone(),
+        gateway: g.gateway.clone(),
         region: g.region.clone(),
         ..LoadOptions::default()
     })

@@ -148,6 +148,7 @@ pub fn run(args: &LoginArgs, g: &Globals) -> Result<u8> {
     let az = crate::authorizer::config::load(&LoadOptions {
         config: g.config.clone(),
         agent: g.agent.clone(),
+        gateway: g.gateway.clone(),
         region: g.region.clone(),
         ..Default::default()
     })?;

@@ -112,6 +112,7 @@ pub fn resolve_source(
         let auth = load(&LoadOptions {
             config: g.config.clone(),
             agent: g.agent.clone(),
+            gateway: g.gateway.clone(),
             ..Default::default()
         })?;
         if let Some(d) = auth.as_ref().and_then(|a| a.discovery_url()) {

@@ -4,7 +4,9 @@
 use super::jwt::{self, Findings, Style, at};
 use super::keys;
 use super::tree::Node;
-use crate::authorizer::{Authorizer, JwtConfig, Located, RuleSet, SourceKind};
+use crate::authorizer::{
+    Authorizer, AuthorizerType, Deployment, JwtConfig, Located, RuleSet, SourceKind,
+};
 use crate::error::{Error, Result};
 
 /// True for control-plane JSON: a runtime description or a bare authorizer configuration.
@@ -57,6 +59,8 @@ pub(crate) fn load_control_plane(path: &str, root: &Node) -> Result<Authorizer> 
     };
     let agent_arn = root.get_str("agentRuntimeArn").map(str::to_string);
     let region = agent_arn.as_deref().and_then(arn_region);
+    let account = agent_arn.as_deref().and_then(arn_account);
+    let has_jwt_now = jwt.is_some();
     let mut ignored = out.ignored;
     ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
     Ok(Authorizer {
@@ -73,7 +77,31 @@ pub(crate) fn load_control_plane(path: &str, root: &Node) -> Result<Authorizer> 
         agent_arn,
         region,
         session_id: None,
-        duplicate_keys: Vec::new(),
+        authorizer_type: if has_jwt_now {
+            AuthorizerType::CustomJwt
+        } else {
+            AuthorizerType::AwsIam
+        },
+        request_header_allowlist: root
+            .get_some("requestHeaderConfiguration")
+            .and_then(|h| h.get_some("requestHeaderAllowlist"))
+            .and_then(Node::as_seq)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect()
+            }),
+        protocol: root
+            .get_some("protocolConfiguration")
+            .and_then(|p| p.get_str("serverProtocol"))
+            .map(str::to_string),
+        deployment: Deployment {
+            runtime_id: root.get_str("agentRuntimeId").map(str::to_string),
+            account,
+            ..Deployment::default()
+        },
+        ..Authorizer::empty(SourceKind::ControlPlaneJson, RuleSet::Agentcore)
     })
 }
 
@@ -83,6 +111,15 @@ pub(crate) fn arn_region(arn: &str) -> Option<String> {
     (parts.next()? == "arn").then_some(())?;
     let region = parts.nth(2)?;
     (!region.is_empty()).then(|| region.to_string())
+}
+
+/// The account of an ARN (`arn:aws:service:region:ACCOUNT:…`), when it has 12 digits.
+pub(crate) fn arn_account(arn: &str) -> Option<String> {
+    let mut parts = arn.split(':');
+    (parts.next()? == "arn").then_some(())?;
+    let account = parts.nth(3)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| account.to_string())
 }
 
 /// True for `get-authorizer` (one authorizer) or `get-authorizers` (`Items`) output.
@@ -222,7 +259,8 @@ pub(crate) fn load_apigateway(
         agent_arn: None,
         region: None,
         session_id: None,
-        duplicate_keys: Vec::new(),
+        authorizer_type: AuthorizerType::CustomJwt,
+        ..Authorizer::empty(SourceKind::ApigatewayJson, RuleSet::Apigateway)
     })
 }
 

@@ -10,8 +10,11 @@
 use std::collections::{HashMap, HashSet};
 
 use super::jwt::{self, Findings, Style, at};
+use super::select;
 use super::tree::{Entry, Kind, Node};
-use crate::authorizer::{Authorizer, RuleSet, SourceKind};
+use crate::authorizer::{
+    Authorizer, AuthorizerType, Deployment, ResourceKind, ResourceSummary, RuleSet, SourceKind,
+};
 use crate::error::{Error, Result};
 
 /// The resource type holding an AgentCore runtime.
@@ -53,6 +56,10 @@ pub(crate) fn detect(root: &Node) -> bool {
 pub(crate) struct CfnOptions<'a> {
     /// `--resource`.
     pub resource: Option<&'a str>,
+    /// `--agent` (a runtime's logical id).
+    pub agent: Option<&'a str>,
+    /// `--gateway` (a gateway's logical id).
+    pub gateway: Option<&'a str>,
     /// `--param Name=Value`.
     pub params: &'a [(String, String)],
     /// `--region`, else `AWS_REGION`/`AWS_DEFAULT_REGION` (already looked up by the caller).
@@ -73,33 +80,50 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
             )),
         ));
     }
-    let chosen: &Entry = match opts.resource {
-        Some(r) => runtimes
-            .iter()
-            .find(|e| e.key == r)
-            .copied()
-            .ok_or_else(|| {
-                Error::usage(
-                    format!("{path} has no {RUNTIME_TYPE} or {GATEWAY_TYPE} named {r}"),
-                    Some(format!("use --resource with one of: {}", ids.join(", "))),
-                )
-            })?,
-        None if runtimes.len() == 1 => runtimes[0],
-        None => {
-            return Err(Error::usage(
-                format!(
-                    "{path} defines {} AgentCore resources: {}",
-                    runtimes.len(),
-                    runtimes
-                        .iter()
-                        .map(|e| format!("{} ({})", e.key, e.value.get_str("Type").unwrap_or("")))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                Some(format!("use --resource with one of: {}", ids.join(", "))),
-            ));
-        }
-    };
+    let summaries: Vec<ResourceSummary> = runtimes
+        .iter()
+        .map(|e| {
+            let has = e
+                .value
+                .get_some("Properties")
+                .and_then(|p| p.get_some("AuthorizerConfiguration"))
+                .is_some();
+            let gateway = e.value.get_str("Type") == Some(GATEWAY_TYPE);
+            let declared = e
+                .value
+                .get_some("Properties")
+                .and_then(|p| p.get_str("AuthorizerType"))
+                .and_then(AuthorizerType::parse);
+            ResourceSummary {
+                kind: if gateway {
+                    ResourceKind::Gateway
+                } else {
+                    ResourceKind::Runtime
+                },
+                name: e.key.clone(),
+                id: None,
+                authorizer_type: match declared {
+                    Some(t) => t,
+                    None if has => AuthorizerType::CustomJwt,
+                    None => AuthorizerType::AwsIam,
+                },
+                has_jwt: has,
+            }
+        })
+        .collect();
+    let selected = select::select(
+        path,
+        &summaries,
+        select::Want {
+            resource: opts.resource,
+            agent: opts.agent,
+            gateway: opts.gateway,
+        },
+        None,
+        select::Naming::Ids,
+    )?;
+    let chosen: &Entry = runtimes[selected.index];
+    let _ = &ids;
 
     let mut r = Resolver::new(root, opts);
     let mut out = Findings::default();
@@ -182,6 +206,27 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
     let agent_arn = r
         .param(&format!("{}.{arn_attr}", chosen.key))
         .map(str::to_string);
+    let request_header_allowlist = props
+        .and_then(|p| p.get_some("RequestHeaderConfiguration"))
+        .and_then(|h| h.get_some("RequestHeaderAllowlist"))
+        .map(|h| r.resolve(h, 0))
+        .and_then(|h| {
+            h.as_seq().map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect()
+            })
+        });
+    let protocol = props
+        .and_then(|p| p.get_some("ProtocolConfiguration"))
+        .map(|p| r.resolve(p, 0))
+        .and_then(|p| p.as_str().map(str::to_string));
+    if let Some(limit) = &r.stopped {
+        return Err(limit.error(path, &chosen.key));
+    }
+    let has_jwt_now = jwt.is_some();
+    let gateway = rtype == GATEWAY_TYPE;
     out.warnings.extend(r.warnings());
     let mut ignored = out.ignored;
     ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
@@ -189,17 +234,42 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         source: SourceKind::Cloudformation,
         file: Some(path.to_string()),
         agent: Some(chosen.key.clone()),
-        agent_is_default: false,
         rules: RuleSet::Agentcore,
         jwt,
         authorizer_line,
         ignored,
         warnings: out.warnings,
         other_jwt_agents,
-        agent_arn,
+        agent_arn: agent_arn.clone(),
         region: r.region(),
         session_id: None,
-        duplicate_keys: Vec::new(),
+        kind: summaries[selected.index].kind,
+        authorizer_type: if has_jwt_now {
+            AuthorizerType::CustomJwt
+        } else {
+            summaries[selected.index].authorizer_type
+        },
+        request_header_allowlist,
+        protocol,
+        deployment: Deployment {
+            gateway_arn: if gateway { agent_arn } else { None },
+            gateway_id: if gateway {
+                r.param(&format!("{}.GatewayIdentifier", chosen.key))
+                    .map(str::to_string)
+            } else {
+                None
+            },
+            gateway_url: if gateway {
+                r.param(&format!("{}.GatewayUrl", chosen.key))
+                    .map(str::to_string)
+            } else {
+                None
+            },
+            ..Deployment::default()
+        },
+        resources: summaries,
+        agent_is_default: selected.by_default,
+        ..Authorizer::empty(SourceKind::Cloudformation, RuleSet::Agentcore)
     })
 }
 
@@ -1063,6 +1133,8 @@ mod tests {
             .collect();
         let opts = CfnOptions {
             resource: None,
+            agent: None,
+            gateway: None,
             params: &params,
             region: Some("eu-west-1".into()),
         };
@@ -1143,6 +1215,8 @@ mod tests {
         let root = parse("Resources: {}\n", "t").unwrap();
         let opts = CfnOptions {
             resource: None,
+            agent: None,
+            gateway: None,
             params: &[],
             region: None,
         };

@@ -4,10 +4,12 @@
 //! `AUTHENTICATE_ONLY`) and `authorizerConfiguration.customJWTAuthorizer`, the same union a
 //! runtime has.
 
-use super::api::arn_region;
+use super::api::{arn_account, arn_region};
 use super::jwt::{self, Findings, Style, at};
 use super::tree::Node;
-use crate::authorizer::{Authorizer, RuleSet, SourceKind};
+use crate::authorizer::{
+    Authorizer, AuthorizerType, Deployment, ResourceKind, RuleSet, SourceKind,
+};
 use crate::error::Result;
 
 /// True for `get-gateway` output (recognised by its gateway members, not by the file name).
@@ -60,6 +62,7 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Authorizer> {
         .get_str("name")
         .or_else(|| root.get_str("gatewayId"))
         .map(str::to_string);
+    let has_jwt = jwt.is_some();
     let mut ignored = out.ignored;
     ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
     Ok(Authorizer {
@@ -73,10 +76,30 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Authorizer> {
         ignored,
         warnings: out.warnings,
         other_jwt_agents: Vec::new(),
-        agent_arn: gateway_arn,
+        agent_arn: gateway_arn.clone(),
         region,
+        kind: ResourceKind::Gateway,
+        authorizer_type: authorizer_type(type_entry.and_then(|e| e.value.as_str()), has_jwt),
+        deployment: Deployment {
+            gateway_id: root.get_str("gatewayId").map(str::to_string),
+            gateway_arn: gateway_arn.clone(),
+            gateway_url: root.get_str("gatewayUrl").map(str::to_string),
+            account: gateway_arn.as_deref().and_then(arn_account),
+            ..Deployment::default()
+        },
+        protocol: root.get_str("protocolType").map(str::to_string),
         ..Authorizer::empty(SourceKind::ControlPlaneJson, RuleSet::Agentcore)
     })
+}
+
+/// The authorizer type: as declared (`AUTHENTICATE_ONLY` reads as JWT), else JWT when one is
+/// configured, else `NONE` (the gateways' default).
+fn authorizer_type(declared: Option<&str>, has_jwt: bool) -> AuthorizerType {
+    match declared.and_then(AuthorizerType::parse) {
+        Some(t) => t,
+        None if has_jwt || declared == Some("AUTHENTICATE_ONLY") => AuthorizerType::CustomJwt,
+        None => AuthorizerType::None,
+    }
 }
 
 /// The region of a gateway URL (`https://<id>.gateway.bedrock-agentcore.<region>.amazonaws.com/mcp`).

@@ -4,8 +4,11 @@
 
 use super::jwt::{self, Findings, Style, at};
 use super::keys;
+use super::select;
 use super::tree::{Entry, Kind, Node};
-use crate::authorizer::{Authorizer, RuleSet, SourceKind};
+use crate::authorizer::{
+    Authorizer, AuthorizerType, Deployment, ResourceKind, ResourceSummary, RuleSet, SourceKind,
+};
 use crate::error::{Error, Result};
 
 /// True when `root` looks like a starter-toolkit config.
@@ -71,9 +74,37 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         top_level_keys(root, &mut out);
     }
 
-    let index = choose(path, root, &names, agent)?;
+    let summaries: Vec<ResourceSummary> = agents
+        .iter()
+        .map(|(name, _, n)| {
+            let has = has_jwt(path, n);
+            ResourceSummary {
+                kind: ResourceKind::Runtime,
+                name: name.clone(),
+                id: None,
+                authorizer_type: if has {
+                    AuthorizerType::CustomJwt
+                } else {
+                    AuthorizerType::AwsIam
+                },
+                has_jwt: has,
+            }
+        })
+        .collect();
+    let default = default_index(path, root, &names)?;
+    let selected = select::select(
+        path,
+        &summaries,
+        select::Want {
+            agent,
+            ..select::Want::default()
+        },
+        default,
+        select::Naming::Names,
+    )?;
+    let index = selected.index;
     // The agent is the one the file picks by itself, so commands tokdiag suggests need no --agent.
-    let agent_is_default = agent.is_none() || choose(path, root, &names, None).ok() == Some(index);
+    let agent_is_default = selected.by_default;
     let (name, agent_line, node) = &agents[index];
     if node.as_map().is_none() {
         return Err(Error::config(
@@ -108,6 +139,21 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         aws_keys(aws, &mut out);
     }
     let region = aws.and_then(|a| a.get_str("region")).map(str::to_string);
+    let account = aws.and_then(|a| a.get_str("account")).map(str::to_string);
+    let protocol = aws
+        .and_then(|a| a.get_some("protocol_configuration"))
+        .and_then(|p| p.get_str("server_protocol"))
+        .map(str::to_string);
+    let request_header_allowlist = node
+        .get_some("request_header_configuration")
+        .and_then(|r| r.get_some("requestHeaderAllowlist"))
+        .and_then(Node::as_seq)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect()
+        });
     let bac = node.get_some("bedrock_agentcore");
     let agent_arn = bac.and_then(|b| b.get_str("agent_arn")).map(str::to_string);
     let session_id = bac
@@ -134,6 +180,7 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         }
     }
 
+    let has_jwt_now = jwt.is_some();
     let mut ignored = out.ignored;
     ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
     Ok(Authorizer {
@@ -150,36 +197,38 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         agent_arn,
         region,
         session_id,
-        duplicate_keys: Vec::new(),
+        authorizer_type: if has_jwt_now {
+            AuthorizerType::CustomJwt
+        } else {
+            AuthorizerType::AwsIam
+        },
+        request_header_allowlist,
+        protocol,
+        deployment: Deployment {
+            account,
+            ..Deployment::default()
+        },
+        resources: if legacy { Vec::new() } else { summaries },
+        ..Authorizer::empty(SourceKind::AgentcoreYaml, RuleSet::Agentcore)
     })
 }
 
-/// Picks the agent: `--agent`, else `default_agent`, else the only one.
-fn choose(path: &str, root: &Node, names: &[String], agent: Option<&str>) -> Result<usize> {
-    let unknown = |name: &str| Error::UnknownAgent {
-        name: name.to_string(),
-        path: path.to_string(),
-        known: names.to_vec(),
-    };
-    if let Some(a) = agent {
-        return names.iter().position(|n| n == a).ok_or_else(|| unknown(a));
-    }
+/// The index of `default_agent` (multi-agent layout), which must name an agent.
+fn default_index(path: &str, root: &Node, names: &[String]) -> Result<Option<usize>> {
     if root.get("agents").is_some()
         && let Some(d) = root.get_str("default_agent")
     {
-        return names.iter().position(|n| n == d).ok_or_else(|| unknown(d));
+        return names
+            .iter()
+            .position(|n| n == d)
+            .map(Some)
+            .ok_or_else(|| Error::UnknownAgent {
+                name: d.to_string(),
+                path: path.to_string(),
+                known: names.to_vec(),
+            });
     }
-    if names.len() == 1 {
-        return Ok(0);
-    }
-    Err(Error::usage(
-        format!(
-            "{path} defines {} agents and no default_agent: {}",
-            names.len(),
-            names.join(", ")
-        ),
-        Some(format!("use --agent with one of: {}", names.join(", "))),
-    ))
+    Ok(None)
 }
 
 /// True when an agent mapping has a JWT authorizer (quietly: no findings are kept).
@@ -420,11 +469,21 @@ mod tests {
     }
 
     #[test]
-    fn several_agents_without_default_is_a_usage_error() {
+    fn without_default_the_one_jwt_agent_is_chosen() {
         let doc = MULTI.replace("default_agent: a\n", "");
+        let root = parse(&doc, "f").unwrap();
+        let a = load("f", &root, None).unwrap();
+        assert_eq!(a.agent.as_deref(), Some("b"));
+        assert!(a.agent_is_default);
+        assert_eq!(a.authorizer_type, AuthorizerType::CustomJwt);
+        let doc = doc.replace("    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: https://x/.well-known/openid-configuration\n        allowedClients: [c]\n", "");
         let root = parse(&doc, "f").unwrap();
         let err = load("f", &root, None).unwrap_err();
         assert!(matches!(err, Error::Usage { .. }));
+        assert_eq!(
+            err.to_string(),
+            "f defines 2 agents and none has a JWT authorizer: a (IAM), b (IAM)"
+        );
         assert_eq!(err.hint().unwrap(), "use --agent with one of: a, b");
     }
 }

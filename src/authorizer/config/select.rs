@@ -1,0 +1,311 @@
+//! Choosing one resource of a multi-resource source (SPEC "Selection"), the same way in every
+//! source: `--agent NAME` picks a runtime, `--gateway NAME` a gateway, `--resource NAME` a
+//! resource by its id (CloudFormation logical id, Terraform `TYPE.NAME`) or name. With nothing
+//! chosen: the source's default (the toolkit's `default_agent`), else the only resource, else the
+//! one resource with a JWT authorizer, else a usage error (exit 2) that lists every resource with
+//! its authorizer type and says which flag chooses one.
+
+use crate::authorizer::{ResourceKind, ResourceSummary};
+use crate::error::{Error, Result};
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Want<'a> {
+    /// `--agent` (a runtime).
+    pub agent: Option<&'a str>,
+    /// `--gateway` (a gateway).
+    pub gateway: Option<&'a str>,
+    /// `--resource` (an id or a name, either kind).
+    pub resource: Option<&'a str>,
+}
+
+/// How a source names its resources, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Naming {
+    /// By name, chosen with `--agent`/`--gateway` (toolkit YAML, agentcore.json).
+    Names,
+    /// By id, chosen with `--resource` (CloudFormation, Terraform).
+    Ids,
+}
+
+/// The outcome of a selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Selected {
+    /// Index into the resources.
+    pub index: usize,
+    /// True when the source picked it by itself (no flag needed to get it again).
+    pub by_default: bool,
+}
+
+/// Picks one of `resources`. `default` is the source's own default (an index), when it has one.
+pub(crate) fn select(
+    path: &str,
+    resources: &[ResourceSummary],
+    want: Want<'_>,
+    default: Option<usize>,
+    naming: Naming,
+) -> Result<Selected> {
+    let implicit = implicit_choice(resources, default);
+    let chosen = |index: usize| Selected {
+        index,
+        by_default: implicit == Some(index),
+    };
+    let id_of = |r: &ResourceSummary| r.id.clone().unwrap_or_else(|| r.name.clone());
+    if let Some(want) = want.resource {
+        return resources
+            .iter()
+            .position(|r| id_of(r) == want)
+            .or_else(|| resources.iter().position(|r| r.name == want))
+            .map(chosen)
+            .ok_or_else(|| {
+                let ids: Vec<String> = resources.iter().map(id_of).collect();
+                Error::usage(
+                    format!("{path} has no AgentCore resource {want}"),
+                    Some(format!("use --resource with one of: {}", ids.join(", "))),
+                )
+            });
+    }
+    for (want, kind) in [
+        (want.agent, ResourceKind::Runtime),
+        (want.gateway, ResourceKind::Gateway),
+    ] {
+        let Some(want) = want else { continue };
+        let of_kind: Vec<(usize, &ResourceSummary)> = resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == kind)
+            .collect();
+        if let Some((i, _)) = of_kind
+            .iter()
+            .find(|(_, r)| r.name == want)
+            .or_else(|| of_kind.iter().find(|(_, r)| r.id.as_deref() == Some(want)))
+        {
+            return Ok(chosen(*i));
+        }
+        let names: Vec<String> = of_kind.iter().map(|(_, r)| r.name.clone()).collect();
+        if kind == ResourceKind::Runtime && naming == Naming::Names {
+            return Err(Error::UnknownAgent {
+                name: want.to_string(),
+                path: path.to_string(),
+                known: names,
+            });
+        }
+        let what = kind.as_str();
+        return Err(Error::usage(
+            format!("{path} has no {what} named {want}"),
+            Some(if names.is_empty() {
+                format!("it defines no {what}; {}", listing(resources))
+            } else {
+                format!("use {} with one of: {}", kind.flag(), names.join(", "))
+            }),
+        ));
+    }
+    if let Some(i) = implicit {
+        return Ok(chosen(i));
+    }
+    let jwt = resources.iter().filter(|r| r.has_jwt).count();
+    let noun =
+        if naming == Naming::Names && resources.iter().all(|r| r.kind == ResourceKind::Runtime) {
+            "agents"
+        } else {
+            "resources"
+        };
+    let why = if jwt == 0 {
+        "none has a JWT authorizer"
+    } else {
+        "several have a JWT authorizer"
+    };
+    Err(Error::usage(
+        format!(
+            "{path} defines {} {noun} and {why}: {}",
+            resources.len(),
+            listing(resources)
+        ),
+        Some(choose_hint(resources, naming)),
+    ))
+}
+
+/// The resource chosen without flags: the default, else the only one, else the one with a JWT
+/// authorizer.
+fn implicit_choice(resources: &[ResourceSummary], default: Option<usize>) -> Option<usize> {
+    if default.is_some() {
+        return default;
+    }
+    if resources.len() == 1 {
+        return Some(0);
+    }
+    let mut jwt = resources.iter().enumerate().filter(|(_, r)| r.has_jwt);
+    match (jwt.next(), jwt.next()) {
+        (Some((i, _)), None) => Some(i),
+        _ => None,
+    }
+}
+
+/// `runtime a (JWT), gateway g (NONE)`; the kind is left out when all are runtimes.
+pub(crate) fn listing(resources: &[ResourceSummary]) -> String {
+    let mixed = resources.iter().any(|r| r.kind == ResourceKind::Gateway);
+    resources
+        .iter()
+        .map(|r| {
+            let id = r.id.clone().unwrap_or_else(|| r.name.clone());
+            let jwt = if r.authorizer_type.label() == "JWT" && !r.has_jwt {
+                "JWT, not configured".to_string()
+            } else {
+                r.authorizer_type.label().to_string()
+            };
+            if mixed {
+                format!("{} {id} ({jwt})", r.kind.as_str())
+            } else {
+                format!("{id} ({jwt})")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `use --agent with one of: a, b` / `use --agent with one of: a, or --gateway with one of: g` /
+/// `use --resource with one of: X, Y`.
+fn choose_hint(resources: &[ResourceSummary], naming: Naming) -> String {
+    if naming == Naming::Ids {
+        let ids: Vec<String> = resources
+            .iter()
+            .map(|r| r.id.clone().unwrap_or_else(|| r.name.clone()))
+            .collect();
+        return format!("use --resource with one of: {}", ids.join(", "));
+    }
+    let names = |kind: ResourceKind| -> Vec<String> {
+        resources
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.name.clone())
+            .collect()
+    };
+    let parts: Vec<String> = [ResourceKind::Runtime, ResourceKind::Gateway]
+        .into_iter()
+        .filter_map(|k| {
+            let n = names(k);
+            (!n.is_empty()).then(|| format!("{} with one of: {}", k.flag(), n.join(", ")))
+        })
+        .collect();
+    format!("use {}", parts.join(", or "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorizer::AuthorizerType;
+
+    fn r(kind: ResourceKind, name: &str, t: AuthorizerType) -> ResourceSummary {
+        ResourceSummary {
+            kind,
+            name: name.into(),
+            id: None,
+            authorizer_type: t,
+            has_jwt: t == AuthorizerType::CustomJwt,
+        }
+    }
+
+    fn three() -> Vec<ResourceSummary> {
+        vec![
+            r(ResourceKind::Runtime, "a", AuthorizerType::CustomJwt),
+            r(ResourceKind::Runtime, "b", AuthorizerType::AwsIam),
+            r(ResourceKind::Gateway, "g", AuthorizerType::CustomJwt),
+        ]
+    }
+
+    #[test]
+    fn flags_pick_by_kind() {
+        let rs = three();
+        let pick = |w: Want| select("f", &rs, w, None, Naming::Names).map(|s| s.index);
+        assert_eq!(
+            pick(Want {
+                agent: Some("b"),
+                ..Want::default()
+            })
+            .unwrap(),
+            1
+        );
+        assert_eq!(
+            pick(Want {
+                gateway: Some("g"),
+                ..Want::default()
+            })
+            .unwrap(),
+            2
+        );
+        assert_eq!(
+            pick(Want {
+                resource: Some("g"),
+                ..Want::default()
+            })
+            .unwrap(),
+            2
+        );
+        assert!(matches!(
+            pick(Want {
+                agent: Some("g"),
+                ..Want::default()
+            }),
+            Err(Error::UnknownAgent { .. })
+        ));
+        let e = pick(Want {
+            gateway: Some("a"),
+            ..Want::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "f has no gateway named a");
+        assert_eq!(e.hint().as_deref(), Some("use --gateway with one of: g"));
+    }
+
+    #[test]
+    fn nothing_chosen_two_jwt_resources_is_a_usage_error() {
+        let e = select("f", &three(), Want::default(), None, Naming::Names).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f defines 3 resources and several have a JWT authorizer: runtime a (JWT), runtime b (IAM), gateway g (JWT)"
+        );
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("use --agent with one of: a, b, or --gateway with one of: g")
+        );
+    }
+
+    #[test]
+    fn the_one_jwt_resource_is_chosen() {
+        let mut rs = three();
+        rs[2].authorizer_type = AuthorizerType::None;
+        rs[2].has_jwt = false;
+        let s = select("f", &rs, Want::default(), None, Naming::Names).unwrap();
+        assert_eq!(
+            s,
+            Selected {
+                index: 0,
+                by_default: true
+            }
+        );
+        let s = select(
+            "f",
+            &rs,
+            Want {
+                agent: Some("a"),
+                ..Want::default()
+            },
+            None,
+            Naming::Names,
+        )
+        .unwrap();
+        assert!(s.by_default);
+        let s = select(
+            "f",
+            &rs,
+            Want {
+                agent: Some("b"),
+                ..Want::default()
+            },
+            None,
+            Naming::Names,
+        )
+        .unwrap();
+        assert!(!s.by_default);
+    }
+}
