@@ -106,7 +106,7 @@ fn cloudformation_gateway_id_token_is_rejected() {
     let cfg = testdata("seed/cloudformation-gateway.yaml");
     let (code, out, err) = explain(&["--config", &cfg, "--region", "us-east-1"], "id-token.jwt");
     assert_eq!(code, 1, "{out}{err}");
-    assert_id_token_rejected(&out, "agent ToolsGateway", &cfg, 23);
+    assert_id_token_rejected(&out, "gateway ToolsGateway", &cfg, 23);
     assert_eq!(err, "");
 }
 
@@ -118,7 +118,7 @@ fn cloudformation_gateway_access_token_is_accepted() {
         "access-token.jwt",
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert_access_token_accepted(&out, "agent ToolsGateway", &cfg);
+    assert_access_token_accepted(&out, "gateway ToolsGateway", &cfg);
     let (_, v) = explain_json(
         &["--config", &cfg, "--region", "us-east-1"],
         "access-token.jwt",
@@ -172,7 +172,7 @@ fn get_gateway_id_token_is_rejected() {
     let cfg = testdata("seed/get-gateway.json");
     let (code, out, err) = explain(&["--config", &cfg], "id-token.jwt");
     assert_eq!(code, 1, "{out}{err}");
-    assert_id_token_rejected(&out, "agent tools-gateway", &cfg, 23);
+    assert_id_token_rejected(&out, "gateway tools-gateway", &cfg, 23);
     assert_eq!(err, "");
 }
 
@@ -182,7 +182,7 @@ fn get_gateway_access_token_is_accepted_also_as_authorizer_json() {
     for flag in ["--config", "--authorizer-json"] {
         let (code, out, err) = explain(&[flag, &cfg], "access-token.jwt");
         assert_eq!(code, 0, "{out}{err}");
-        assert_access_token_accepted(&out, "agent tools-gateway", &cfg);
+        assert_access_token_accepted(&out, "gateway tools-gateway", &cfg);
     }
     let (_, v) = explain_json(&["--config", &cfg], "access-token.jwt");
     assert_eq!(v["authorizer"]["source"], "control-plane-json");
@@ -246,7 +246,12 @@ fn terraform_gateway_id_token_is_rejected() {
         "id-token.jwt",
     );
     assert_eq!(code, 1, "{out}{err}");
-    assert_id_token_rejected(&out, "agent aws_bedrockagentcore_gateway.tools", &main, 54);
+    assert_id_token_rejected(
+        &out,
+        "gateway aws_bedrockagentcore_gateway.tools",
+        &main,
+        54,
+    );
 }
 
 #[test]
@@ -258,7 +263,7 @@ fn terraform_gateway_access_token_is_accepted() {
         "access-token.jwt",
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert_access_token_accepted(&out, "agent aws_bedrockagentcore_gateway.tools", &main);
+    assert_access_token_accepted(&out, "gateway aws_bedrockagentcore_gateway.tools", &main);
 }
 
 #[test]
@@ -361,7 +366,7 @@ fn terraform_reference_is_shown_unresolved_and_param_supplies_it() {
         "access-token.jwt",
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert_access_token_accepted(&out, "agent aws_bedrockagentcore_gateway.gw", &cfg);
+    assert_access_token_accepted(&out, "gateway aws_bedrockagentcore_gateway.gw", &cfg);
     assert_eq!(err, "");
 }
 

@@ -29,7 +29,7 @@ use hcl_edit::template::{Element, Template};
 
 use super::jwt::{self, Findings, Style, at};
 use super::tree::{Entry, Kind, Node};
-use crate::authorizer::{Authorizer, RuleSet, SourceKind};
+use crate::authorizer::{Authorizer, ResourceKind, RuleSet, SourceKind};
 use crate::error::{Error, Result};
 use crate::fsx;
 
@@ -537,6 +537,11 @@ fn load_module(
         other_jwt_agents,
         agent_arn,
         region,
+        kind: if res.is_gateway() {
+            ResourceKind::Gateway
+        } else {
+            ResourceKind::Runtime
+        },
         ..Authorizer::empty(SourceKind::Terraform, RuleSet::Agentcore)
     })
 }
