@@ -314,7 +314,7 @@ fn check_crit(header: &Map<String, Value>) -> Result<(), FormatError> {
         )));
     }
     Err(FormatError::new(format!(
-        "the header marks extensions as critical (crit: [{shown}]) that tokdiag does not understand: RFC 7515 says such a token must be refused"
+        "unsupported critical header (RFC 7515 §4.1.11): crit lists [{shown}], extensions tokdiag does not understand, so the token must be refused"
     )))
 }
 
@@ -654,6 +654,62 @@ pub fn cognito_pool(url: &str) -> Option<CognitoPool> {
         })
 }
 
+/// The two forms of a Cognito user pool's issuer (`IssuerConfiguration.Type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum IssuerForm {
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
+    Original,
+    /// `https://issuer-cognito-idp.<region>.amazonaws.com/<pool id>` (the form Cognito recommends).
+    Updated,
+}
+
+impl IssuerForm {
+    /// `ORIGINAL` or `UPDATED`, as Cognito names them.
+    pub fn name(self) -> &'static str {
+        match self {
+            IssuerForm::Original => "ORIGINAL",
+            IssuerForm::Updated => "UPDATED",
+        }
+    }
+
+    /// The issuer of `pool_id` in `region` in this form.
+    pub fn issuer(self, region: &str, pool_id: &str) -> String {
+        match self {
+            IssuerForm::Original => format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"),
+            IssuerForm::Updated => {
+                format!("https://issuer-cognito-idp.{region}.amazonaws.com/{pool_id}")
+            }
+        }
+    }
+
+    /// The other form.
+    pub fn other(self) -> IssuerForm {
+        match self {
+            IssuerForm::Original => IssuerForm::Updated,
+            IssuerForm::Updated => IssuerForm::Original,
+        }
+    }
+}
+
+/// The Cognito issuer form of an issuer or discovery URL on AWS (`cognito-idp.<region>.amazonaws.com`
+/// or `issuer-cognito-idp.<region>.amazonaws.com`, also `.amazonaws.com.cn`); `None` for other hosts
+/// (emulators included).
+pub fn cognito_issuer_form(url: &str) -> Option<IssuerForm> {
+    let rest = url.trim().split_once("://").map(|(_, r)| r)?;
+    let host = rest.split('/').next()?.to_ascii_lowercase();
+    let aws = host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn");
+    if !aws {
+        None
+    } else if host.starts_with("issuer-cognito-idp.") {
+        Some(IssuerForm::Updated)
+    } else if host.starts_with("cognito-idp.") {
+        Some(IssuerForm::Original)
+    } else {
+        None
+    }
+}
+
 /// Which claim carries the app client id for this token, and its value.
 pub fn client_id_claim(jwt: &Jwt) -> Option<(&'static str, String)> {
     match jwt.kind() {
@@ -762,10 +818,11 @@ mod tests {
                 .unwrap_or_default()
         };
         assert!(
-            crit(r#"{"alg":"RS256","crit":["exp-ext"],"exp-ext":1}"#)
-                .contains("crit: [\"exp-ext\"]) that tokdiag does not understand")
+            crit(r#"{"alg":"RS256","crit":["exp-ext"],"exp-ext":1}"#).contains(
+                "unsupported critical header (RFC 7515 §4.1.11): crit lists [\"exp-ext\"]"
+            )
         );
-        assert!(crit(r#"{"alg":"RS256","crit":["b64"],"b64":false}"#).contains("critical"));
+        assert!(crit(r#"{"alg":"RS256","crit":["b64"],"b64":false}"#).contains("critical header"));
         assert!(crit(r#"{"alg":"RS256","crit":[]}"#).contains("crit is malformed"));
         assert!(crit(r#"{"alg":"RS256","crit":"x"}"#).contains("crit is malformed"));
         assert!(crit(r#"{"alg":"RS256","crit":["alg"]}"#).contains("standard header"));
@@ -899,6 +956,30 @@ mod tests {
         assert_eq!(
             k(r#"{"iss":"https://sts.windows.net/t/","token_use":"id"}"#),
             TokenKind::CognitoId
+        );
+    }
+
+    #[test]
+    fn issuer_forms() {
+        let upd = "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC";
+        assert_eq!(cognito_issuer_form(upd), Some(IssuerForm::Updated));
+        assert_eq!(
+            cognito_issuer_form(&format!("{upd}/.well-known/openid-configuration")),
+            Some(IssuerForm::Updated)
+        );
+        assert_eq!(
+            cognito_issuer_form("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC"),
+            Some(IssuerForm::Original)
+        );
+        assert_eq!(cognito_issuer_form("http://127.0.0.1:9229/local_x"), None);
+        let p = cognito_pool(upd).unwrap();
+        assert_eq!(
+            (p.pool_id.as_str(), p.region.as_str()),
+            ("eu-west-1_AbC", "eu-west-1")
+        );
+        assert_eq!(
+            IssuerForm::Updated.issuer("eu-west-1", "eu-west-1_AbC"),
+            upd
         );
     }
 

@@ -305,6 +305,8 @@ impl Material {
 /// first use for each algorithm (so a one-off check parses only the key and algorithm it needs).
 struct PreparedKey {
     facts: KeyFacts,
+    /// The JWK itself: its JSON is one of the forms a key-confusion attacker uses as HMAC secret.
+    jwk: Jwk,
     /// The JWK's pinned algorithm, as parsed.
     pinned: Option<KeyAlgorithm>,
     key: std::result::Result<Material, String>,
@@ -315,6 +317,7 @@ impl PreparedKey {
     fn new(jwk: &Jwk) -> PreparedKey {
         PreparedKey {
             facts: KeyFacts::of(jwk),
+            jwk: jwk.clone(),
             pinned: jwk.common.key_algorithm,
             key: Material::of(jwk),
             parsed: [const { OnceLock::new() }; SLOTS],
@@ -464,9 +467,15 @@ impl PreparedKeys {
         };
         if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
             let reason = match kty {
-                "RSA" | "EC" | "OKP" => format!(
-                    "{alg_str} with an {kty} key: the classic key-confusion attack (a public key used as an HMAC secret)"
-                ),
+                // Key confusion only when the HMAC really verifies with the key's public bytes.
+                "RSA" | "EC" | "OKP" => match hmac_with_public_key(key, alg, jwt) {
+                    Some(form) => format!(
+                        "{alg_str} with an {kty} key: the classic key-confusion attack (a public key used as an HMAC secret: the HMAC verifies with the key's {form})"
+                    ),
+                    None => format!(
+                        "{alg_str} (an HMAC algorithm) where the key is {kty}: a public key never verifies an HMAC token"
+                    ),
+                },
                 _ => format!(
                     "{alg_str} needs a shared secret; keys from a JWKS are public and never verify HMAC tokens"
                 ),
@@ -532,7 +541,7 @@ impl PreparedKeys {
         {
             return SigOutcome::Invalid {
                 reason: format!(
-                    "key {kname} is a {bits}-bit RSA key; at least 2048 bits are required"
+                    "key {kname} is a {bits}-bit RSA key: key shorter than 2048 bits (RFC 7518 §3.3)"
                 ),
             };
         }
@@ -554,6 +563,17 @@ impl PreparedKeys {
                 kid: key.facts.kid.clone(),
                 alg: alg_str.to_string(),
             },
+            Err(_)
+                if matches!(alg, Algorithm::ES256 | Algorithm::ES384)
+                    && is_der_ecdsa(&jwt.signature) =>
+            {
+                SigOutcome::Invalid {
+                    reason: format!(
+                        "malformed JOSE signature: the {alg_str} signature is DER-encoded (an ASN.1 SEQUENCE of r and s, {} bytes) instead of the fixed-size r‖s that JWS requires (RFC 7518 §3.4)",
+                        jwt.signature.len()
+                    ),
+                }
+            }
             Err(_) => SigOutcome::Invalid {
                 reason: format!(
                     "the {alg_str} signature does not match key {kname}: signed with another key, or altered after signing"
@@ -561,6 +581,159 @@ impl PreparedKeys {
             },
         }
     }
+}
+
+/// True when `sig` is a DER `SEQUENCE { INTEGER r, INTEGER s }` (what most crypto libraries
+/// output for ECDSA), not JOSE's fixed-size `r‖s`.
+fn is_der_ecdsa(sig: &[u8]) -> bool {
+    fn int(b: &[u8]) -> Option<&[u8]> {
+        let (&tag, rest) = b.split_first()?;
+        let (&len, rest) = rest.split_first()?;
+        (tag == 0x02 && len > 0 && (len as usize) <= rest.len() && len < 0x80)
+            .then(|| &rest[len as usize..])
+    }
+    let [0x30, len, body @ ..] = sig else {
+        return false;
+    };
+    if *len as usize != body.len() || *len >= 0x80 {
+        return false;
+    }
+    int(body).and_then(int).is_some_and(<[u8]>::is_empty)
+}
+
+/// DER: a tag, its length and contents.
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else if n < 0x100 {
+        out.extend([0x81, n as u8]);
+    } else {
+        out.extend([0x82, (n >> 8) as u8, n as u8]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// DER INTEGER of an unsigned big-endian number.
+fn der_uint(b: &[u8]) -> Vec<u8> {
+    let b: Vec<u8> = b.iter().copied().skip_while(|x| *x == 0).collect();
+    let mut v = if b.first().is_none_or(|x| x & 0x80 != 0) {
+        vec![0]
+    } else {
+        vec![]
+    };
+    v.extend(b);
+    der(0x02, &v)
+}
+
+/// PEM text of DER bytes, with 64-column lines, with and without the final newline.
+fn pem(label: &str, der_bytes: &[u8]) -> [String; 2] {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der_bytes);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    let text = format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----",
+        lines.join("\n")
+    );
+    [format!("{text}\n"), text]
+}
+
+/// The forms of a public key an attacker may use as an HMAC secret, named: SubjectPublicKeyInfo
+/// (and PKCS#1 for RSA) as DER and PEM, and the JWK as JSON.
+fn public_key_forms(key: &PreparedKey) -> Vec<(&'static str, Vec<u8>)> {
+    let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    let spki = |alg_id: Vec<u8>, key_bytes: &[u8]| {
+        let mut bits = vec![0u8];
+        bits.extend_from_slice(key_bytes);
+        der(0x30, &[der(0x30, &alg_id), der(0x03, &bits)].concat())
+    };
+    match &key.key {
+        Ok(Material::Rsa { n, e }) => {
+            let pkcs1 = der(0x30, &[der_uint(n), der_uint(e)].concat());
+            let oid = [
+                der(
+                    0x06,
+                    &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+                ),
+                vec![0x05, 0x00],
+            ]
+            .concat();
+            let spki = spki(oid, &pkcs1);
+            for p in pem("PUBLIC KEY", &spki) {
+                out.push(("public PEM", p.into_bytes()));
+            }
+            for p in pem("RSA PUBLIC KEY", &pkcs1) {
+                out.push(("PKCS#1 PEM", p.into_bytes()));
+            }
+            out.push(("public DER", spki));
+            out.push(("PKCS#1 DER", pkcs1));
+        }
+        Ok(Material::Ec(point)) => {
+            let curve: &[u8] = match key.facts.curve {
+                Some("P-384") => &[0x2b, 0x81, 0x04, 0x00, 0x22],
+                _ => &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
+            };
+            let oid = [
+                der(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]),
+                der(0x06, curve),
+            ]
+            .concat();
+            let spki = spki(oid, point);
+            for p in pem("PUBLIC KEY", &spki) {
+                out.push(("public PEM", p.into_bytes()));
+            }
+            out.push(("public DER", spki));
+        }
+        Ok(Material::Ed(x)) => {
+            let spki = spki(der(0x06, &[0x2b, 0x65, 0x70]), x);
+            for p in pem("PUBLIC KEY", &spki) {
+                out.push(("public PEM", p.into_bytes()));
+            }
+            out.push(("public DER", spki));
+        }
+        Err(_) => {}
+    }
+    if let Ok(j) = serde_json::to_string(&key.jwk) {
+        out.push(("JWK JSON", j.into_bytes()));
+    }
+    out
+}
+
+/// Which public form of `key`, used as the HMAC secret, verifies the token's HMAC (`alg` is
+/// HS256/384/512): the proof that a token is a key-confusion forgery.
+fn hmac_with_public_key(key: &PreparedKey, alg: Algorithm, jwt: &Jwt) -> Option<&'static str> {
+    use hmac::{Hmac, Mac};
+    let input = jwt.signing_input().as_bytes();
+    public_key_forms(key)
+        .into_iter()
+        .find_map(|(name, secret)| {
+            let ok = match alg {
+                Algorithm::HS256 => Hmac::<sha2::Sha256>::new_from_slice(&secret)
+                    .map(|mut m| {
+                        m.update(input);
+                        m.verify_slice(&jwt.signature).is_ok()
+                    })
+                    .unwrap_or(false),
+                Algorithm::HS384 => Hmac::<sha2::Sha384>::new_from_slice(&secret)
+                    .map(|mut m| {
+                        m.update(input);
+                        m.verify_slice(&jwt.signature).is_ok()
+                    })
+                    .unwrap_or(false),
+                _ => Hmac::<sha2::Sha512>::new_from_slice(&secret)
+                    .map(|mut m| {
+                        m.update(input);
+                        m.verify_slice(&jwt.signature).is_ok()
+                    })
+                    .unwrap_or(false),
+            };
+            ok.then_some(name)
+        })
 }
 
 /// Key sets recently prepared by [`check_signature`], compared by content: `explain` and the proxy
@@ -625,6 +798,8 @@ pub struct Expectations {
     pub token_use: Option<Use>,
     /// `--leeway` seconds for `exp` and `nbf`.
     pub leeway: u64,
+    /// A `discovery-issuer-mismatch` sentence, shown as a `discovery` warn check after `issuer`.
+    pub discovery_warning: Option<String>,
 }
 
 /// The failed `format` check of a non-JWT input.
@@ -700,6 +875,9 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
             "no issuer to compare with (give --issuer or --discovery-url)",
         ),
     });
+    if let Some(w) = &exp.discovery_warning {
+        checks.push(Check::new("discovery", Status::Warn, w.clone()));
+    }
     let leeway = exp.leeway.min(i64::MAX as u64) as i64;
     checks.push(crate::authorizer::rules::expiry_check(jwt, now, 0, leeway));
     checks.push(crate::authorizer::rules::not_before_check(jwt, now, leeway));
@@ -740,12 +918,22 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
             )
         };
         let ok = values.iter().any(|v| exp.client_ids.contains(v));
+        let not_string = jwt
+            .claims
+            .get("client_id")
+            .filter(|v| claim == "client_id" && !v.is_string() && !v.is_null());
         let label = if claim == "aud" {
             "Client ID (\"aud\" of an ID token)".to_string()
         } else {
             "client_id".to_string()
         };
-        let msg = if ok {
+        let msg = if let Some(v) = not_string {
+            format!(
+                "client_id is present but not a string ({}). Expected one of: {}",
+                crate::render::esc_value(v),
+                esc_join(&exp.client_ids, ", ")
+            )
+        } else if ok {
             format!(
                 "{label} is {}",
                 esc(values
@@ -762,10 +950,17 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
                     .into_iter()
                     .find(|a| exp.client_ids.contains(a))
             {
-                m.push_str(&format!(
-                    " (the client id {} is in aud: this is not an access token)",
-                    esc(&a)
-                ));
+                if jwt.claim_str("token_use") == Some("access") {
+                    m.push_str(&format!(
+                        " (the client id {} is in aud; this access token has no client_id claim)",
+                        esc(&a)
+                    ));
+                } else {
+                    m.push_str(&format!(
+                        " (the client id {} is in aud: this is not an access token)",
+                        esc(&a)
+                    ));
+                }
             }
             m
         };
@@ -872,7 +1067,7 @@ mod tests {
             ),
             (
                 r#"{"alg":"HS256","kid":"e"}"#,
-                "HS256 with an EC key: the classic key-confusion attack",
+                "HS256 (an HMAC algorithm) where the key is EC: a public key never verifies an HMAC token",
             ),
             (
                 r#"{"alg":"ES384","kid":"e"}"#,
@@ -902,7 +1097,7 @@ mod tests {
         );
         assert!(
             o.message()
-                .starts_with("HS256 with an RSA key: the classic key-confusion attack")
+                .starts_with("HS256 (an HMAC algorithm) where the key is RSA")
         );
         // No kid, exactly one usable key: that key is used.
         let o = check_signature(&token(r#"{"alg":"ES256"}"#, "{}", &[1; 64]), &set);

@@ -41,7 +41,7 @@ fn cases() -> Vec<(&'static str, &'static str, String, &'static str)> {
     add(
         "hs256-with-rsa-public-key.jwt",
         sig(
-            "HS256 with an RSA key: the classic key-confusion attack (a public key used as an HMAC secret)",
+            "HS256 with an RSA key: the classic key-confusion attack (a public key used as an HMAC secret: the HMAC verifies with the key's public PEM)",
         ),
         "alg-not-allowed",
     );
@@ -123,14 +123,14 @@ fn cases() -> Vec<(&'static str, &'static str, String, &'static str)> {
     add(
         "crit-unknown-extension.jwt",
         sig(
-            "the header marks extensions as critical (crit: [\"https://attacker.example/ext\"]) that tokdiag does not understand: RFC 7515 says such a token must be refused",
+            "unsupported critical header (RFC 7515 §4.1.11): crit lists [\"https://attacker.example/ext\"], extensions tokdiag does not understand, so the token must be refused",
         ),
         "signature-invalid",
     );
     add(
         "crit-b64.jwt",
         sig(
-            "the header marks extensions as critical (crit: [\"b64\"]) that tokdiag does not understand: RFC 7515 says such a token must be refused",
+            "unsupported critical header (RFC 7515 §4.1.11): crit lists [\"b64\"], extensions tokdiag does not understand, so the token must be refused",
         ),
         "signature-invalid",
     );

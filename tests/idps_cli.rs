@@ -686,7 +686,17 @@ fn auth0_rfc9068_token_accepted_from_a_discovery_document_on_another_host() {
         check(&v, "issuer")["message"],
         format!("iss is {AUTH0_ISS}")
     );
-    assert_eq!(v["diagnoses"], json!([]));
+    // The loopback document claims the real issuer: accepted, with the warning that says so.
+    assert_eq!(codes(&v), vec!["discovery-issuer-mismatch"]);
+    let d = diag(&v, "discovery-issuer-mismatch");
+    assert_eq!(d["severity"], "warning");
+    let base = url.trim_end_matches("/.well-known/openid-configuration");
+    assert_eq!(
+        d["message"],
+        format!(
+            "the discovery document at {url} says its issuer is {AUTH0_ISS}, not {base} (its URL without /.well-known/openid-configuration), as OpenID Connect Discovery §4.3 requires; tokens are compared with {AUTH0_ISS}, the issuer the document claims"
+        )
+    );
     // The Auth0-profile user token (aud array with /userinfo) passes allowedAudience + allowedScopes.
     let (code, v) = explain_json(
         "auth0/audience-scopes.yaml",
@@ -707,7 +717,10 @@ fn auth0_client_id_in_azp() {
         &["--discovery-url", &srv.discovery_url()],
     );
     assert_eq!(code, 1);
-    assert_eq!(codes(&v), vec!["client-id-in-other-claim"]);
+    assert_eq!(
+        codes(&v),
+        vec!["client-id-in-other-claim", "discovery-issuer-mismatch"]
+    );
     let d = diag(&v, "client-id-in-other-claim");
     assert_eq!(
         (d["file"].clone(), d["line"].clone()),
@@ -859,8 +872,9 @@ fn keycloak_token_minted_through_localhost() {
     wrapped(&out);
 }
 
-/// A discovery document served from another host than its issuer (a proxy, an emulator) is fine:
-/// no issuer-host-mismatch when the token's iss is the published issuer.
+/// A discovery document served from another host than its issuer (a proxy, an emulator): accepted
+/// when the token's iss is the published issuer, no issuer-host-mismatch, and the
+/// discovery-issuer-mismatch warning (OpenID Connect Discovery §4.3).
 #[test]
 fn discovery_served_from_another_host_is_fine() {
     let srv = OidcServer::start(KC_ISS);
@@ -870,7 +884,7 @@ fn discovery_served_from_another_host_is_fine() {
         &["--discovery-url", &srv.discovery_url()],
     );
     assert_eq!(code, 0, "{v:#}");
-    assert_eq!(v["diagnoses"], json!([]));
+    assert_eq!(codes(&v), vec!["discovery-issuer-mismatch"]);
     // And a real mismatch is still one: issuer-host-mismatch only alongside issuer-mismatch.
     let (code, v) = explain_json(
         "keycloak/audience.yaml",
@@ -878,7 +892,22 @@ fn discovery_served_from_another_host_is_fine() {
         &["--discovery-url", &srv.discovery_url()],
     );
     assert_eq!(code, 1);
-    assert_eq!(codes(&v), vec!["issuer-mismatch", "issuer-host-mismatch"]);
+    assert_eq!(
+        codes(&v),
+        vec![
+            "issuer-mismatch",
+            "issuer-host-mismatch",
+            "discovery-issuer-mismatch"
+        ]
+    );
+    // The host the token was minted through, and the one the discovery document claims.
+    assert_eq!(
+        diag(&v, "issuer-host-mismatch")["message"],
+        format!(
+            "the token was minted through http://localhost:8080 but the authorizer trusts https://sso.example.com, the host the discovery document at {} claims (same issuer path): Keycloak writes the URL a token was requested through into iss unless its hostname is fixed",
+            srv.discovery_url()
+        )
+    );
 }
 
 #[test]

@@ -47,7 +47,19 @@ fn shows_discovery_keys_and_cache_state() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], format!("  issuer     {ISSUER}"));
     assert_eq!(lines[1], format!("  discovery  {}", server.discovery_url()));
-    assert_eq!(lines[2], "endpoints");
+    // The loopback document claims the real Cognito issuer: OpenID Connect Discovery §4.3 is broken.
+    let base = server
+        .discovery_url()
+        .trim_end_matches("/.well-known/openid-configuration")
+        .to_string();
+    assert_eq!(
+        lines[2],
+        format!(
+            "  ! discovery-issuer-mismatch: the discovery document at {} says its issuer is {ISSUER}, not {base} (its URL without /.well-known/openid-configuration), as OpenID Connect Discovery §4.3 requires; tokens are compared with {ISSUER}, the issuer the document claims",
+            server.discovery_url()
+        )
+    );
+    assert_eq!(lines[3], "endpoints");
     assert!(
         lines.contains(&format!("  jwks_uri                {}", server.jwks_url()).as_str()),
         "{out}"
@@ -87,7 +99,8 @@ fn shows_discovery_keys_and_cache_state() {
             "jwks_uri",
             "endpoints",
             "keys",
-            "cache"
+            "cache",
+            "warnings"
         ]
     );
     assert_eq!(v["discovery_url"], server.discovery_url());

@@ -97,7 +97,7 @@ fn refusals_name_their_cause() {
         ("alg-none.jwt", "✗ signature: alg none: unsigned tokens are never accepted".to_string()),
         (
             "hs256-with-rsa-pub.jwt",
-            "✗ signature: HS256 with an RSA key: the classic key-confusion attack (a public key used as an HMAC secret)".to_string(),
+            "✗ signature: HS256 with an RSA key: the classic key-confusion attack (a public key used as an HMAC secret: the HMAC verifies with the key's public PEM)".to_string(),
         ),
         (
             "unknown-kid.jwt",

@@ -275,6 +275,11 @@ pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
     if let Some(l) = lookalike {
         out.insert(0, l);
     }
+    if cx.auth.jwt.is_some()
+        && let Some(d) = idp::discovery_issuer_diagnosis(cx)
+    {
+        out.push(d);
+    }
     // No fix ever points at a look-alike host: a fix that names one is dropped.
     if !odd_hosts.is_empty() {
         for d in &mut out {
@@ -434,7 +439,7 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let Some(jwt) = &auth.jwt else {
         let mut d = Diagnosis::error(
             "authorizer-not-configured",
-            "authorizer_configuration is null: the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)",
+            "no JWT authorizer is configured (authorizer_configuration is missing or null): the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)",
         );
         if !auth.other_jwt_agents.is_empty() {
             let (what, flag) = if auth.source == SourceKind::Cloudformation {
@@ -523,6 +528,26 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         && cx.cognito()
     {
         let line = cx.list_line(jwt.allowed_audience.as_ref());
+        let passes = |id: &str| {
+            cx.checks
+                .iter()
+                .any(|c| c.id == id && c.status == Status::Pass)
+        };
+        if passes("client_id") && passes("aud") {
+            // This token carries both claims: the verdict stands, the configuration is fragile.
+            out.push(
+                Diagnosis::warning(
+                    "clients-and-audience-unsatisfiable",
+                    "allowedClients and allowedAudience are both set, so a token needs both `client_id` and `aud`: this one has both and passes, but no stock Cognito token does (access tokens: client_id only; ID tokens: aud only)",
+                )
+                .fix(format!(
+                    "if other callers send stock Cognito tokens, keep one list: allowedClients for access tokens or allowedAudience for ID tokens ({})",
+                    cx.place(line)
+                ))
+                .at(cx.file(), line),
+            );
+            return;
+        }
         out.push(
             Diagnosis::error(
                 "clients-and-audience-unsatisfiable",
@@ -576,6 +601,12 @@ fn signature_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             .fix("if you pass --jwks FILE, refresh the file from the issuer's jwks_uri"),
         Some(reason::ALG_NOT_ALLOWED) => Diagnosis::error("alg-not-allowed", c.message.clone())
             .fix("the algorithm comes from the key, never from the token: a token with alg none or HS256 against a public key is forged or misconfigured — get a token from the real issuer"),
+        _ if c.message.starts_with("malformed JOSE signature") => Diagnosis::error("signature-invalid", c.message.clone())
+            .fix("the signer wrote the ECDSA signature in DER (what most crypto libraries return); JWS wants r and s as two fixed-size big-endian numbers side by side: convert it (e.g. Java's SHA256withECDSAinP1363Format, or a JOSE library) and sign again"),
+        _ if c.message.contains("key shorter than 2048 bits") => Diagnosis::error("signature-invalid", c.message.clone())
+            .fix("the issuer must sign with an RSA key of at least 2048 bits and publish it in its JWKS (RFC 7518 §3.3); a shorter key is refused whatever the signature"),
+        _ if c.message.starts_with("unsupported critical header") => Diagnosis::error("signature-invalid", c.message.clone())
+            .fix("issue tokens without a `crit` header: a verifier must refuse a token whose critical extensions it does not understand (RFC 7515 §4.1.11)"),
         _ => Diagnosis::error("signature-invalid", c.message.clone())
             .fix("the token was altered after signing, or signed by another key with the same kid: get a fresh token from the issuer; never edit a token's payload"),
     };
@@ -590,6 +621,10 @@ fn issuer_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         return;
     };
     let actual = j.claim_str("iss").unwrap_or("").to_string();
+    if let Some(d) = cognito_issuer_format(cx, &actual, &expected) {
+        out.push(d);
+        return;
+    }
     let mut why = String::from("the token's issuer is not the one the authorizer trusts");
     if actual.trim_end_matches('/') == expected.trim_end_matches('/') {
         why = "the issuers differ only by a trailing slash, and the comparison is exact".into();
@@ -636,6 +671,57 @@ fn issuer_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     }
 }
 
+/// `cognito-issuer-format`: the token and the authorizer name the same user pool, one in Cognito's
+/// ORIGINAL issuer form (`cognito-idp.`), the other in the UPDATED one (`issuer-cognito-idp.`).
+fn cognito_issuer_format(cx: &Context, actual: &str, expected: &str) -> Option<Diagnosis> {
+    let (a, e) = (token::cognito_pool(actual)?, token::cognito_pool(expected)?);
+    let (fa, fe) = (
+        token::cognito_issuer_form(actual)?,
+        token::cognito_issuer_form(expected)?,
+    );
+    if a != e || fa == fe {
+        return None;
+    }
+    let line = cx.disc_line();
+    let redeploy = if cx.auth.source == SourceKind::AgentcoreYaml {
+        "\n  then redeploy (`agentcore launch`)"
+    } else {
+        ""
+    };
+    let what = if cx.auth.rules == RuleSet::Apigateway {
+        "the authorizer's Issuer"
+    } else {
+        "discoveryUrl"
+    };
+    let target = if cx.auth.rules == RuleSet::Apigateway {
+        format!("set the authorizer's Issuer to {actual}")
+    } else {
+        format!(
+            "point discoveryUrl at the form the pool issues, at {}:\n  discoveryUrl: {}/.well-known/openid-configuration{redeploy}",
+            cx.place(line),
+            fa.issuer(&a.region, &a.pool_id)
+        )
+    };
+    Some(
+        Diagnosis::error(
+            "cognito-issuer-format",
+            format!(
+                "the token and {what} name the same user pool {} in Cognito's two issuer forms: the pool issued this token with its {} issuer ({actual}), {what} expects the {} one ({expected}); the service compares iss with the discovery document's issuer exactly, so it refuses the token (aws-jwt-verify accepts both forms for one pool during the transition; AgentCore does not)",
+                a.pool_id,
+                fa.name(),
+                fe.name()
+            ),
+        )
+        .fix(target)
+        .fix(format!(
+            "or switch the pool's issuer configuration to {} (UpdateUserPool IssuerConfiguration.Type, or IssuerConfiguration of AWS::Cognito::UserPool in CloudFormation); tokens issued before the change keep the {} iss until they expire",
+            fe.name(),
+            fa.name()
+        ))
+        .at(cx.file(), line),
+    )
+}
+
 fn time_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     if let Some(c) = cx.failed("expiry") {
         let expired = cx
@@ -654,7 +740,12 @@ fn time_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                 ),
             )
         };
-        out.push(d.fix(format!("get a fresh token: `{}`", cx.login_cmd(None))));
+        let no_exp = cx.jwt.is_some_and(|j| !j.claims.contains_key("exp"));
+        out.push(if no_exp {
+            d.fix("issue tokens with an exp claim: tokdiag refuses a token without expiry, and how AgentCore treats one is not documented")
+        } else {
+            d.fix(format!("get a fresh token: `{}`", cx.login_cmd(None)))
+        });
     }
     if let Some(c) = cx.failed("not_before") {
         out.push(
@@ -690,6 +781,22 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                 .fix(format!(
                     "if you must accept ID tokens, use allowedAudience: [{first}] instead of allowedClients at {}",
                     cx.place(line)
+                ))
+                .at(cx.file(), line),
+            );
+        }
+        Some(cid) if !cid.is_string() => {
+            out.push(
+                Diagnosis::error(
+                    "wrong-client",
+                    format!(
+                        "the token's client_id is present but not a string ({}); AgentCore compares a string with allowedClients ({})",
+                        crate::render::short_value(cid),
+                        allowed.join(", ")
+                    ),
+                )
+                .fix(format!(
+                    "issue client_id as a single string (a claim mapping or pre-token-generation trigger that writes a list is the usual cause); Cognito itself writes the app client id, e.g. {first}"
                 ))
                 .at(cx.file(), line),
             );

@@ -40,6 +40,10 @@ pub struct AuthorizerView {
     pub discovery_url: Option<String>,
     /// Expected issuer, when known.
     pub issuer: Option<String>,
+    /// Where the expected issuer comes from: `discovery-document` (online), `discovery-url`
+    /// (assumed offline: the URL without `/.well-known/…`), or `config` (API Gateway's Issuer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_source: Option<&'static str>,
     /// allowedClients.
     pub allowed_clients: Vec<String>,
     /// allowedAudience.
@@ -140,6 +144,19 @@ fn view(auth: &Authorizer, keys: &Keys) -> AuthorizerView {
         configured: auth.jwt.is_some(),
         discovery_url: auth.discovery_url(),
         issuer: rules::expected_issuer(auth, keys),
+        issuer_source: match keys {
+            _ if auth.rules == RuleSet::Apigateway => Some("config"),
+            Keys::Jwks {
+                issuer: Some(_),
+                origin,
+                ..
+            } if origin.contains("://") => Some("discovery-document"),
+            Keys::Jwks {
+                issuer: Some(_), ..
+            }
+            | Keys::NotChecked { issuer: Some(_) } => Some("discovery-url"),
+            _ => None,
+        },
         allowed_clients: auth.allowed_clients().to_vec(),
         allowed_audience: auth.allowed_audience().to_vec(),
         allowed_scopes: auth.allowed_scopes().to_vec(),

@@ -346,6 +346,64 @@ pub fn issuer_why(j: &Jwt, actual: &str, expected: &str) -> Option<String> {
 }
 
 // -------------------------------------------------------------------------------------------------
+// Discovery documents that do not match their URL
+
+/// The issuer a discovery URL must publish (OpenID Connect Discovery §4.3: the URL without
+/// `/.well-known/openid-configuration`; Entra v1 and Auth0 as they publish it), when the document's
+/// `issuer` is another. `None` when they agree (trailing slash aside), or for Entra's multi-tenant
+/// `{tenantid}` template.
+pub fn discovery_issuer_mismatch(url: &str, issuer: &str) -> Option<String> {
+    let derived = crate::oidc::issuer_from_discovery_url(url)?;
+    if derived.trim_end_matches('/') == issuer.trim_end_matches('/')
+        || issuer.contains("{tenantid}")
+    {
+        return None;
+    }
+    Some(derived)
+}
+
+/// The `discovery-issuer-mismatch` sentence for a document at `url` publishing `issuer` (escaped).
+pub fn discovery_issuer_warning(url: &str, issuer: &str) -> Option<String> {
+    let derived = discovery_issuer_mismatch(url, issuer)?;
+    let e = |s: &str| crate::render::esc(s).into_owned();
+    Some(format!(
+        "the discovery document at {} says its issuer is {}, not {} (its URL without /.well-known/openid-configuration), as OpenID Connect Discovery §4.3 requires; tokens are compared with {}, the issuer the document claims",
+        e(url),
+        e(issuer),
+        e(&derived),
+        e(issuer)
+    ))
+}
+
+/// `discovery-issuer-mismatch` (warning) for an online evaluation whose discovery document
+/// publishes an issuer other than its URL's.
+pub fn discovery_issuer_diagnosis(cx: &Context) -> Option<Diagnosis> {
+    let Keys::Jwks {
+        issuer: Some(issuer),
+        origin,
+        ..
+    } = cx.keys
+    else {
+        return None;
+    };
+    if !origin.contains("://") {
+        return None; // offline: the issuer was derived from the URL, not read from a document
+    }
+    let url = cx.auth.discovery_url()?;
+    let msg = discovery_issuer_warning(&url, issuer)?;
+    let line = cx.disc_line();
+    Some(
+        Diagnosis::warning("discovery-issuer-mismatch", msg)
+            .fix("make the issuer publish the URL it is reached at (its public hostname or issuer URL setting; an emulator such as cognito-local always writes http://localhost:9229), so that the document, the tokens and discoveryUrl name one issuer")
+            .fix(format!(
+                "offline (--jwks, --no-signature) tokdiag assumes the issuer from discoveryUrl, so its verdict differs from the online one until they agree ({})",
+                crate::render::esc(&cx.place(line))
+            ))
+            .at(cx.file(), line),
+    )
+}
+
+// -------------------------------------------------------------------------------------------------
 // Lookalike hosts
 
 /// Why a host looks like another: its characters outside ASCII, or (for an ASCII `xn--` name) the
@@ -550,6 +608,11 @@ pub fn issuer_fix(cx: &Context, actual: &str) -> String {
                 "discoveryUrl already names this issuer: offline (--jwks, --no-signature) the expected issuer is derived from it without the trailing slash Auth0 publishes ({actual}); run without --jwks to compare with the issuer its discovery document publishes"
             );
         }
+        if !offline && discovery_issuer_mismatch(&configured, &expected).is_some() {
+            return format!(
+                "the token was minted through {actual}, the very issuer discoveryUrl names, but the discovery document there claims the issuer {expected} (see discovery-issuer-mismatch): make the issuer publish {actual} in its discovery document (its public URL setting), or request tokens through the host the document claims"
+            );
+        }
         return format!(
             "discoveryUrl already points at this issuer's URL; only the exact iss differs: get a token whose iss is exactly {expected}"
         );
@@ -609,7 +672,13 @@ pub fn issuer_host_mismatch(
         Diagnosis::error(
             "issuer-host-mismatch",
             format!(
-                "the token was minted through {sa}://{ha} but the authorizer trusts {se}://{he} (same issuer path): {why}"
+                "the token was minted through {sa}://{ha} but the authorizer trusts {se}://{he}{} (same issuer path): {why}",
+                match (cx.keys, cx.auth.discovery_url()) {
+                    (Keys::Jwks { origin, .. }, Some(u))
+                        if origin.contains("://") && discovery_issuer_mismatch(&u, expected).is_some() =>
+                        format!(", the host the discovery document at {u} claims"),
+                    _ => String::new(),
+                }
             ),
         )
         .fix(fix)

@@ -119,7 +119,7 @@ pub fn evaluate(
         checks.push(Check::new(
             "authorizer",
             Status::Fail,
-            "the runtime has no JWT authorizer (authorizer_configuration is null): it accepts only IAM SigV4 and refuses every bearer token with 403",
+            "the runtime has no JWT authorizer (no authorizer_configuration, or one set to null): it accepts only IAM SigV4 and refuses every bearer token with 403",
         ));
         return checks;
     };
@@ -177,7 +177,20 @@ fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
             format!("not checked: {}", esc(reason)),
         ),
         Keys::Jwks { jwks, origin, .. } => {
-            signature_check(&verify::check_signature(jwt, jwks), Some(origin))
+            let outcome = verify::check_signature(jwt, jwks);
+            let mut c = signature_check(&outcome, Some(origin));
+            // tokdiag verifies PS*/EdDSA; AgentCore's support for them is not documented.
+            if let SigOutcome::Valid { alg, .. } = &outcome
+                && !rsa_only
+                && (alg.starts_with("PS") || alg == "EdDSA")
+            {
+                c.status = Status::Warn;
+                c.message = format!(
+                    "{} — AgentCore's support for {alg} is not documented: tokdiag cannot promise it accepts the token",
+                    c.message
+                );
+            }
+            c
         }
     }
 }
@@ -327,7 +340,7 @@ pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64) -> Check {
         let what = if jwt.claims.contains_key("exp") {
             "exp is not a number"
         } else {
-            "missing exp: a token without expiry is refused"
+            "missing exp: tokdiag refuses a token without expiry; how AgentCore treats one is not documented"
         };
         return Check::new("expiry", Status::Fail, what)
             .actual(jwt.claims.get("exp").cloned().unwrap_or(Value::Null))
@@ -412,7 +425,17 @@ fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
     let ok = actual
         .and_then(Value::as_str)
         .is_some_and(|c| allowed.value.iter().any(|a| a == c));
-    let c = if ok {
+    let c = if let Some(v) = actual.filter(|v| !v.is_string() && !v.is_null()) {
+        Check::new(
+            "client_id",
+            Status::Fail,
+            format!(
+                "client_id is present but not a string ({}); AgentCore compares a string. Expected one of: {}",
+                esc_value(v),
+                esc_join(&allowed.value, ", ")
+            ),
+        )
+    } else if ok {
         Check::new(
             "client_id",
             Status::Pass,

@@ -45,6 +45,9 @@ pub struct Annotations {
     /// Region from the pool id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Cognito's issuer form of `iss`: `ORIGINAL` (`cognito-idp.`) or `UPDATED` (`issuer-cognito-idp.`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_form: Option<token::IssuerForm>,
     /// The claim carrying the app client id (`client_id`, `aud`, `azp`, `appid`, `cid`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id_claim: Option<&'static str>,
@@ -99,6 +102,7 @@ pub fn annotate(jwt: &Jwt, kind: TokenKind) -> Annotations {
     if let Some(p) = jwt.claim_str("iss").and_then(token::cognito_pool) {
         a.pool_id = Some(p.pool_id);
         a.region = Some(p.region);
+        a.issuer_form = jwt.claim_str("iss").and_then(token::cognito_issuer_form);
     }
     if let Some((claim, id)) = token::client_id_claim(jwt) {
         a.client_id_claim = Some(claim);
@@ -211,9 +215,12 @@ pub fn human(v: &DecodeView<'_>, now: i64) -> String {
         rows.push((
             "user pool".into(),
             format!(
-                "{}  (region {})",
+                "{}  (region {}{})",
                 render::esc(p),
-                render::esc(a.region.as_deref().unwrap_or("?"))
+                render::esc(a.region.as_deref().unwrap_or("?")),
+                a.issuer_form
+                    .map(|f| format!(", {} issuer", f.name()))
+                    .unwrap_or_default()
             ),
         ));
     }

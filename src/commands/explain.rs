@@ -295,6 +295,14 @@ pub fn human(r: &Report) -> String {
             se.status, se.text
         ));
     }
+    if r.authorizer.issuer_source == Some("discovery-url")
+        && let Some(i) = &r.authorizer.issuer
+    {
+        out.push_str(&format!(
+            "  issuer: {} (assumed offline: discoveryUrl without /.well-known/…; online the discovery document's issuer decides)\n",
+            render::esc(i)
+        ));
+    }
     out.push('\n');
     out.push_str(&render::heading("checks"));
     out.push('\n');

@@ -115,6 +115,10 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
         None => (None, None),
     };
     let remote = keys.discovery.is_some();
+    // OpenID Connect Discovery §4.3: the document's issuer must be the URL it came from.
+    let mismatch = keys.discovery.as_ref().and_then(|d| {
+        crate::authorizer::idp::discovery_issuer_warning(&d.url, d.issuer.as_deref()?)
+    });
 
     if g.json {
         let mut doc = Map::new();
@@ -149,6 +153,12 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
                 Value::Null
             },
         );
+        if let Some(m) = &mismatch {
+            doc.insert(
+                "warnings".into(),
+                json!([{"code": "discovery-issuer-mismatch", "message": m}]),
+            );
+        }
         render::emit_json(&Value::Object(doc));
         return Ok(0);
     }
@@ -167,6 +177,12 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
         head.push(("jwks file".into(), render::esc(&keys.jwks_url).into_owned()));
     }
     out.push_str(&render::table(&head, 30));
+    if let Some(m) = &mismatch {
+        out.push_str(&format!(
+            "  {} discovery-issuer-mismatch: {m}\n",
+            render::symbol(crate::report::Status::Warn)
+        ));
+    }
     if !endpoints.is_empty() {
         out.push_str(&render::heading("endpoints"));
         out.push('\n');

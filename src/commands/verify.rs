@@ -54,8 +54,9 @@ pub struct VerifyArgs {
     /// `aud` must contain one of these (repeatable).
     #[arg(long, value_name = "AUD")]
     pub audience: Vec<String>,
-    /// App client id (repeatable): matched against `client_id` for access tokens and `aud` for
-    /// Cognito ID tokens, like aws-jwt-verify.
+    /// App client id (repeatable): matched against `aud` when the token is a Cognito ID token
+    /// (`token_use` id), else against `client_id`. `token_use` itself is checked only with
+    /// --token-use (aws-jwt-verify always requires it).
     #[arg(long, value_name = "ID")]
     pub client_id: Vec<String>,
     /// The `token_use` the token must have.
@@ -161,6 +162,25 @@ impl KeySource {
             None => (None, String::new()),
         }
     }
+}
+
+/// `discovery-issuer-mismatch` for `verify`: the discovery document names another issuer than
+/// `--issuer`, or than its own URL (OpenID Connect Discovery §4.3).
+fn discovery_warning(source: &KeySource, keys: &IssuerKeys) -> Option<String> {
+    let d = keys.discovery.as_ref()?;
+    let doc = d.issuer.as_deref()?;
+    if let Some(want) = &source.issuer
+        && want != doc
+    {
+        return Some(format!(
+            "discovery-issuer-mismatch: the discovery document at {} says its issuer is {}, not {} (--issuer): its keys may belong to another issuer",
+            render::esc(&d.url),
+            render::esc(doc),
+            render::esc(want)
+        ));
+    }
+    crate::authorizer::idp::discovery_issuer_warning(&d.url, doc)
+        .map(|m| format!("discovery-issuer-mismatch: {m}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -494,6 +514,7 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
         let (issuer, from) = source.expected_issuer(k);
         exp.issuer = issuer;
         exp.issuer_source = from;
+        exp.discovery_warning = discovery_warning(&source, k);
     }
 
     if !batch {
