@@ -5,14 +5,18 @@
 #    file holding the requirements' hash makes later runs skip pip entirely.
 # 2. Checks that testdata/ matches testdata/gen.py (`gen.py --check`).
 # 3. Starts, on free loopback ports, the moto Cognito emulator and tests/servers/mcp_server.py,
-#    and waits until both answer (bounded; on failure prints their logs).
+#    and waits until both answer (bounded; on failure prints their logs). The MCP-servers block
+#    adds the Python SDK 2.x server (.venv-mcp2/, scripts/requirements-mcp2.txt) and the
+#    TypeScript SDK server (tests/servers/ts/, `npm ci` from its package-lock.json).
 # 4. Runs `cargo test --locked "$@"` with
 #      TOKDIAG_TEST_MOTO_URL=http://127.0.0.1:PORT
 #      TOKDIAG_TEST_MCP_URL=http://127.0.0.1:PORT2/mcp
 #      TOKDIAG_TEST_PYTHON=<repo>/.venv/bin/python   (to start more servers, e.g. --stateful)
+#      TOKDIAG_TEST_MCP2_URL, TOKDIAG_TEST_MCP2_PYTHON  (Python SDK 2.x server, its venv's python)
+#      TOKDIAG_TEST_MCP_TS_URL, TOKDIAG_TEST_NODE       (TypeScript SDK server, node)
 # 5. As root (and with no arguments), runs scripts/dns-check.sh: host names resolved through DNS
 #    by the static binary, in a network namespace of its own; its checks join the count.
-# 6. Stops both servers (whole process groups) on exit, whatever happened.
+# 6. Stops all servers (whole process groups) on exit, whatever happened.
 #
 # Server logs: target/test-servers/{moto,mcp}.log. Everything listens on 127.0.0.1 only.
 # Knobs: TOKDIAG_TEST_SERVER_TIMEOUT (seconds to wait for each server, default 60).
@@ -166,12 +170,79 @@ wait_ready "MCP test server" "$MCP_PID" "$MCP_LOG" mcp "$TOKDIAG_TEST_MCP_URL"
 log "moto_server     $TOKDIAG_TEST_MOTO_URL  (log: ${MOTO_LOG#"$ROOT"/})"
 log "MCP test server $TOKDIAG_TEST_MCP_URL  (log: ${MCP_LOG#"$ROOT"/})"
 
+# --- MCP servers of the other SDKs (helper invoke) ------------------------------------------------
+# Python SDK 2.x (its own venv: one venv cannot hold mcp 1.x and 2.x) and the TypeScript SDK
+# (`npm ci` from tests/servers/ts/package-lock.json). Both stateless, SSE answers, loopback only.
+# A stamp holding the pinned file's hash skips the install on later runs.
+VENV2=$ROOT/.venv-mcp2
+PY2=$VENV2/bin/python
+REQ2=$ROOT/scripts/requirements-mcp2.txt
+STAMP2=$VENV2/.tokdiag-requirements.sha256
+TS_DIR=$ROOT/tests/servers/ts
+TS_STAMP=$TS_DIR/node_modules/.tokdiag-package-lock.sha256
+ensure_mcp2_venv() {
+    local want
+    want=$(sha256sum "$REQ2" | cut -d' ' -f1)
+    if [[ -x $PY2 ]] && "$PY2" -c 'pass' 2>/dev/null && [[ -f $STAMP2 && $(<"$STAMP2") == "$want" ]]; then
+        return 0
+    fi
+    if ! { [[ -x $PY2 ]] && "$PY2" -c 'pass' 2>/dev/null; }; then
+        log "creating $VENV2"
+        python3 -m venv --clear "$VENV2" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+    fi
+    log "installing $(basename "$REQ2") into .venv-mcp2 (once per change of that file)"
+    rm -f "$STAMP2"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+        "$PY2" -m pip install --quiet -r "$REQ2" || die "pip install -r $REQ2 failed"
+    printf '%s\n' "$want" >"$STAMP2"
+}
+ensure_ts_modules() {
+    local want
+    command -v node >/dev/null || die "node not found (needed for the TypeScript MCP test server; Node.js 18+)"
+    command -v npm >/dev/null || die "npm not found (needed for the TypeScript MCP test server)"
+    want=$(sha256sum "$TS_DIR/package-lock.json" | cut -d' ' -f1)
+    if [[ -f $TS_STAMP && $(<"$TS_STAMP") == "$want" ]]; then
+        return 0
+    fi
+    log "npm ci in tests/servers/ts (once per change of its package-lock.json)"
+    (cd "$TS_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+        die "npm ci in $TS_DIR failed"
+    printf '%s\n' "$want" >"$TS_STAMP"
+}
+ensure_mcp2_venv
+ensure_ts_modules
+MCP2_LOG=$LOG_DIR/mcp2.log
+MCP_TS_LOG=$LOG_DIR/mcp-ts.log
+read -r MCP2_PORT MCP_TS_PORT < <("$PY" -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+for s in socks:
+    s.close()
+')
+start "$MCP2_LOG" "$PY2" tests/servers/mcp2_server.py --host 127.0.0.1 --port "$MCP2_PORT"
+MCP2_PID=$LAST_PID
+start "$MCP_TS_LOG" node tests/servers/ts/server.mjs --host 127.0.0.1 --port "$MCP_TS_PORT"
+MCP_TS_PID=$LAST_PID
+export TOKDIAG_TEST_MCP2_URL=http://127.0.0.1:$MCP2_PORT/mcp
+export TOKDIAG_TEST_MCP2_PYTHON=$PY2
+export TOKDIAG_TEST_MCP_TS_URL=http://127.0.0.1:$MCP_TS_PORT/mcp
+TOKDIAG_TEST_NODE=$(command -v node)
+export TOKDIAG_TEST_NODE
+wait_ready "MCP test server (Python SDK 2.x)" "$MCP2_PID" "$MCP2_LOG" mcp "$TOKDIAG_TEST_MCP2_URL"
+wait_ready "MCP test server (TypeScript SDK)" "$MCP_TS_PID" "$MCP_TS_LOG" mcp "$TOKDIAG_TEST_MCP_TS_URL"
+log "MCP server (py2) $TOKDIAG_TEST_MCP2_URL  (log: ${MCP2_LOG#"$ROOT"/})"
+log "MCP server (ts)  $TOKDIAG_TEST_MCP_TS_URL  (log: ${MCP_TS_LOG#"$ROOT"/})"
+# --- end of the MCP servers block ------------------------------------------------------------------
+
 # --- 4. tests ----------------------------------------------------------------------------------
 status=0
 OUT=$LOG_DIR/cargo-test.out
 cargo test --locked "$@" 2>&1 | tee "$OUT" || status=$?
 if ((status != 0)); then
-    log "cargo test exited $status; server logs: ${MOTO_LOG#"$ROOT"/}, ${MCP_LOG#"$ROOT"/}"
+    log "cargo test exited $status; server logs: ${MOTO_LOG#"$ROOT"/}, ${MCP_LOG#"$ROOT"/}, ${MCP2_LOG#"$ROOT"/}, ${MCP_TS_LOG#"$ROOT"/}"
 fi
 # --- 5. DNS through the static binary (root only: it needs a network namespace) -----------------
 DNS_OUT=$LOG_DIR/dns-check.out

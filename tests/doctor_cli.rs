@@ -165,7 +165,7 @@ fn missing_config_is_exit_2() {
     assert!(out.contains("✗ config   no config: ./.bedrock_agentcore.yaml does not exist and no --config was given\n"), "{out}");
     assert!(
         out.contains(
-            "– invoke   skipped: no agent_arn in the config (not deployed yet?) and no --url\n"
+            "– invoke   skipped: no agent_arn in the config (not deployed yet?) and no --url or --gateway-url\n"
         ),
         "{out}"
     );
@@ -375,5 +375,94 @@ fn test_invocation_script_runs_against_the_stack() {
             "test-invocation: FAILED at validate_content: the content was not valid (exit 1)"
         ),
         "{err}"
+    );
+}
+
+// ---- IAM resources: credentials instead of a token, SigV4 calls ----
+
+fn iam_cfg() -> String {
+    testdata("configs/toolkit/iam-null.yaml")
+}
+
+#[test]
+fn iam_runtime_credentials_found_and_a_signed_call() {
+    // A server of its own: /debug/last-request must be this test's request.
+    let server = PyServer::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = doctor(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args(["--config", &iam_cfg(), "--url", &server.url]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    let cfg = iam_cfg();
+    assert_eq!(
+        out,
+        format!(
+            "tokdiag doctor — agent mcp_server ({cfg})\n\
+             ✓ config       agent mcp_server ({cfg}): IAM authorizer (authorizer_configuration: null): calls are signed with SigV4, bearer tokens are refused\n\
+             – keys         skipped: IAM authorizer (SigV4), no JWT keys to check\n\
+             ✓ credentials  AWS credentials found: environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) (access key {KEY_ID}, temporary), signing for bedrock-agentcore in us-east-1\n\
+             – explain      skipped: SigV4 call, no bearer token to evaluate\n\
+             ✓ invoke       initialize + tools/list at {}: 2 tools (validate_content, echo)\n",
+            server.url
+        )
+    );
+    // What reached the server was signed.
+    let base = server.url.trim_end_matches("/mcp").to_string();
+    let (_, _, body) = http(&format!("{base}/debug/last-request"), "GET", &[], "").unwrap();
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let auth = v["headers"]["authorization"].as_str().unwrap();
+    assert!(
+        auth.starts_with(&format!("AWS4-HMAC-SHA256 Credential={KEY_ID}/")),
+        "{auth}"
+    );
+}
+
+#[test]
+fn iam_runtime_without_credentials_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = doctor(dir.path());
+    no_aws(&mut c, dir.path());
+    c.args(["--config", &iam_cfg(), "--json"]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 2, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps[2]["name"], "credentials");
+    assert_eq!(steps[2]["status"], "fail");
+    assert!(
+        steps[2]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no AWS credentials for the SigV4 call: ")
+    );
+    assert!(
+        steps[2]["fixes"][0]
+            .as_str()
+            .unwrap()
+            .contains("AWS_ACCESS_KEY_ID")
+    );
+    assert_eq!(steps[4]["name"], "invoke");
+    assert_eq!(steps[4]["message"], "skipped: no AWS credentials");
+}
+
+#[test]
+fn gateway_url_is_what_doctor_invokes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = doctor(dir.path());
+    c.args([
+        "--gateway-url",
+        &mcp_ts_url(),
+        "--token",
+        &mint(&access_claims()),
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 2, "no config: {out}");
+    assert!(
+        out.contains(&format!(
+            "✓ invoke   initialize + tools/list at {} (gateway): 2 tools (validate_content, echo)\n",
+            mcp_ts_url()
+        )),
+        "{out}"
     );
 }

@@ -144,18 +144,20 @@ fn against_stub(status: u16, body: &str, extra: &[&str]) -> (i32, String, Stub) 
 
 #[test]
 fn sends_the_headers_agentcore_needs_and_names_the_424_init_timeout() {
+    // 2026's body quotes 30 s (2025's said 120 s): the number shown is the body's.
     let (code, out, stub) = against_stub(
         424,
-        r#"{"message":"Runtime initialization time exceeded. Please make sure that initialization completes in 120s."}"#,
+        r#"{"message":"Runtime initialization time exceeded. Please make sure that initialization completes in 30s."}"#,
         &[],
     );
     assert_eq!(code, 1);
     assert_eq!(
         out,
         "✗ runtime-init-timeout (initialize) — the endpoint answered HTTP 424\n  \
-         the runtime did not start in time (424): the container did not become healthy\n  \
-         server says: Runtime initialization time exceeded. Please make sure that initialization completes in 120s.\n  \
-         fix: read the runtime's CloudWatch logs: the container must start within 120 s and listen on 0.0.0.0:8000, path /mcp (ARM64 image)\n  \
+         the runtime did not start in time (424): the container did not become healthy within 30 s\n  \
+         server says: Runtime initialization time exceeded. Please make sure that initialization completes in 30s.\n  \
+         fix: read the runtime's CloudWatch logs: the container must start within 30 s and listen on 0.0.0.0:8000, path /mcp (ARM64 image)\n  \
+         fix: if the server is built on the Python MCP SDK: mcp 2.x removed `mcp.server.fastmcp`, so a server importing FastMCP crashes at start — pin `mcp<2` in its requirements, or move to `from mcp.server.mcpserver import MCPServer` (host, port and stateless_http go to `run()` there)\n  \
          fix: retry once: the first call of a new session starts a microVM\n"
     );
     let got = stub.received();
@@ -213,7 +215,7 @@ fn authorization_method_mismatch_403() {
     );
     assert!(
         out.contains(
-            "call it with SigV4 (boto3 invoke_agent_runtime) or configure a JWT authorizer"
+            "call it with SigV4: `tokdiag invoke --sigv4` (AWS credentials from the standard chain, --profile NAME)"
         ),
         "{out}"
     );
@@ -355,9 +357,9 @@ fn container_406_when_accept_is_a_wildcard() {
     assert_eq!(
         out,
         "✗ accept-rejected-by-server (initialize) — the endpoint answered HTTP 406\n  \
-         the MCP server refused the Accept header (sent: */*): it must list both application/json and text/event-stream (JSON-RPC -32600 from the server itself, not from AgentCore)\n  \
+         the MCP server (Python MCP SDK 1.x) refused the Accept header (sent: */*): it must list both application/json and text/event-stream (JSON-RPC -32600 from the server itself, not from AgentCore)\n  \
          server says: Not Acceptable: Client must accept both application/json and text/event-stream\n  \
-         fix: send `Accept: application/json, text/event-stream` (wildcards such as */* are refused)\n"
+         fix: send `Accept: application/json, text/event-stream`: the Python MCP SDK 1.x needs both types listed literally and refuses wildcards such as */* (curl's default)\n"
     );
 }
 
@@ -412,4 +414,636 @@ fn verbose_redacts_the_token() {
     assert!(err.contains("> Authorization: Bearer $TOKEN"), "{err}");
     assert!(err.contains("< HTTP 200"), "{err}");
     assert!(!err.contains(&token));
+}
+
+// ---- the three MCP server SDKs (scripts/test.sh starts Python 1.x, Python 2.x, TypeScript) ----
+
+#[test]
+fn every_sdk_lists_and_calls_tools_and_answers_ping() {
+    for (sdk, url) in sdk_servers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = invoke(dir.path());
+        c.args(["--url", &url]);
+        let (code, v) = run_json(c);
+        assert_eq!(code, 0, "{sdk}: {v}");
+        let names: Vec<&str> = v["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["validate_content", "echo"], "{sdk}");
+
+        let mut c = invoke(dir.path());
+        c.args([
+            "--url",
+            &url,
+            "--tool",
+            "validate_content",
+            "--args",
+            r#"{"content":"ship it TODO"}"#,
+        ]);
+        let (code, v) = run_json(c);
+        assert_eq!(code, 0, "{sdk}: {v}");
+        assert_eq!(v["structuredContent"]["valid"], false, "{sdk}: {v}");
+        assert_eq!(v["structuredContent"]["issues"][0]["word"], "TODO", "{sdk}");
+
+        let mut c = invoke(dir.path());
+        c.args([
+            "--url",
+            &url,
+            "--tool",
+            "echo",
+            "--args",
+            r#"{"text":"hi"}"#,
+        ]);
+        let (code, out, _) = run(c);
+        assert_eq!((code, out.as_str()), (0, "✓ echo\nhi\n"), "{sdk}");
+
+        let mut c = invoke(dir.path());
+        c.args(["--url", &url, "--method", "ping"]);
+        let (code, v) = run_json(c);
+        assert_eq!((code, v), (0, json!({})), "{sdk}");
+
+        // --dry-run sends nothing and prints the same requests whatever the server.
+        let mut c = invoke(dir.path());
+        c.args(["--url", &url, "--method", "ping", "--dry-run"]);
+        let (code, out, _) = run(c);
+        assert_eq!(code, 0, "{sdk}");
+        assert!(
+            out.starts_with(&format!("# 1. initialize\nPOST {url}\n")),
+            "{out}"
+        );
+        assert!(out.contains("\"method\":\"ping\""), "{out}");
+    }
+}
+
+#[test]
+fn every_sdk_in_json_response_mode() {
+    for sdk in ["python-1", "python-2", "typescript"] {
+        let s = PyServer::start_sdk(sdk, &["--json-response"]);
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = invoke(dir.path());
+        c.args(["--url", &s.url, "--verbose"]);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{sdk}: {err}");
+        assert!(out.starts_with("2 tools\n"), "{sdk}: {out}");
+        assert!(
+            err.contains("< content-type: application/json"),
+            "{sdk}: {err}"
+        );
+        assert!(!err.contains("text/event-stream\n<"), "{sdk}");
+    }
+}
+
+#[test]
+fn accept_wildcard_python2_accepts_it_python1_and_typescript_refuse_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.args(["--url", &mcp2_url(), "--accept", "*/*"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("2 tools\n"), "{out}");
+
+    let mut c = invoke(dir.path());
+    c.args(["--url", &mcp_ts_url(), "--accept", "*/*"]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "✗ accept-rejected-by-server (initialize) — the endpoint answered HTTP 406\n  \
+         the MCP server (TypeScript MCP SDK) refused the Accept header (sent: */*): it must list both application/json and text/event-stream (JSON-RPC -32000 from the server itself, not from AgentCore)\n  \
+         server says: Not Acceptable: Client must accept both application/json and text/event-stream\n  \
+         fix: send `Accept: application/json, text/event-stream`: the TypeScript MCP SDK needs both types listed, even with enableJsonResponse; it refuses */* and application/json alone\n"
+    );
+}
+
+#[test]
+fn accept_application_json_alone_typescript_refuses_it_even_in_json_mode() {
+    let ts = PyServer::start_sdk("typescript", &["--json-response"]);
+    let py = PyServer::start_sdk("python-1", &["--json-response"]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.args(["--url", &py.url, "--accept", "application/json"]);
+    let (code, _, err) = run(c);
+    assert_eq!(
+        code, 0,
+        "python 1.x json_response=True needs application/json only: {err}"
+    );
+
+    let mut c = invoke(dir.path());
+    c.args(["--url", &ts.url, "--accept", "application/json", "--json"]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["error"]["code"], "accept-rejected-by-server");
+    assert_eq!(v["error"]["sdk"], "typescript");
+    assert_eq!(v["error"]["jsonrpc_error"]["code"], -32000);
+}
+
+#[test]
+fn empty_accept_sends_no_accept_header_at_all() {
+    // The HTTP client would add `Accept: */*`; `--accept ''` must send none.
+    let stub = Stub::start(
+        406,
+        &[],
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32011,"message":"Accept Header Error - MCP protocol requires Accept header: application/json, text/event-stream"}}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.args([
+        "--runtime-endpoint",
+        &stub.base,
+        "--arn",
+        ARN,
+        "--token",
+        "a.b.c",
+        "--accept",
+        "",
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("✗ accept-rejected-by-service (initialize) — the endpoint answered HTTP 406\n  AgentCore refused the Accept header (none sent): "), "{out}");
+    let got = stub.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].header("accept"), None, "{:?}", got[0].headers);
+    assert_eq!(got[0].header("content-type"), Some("application/json"));
+    assert_eq!(got[0].header("authorization"), Some("Bearer a.b.c"));
+
+    // Python 2.x refuses a request without Accept; the diagnosis says none was sent.
+    let mut c = invoke(dir.path());
+    c.args(["--url", &mcp2_url(), "--accept", ""]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("the MCP server (Python MCP SDK 2.x) refused the Accept header (none sent)"),
+        "{out}"
+    );
+
+    // --dry-run's curl says so too (curl would add */* by itself).
+    let mut c = invoke(dir.path());
+    c.args(["--url", &mcp2_url(), "--accept", "", "--dry-run"]);
+    let (_, out, _) = run(c);
+    assert!(!out.contains("Accept: "), "{out}");
+    assert!(out.contains(" \\\n  -H 'Accept:' \\\n  --data "), "{out}");
+}
+
+#[test]
+fn accept_is_listed_in_invoke_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.arg("--help");
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0);
+    assert!(out.contains("--accept <VALUE>"), "{out}");
+    assert!(out.contains("--protocol-version <VERSION>"), "{out}");
+    assert!(out.contains("--sigv4"), "{out}");
+    assert!(out.contains("--gateway-url <URL|@JSON>"), "{out}");
+}
+
+#[test]
+fn protocol_version_is_asked_for_and_the_negotiated_one_shown() {
+    for (sdk, url) in sdk_servers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = invoke(dir.path());
+        c.args([
+            "--url",
+            &url,
+            "--protocol-version",
+            "2024-11-05",
+            "--verbose",
+        ]);
+        let (code, _, err) = run(c);
+        assert_eq!(code, 0, "{sdk}: {err}");
+        assert!(
+            err.contains(r#""protocolVersion":"2024-11-05""#),
+            "{sdk}: {err}"
+        );
+        assert!(
+            err.contains("> MCP-Protocol-Version: 2024-11-05"),
+            "{sdk}: {err}"
+        );
+        assert!(err.contains(" · protocol 2024-11-05 · "), "{sdk}: {err}");
+    }
+    // A version the server does not know: it answers with its own, and tokdiag says both.
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.args([
+        "--url",
+        &mcp2_url(),
+        "--protocol-version",
+        "2099-01-01",
+        "--method",
+        "ping",
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("note: --protocol-version 2099-01-01 is not an MCP version tokdiag knows"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_protocol_version_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.args([
+        "--url",
+        "http://127.0.0.1:9/mcp",
+        "--protocol-version",
+        "a b",
+        "--dry-run",
+    ]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--protocol-version a b: not a version"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_protocol_version_header_each_sdk_answers_its_own_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.args(["--url", &mcp2_url(), "--protocol-version", "1999-01-01"]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("✗ protocol-version-unsupported (notifications/initialized) — the endpoint answered HTTP 400\n  the MCP server (Python MCP SDK 2.x) does not know the MCP-Protocol-Version sent (1999-01-01): JSON-RPC -32022, listing only the stateless 2026-07-28 era, whose requests carry the version in params._meta\n"), "{out}");
+    assert!(out.contains("  fix: send a handshake version it supports after initialize: 2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25"), "{out}");
+
+    let mut c = invoke(dir.path());
+    c.args(["--url", &mcp_ts_url(), "--protocol-version", "1999-01-01"]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("✗ protocol-version-unsupported (notifications/initialized) — the endpoint answered HTTP 400\n"), "{out}");
+    assert!(out.contains("  fix: send one of the versions it supports: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05, 2024-10-07\n"), "{out}");
+}
+
+#[test]
+fn initialize_500_lists_the_fastmcp_import_crash() {
+    let (code, out, _) = against_stub(
+        500,
+        r#"{"message":"An error occurred when starting the runtime. Please check your CloudWatch logs"}"#,
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("✗ runtime-start-failed (initialize) — the endpoint answered HTTP 500\n"),
+        "{out}"
+    );
+    assert!(out.contains("pin `mcp<2` in its requirements, or move to `from mcp.server.mcpserver import MCPServer`"), "{out}");
+}
+
+// ---- SigV4 (IAM resources) ----
+
+fn iam_cfg() -> String {
+    testdata("configs/toolkit/iam-null.yaml")
+}
+
+const IAM_ARN: &str =
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/mcp_server-VpWbdyCLTH";
+
+#[test]
+fn no_credentials_for_sigv4_exits_2_with_the_chains_explanation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    no_aws(&mut c, dir.path());
+    c.args(["--config", &iam_cfg(), "--dry-run"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("tokdiag: error: no AWS credentials for the SigV4 call: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+        "{err}"
+    );
+}
+
+#[test]
+fn iam_runtime_dry_run_shows_the_signed_request_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args(["--config", &iam_cfg(), "--dry-run"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains(SECRET) && !out.contains(SESSION), "{out}");
+    let escaped = IAM_ARN.replace(':', "%3A").replace('/', "%2F");
+    assert!(out.starts_with(&format!("# 1. initialize\nPOST https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/{escaped}/invocations?qualifier=DEFAULT\nContent-Type: application/json\n")), "{out}");
+    let auth = out
+        .lines()
+        .find(|l| l.starts_with("Authorization: "))
+        .unwrap();
+    assert!(
+        auth.starts_with(&format!(
+            "Authorization: AWS4-HMAC-SHA256 Credential={KEY_ID}/"
+        )),
+        "{auth}"
+    );
+    assert!(auth.contains("/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=accept;content-type;host;x-amz-date;x-amz-security-token;x-amzn-bedrock-agentcore-runtime-session-id, Signature=<redacted>"), "{auth}");
+    assert!(
+        out.contains("\nX-Amz-Security-Token: <redacted>\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("--aws-sigv4 'aws:amz:us-east-1:bedrock-agentcore'"),
+        "{out}"
+    );
+    assert!(out.contains("# signed with SigV4 (bedrock-agentcore, us-east-1) with credentials from environment variables"), "{out}");
+    assert!(err.contains("signing with SigV4 (bedrock-agentcore, us-east-1): credentials from environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"), "{err}");
+
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args(["--config", &iam_cfg(), "--dry-run"]);
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0);
+    assert_eq!(v["auth"], "sigv4");
+    assert_eq!(v["kind"], "runtime");
+    assert_eq!(v["region"], "us-east-1");
+    assert_eq!(
+        v["requests"][0]["headers"]["X-Amz-Security-Token"],
+        "<redacted>"
+    );
+}
+
+#[test]
+fn credentials_from_a_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("credentials");
+    std::fs::write(
+        &creds,
+        format!(
+            "[dev]\naws_access_key_id = AKIDPROFILE000000001\naws_secret_access_key = {SECRET}\n"
+        ),
+    )
+    .unwrap();
+    let mut c = invoke(dir.path());
+    no_aws(&mut c, dir.path());
+    c.env("AWS_SHARED_CREDENTIALS_FILE", &creds).args([
+        "--arn",
+        IAM_ARN,
+        "--sigv4",
+        "--profile",
+        "dev",
+        "--dry-run",
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Credential=AKIDPROFILE000000001/"), "{out}");
+    assert!(!out.contains("X-Amz-Security-Token"), "{out}");
+    assert!(
+        err.contains("credentials from profile dev (~/.aws/credentials or ~/.aws/config)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn signed_request_verifies_with_botocore() {
+    // An independent SigV4 implementation (botocore's SigV4Auth) recomputes the signature of what
+    // the stub received: same credentials, same X-Amz-Date, same region and service.
+    let stub = Stub::start(
+        403,
+        &[],
+        r#"{"message":"Authorization method mismatch. The agent is configured for a different authorization method than what was used in your request."}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args([
+        "--runtime-endpoint",
+        &stub.base,
+        "--arn",
+        IAM_ARN,
+        "--sigv4",
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    // The service's 403 for SigV4 at a JWT runtime, when no config said so.
+    assert!(out.starts_with("✗ auth-method-mismatch (initialize) — the endpoint answered HTTP 403\n  the runtime uses a JWT authorizer (CUSTOM_JWT), and the request was signed with SigV4 instead of carrying a bearer token\n"), "{out}");
+    let r = &stub.received()[0];
+    let auth = r.header("authorization").unwrap().to_string();
+    let script = r#"
+import json, sys, datetime
+import botocore.auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+d = json.load(sys.stdin)
+signed = d["auth"].split("SignedHeaders=")[1].split(",")[0].split(";")
+hdrs = {k: v for k, v in d["headers"] if k in signed and k not in ("host", "x-amz-date", "x-amz-security-token")}
+when = datetime.datetime.strptime(d["date"], "%Y%m%dT%H%M%SZ")
+botocore.auth.get_current_datetime = lambda: when
+req = AWSRequest(method="POST", url=d["url"], data=d["body"].encode(), headers=hdrs)
+botocore.auth.SigV4Auth(Credentials(d["key"], d["secret"], d["token"]), "bedrock-agentcore", "us-east-1").add_auth(req)
+print(req.headers["Authorization"])
+"#;
+    let input = json!({
+        "auth": auth,
+        "headers": r.headers,
+        "date": r.header("x-amz-date").unwrap(),
+        "url": format!("{}{}", stub.base, r.target),
+        "body": r.body,
+        "key": KEY_ID, "secret": SECRET, "token": SESSION,
+    });
+    let mut py = std::process::Command::new(python())
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    py.stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let o = py.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), auth);
+    assert_eq!(r.header("x-amz-security-token"), Some(SESSION));
+}
+
+#[test]
+fn bearer_token_to_an_iam_runtime_is_a_mismatch_before_sending() {
+    let stub = Stub::start(200, &[], "{}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args([
+        "--runtime-endpoint",
+        &stub.base,
+        "--config",
+        &iam_cfg(),
+        "--token",
+        "a.b.c",
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        format!(
+            "✗ auth-method-mismatch (initialize) — not sent\n  \
+             the config says the runtime's authorizer is AWS_IAM ({}): a bearer token gets 403 \"Authorization method mismatch\" — nothing was sent\n  \
+             fix: drop --token: tokdiag signs with SigV4 from your AWS credentials (environment, --profile, SSO, instance metadata)\n  \
+             fix: or configure a customJWTAuthorizer for the runtime (authorizerType CUSTOM_JWT) and redeploy\n",
+            iam_cfg()
+        )
+    );
+    assert!(stub.received().is_empty());
+}
+
+#[test]
+fn sigv4_to_a_jwt_runtime_is_a_mismatch_before_sending() {
+    let stub = Stub::start(200, &[], "{}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args([
+        "--runtime-endpoint",
+        &stub.base,
+        "--config",
+        &seed_cfg(),
+        "--sigv4",
+        "--json",
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["error"]["code"], "auth-method-mismatch");
+    assert_eq!(v["error"]["status"], 0);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the config says the runtime's authorizer is CUSTOM_JWT")
+    );
+    assert!(stub.received().is_empty());
+}
+
+// ---- gateways ----
+
+#[test]
+fn gateway_url_dry_run_bearer_without_runtime_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "https://gw-abc123.gateway.bedrock-agentcore.eu-west-1.amazonaws.com/mcp";
+    let mut c = invoke(dir.path());
+    c.args(["--gateway-url", url, "--token", "a.b.c", "--dry-run"]);
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0);
+    assert_eq!(v["kind"], "gateway");
+    assert_eq!(v["auth"], "bearer");
+    assert_eq!(v["requests"][0]["url"], url);
+    assert_eq!(
+        v["requests"][0]["headers"]["Authorization"],
+        "Bearer $TOKEN"
+    );
+    assert!(
+        v["requests"][0]["headers"]
+            .get("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id")
+            .is_none()
+    );
+}
+
+#[test]
+fn get_gateway_json_gives_url_and_iam_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = dir.path().join("get-gateway.json");
+    std::fs::write(
+        &gw,
+        r#"{"gatewayId":"gw-iam1","gatewayArn":"arn:aws:bedrock-agentcore:ap-southeast-2:123456789012:gateway/gw-iam1","gatewayUrl":"https://gw-iam1.gateway.bedrock-agentcore.ap-southeast-2.amazonaws.com/mcp","protocolType":"MCP","authorizerType":"AWS_IAM"}"#,
+    )
+    .unwrap();
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args(["--gateway-url", &format!("@{}", gw.display()), "--dry-run"]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("# 1. initialize\nPOST https://gw-iam1.gateway.bedrock-agentcore.ap-southeast-2.amazonaws.com/mcp\n"), "{out}");
+    assert!(out.contains("/ap-southeast-2/bedrock-agentcore/aws4_request, SignedHeaders=accept;content-type;host;x-amz-date;x-amz-security-token, Signature=<redacted>"), "{out}");
+
+    // A bearer token for it is refused before sending.
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args([
+        "--gateway-url",
+        &format!("@{}", gw.display()),
+        "--token",
+        "a.b.c",
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("✗ auth-method-mismatch (initialize) — not sent\n  the config says the gateway's authorizer is AWS_IAM"), "{out}");
+}
+
+#[test]
+fn gateway_bare_tool_name_picks_the_one_target() {
+    let gw = PyServer::start_sdk("typescript", &["--gateway"]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.args([
+        "--gateway-url",
+        &gw.url,
+        "--tool",
+        "validate_content",
+        "--args",
+        r#"{"content":"fine"}"#,
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("✓ content___validate_content\n"), "{out}");
+    assert!(err.contains("tool validate_content: calling content___validate_content (gateway target content, the only one with that tool)"), "{err}");
+
+    let mut c = invoke(dir.path());
+    c.args([
+        "--gateway-url",
+        &gw.url,
+        "--tool",
+        "echo",
+        "--args",
+        r#"{"text":"x"}"#,
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("✗ ambiguous-tool (initialize) — not sent\n  2 gateway targets have a tool echo: content___echo, other___echo\n  fix: name the one to call: --tool content___echo\n"), "{out}");
+
+    let mut c = invoke(dir.path());
+    c.args([
+        "--gateway-url",
+        &gw.url,
+        "--tool",
+        "other___echo",
+        "--args",
+        r#"{"text":"x"}"#,
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!((code, out.as_str()), (0, "✓ other___echo\nx\n"));
+}
+
+#[test]
+fn gateway_403_for_a_refused_jwt_is_explained() {
+    let stub = Stub::start(
+        403,
+        &[],
+        r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"Forbidden"}}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.args([
+        "--config",
+        &seed_cfg(),
+        "--jwks",
+        &testdata("seed/jwks.json"),
+        "--gateway-url",
+        &format!("{}/mcp", stub.base),
+    ])
+    .arg("--token")
+    .arg(format!("@{}", testdata("seed/id-token.jwt")));
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("✗ token-refused (initialize) — the endpoint answered HTTP 403\n  the gateway's JWT authorizer refused the token (403): Forbidden\n"), "{out}");
+    assert!(out.contains("id-token-for-allowed-clients"), "{out}");
 }

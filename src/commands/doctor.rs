@@ -1,7 +1,9 @@
 //! `tokdiag doctor`: the whole story as one checklist — config parsed (and the keys it ignores),
 //! discovery + JWKS reachable, a token obtained (`--token`, the login cache, or `tokdiag login`),
-//! the `explain` verdict, and `initialize` + `tools/list` against the runtime (or `--url`). One line
-//! per step; the fix for the first failure; the exit code of the worst step (0 < 1 < 3 < 2).
+//! the `explain` verdict, and `initialize` + `tools/list` against the runtime, the gateway (or
+//! `--url`). For an IAM resource (or `--sigv4`) the token and explain steps give way to
+//! "credentials found (which source)" and the call is signed with SigV4. One line per step; the
+//! fix for the first failure; the exit code of the worst step (0 < 1 < 3 < 2).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -19,7 +21,7 @@ use crate::cli::Globals;
 use crate::commands::invoke::{self, Operation};
 use crate::error::Error;
 use crate::error::Result;
-use crate::mcp::{self, CallError, Client, ClientOptions};
+use crate::mcp::{self, Auth, CallError, Client, ClientOptions};
 use crate::oidc::FetchOptions;
 use crate::render;
 use crate::report::{Status, Verdict};
@@ -31,6 +33,7 @@ use crate::token::{Jwt, Use};
   tokdiag doctor                                   # ./.bedrock_agentcore.yaml, cached login, the deployed runtime
   tokdiag doctor --username alice                  # sign in (TOKDIAG_PASSWORD or a prompt) when nothing is cached
   tokdiag doctor --url http://127.0.0.1:8080/mcp   # invoke a local `tokdiag proxy` instead of the runtime
+  tokdiag doctor --config iam-agent.yaml --profile dev   # IAM runtime: credentials found, SigV4 call
 
 Exit code: the worst step, ranked 0 (ok) < 1 (refused) < 3 (could not decide) < 2 (usage/config).")]
 pub struct DoctorArgs {
@@ -150,13 +153,33 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
             None
         }
     };
+    // Where the call goes, and whether it is signed (IAM resource or --sigv4).
+    let target = args.target.resolve(auth.as_ref(), g);
+    let sigv4 = match &target {
+        Ok(Some(t)) => t.wants_sigv4(args.target.sigv4),
+        _ => args.target.sigv4 || auth.as_ref().is_some_and(|a| a.jwt.is_none()),
+    };
     let jwt_auth = auth.as_ref().filter(|a| a.jwt.is_some());
 
     // 2. keys
     let fetch = FetchOptions::from_globals(g);
     let keys = match jwt_auth {
         None => {
-            steps.push(Step::skip("keys", "skipped: no JWT authorizer configured"));
+            steps.push(Step::skip(
+                "keys",
+                if sigv4 {
+                    "skipped: IAM authorizer (SigV4), no JWT keys to check"
+                } else {
+                    "skipped: no JWT authorizer configured"
+                },
+            ));
+            None
+        }
+        Some(_) if sigv4 => {
+            steps.push(Step::skip(
+                "keys",
+                "skipped: --sigv4 (no bearer token to check)",
+            ));
             None
         }
         Some(a) => match explain::obtain_keys(a, None, args.jwks.as_deref(), false, &fetch) {
@@ -171,24 +194,38 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
         },
     };
 
-    // 3. token
-    let prefer = auth
-        .as_ref()
-        .map(crate::commands::explain::preferred_use)
-        .unwrap_or(Use::Access);
-    let token = match obtain_token(args, g, prefer, auth.as_ref()) {
-        Ok((t, from)) => {
-            steps.push(Step::pass("token", token_message(&t, &from, g.now())));
-            Some(t)
+    // 3. token — or, for SigV4, credentials
+    let mut call_auth: Option<Auth> = None;
+    let mut token = None;
+    if sigv4 {
+        match sigv4_credentials(target.as_ref().ok().and_then(Option::as_ref), g) {
+            Ok((step, a)) => {
+                steps.push(step);
+                call_auth = Some(a);
+            }
+            Err(step) => steps.push(*step),
         }
-        Err(step) => {
-            steps.push(*step);
-            None
+    } else {
+        let prefer = auth
+            .as_ref()
+            .map(crate::commands::explain::preferred_use)
+            .unwrap_or(Use::Access);
+        match obtain_token(args, g, prefer, auth.as_ref()) {
+            Ok((t, from)) => {
+                steps.push(Step::pass("token", token_message(&t, &from, g.now())));
+                call_auth = Some(Auth::Bearer(t.clone()));
+                token = Some(t);
+            }
+            Err(step) => steps.push(*step),
         }
-    };
+    }
 
     // 4. explain
     match (jwt_auth.or(auth.as_ref()), &token) {
+        _ if sigv4 => steps.push(Step::skip(
+            "explain",
+            "skipped: SigV4 call, no bearer token to evaluate",
+        )),
         (Some(a), Some(t)) => {
             let unavailable = Keys::Unavailable {
                 reason: "the keys step failed".into(),
@@ -201,7 +238,7 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     }
 
     // 5. invoke
-    steps.push(invoke_step(args, g, auth.as_ref(), token.as_deref()));
+    steps.push(invoke_step(args, g, target, call_auth));
 
     if g.json {
         render::emit_json(&serde_json::json!({ "steps": steps }));
@@ -215,24 +252,23 @@ fn config_step(a: &Authorizer) -> Step {
     let file = a.file.as_deref().unwrap_or("flags");
     let agent = a.agent.as_deref().unwrap_or("-");
     let Some(_) = &a.jwt else {
-        let fix = if a.other_jwt_agents.is_empty() {
-            "configure a customJWTAuthorizer for the agent (agentcore configure --authorizer-config …) and redeploy"
-                .to_string()
-        } else {
-            format!(
-                "use --agent {} (it has a JWT authorizer)",
-                a.other_jwt_agents.join(" or --agent ")
-            )
-        };
-        return Step::fail(
-            "config",
-            1,
-            format!(
-                "agent {agent} ({file}) has no JWT authorizer (authorizer_configuration: null): the \
-                 runtime uses IAM SigV4 and refuses bearer tokens"
-            ),
-            vec![fix],
+        let msg = format!(
+            "agent {agent} ({file}): IAM authorizer (authorizer_configuration: null): calls are \
+             signed with SigV4, bearer tokens are refused"
         );
+        if a.other_jwt_agents.is_empty() {
+            return Step::pass("config", msg);
+        }
+        return Step {
+            name: "config",
+            status: Status::Warn,
+            message: msg,
+            fixes: vec![format!(
+                "for a JWT authorizer use --agent {} (it has one)",
+                a.other_jwt_agents.join(" or --agent ")
+            )],
+            code: 0,
+        };
     };
     let mut what = Vec::new();
     for (k, v) in [
@@ -512,29 +548,73 @@ fn explain_step(r: &Report) -> Step {
     }
 }
 
+/// The credentials step of a SigV4 call: "credentials found (which source)", and the auth.
+fn sigv4_credentials(
+    target: Option<&invoke::Target>,
+    g: &Globals,
+) -> std::result::Result<(Step, Auth), Box<Step>> {
+    let Some(t) = target else {
+        return Err(Box::new(Step::skip(
+            "credentials",
+            "skipped: no target to sign for (no agent_arn, --arn, --gateway-url or --url)",
+        )));
+    };
+    let rt = invoke::runtime().map_err(|e| Box::new(Step::from_error("credentials", &e)))?;
+    match invoke::sigv4_auth(&rt, t, g) {
+        Ok(a) => {
+            let msg = match &a {
+                Auth::SigV4 { creds, region } => format!(
+                    "AWS credentials found: {} (access key {}{}), signing for {} in {region}",
+                    creds.source,
+                    creds.access_key_id(),
+                    if creds.has_session_token() {
+                        ", temporary"
+                    } else {
+                        ""
+                    },
+                    mcp::sigv4::SERVICE
+                ),
+                _ => "AWS credentials found".into(),
+            };
+            Ok((Step::pass("credentials", msg), a))
+        }
+        Err(e) => Err(Box::new(Step::from_error("credentials", &e))),
+    }
+}
+
 fn invoke_step(
     args: &DoctorArgs,
     g: &Globals,
-    auth: Option<&Authorizer>,
-    token: Option<&str>,
+    target: Result<Option<invoke::Target>>,
+    call_auth: Option<Auth>,
 ) -> Step {
-    let target = match args.target.resolve(auth, g) {
+    let target = match target {
         Ok(Some(t)) => t,
         Ok(None) => {
             return Step::skip(
                 "invoke",
-                "skipped: no agent_arn in the config (not deployed yet?) and no --url",
+                "skipped: no agent_arn in the config (not deployed yet?) and no --url or --gateway-url",
             );
         }
         Err(e) => return Step::from_error("invoke", &e),
     };
-    if token.is_none() && target.runtime {
-        return Step::skip("invoke", "skipped: no token");
-    }
+    let Some(call_auth) = call_auth.or_else(|| {
+        (target.kind == mcp::Kind::Url || target.authorizer == Some(invoke::AuthorizerType::NoAuth))
+            .then_some(Auth::None)
+    }) else {
+        return Step::skip(
+            "invoke",
+            if args.target.sigv4 || target.wants_sigv4(false) {
+                "skipped: no AWS credentials"
+            } else {
+                "skipped: no token"
+            },
+        );
+    };
     let opts = ClientOptions {
         url: target.url.clone(),
-        runtime: target.runtime,
-        token: token.map(str::to_string),
+        kind: target.kind,
+        auth: call_auth,
         runtime_session_id: mcp::new_session_id(),
         accept: mcp::ACCEPT.to_string(),
         protocol_version: mcp::PROTOCOL_VERSION.to_string(),
@@ -546,19 +626,9 @@ fn invoke_step(
         Ok(c) => c,
         Err(e) => return Step::from_error("invoke", &e),
     };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match invoke::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            return Step::fail(
-                "invoke",
-                3,
-                format!("cannot start the async runtime: {e}"),
-                vec![],
-            );
-        }
+        Err(e) => return Step::from_error("invoke", &e),
     };
     match rt.block_on(invoke::session(&mut client, &Operation::ListTools)) {
         Ok((_, result)) => {
@@ -574,8 +644,13 @@ fn invoke_step(
             Step::pass(
                 "invoke",
                 format!(
-                    "initialize + tools/list at {}: {} tool{} ({})",
+                    "initialize + tools/list at {}{}: {} tool{} ({})",
                     target.url,
+                    if client.options().kind == mcp::Kind::Gateway {
+                        " (gateway)"
+                    } else {
+                        ""
+                    },
                     names.len(),
                     if names.len() == 1 { "" } else { "s" },
                     names.join(", ")

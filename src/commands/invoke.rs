@@ -1,7 +1,8 @@
-//! `tokdiag invoke`: call an MCP server over streamable HTTP the way AgentCore Runtime expects it
-//! (URL from the agent ARN, bearer token, the Accept header, a runtime session id), and turn every
-//! failure into a named diagnosis with its fix. A refused token is evaluated with `explain` against
-//! the config, so the user sees *why* the authorizer said no.
+//! `tokdiag invoke`: call an MCP server over streamable HTTP the way AgentCore expects it — a
+//! runtime (URL from the agent ARN) or a gateway (its `/mcp` URL), with a bearer token or SigV4
+//! as the resource's authorizer says, the Accept header and a runtime session id — and turn every
+//! failure into a named diagnosis with its fix. A refused token is evaluated with `explain`
+//! against the config, so the user sees *why* the authorizer said no.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::authorizer::explain::{self, Report};
 use crate::cli::Globals;
 use crate::commands::{TokenArgs, given_token};
 use crate::error::{Error, Result};
-use crate::mcp::{self, CallError, Client, ClientOptions, Failure};
+use crate::mcp::{self, Auth, CallError, Client, ClientOptions, Failure, Kind, sigv4};
 use crate::oidc::FetchOptions;
 use crate::render;
 use crate::report::Status;
@@ -29,10 +30,15 @@ use crate::token::{Jwt, Use};
   tokdiag invoke --tool validate_content --args '{\"content\": \"hello\"}'
   tokdiag invoke --url http://127.0.0.1:8000/mcp --method resources/list
   tokdiag invoke --arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/x --token @token.jwt --dry-run
+  tokdiag invoke --arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/x --sigv4 --profile dev
+  tokdiag invoke --gateway-url https://gw-abc.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp --tool search
 
-The token is --token, else the one cached by `tokdiag login` for the config's agent. The target is
---url, else --arn, else the config's bedrock_agentcore.agent_arn. Failures exit 1 with a diagnosis;
-an unreachable host or a timeout exits 3.")]
+The target is --url, --gateway-url, --arn, else the config's runtime (agent_arn). The
+authentication follows the resource's authorizer: a bearer token for a JWT authorizer (--token,
+else the one cached by `tokdiag login`), SigV4 for an IAM one (AWS credentials from the standard
+chain: environment, --profile, SSO, instance metadata), or --sigv4 to sign whatever the config
+says. Failures exit 1 with a diagnosis; no AWS credentials exits 2; an unreachable host or a
+timeout exits 3.")]
 pub struct InvokeArgs {
     /// Where the call goes.
     #[command(flatten)]
@@ -48,7 +54,8 @@ pub struct InvokeArgs {
     /// [default: a new one].
     #[arg(long, value_name = "ID")]
     pub session_id: Option<String>,
-    /// Call this tool (tools/call) instead of listing tools.
+    /// Call this tool (tools/call) instead of listing tools. On a gateway, the bare tool name
+    /// finds its `<target>___<tool>` when only one target has it.
     #[arg(long, value_name = "NAME", conflicts_with = "method")]
     pub tool: Option<String>,
     /// The tool's arguments: a JSON object, or @PATH.
@@ -60,7 +67,8 @@ pub struct InvokeArgs {
     /// The method's params: a JSON value, or @PATH.
     #[arg(long, value_name = "JSON", requires = "method")]
     pub params: Option<String>,
-    /// Print the exact requests and equivalent curl commands; send nothing.
+    /// Print the exact requests (signature, token and session token redacted) and equivalent
+    /// curl commands; send nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Seconds to wait for each answer.
@@ -69,11 +77,14 @@ pub struct InvokeArgs {
     /// JWKS file for evaluating a refused token offline (else the discovery URL's keys).
     #[arg(long, value_name = "FILE")]
     pub jwks: Option<PathBuf>,
-    /// Accept header to send instead of MCP's (to reproduce 406s; "" sends none).
-    #[arg(long, value_name = "VALUE", hide = true)]
+    /// Accept header to send instead of MCP's `application/json, text/event-stream` (to
+    /// reproduce 406s); '' sends no Accept header at all.
+    #[arg(long, value_name = "VALUE")]
     pub accept: Option<String>,
-    /// MCP-Protocol-Version header to send after initialize (to reproduce 400s).
-    #[arg(long, value_name = "VERSION", hide = true)]
+    /// MCP protocol version to ask for in initialize (2024-11-05, 2025-03-26, 2025-06-18,
+    /// 2025-11-25) [default: 2025-06-18]; later requests send the negotiated one. Any other
+    /// value is sent as-is in initialize and in MCP-Protocol-Version (to reproduce 400s).
+    #[arg(long, value_name = "VERSION")]
     pub protocol_version: Option<String>,
 }
 
@@ -81,72 +92,197 @@ pub struct InvokeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// Any MCP endpoint, e.g. http://127.0.0.1:8000/mcp (instead of an AgentCore runtime).
-    #[arg(long, value_name = "URL", conflicts_with = "arn")]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["arn", "gateway_url"])]
     pub url: Option<String>,
     /// Agent runtime ARN [default: the config's bedrock_agentcore.agent_arn].
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", conflicts_with = "gateway_url")]
     pub arn: Option<String>,
+    /// An AgentCore gateway's MCP URL
+    /// (https://<gatewayId>.gateway.bedrock-agentcore.<region>.amazonaws.com/mcp), or @PATH of
+    /// `aws bedrock-agentcore-control get-gateway` JSON (gatewayUrl and authorizerType).
+    #[arg(long, value_name = "URL|@JSON")]
+    pub gateway_url: Option<String>,
     /// Runtime endpoint qualifier.
     #[arg(long, value_name = "NAME", default_value = "DEFAULT")]
     pub qualifier: String,
+    /// Sign with SigV4 (AWS credentials from the standard chain, --profile) instead of a bearer
+    /// token [default: when the resource's authorizer is IAM].
+    #[arg(long)]
+    pub sigv4: bool,
+}
+
+/// A resource's inbound authorizer, as far as the config (or a get-gateway JSON) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizerType {
+    /// `AWS_IAM` (also `authorizer_configuration: null`): SigV4.
+    Iam,
+    /// `CUSTOM_JWT`: bearer tokens.
+    Jwt,
+    /// `NONE` (gateways): no authentication.
+    NoAuth,
+}
+
+impl AuthorizerType {
+    /// The service's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorizerType::Iam => "AWS_IAM",
+            AuthorizerType::Jwt => "CUSTOM_JWT",
+            AuthorizerType::NoAuth => "NONE",
+        }
+    }
 }
 
 impl TargetArgs {
     /// Resolves the target (see [`resolve_target`]).
     pub fn resolve(&self, auth: Option<&Authorizer>, g: &Globals) -> Result<Option<Target>> {
-        resolve_target(
-            self.url.as_deref(),
-            self.arn.as_deref(),
-            &self.qualifier,
-            auth,
-            g,
-        )
+        resolve_target(self, auth, g)
     }
 }
 
-/// Where a call goes.
+/// Where a call goes, and what the config says about its authorizer.
 #[derive(Debug, Clone)]
 pub struct Target {
     /// The URL.
     pub url: String,
-    /// Whether it is an AgentCore runtime URL built from an ARN.
-    pub runtime: bool,
+    /// Runtime, gateway, or any URL.
+    pub kind: Kind,
+    /// The resource's region (ARN, gateway host, get-gateway JSON), when known.
+    pub region: Option<String>,
+    /// The resource's authorizer, when the config (or get-gateway JSON) says.
+    pub authorizer: Option<AuthorizerType>,
+    /// Where the authorizer type was read, for messages ("iam-null.yaml", "get-gateway.json").
+    pub authorizer_source: Option<String>,
 }
 
-/// Resolves the target: `url`, else `arn`, else the config's agent ARN. `Ok(None)` when there is
-/// none of them.
+impl Target {
+    /// Whether the request should be signed with SigV4 (`--sigv4`, or an IAM resource).
+    pub fn wants_sigv4(&self, flag: bool) -> bool {
+        flag || self.authorizer == Some(AuthorizerType::Iam)
+    }
+}
+
+/// The authorizer of the config's resource: IAM when the agent has no JWT authorizer
+/// (`authorizer_configuration: null`), JWT otherwise.
+fn config_authorizer(auth: &Authorizer) -> AuthorizerType {
+    if auth.jwt.is_some() {
+        AuthorizerType::Jwt
+    } else {
+        AuthorizerType::Iam
+    }
+}
+
+/// The region of the config's resource: its ARN's, else `aws.region`.
+fn config_region(auth: &Authorizer) -> Option<String> {
+    auth.agent_arn
+        .as_deref()
+        .and_then(|a| mcp::region_from_arn(a).ok())
+        .or_else(|| auth.region.clone())
+}
+
+/// A get-gateway JSON: (gatewayUrl, authorizerType, region from gatewayArn).
+fn read_gateway_json(path: &str) -> Result<(String, Option<AuthorizerType>, Option<String>)> {
+    let text = crate::fsx::read_to_string(std::path::Path::new(path))?;
+    let bad = |what: &str| {
+        Error::config(
+            path,
+            what.to_string(),
+            Some(
+                "give the output of `aws bedrock-agentcore-control get-gateway --gateway-identifier ID`, \
+                 or the URL itself: --gateway-url https://<id>.gateway.bedrock-agentcore.<region>.amazonaws.com/mcp"
+                    .to_string(),
+            ),
+        )
+    };
+    let v: Value = serde_json::from_str(&text).map_err(|e| bad(&format!("not JSON ({e})")))?;
+    let url = v
+        .get("gatewayUrl")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no gatewayUrl in it"))?
+        .to_string();
+    let authorizer = match v.get("authorizerType").and_then(Value::as_str) {
+        Some("AWS_IAM") => Some(AuthorizerType::Iam),
+        Some("CUSTOM_JWT") => Some(AuthorizerType::Jwt),
+        Some("NONE") => Some(AuthorizerType::NoAuth),
+        _ => None,
+    };
+    let region = v
+        .get("gatewayArn")
+        .and_then(Value::as_str)
+        .and_then(|a| a.split(':').nth(3))
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    Ok((url, authorizer, region))
+}
+
+fn check_http_url(flag: &str, u: &str) -> Result<()> {
+    let parsed = url::Url::parse(u).map_err(|e| {
+        Error::usage(
+            format!("{flag} {u}: not a URL ({e})"),
+            Some("for example http://127.0.0.1:8000/mcp".to_string()),
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::usage(
+            format!("{flag} {u}: only http and https are supported"),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// Resolves the target: `--url`, else `--gateway-url`, else `--arn`, else the config's agent
+/// ARN. `Ok(None)` when there is none of them.
 pub fn resolve_target(
-    url: Option<&str>,
-    arn: Option<&str>,
-    qualifier: &str,
+    t: &TargetArgs,
     auth: Option<&Authorizer>,
     g: &Globals,
 ) -> Result<Option<Target>> {
-    if let Some(u) = url {
-        let parsed = url::Url::parse(u).map_err(|e| {
-            Error::usage(
-                format!("--url {u}: not a URL ({e})"),
-                Some("for example http://127.0.0.1:8000/mcp".to_string()),
-            )
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::usage(
-                format!("--url {u}: only http and https are supported"),
-                None,
-            ));
-        }
+    if let Some(u) = &t.url {
+        check_http_url("--url", u)?;
+        // With a config, --url stands in for its resource (a local `tokdiag proxy`, say): the
+        // config's authorizer and region still apply.
         return Ok(Some(Target {
             url: u.to_string(),
-            runtime: false,
+            kind: if mcp::is_gateway_host(u) {
+                Kind::Gateway
+            } else {
+                Kind::Url
+            },
+            region: mcp::region_from_url(u).or_else(|| auth.and_then(config_region)),
+            authorizer: auth.map(config_authorizer),
+            authorizer_source: auth.and_then(|a| a.file.clone()),
         }));
     }
-    let arn = arn
-        .map(str::to_string)
+    if let Some(gw) = &t.gateway_url {
+        let (url, authorizer, region, source) = match gw.strip_prefix('@') {
+            Some(p) if !p.is_empty() => {
+                let (u, a, r) = read_gateway_json(p)?;
+                (u, a, r, Some(p.to_string()))
+            }
+            _ => (gw.clone(), None, None, None),
+        };
+        check_http_url("--gateway-url", &url)?;
+        return Ok(Some(Target {
+            region: region.or_else(|| mcp::region_from_url(&url)),
+            url,
+            kind: Kind::Gateway,
+            authorizer,
+            authorizer_source: source,
+        }));
+    }
+    let arn = t
+        .arn
+        .clone()
         .or_else(|| auth.and_then(|a| a.agent_arn.clone()));
     match arn {
         Some(a) => Ok(Some(Target {
-            url: mcp::runtime_url(&a, g.runtime_endpoint.as_deref(), qualifier)?,
-            runtime: true,
+            url: mcp::runtime_url(&a, g.runtime_endpoint.as_deref(), &t.qualifier)?,
+            kind: Kind::Runtime,
+            region: mcp::region_from_arn(&a).ok(),
+            // The config speaks for its runtime (also when --arn names it).
+            authorizer: auth.map(config_authorizer),
+            authorizer_source: auth.and_then(|a| a.file.clone()),
         })),
         None => Ok(None),
     }
@@ -207,12 +343,95 @@ impl Operation {
     }
 }
 
+/// Gateway tool names are `<target>___<tool>`: the full names that end in `___<name>`.
+pub fn gateway_matches<'a>(tools: &'a Value, name: &str) -> Vec<&'a str> {
+    let suffix = format!("___{name}");
+    tools
+        .get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.get("name").and_then(Value::as_str))
+        .filter(|n| n.ends_with(&suffix) && n.len() > suffix.len())
+        .collect()
+}
+
+/// A gateway's `--tool NAME` without a target prefix: `tools/list`, then the one
+/// `<target>___NAME` (said on stderr), or a failure naming the candidates.
+async fn resolve_gateway_tool(
+    client: &mut Client,
+    name: &str,
+    quiet: bool,
+) -> Result<String, CallError> {
+    let list = client.call("tools/list", None).await?;
+    let listed = |n: &str| {
+        list.get("tools")
+            .and_then(Value::as_array)
+            .is_some_and(|a| {
+                a.iter()
+                    .any(|t| t.get("name").and_then(Value::as_str) == Some(n))
+            })
+    };
+    if listed(name) {
+        return Ok(name.to_string());
+    }
+    let matches = gateway_matches(&list, name);
+    match matches.as_slice() {
+        [one] => {
+            let target = one.strip_suffix(&format!("___{name}")).unwrap_or(one);
+            if !quiet {
+                render::note(&format!(
+                    "tool {name}: calling {one} (gateway target {target}, the only one with that tool)"
+                ));
+            }
+            Ok((*one).to_string())
+        }
+        [] => Err(CallError::Failed(Box::new(Failure::before_sending(
+            "unknown-tool",
+            format!("the gateway has no tool {name} (its tool names are <target>___<tool>)"),
+            vec!["list them with `tokdiag invoke --gateway-url …` (tools/list)".to_string()],
+        )))),
+        many => Err(CallError::Failed(Box::new(Failure::before_sending(
+            "ambiguous-tool",
+            format!(
+                "{} gateway targets have a tool {name}: {}",
+                many.len(),
+                many.join(", ")
+            ),
+            vec![format!("name the one to call: --tool {}", many[0])],
+        )))),
+    }
+}
+
 /// Runs `initialize` → `notifications/initialized` → `op`; returns (initialize result, op result).
 pub async fn session(client: &mut Client, op: &Operation) -> Result<(Value, Value), CallError> {
+    session_with(client, op, true)
+        .await
+        .map(|(init, result, _)| (init, result))
+}
+
+/// [`session`], saying on stderr (unless `quiet`) which gateway target a bare tool name chose;
+/// also returns the operation as sent (the tool's full gateway name).
+pub async fn session_with(
+    client: &mut Client,
+    op: &Operation,
+    quiet: bool,
+) -> Result<(Value, Value, Operation), CallError> {
     let init = client.initialize().await?;
+    let op = match op {
+        Operation::CallTool(name, args)
+            if client.options().kind == Kind::Gateway && !name.contains("___") =>
+        {
+            Operation::CallTool(
+                resolve_gateway_tool(client, name, quiet).await?,
+                args.clone(),
+            )
+        }
+        other => other.clone(),
+    };
     let (method, params) = op.request();
     let result = client.call(&method, params.as_ref()).await?;
-    Ok((init, result))
+    Ok((init, result, op))
 }
 
 /// The runtime session id to send: `--session-id`, else a new one. Warns about short ones.
@@ -232,6 +451,124 @@ fn session_id(given: Option<&str>, g: &Globals) -> String {
     }
 }
 
+/// `--protocol-version`: (version asked in initialize, header override). A version tokdiag
+/// knows is only asked for (later requests send the negotiated one); any other is also sent as
+/// the header, so a server's answer to it can be reproduced.
+pub fn protocol_choice(v: Option<&str>, g: &Globals) -> Result<(String, Option<String>)> {
+    let Some(v) = v else {
+        return Ok((mcp::PROTOCOL_VERSION.to_string(), None));
+    };
+    if v.is_empty() || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::usage(
+            format!(
+                "--protocol-version {}: not a version (printable ASCII, no spaces, at most 64 characters)",
+                render::short(v, 70)
+            ),
+            Some(format!(
+                "one of {}",
+                mcp::KNOWN_PROTOCOL_VERSIONS.join(", ")
+            )),
+        ));
+    }
+    if mcp::KNOWN_PROTOCOL_VERSIONS.contains(&v) {
+        return Ok((v.to_string(), None));
+    }
+    if !g.quiet {
+        render::note(&format!(
+            "note: --protocol-version {v} is not an MCP version tokdiag knows ({}): sending it as-is \
+             in initialize and in MCP-Protocol-Version",
+            mcp::KNOWN_PROTOCOL_VERSIONS.join(", ")
+        ));
+    }
+    Ok((v.to_string(), Some(v.to_string())))
+}
+
+/// The `auth-method-mismatch` diagnosis from the config, before anything is sent: a bearer token
+/// for an IAM resource, or SigV4 for a JWT one.
+pub fn auth_mismatch_before_sending(
+    target: &Target,
+    sigv4_flag: bool,
+    token_given: bool,
+) -> Option<Failure> {
+    let noun = target.kind.noun();
+    let from = target
+        .authorizer_source
+        .as_deref()
+        .map(|f| format!(" ({f})"))
+        .unwrap_or_default();
+    match target.authorizer {
+        Some(AuthorizerType::Jwt) if sigv4_flag => Some(Failure::before_sending(
+            "auth-method-mismatch",
+            format!(
+                "the config says the {noun}'s authorizer is CUSTOM_JWT{from}: a SigV4-signed request \
+                 gets 403 \"Authorization method mismatch\" — nothing was sent"
+            ),
+            vec![
+                "drop --sigv4: send the access token (--token, or `tokdiag login` first)"
+                    .to_string(),
+                format!(
+                    "or give the {noun} an IAM authorizer (authorizerType AWS_IAM) and redeploy"
+                ),
+            ],
+        )),
+        Some(AuthorizerType::Iam) if token_given && !sigv4_flag => Some(Failure::before_sending(
+            "auth-method-mismatch",
+            format!(
+                "the config says the {noun}'s authorizer is AWS_IAM{from}: a bearer token gets 403 \
+                 \"Authorization method mismatch\" — nothing was sent"
+            ),
+            vec![
+                "drop --token: tokdiag signs with SigV4 from your AWS credentials (environment, \
+                 --profile, SSO, instance metadata)"
+                    .to_string(),
+                format!(
+                    "or configure a customJWTAuthorizer for the {noun} (authorizerType CUSTOM_JWT) \
+                     and redeploy"
+                ),
+            ],
+        )),
+        _ => None,
+    }
+}
+
+/// The region SigV4 signs for: the resource's, else `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`.
+pub fn signing_region(target: &Target, g: &Globals) -> Result<String> {
+    target
+        .region
+        .clone()
+        .or_else(|| g.region.clone())
+        .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
+        .or_else(|| {
+            std::env::var("AWS_DEFAULT_REGION")
+                .ok()
+                .filter(|r| !r.is_empty())
+        })
+        .ok_or_else(|| {
+            Error::usage(
+                format!(
+                    "SigV4 needs the resource's region, and {} does not name one",
+                    target.url
+                ),
+                Some("pass --region REGION (or set AWS_REGION)".to_string()),
+            )
+        })
+}
+
+/// Credentials for SigV4 from the standard chain, on `rt`.
+pub fn sigv4_auth(rt: &tokio::runtime::Runtime, target: &Target, g: &Globals) -> Result<Auth> {
+    let region = signing_region(target, g)?;
+    let creds = rt.block_on(sigv4::load_credentials(g.profile.as_deref(), &region))?;
+    Ok(Auth::SigV4 { creds, region })
+}
+
+/// A current-thread async runtime.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))
+}
+
 /// Runs `invoke`.
 pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
     let auth = load_config(g)?;
@@ -239,8 +576,8 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
         Error::usage(
             "no target: nothing to invoke",
             Some(
-                "pass --url http://127.0.0.1:8000/mcp, --arn <agent runtime ARN>, or --config with a \
-                 deployed agent (bedrock_agentcore.agent_arn)"
+                "pass --url http://127.0.0.1:8000/mcp, --arn <agent runtime ARN>, --gateway-url URL, \
+                 or --config with a deployed agent (bedrock_agentcore.agent_arn)"
                     .to_string(),
             ),
         )
@@ -267,28 +604,54 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
     } else {
         Operation::ListTools
     };
-    let prefer = auth
-        .as_ref()
-        .map(crate::commands::explain::preferred_use)
-        .unwrap_or(Use::Access);
-    let token = obtain_token(
-        args.token.as_deref(),
-        args.use_token,
-        prefer,
-        g,
-        target.runtime,
-    )?;
+    let (protocol_version, protocol_header_override) =
+        protocol_choice(args.protocol_version.as_deref(), g)?;
+    if let Some(f) = auth_mismatch_before_sending(&target, args.target.sigv4, args.token.is_some())
+    {
+        return Ok(show_failure(&f, None, auth.is_some(), g));
+    }
+    let rt = runtime()?;
+    let client_auth = if target.wants_sigv4(args.target.sigv4) {
+        sigv4_auth(&rt, &target, g)?
+    } else if target.authorizer == Some(AuthorizerType::NoAuth) && args.token.is_none() {
+        Auth::None
+    } else {
+        let prefer = auth
+            .as_ref()
+            .map(crate::commands::explain::preferred_use)
+            .unwrap_or(Use::Access);
+        match obtain_token(
+            args.token.as_deref(),
+            args.use_token,
+            prefer,
+            g,
+            target.kind != Kind::Url,
+        )? {
+            Some(t) => Auth::Bearer(t),
+            None => Auth::None,
+        }
+    };
+    if let Auth::SigV4 { creds, region } = &client_auth
+        && !g.quiet
+    {
+        render::note(&format!(
+            "signing with SigV4 ({}, {region}): credentials from {}",
+            sigv4::SERVICE,
+            creds.source
+        ));
+    }
+    let token = client_auth.token().map(str::to_string);
     let opts = ClientOptions {
         url: target.url.clone(),
-        runtime: target.runtime,
-        token: token.clone(),
+        kind: target.kind,
+        auth: client_auth,
         runtime_session_id: session_id(args.session_id.as_deref(), g),
         accept: args
             .accept
             .clone()
             .unwrap_or_else(|| mcp::ACCEPT.to_string()),
-        protocol_version: mcp::PROTOCOL_VERSION.to_string(),
-        protocol_header_override: args.protocol_version.clone(),
+        protocol_version,
+        protocol_header_override,
         timeout: Duration::from_secs(args.timeout.max(1)),
         verbose: g.verbose,
     };
@@ -297,14 +660,11 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
         dry_run(&client, &op, g)?;
         return Ok(0);
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))?;
-    let outcome = rt.block_on(session(&mut client, &op));
+    let outcome = rt.block_on(session_with(&mut client, &op, g.quiet));
     drop(rt);
     match outcome {
-        Ok((init, result)) => {
+        Ok((init, result, sent_op)) => {
+            let op = sent_op;
             if !g.quiet {
                 let server = init
                     .get("serverInfo")
@@ -316,14 +676,21 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
                         )
                     })
                     .unwrap_or_else(|| "?".into());
+                let asked = &client.options().protocol_version;
+                let negotiated = init
+                    .get("protocolVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
                 render::note(&format!(
-                    "{} {} · server {} · protocol {} · runtime session {}{}",
+                    "{} {} · server {} · protocol {negotiated}{} · runtime session {}{}",
                     "invoked".dimmed(),
                     target.url,
                     server.trim(),
-                    init.get("protocolVersion")
-                        .and_then(Value::as_str)
-                        .unwrap_or("?"),
+                    if negotiated == asked {
+                        String::new()
+                    } else {
+                        format!(" (asked {asked})")
+                    },
                     client.options().runtime_session_id,
                     client
                         .mcp_session()
@@ -349,14 +716,19 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
             } else {
                 None
             };
-            if g.json {
-                render::emit_json(&failure_json(&f, report.as_ref()));
-            } else {
-                render::emit(&human_failure(&f, report.as_ref(), auth.is_some()));
-            }
-            Ok(1)
+            Ok(show_failure(&f, report.as_ref(), auth.is_some(), g))
         }
     }
+}
+
+/// Prints a failure (JSON or human); its exit code, 1.
+fn show_failure(f: &Failure, report: Option<&Report>, have_config: bool, g: &Globals) -> u8 {
+    if g.json {
+        render::emit_json(&failure_json(f, report));
+    } else {
+        render::emit(&human_failure(f, report, have_config));
+    }
+    1
 }
 
 /// The token to send: `--token` (any accepted form), stdin, or the login cache. `None` when there
@@ -433,18 +805,27 @@ fn failure_json(f: &Failure, report: Option<&Report>) -> Value {
 /// Human rendering of a failure: the name, the server's words, the fixes, and (for a refused
 /// token) what `explain` finds.
 pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) -> String {
-    let mut out = format!(
-        "{} {} {} — {} answered HTTP {}\n",
-        render::symbol(Status::Fail),
-        f.code.bold(),
-        render::dim(&format!("({})", f.method)),
-        if f.status == 200 {
-            "the server"
-        } else {
-            "the endpoint"
-        },
-        f.status
-    );
+    let mut out = if f.status == 0 {
+        format!(
+            "{} {} {} — not sent\n",
+            render::symbol(Status::Fail),
+            f.code.bold(),
+            render::dim(&format!("({})", f.method)),
+        )
+    } else {
+        format!(
+            "{} {} {} — {} answered HTTP {}\n",
+            render::symbol(Status::Fail),
+            f.code.bold(),
+            render::dim(&format!("({})", f.method)),
+            if f.status == 200 {
+                "the server"
+            } else {
+                "the endpoint"
+            },
+            f.status,
+        )
+    };
     out.push_str(&format!("  {}\n", f.message));
     if let Some(m) = &f.server_message {
         out.push_str(&format!("  {} {m}\n", "server says:".dimmed()));
@@ -638,19 +1019,38 @@ pub fn human_tool_result(name: &str, result: &Value) -> String {
     out
 }
 
-/// Prints the requests `invoke` would send, with curl equivalents; the token shows as `$TOKEN`.
+/// Prints the requests `invoke` would send, with curl equivalents: the bearer token shows as
+/// `$TOKEN`, a SigV4 signature and session token as `<redacted>`.
 fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
-    let init = client.request("initialize", Some(&client.initialize_params()), Some(1));
-    let mut later = Client::new(client.options().clone())?;
-    later.set_after_initialize(Some("$MCP_SESSION_ID".into()), mcp::PROTOCOL_VERSION.into());
-    let notif = later.request("notifications/initialized", None, None);
+    let opts = client.options();
+    let init =
+        client.signed(&client.request("initialize", Some(&client.initialize_params()), Some(1)))?;
+    let mut later = Client::new(opts.clone())?;
+    later.set_after_initialize(
+        Some("$MCP_SESSION_ID".into()),
+        opts.protocol_version.clone(),
+    );
+    let notif = later.signed(&later.request("notifications/initialized", None, None))?;
     let (method, params) = op.request();
-    let main = later.request(&method, params.as_ref(), Some(2));
+    let main = later.signed(&later.request(&method, params.as_ref(), Some(2)))?;
     let steps = [
         ("initialize", &init),
         ("notifications/initialized", &notif),
         (method.as_str(), &main),
     ];
+    let bare_gateway_tool = match op {
+        Operation::CallTool(n, _) if opts.kind == Kind::Gateway && !n.contains("___") => {
+            Some(n.as_str())
+        }
+        _ => None,
+    };
+    let (auth_kind, region, creds) = match &opts.auth {
+        Auth::None => ("none", None, None),
+        Auth::Bearer(_) => ("bearer", None, None),
+        Auth::SigV4 { creds, region } => {
+            ("sigv4", Some(region.as_str()), Some(creds.source.as_str()))
+        }
+    };
     if g.json {
         let reqs: Vec<Value> = steps
             .iter()
@@ -670,7 +1070,19 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
                 })
             })
             .collect();
-        render::emit_json(&json!({ "requests": reqs }));
+        let mut doc = json!({
+            "kind": opts.kind,
+            "auth": auth_kind,
+            "requests": reqs,
+        });
+        if let Some(r) = region {
+            doc["region"] = json!(r);
+            doc["service"] = json!(sigv4::SERVICE);
+        }
+        if let Some(c) = creds {
+            doc["credentials"] = json!(c);
+        }
+        render::emit_json(&doc);
         return Ok(());
     }
     let mut out = String::new();
@@ -685,15 +1097,32 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
                  MCP-Protocol-Version: the negotiated version)\n",
             );
         }
+        if i == 2
+            && let Some(n) = bare_gateway_tool
+        {
+            out.push_str(&format!(
+                "# (gateway tool names are <target>___<tool>: invoke first sends tools/list and \
+                 calls the one <target>___{n})\n"
+            ));
+        }
         out.push_str(&r.display());
         out.push_str("\n\n");
         out.push_str(&r.curl());
         out.push('\n');
     }
-    if client.options().token.is_some() {
+    if opts.auth.token().is_some() {
         out.push_str(
             "\n# the token is shown as $TOKEN: export TOKEN=<the token> before running curl\n",
         );
+    }
+    if let (Some(r), Some(c)) = (region, creds) {
+        out.push_str(&format!(
+            "\n# signed with SigV4 ({}, {r}) with credentials from {c}; the signature and any \
+             session token show as <redacted>, and each signature is only valid for this request and \
+             about 5 minutes: curl --aws-sigv4 signs by itself (export AWS_ACCESS_KEY_ID, \
+             AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN)\n",
+            sigv4::SERVICE
+        ));
     }
     render::emit(&out);
     Ok(())

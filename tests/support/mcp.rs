@@ -1,5 +1,6 @@
-//! Helpers for the invoke/proxy/doctor tests: the Python MCP server from scripts/test.sh (or one
-//! started here, e.g. `--stateful`), `tokdiag proxy` as a child process, a tiny loopback stub that
+//! Helpers for the invoke/proxy/doctor tests: the MCP servers of three SDKs from scripts/test.sh
+//! (Python 1.x, Python 2.x, TypeScript), or ones started here (`--stateful`, `--json-response`,
+//! `--gateway`), `tokdiag proxy` as a child process, a tiny loopback stub that
 //! answers every request with a fixed status and body (for statuses only the hosted service
 //! produces: 424, 400 session id, 403 method mismatch), and a raw HTTP/1.1 client.
 
@@ -17,6 +18,29 @@ pub fn mcp_url() -> String {
     std::env::var("TOKDIAG_TEST_MCP_URL").unwrap_or_else(|_| {
         panic!("TOKDIAG_TEST_MCP_URL is not set: run the tests with scripts/test.sh")
     })
+}
+
+/// The Python SDK 2.x MCP server started by scripts/test.sh. Fails (never skips) without it.
+pub fn mcp2_url() -> String {
+    std::env::var("TOKDIAG_TEST_MCP2_URL").unwrap_or_else(|_| {
+        panic!("TOKDIAG_TEST_MCP2_URL is not set: run the tests with scripts/test.sh")
+    })
+}
+
+/// The TypeScript SDK MCP server started by scripts/test.sh. Fails (never skips) without it.
+pub fn mcp_ts_url() -> String {
+    std::env::var("TOKDIAG_TEST_MCP_TS_URL").unwrap_or_else(|_| {
+        panic!("TOKDIAG_TEST_MCP_TS_URL is not set: run the tests with scripts/test.sh")
+    })
+}
+
+/// The three SDK servers of scripts/test.sh: (name, URL).
+pub fn sdk_servers() -> Vec<(&'static str, String)> {
+    vec![
+        ("python-1", mcp_url()),
+        ("python-2", mcp2_url()),
+        ("typescript", mcp_ts_url()),
+    ]
 }
 
 /// The venv's python (for extra servers). Fails without it.
@@ -38,7 +62,7 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// A Python MCP server started by a test (`--stateful`, `--json-response`).
+/// An MCP server started by a test (`--stateful`, `--json-response`, `--gateway`), of any SDK.
 pub struct PyServer {
     child: Child,
     /// `http://127.0.0.1:PORT/mcp`.
@@ -46,25 +70,47 @@ pub struct PyServer {
 }
 
 impl PyServer {
-    /// Starts tests/servers/mcp_server.py with `flags` on a free port; waits until it accepts.
+    /// Starts tests/servers/mcp_server.py (Python SDK 1.x) with `flags` on a free port; waits
+    /// until it accepts.
     pub fn start(flags: &[&str]) -> PyServer {
+        Self::start_sdk("python-1", flags)
+    }
+
+    /// Starts the server of `sdk` (`python-1`, `python-2`, `typescript`) with `flags`.
+    pub fn start_sdk(sdk: &str, flags: &[&str]) -> PyServer {
         let port = free_port();
-        let child = Command::new(python())
-            .arg(root().join("tests/servers/mcp_server.py"))
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--log-level",
-                "WARNING",
-            ])
+        let env = |v: &str| {
+            std::env::var(v)
+                .unwrap_or_else(|_| panic!("{v} is not set: run the tests with scripts/test.sh"))
+        };
+        let mut cmd = match sdk {
+            "python-1" => {
+                let mut c = Command::new(python());
+                c.arg(root().join("tests/servers/mcp_server.py"));
+                c.args(["--log-level", "WARNING"]);
+                c
+            }
+            "python-2" => {
+                let mut c = Command::new(env("TOKDIAG_TEST_MCP2_PYTHON"));
+                c.arg(root().join("tests/servers/mcp2_server.py"));
+                c.args(["--log-level", "WARNING"]);
+                c
+            }
+            "typescript" => {
+                let mut c = Command::new(env("TOKDIAG_TEST_NODE"));
+                c.arg(root().join("tests/servers/ts/server.mjs"));
+                c
+            }
+            other => panic!("no such test server SDK: {other}"),
+        };
+        let child = cmd
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(flags)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start python MCP server");
+            .expect("start MCP server");
         let mut s = PyServer {
             child,
             url: format!("http://127.0.0.1:{port}/mcp"),
@@ -77,11 +123,11 @@ impl PyServer {
                 break;
             }
             if let Ok(Some(st)) = s.child.try_wait() {
-                panic!("python MCP server exited: {st}");
+                panic!("{sdk} MCP server exited: {st}");
             }
             assert!(
                 Instant::now() < deadline,
-                "python MCP server not ready on port {port}"
+                "{sdk} MCP server not ready on port {port}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -429,4 +475,33 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// Removes every AWS_* variable and points the profile files at nothing: no ambient credentials,
+/// and no instance-metadata lookup (which would leave loopback).
+pub fn no_aws(c: &mut assert_cmd::Command, home: &std::path::Path) {
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+/// The test access key id.
+pub const KEY_ID: &str = "AKIDTOKDIAGTEST00001";
+/// The test secret key.
+pub const SECRET: &str = "tokdiag/test/secret/key/0123456789abcdefgh";
+/// The test session token.
+pub const SESSION: &str = "tokdiag-test-session-token-value";
+
+/// [`no_aws`], then static test credentials (with a session token) in the environment.
+pub fn with_creds(c: &mut assert_cmd::Command, home: &std::path::Path) {
+    no_aws(c, home);
+    c.env("AWS_ACCESS_KEY_ID", KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", SESSION);
 }
