@@ -1047,3 +1047,41 @@ fn gateway_403_for_a_refused_jwt_is_explained() {
     assert!(out.starts_with("✗ token-refused (initialize) — the endpoint answered HTTP 403\n  the gateway's JWT authorizer refused the token (403): Forbidden\n"), "{out}");
     assert!(out.contains("id-token-for-allowed-clients"), "{out}");
 }
+
+#[test]
+fn config_gateway_get_gateway_json_dry_run_jwt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = invoke(dir.path());
+    c.args([
+        "--config",
+        &testdata("seed/get-gateway.json"),
+        "--token",
+        "a.b.c",
+        "--dry-run",
+    ]);
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["kind"], "gateway");
+    assert_eq!(v["auth"], "bearer");
+    assert_eq!(
+        v["requests"][0]["url"],
+        "https://tools-gateway-k2m4n6p8q0.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
+    );
+    assert_eq!(
+        v["requests"][0]["headers"]["Authorization"],
+        "Bearer $TOKEN"
+    );
+
+    // A gateway the config knows but that has no URL (a template, not deployed): exit 2.
+    let mut c = invoke(dir.path());
+    c.args([
+        "--config",
+        &testdata("seed/cloudformation-gateway.yaml"),
+        "--token",
+        "a.b.c",
+        "--dry-run",
+    ]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2);
+    assert!(err.contains("has no URL: it is not deployed yet"), "{err}");
+}

@@ -32,8 +32,10 @@ use crate::token::{Jwt, Use};
   tokdiag invoke --arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/x --token @token.jwt --dry-run
   tokdiag invoke --arn arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/x --sigv4 --profile dev
   tokdiag invoke --gateway-url https://gw-abc.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp --tool search
+  tokdiag invoke --config agentcore --gateway tools --tool search   # the deployed gateway's URL
 
-The target is --url, --gateway-url, --arn, else the config's runtime (agent_arn). The
+The target is --url, --gateway-url, --arn, else the config's gateway (--gateway NAME, its deployed
+gatewayUrl) or runtime (agent_arn). The
 authentication follows the resource's authorizer: a bearer token for a JWT authorizer (--token,
 else the one cached by `tokdiag login`), SigV4 for an IAM one (AWS credentials from the standard
 chain: environment, --profile, SSO, instance metadata), or --sigv4 to sign whatever the config
@@ -162,14 +164,34 @@ impl Target {
     }
 }
 
-/// The authorizer of the config's resource: IAM when the agent has no JWT authorizer
-/// (`authorizer_configuration: null`), JWT otherwise.
+/// The authorizer of the config's resource, as the config model reads it (`authorizerType`,
+/// `authorizer_configuration: null` = IAM, a JWT authorizer = CUSTOM_JWT).
 fn config_authorizer(auth: &Authorizer) -> AuthorizerType {
-    if auth.jwt.is_some() {
-        AuthorizerType::Jwt
-    } else {
-        AuthorizerType::Iam
+    match auth.authorizer_type {
+        crate::authorizer::AuthorizerType::AwsIam if auth.jwt.is_some() => AuthorizerType::Jwt,
+        crate::authorizer::AuthorizerType::AwsIam => AuthorizerType::Iam,
+        crate::authorizer::AuthorizerType::CustomJwt => AuthorizerType::Jwt,
+        crate::authorizer::AuthorizerType::None => AuthorizerType::NoAuth,
     }
+}
+
+/// The MCP URL of a config's gateway: its deployed `gatewayUrl`, else one built from its id and
+/// region.
+fn config_gateway_url(auth: &Authorizer) -> Option<String> {
+    if auth.kind != crate::authorizer::ResourceKind::Gateway {
+        return None;
+    }
+    let d = &auth.deployment;
+    d.gateway_url.clone().or_else(|| {
+        let region = d
+            .gateway_arn
+            .as_deref()
+            .and_then(|a| a.split(':').nth(3))
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .or_else(|| auth.region.clone())?;
+        Some(mcp::gateway_url(d.gateway_id.as_deref()?, &region))
+    })
 }
 
 /// The region of the config's resource: its ARN's, else `aws.region`.
@@ -269,6 +291,34 @@ pub fn resolve_target(
             kind: Kind::Gateway,
             authorizer,
             authorizer_source: source,
+        }));
+    }
+    if t.arn.is_none()
+        && let Some(a) = auth
+        && a.kind == crate::authorizer::ResourceKind::Gateway
+    {
+        let Some(url) = config_gateway_url(a) else {
+            return Err(Error::usage(
+                format!(
+                    "gateway {} ({}) has no URL: it is not deployed yet, or its deployed state is \
+                     not beside the config",
+                    a.agent.as_deref().unwrap_or("?"),
+                    a.file.as_deref().unwrap_or("the config")
+                ),
+                Some(
+                    "deploy it, or pass --gateway-url URL (`aws bedrock-agentcore-control \
+                     get-gateway` prints gatewayUrl)"
+                        .to_string(),
+                ),
+            ));
+        };
+        check_http_url("the gateway URL", &url)?;
+        return Ok(Some(Target {
+            region: mcp::region_from_url(&url).or_else(|| config_region(a)),
+            url,
+            kind: Kind::Gateway,
+            authorizer: Some(config_authorizer(a)),
+            authorizer_source: a.file.clone(),
         }));
     }
     let arn = t
