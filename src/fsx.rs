@@ -101,6 +101,275 @@ pub fn write_atomic_private(path: &Path, data: &[u8]) -> Result<()> {
     result.map_err(werr)
 }
 
+// ---------------------------------------------------------------------------------------------
+// The cache: trusted only when it is the user's own, as ssh and gpg trust their files
+
+/// Largest cache file read (a JWKS or discovery entry, a login, `last.json`): 1 MiB, the cap on
+/// network bodies.
+pub const MAX_CACHE_BYTES: u64 = 1024 * 1024;
+
+/// Paths already warned about: each gets one warning per process, however often it is read.
+static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn warn_once(path: &Path, problem: &str, fix: &str) {
+    let mut seen = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.iter().any(|p| p == path) {
+        return;
+    }
+    seen.push(path.to_path_buf());
+    crate::render::note(&format!(
+        "tokdiag: warning: ignoring the cache at {}: {problem}; fix: {fix}",
+        path.display()
+    ));
+}
+
+/// The current user (effective uid).
+#[cfg(unix)]
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Why a cache file or directory with this metadata must not be trusted, and the fix; `None`
+/// when it is the current user's own and nobody else can write it.
+#[cfg(unix)]
+fn distrust(path: &Path, m: &std::fs::Metadata, dir: bool) -> Option<(String, String)> {
+    use std::os::unix::fs::MetadataExt;
+    let p = sh_word(&path.display().to_string());
+    let rm = if dir {
+        format!("remove it (rm -r {p}) or pass another --cache-dir")
+    } else {
+        format!("remove it (rm {p})")
+    };
+    let ft = m.file_type();
+    if ft.is_symlink() {
+        return Some(("it is a symbolic link".to_string(), rm));
+    }
+    if dir && !ft.is_dir() {
+        return Some(("it is not a directory".to_string(), rm));
+    }
+    if !dir && !ft.is_file() {
+        return Some((
+            "it is not a regular file (a FIFO, device or directory)".to_string(),
+            rm,
+        ));
+    }
+    let me = euid();
+    if m.uid() != me {
+        return Some((
+            format!("it belongs to uid {}, not to you (uid {me})", m.uid()),
+            rm,
+        ));
+    }
+    let mode = m.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        let who = match (mode & 0o020 != 0, mode & 0o002 != 0) {
+            (true, true) => "its group and all users",
+            (true, false) => "its group",
+            _ => "all users",
+        };
+        let chmod = if dir { "700" } else { "600" };
+        return Some((
+            format!("it is writable by {who} (mode {mode:04o})"),
+            format!("chmod {chmod} {p}"),
+        ));
+    }
+    None
+}
+
+/// True when every existing directory from the cache root `root` down to `dir` is the current
+/// user's own, not a symlink, and writable by nobody else. A directory that fails gets one
+/// warning naming it and the fix; a missing one passes (tokdiag creates it, mode 0700).
+pub fn cache_dirs_trusted(root: &Path, dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        let mut chain = vec![root.to_path_buf()];
+        if let Ok(rest) = dir.strip_prefix(root) {
+            let mut cur = root.to_path_buf();
+            for c in rest.components() {
+                cur.push(c);
+                chain.push(cur.clone());
+            }
+        } else {
+            chain.push(dir.to_path_buf());
+        }
+        for d in &chain {
+            match std::fs::symlink_metadata(d) {
+                Ok(m) => {
+                    if let Some((problem, fix)) = distrust(d, &m, true) {
+                        warn_once(d, &problem, &fix);
+                        return false;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (root, dir);
+    true
+}
+
+/// Reads the cache file `path` under the cache root `root`, or `None`: missing, unreadable, not
+/// UTF-8, or not trusted. Not trusted (one warning each, naming the path and the fix): a file or
+/// directory on the way that is a symlink, not the user's own, or writable by others; a file
+/// that is not a regular file (a FIFO, a device) or is over [`MAX_CACHE_BYTES`]. The file is
+/// opened with `O_NOFOLLOW | O_NONBLOCK` and checked on the open descriptor, so swapping it for a
+/// symlink or a FIFO between the checks and the read gains nothing, and a FIFO never blocks.
+pub fn read_cache_file(root: &Path, path: &Path) -> Option<String> {
+    use std::io::Read;
+    let dir = path.parent()?;
+    if !cache_dirs_trusted(root, dir) {
+        return None;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // The symlink case gets its own words (O_NOFOLLOW alone answers ELOOP).
+        let lm = std::fs::symlink_metadata(path).ok()?;
+        if lm.file_type().is_symlink() {
+            let (problem, fix) = distrust(path, &lm, false)?;
+            warn_once(path, &problem, &fix);
+            return None;
+        }
+        opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let f = match opts.open(path) {
+        Ok(f) => f,
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            let rm = format!("remove it (rm {})", sh_word(&path.display().to_string()));
+            warn_once(path, "it is a symbolic link", &rm);
+            return None;
+        }
+        Err(_) => return None,
+    };
+    let m = f.metadata().ok()?;
+    #[cfg(unix)]
+    if let Some((problem, fix)) = distrust(path, &m, false) {
+        warn_once(path, &problem, &fix);
+        return None;
+    }
+    let too_big = || {
+        warn_once(
+            path,
+            &format!("it is larger than {} MiB", MAX_CACHE_BYTES / 1024 / 1024),
+            &format!("remove it (rm {})", sh_word(&path.display().to_string())),
+        );
+    };
+    if m.len() > MAX_CACHE_BYTES {
+        too_big();
+        return None;
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_CACHE_BYTES + 1).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 > MAX_CACHE_BYTES {
+        too_big();
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Writes a cache file atomically ([`write_atomic_private`]) unless a directory from `root` down
+/// to it is not trusted ([`cache_dirs_trusted`], which warns): a cache nobody else controls is
+/// the only one tokens and keys are written to. Returns whether the file was written.
+pub fn write_cache_file(root: &Path, path: &Path, data: &[u8]) -> Result<bool> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    if !cache_dirs_trusted(root, dir) {
+        return Ok(false);
+    }
+    write_atomic_private(path, data)?;
+    Ok(true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locks
+
+/// An exclusive advisory lock (`flock(2)` through [`std::fs::File::try_lock`]) on the file
+/// `path`: the kernel releases it when the holder drops it, exits or is killed (`kill -9`, a full
+/// disk, Ctrl-C), so a lock can never outlive its process; the file's existence means nothing.
+/// The holder removes the file before releasing the lock, and a taker checks that the file it
+/// locked is still the one at `path`, so no leftovers pile up and two holders never coexist.
+#[derive(Debug)]
+pub struct FileLock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl FileLock {
+    /// One attempt: `Ok(Some)` when taken, `Ok(None)` while another process holds it, `Err` when
+    /// the lock file cannot be opened (a read-only cache, a symlink planted at `path`).
+    pub fn try_acquire(path: &Path) -> std::io::Result<Option<FileLock>> {
+        // Bounded: each round means another holder removed the file between our open and our
+        // lock; a few rounds are already unlikely.
+        for _ in 0..64 {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.read(true).write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+            }
+            let file = opts.open(path)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+                Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            }
+            if same_file(&file, path) {
+                return Ok(Some(FileLock {
+                    path: path.to_path_buf(),
+                    _file: file,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Takes the lock, trying every 5 ms for at most `wait`; `Ok(None)` when a live holder kept
+    /// it all that time.
+    pub fn acquire(path: &Path, wait: std::time::Duration) -> std::io::Result<Option<FileLock>> {
+        let give_up = std::time::Instant::now() + wait;
+        loop {
+            if let Some(l) = FileLock::try_acquire(path)? {
+                return Ok(Some(l));
+            }
+            if std::time::Instant::now() >= give_up {
+                return Ok(None);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+}
+
+/// True when the open `file` is the file now at `path` (same device and inode).
+fn same_file(file: &std::fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // Removed while still locked (the descriptor closes after this), so a waiter that locked
+        // the old file sees it is gone and opens the new one.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// Quotes `s` for a POSIX shell: `'…'`, each `'` inside written `'\''`. The result is one word
 /// whatever `s` holds (`;`, `$(…)`, backquotes, newlines), so `eval` and `sh -c` take it literally.
 pub fn sh_quote(s: &str) -> String {

@@ -25,6 +25,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Cache lifetime when the server sends no `Cache-Control: max-age`.
 pub const DEFAULT_MAX_AGE: u64 = 3600;
+/// Longest cache lifetime, whatever the server or the cache file says: 24 h. A key set that
+/// lives longer in the cache would outlive a key rotation or revocation by days.
+pub const MAX_MAX_AGE: u64 = 24 * 3600;
 /// Redirects followed at most.
 pub const MAX_REDIRECTS: usize = 3;
 /// Hidden environment variable overriding the HTTP timeout in milliseconds (used by tests).
@@ -274,11 +277,17 @@ pub fn cache_path(cache_dir: &Path, url: &str) -> PathBuf {
     cache_dir.join("oidc").join(format!("{hex}.json"))
 }
 
+/// Reads the cache entry of `url` through [`crate::fsx::read_cache_file`]: an entry in a file or
+/// directory someone else could have written is ignored (with one warning), and `max_age` is
+/// capped at [`MAX_MAX_AGE`].
 fn read_cache(o: &FetchOptions, url: &str) -> Option<CacheEntry> {
     let path = cache_path(&o.cache_dir, url);
-    let text = std::fs::read_to_string(&path).ok()?;
+    let text = crate::fsx::read_cache_file(&o.cache_dir, &path)?;
     match serde_json::from_str::<CacheEntry>(&text) {
-        Ok(e) if e.url == url => Some(e),
+        Ok(mut e) if e.url == url => {
+            e.max_age = e.max_age.min(MAX_MAX_AGE);
+            Some(e)
+        }
         _ => {
             if o.verbose {
                 crate::render::note(&format!(
@@ -317,13 +326,14 @@ fn write_cache(o: &FetchOptions, entry: &CacheEntry) {
         Err(_) => return,
     };
     // A cache that cannot be written costs a request next time; it must not fail verification.
-    if let Err(e) = crate::fsx::write_atomic_private(&path, &data) {
+    // An untrusted cache dir is not written to (the read side already warned about it).
+    if let Err(e) = crate::fsx::write_cache_file(&o.cache_dir, &path, &data) {
         crate::render::note(&format!("tokdiag: warning: cache not written: {e}"));
     }
 }
 
-/// The cache lifetime a `Cache-Control` header grants: `max-age=N`; `no-store`/`no-cache` → 0;
-/// absent or unparsable → 3600 s.
+/// The cache lifetime a `Cache-Control` header grants: `max-age=N` (at most 24 h);
+/// `no-store`/`no-cache` → 0; absent or unparsable → 3600 s.
 pub fn max_age_from_cache_control(header: Option<&str>) -> u64 {
     let Some(h) = header else {
         return DEFAULT_MAX_AGE;
@@ -338,7 +348,7 @@ pub fn max_age_from_cache_control(header: Option<&str>) -> u64 {
             max_age = v.trim().trim_matches('"').parse::<u64>().ok();
         }
     }
-    max_age.unwrap_or(DEFAULT_MAX_AGE)
+    max_age.unwrap_or(DEFAULT_MAX_AGE).min(MAX_MAX_AGE)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -681,63 +691,34 @@ fn written_since(path: &Path, t: std::time::SystemTime) -> bool {
 }
 
 /// An exclusive lock on fetching one URL, shared by every tokdiag process using the same cache
-/// dir: the file `<cache_dir>/oidc/<sha256(url)>.lock`, created with `O_EXCL`
-/// ([`std::fs::File::create_new`]) and removed on drop. Without it, 16 processes started at once
-/// on a cold cache would each fetch the same document.
+/// dir: an OS advisory lock ([`crate::fsx::FileLock`], `flock`) on
+/// `<cache_dir>/oidc/<sha256(url)>.lock`, which dies with its process. Without it, 16 processes
+/// started at once on a cold cache would each fetch the same document.
 ///
-/// Best effort by design: a cache dir that cannot hold the lock, or a holder that does not finish
-/// within the HTTP timeout plus a second, only costs a duplicate fetch; a lock older than the
-/// HTTP timeout plus 5 s is stale (its process died) and is taken over.
+/// Best effort by design: a cache dir that cannot hold the lock (or is not trusted), or a live
+/// holder that does not finish within the HTTP timeout plus a second, only costs a duplicate
+/// fetch. A lock file left by a killed process is not a lock: the next run takes it at once.
 #[derive(Debug)]
-struct FetchLock {
-    path: PathBuf,
-}
+struct FetchLock(#[allow(dead_code)] crate::fsx::FileLock);
 
 impl FetchLock {
     async fn acquire(o: &FetchOptions, url: &str) -> Option<FetchLock> {
         let path = cache_path(&o.cache_dir, url).with_extension("lock");
         let dir = path.parent()?;
+        if !crate::fsx::cache_dirs_trusted(&o.cache_dir, dir) {
+            return None;
+        }
         crate::fsx::create_dir_all(dir).ok()?;
-        let stale_after = o.timeout + Duration::from_secs(5);
         let give_up = std::time::Instant::now() + o.timeout + Duration::from_secs(1);
         loop {
-            match create_lock_file(&path) {
-                Ok(()) => return Some(FetchLock { path }),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let age = std::fs::metadata(&path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|m| m.elapsed().ok());
-                    if age.is_some_and(|a| a > stale_after) {
-                        let _ = std::fs::remove_file(&path);
-                        continue;
-                    }
-                    if std::time::Instant::now() >= give_up {
-                        return None;
-                    }
+            match crate::fsx::FileLock::try_acquire(&path) {
+                Ok(Some(l)) => return Some(FetchLock(l)),
+                Ok(None) if std::time::Instant::now() < give_up => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
-                Err(_) => return None,
+                _ => return None,
             }
         }
-    }
-}
-
-fn create_lock_file(path: &Path) -> std::io::Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    std::io::Write::write_all(&mut f, std::process::id().to_string().as_bytes())
-}
-
-impl Drop for FetchLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -970,6 +951,11 @@ mod tests {
         assert_eq!(max_age_from_cache_control(Some("max-age=60, no-cache")), 0);
         assert_eq!(max_age_from_cache_control(Some("no-store")), 0);
         assert_eq!(max_age_from_cache_control(Some("max-age=x")), 3600);
+        assert_eq!(max_age_from_cache_control(Some("max-age=86401")), 86400);
+        assert_eq!(
+            max_age_from_cache_control(Some("max-age=18446744073709551615")),
+            86400
+        );
     }
 
     #[test]

@@ -231,3 +231,167 @@ fn sixteen_logins_share_one_token_cache() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// ---- issue 12 items 10 and 11: locks that die with their process; no lost pointers ------------
+
+/// `tokdiag verify` of the Cognito test token with `cache` (the default 10 s HTTP timeout).
+fn verify_cmd(server: &JwksServer, cache: &Path) -> Command {
+    let mut c = Command::new(bin());
+    c.env_remove("TOKDIAG_CACHE_DIR")
+        .env_remove("TOKDIAG_HTTP_TIMEOUT_MS")
+        .env("NO_COLOR", "1")
+        .args(["--now", &NOW.to_string(), "--cache-dir"])
+        .arg(cache)
+        .args(["verify", "--discovery-url", &server.discovery_url()])
+        .arg(format!("@{}", testdata("tokens/cognito-access.jwt")))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+#[test]
+fn a_stale_lock_file_does_not_make_the_next_run_wait() {
+    let server = JwksServer::start();
+    let cache = tempfile::tempdir().unwrap();
+    // What a process killed while fetching used to leave: a lock file, just written.
+    let lock =
+        tokdiag::oidc::cache_path(cache.path(), &server.discovery_url()).with_extension("lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    std::fs::write(&lock, "99999").unwrap();
+    let start = std::time::Instant::now();
+    let out = verify_cmd(&server, cache.path()).output().unwrap();
+    let took = start.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("verify with a stale lock file: {took:?}");
+    assert!(
+        took < Duration::from_secs(3),
+        "waited {took:?} for a dead lock"
+    );
+    assert_eq!(server.discovery_hits(), 1);
+    no_leftovers(cache.path());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_lock_holder_killed_with_sigkill_does_not_make_the_next_run_wait() {
+    let server = JwksServer::start();
+    // The first process holds the fetch lock while the issuer takes 30 s to answer.
+    server.set_mode(DISCOVERY_PATH, Mode::Delay(Duration::from_secs(30)));
+    let cache = tempfile::tempdir().unwrap();
+    let mut holder = verify_cmd(&server, cache.path()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.discovery_hits() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first verify never asked for the discovery document"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    holder.kill().unwrap(); // SIGKILL: no destructor runs
+    holder.wait().unwrap();
+    server.set_mode(DISCOVERY_PATH, Mode::Normal);
+    let start = std::time::Instant::now();
+    let out = verify_cmd(&server, cache.path()).output().unwrap();
+    let took = start.elapsed();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("verify after a lock holder was killed: {took:?}");
+    assert!(
+        took < Duration::from_secs(3),
+        "waited {took:?} for a dead lock"
+    );
+    no_leftovers(cache.path());
+}
+
+#[cfg(unix)]
+#[test]
+fn sixteen_logins_with_sixteen_configs_keep_all_sixteen_pointers() {
+    let moto = Moto::from_env();
+    let pool = moto.pool(false);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let now = clock().to_string();
+    let configs: Vec<PathBuf> = (0..N)
+        .map(|i| {
+            moto.user(&pool, &format!("user{i}"));
+            let d = dir.path().join(format!("project{i}"));
+            std::fs::create_dir_all(&d).unwrap();
+            let p = d.join(".bedrock_agentcore.yaml");
+            std::fs::write(
+                &p,
+                format!(
+                    "default_agent: a\nagents:\n  a:\n    name: a\n    entrypoint: a.py\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {}\n        allowedClients:\n          - {}\n",
+                    pool.discovery_url(),
+                    pool.client_id
+                ),
+            )
+            .unwrap();
+            p
+        })
+        .collect();
+    let children: Vec<Child> = configs
+        .iter()
+        .enumerate()
+        .map(|(i, config)| {
+            let mut c = Command::new(bin());
+            for v in [
+                "TOKDIAG_USERNAME",
+                "TOKDIAG_PASSWORD",
+                "TOKDIAG_CLIENT_SECRET",
+                "TOKDIAG_CACHE_DIR",
+                "AWS_REGION",
+                "AWS_PROFILE",
+                "AWS_ENDPOINT_URL",
+                "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+            ] {
+                c.env_remove(v);
+            }
+            c.current_dir(config.parent().unwrap())
+                .env("TOKDIAG_PASSWORD", PASSWORD)
+                .args(["--color", "never", "login", "--endpoint-url", &pool.url])
+                .args(["--username", &format!("user{i}"), "--now", &now])
+                .arg("--config")
+                .arg(config)
+                .arg("--cache-dir")
+                .arg(&cache)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn tokdiag")
+        })
+        .collect();
+    for (i, c) in children.into_iter().enumerate() {
+        let out = c.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "login {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let last: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cache.join("tokens/last.json")).unwrap())
+            .unwrap();
+    let by_config = last["by_config"].as_object().unwrap();
+    assert_eq!(by_config.len(), N, "pointers kept: {last:#}");
+    for (i, config) in configs.iter().enumerate() {
+        let key = std::fs::canonicalize(config).unwrap().display().to_string();
+        assert_eq!(
+            by_config[&key]["username"],
+            format!("user{i}"),
+            "{key}: {last:#}"
+        );
+    }
+    no_leftovers(&cache);
+}

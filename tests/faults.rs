@@ -450,3 +450,178 @@ fn broken_answers_are_not_cached() {
         "the good discovery document was cached"
     );
 }
+
+// ---- issue 12 item 4: cache entries that are devices, FIFOs or huge ----------------------------
+
+/// Runs `tokdiag ARGS…` (cache dir `cache`, no stdin) and kills it after 10 s: a read that blocks
+/// on a FIFO or streams /dev/zero fails the test instead of hanging it.
+fn bounded(cache: &Path, args: &[&str]) -> (i32, String, Duration) {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokdiag"));
+    c.env_remove("TOKDIAG_CACHE_DIR")
+        .env_remove("TOKDIAG_USERNAME")
+        .env("NO_COLOR", "1")
+        .env("TOKDIAG_HTTP_TIMEOUT_MS", "2000")
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let start = Instant::now();
+    let mut child = c.spawn().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let err = reader.join().unwrap();
+            return (status.code().unwrap_or(-1), err, start.elapsed());
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "tokdiag {args:?} still running after 10 s: {}",
+                reader.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn mkfifo(p: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .expect("mkfifo (coreutils)")
+        .success();
+    assert!(ok, "mkfifo {}", p.display());
+}
+
+#[cfg(unix)]
+#[test]
+fn oidc_cache_entries_that_are_a_fifo_or_dev_zero_are_refused_at_once() {
+    let server = JwksServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let oidc = cache.join("oidc");
+    std::fs::create_dir_all(&oidc).unwrap();
+    let disc = tokdiag::oidc::cache_path(&cache, &server.discovery_url());
+    let jwks = tokdiag::oidc::cache_path(&cache, &server.jwks_url());
+    mkfifo(&disc);
+    std::os::unix::fs::symlink("/dev/zero", &jwks).unwrap();
+    let token = token();
+    let args = [
+        "--now",
+        "1780272000",
+        "verify",
+        "--discovery-url",
+        &server.discovery_url(),
+        token.trim(),
+    ];
+    let (code, err, took) = bounded(&cache, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                "tokdiag: warning: ignoring the cache at {0}: it is not a regular file (a FIFO, device or directory); fix: remove it (rm {0})",
+                disc.display()
+            ),
+            format!(
+                "tokdiag: warning: ignoring the cache at {0}: it is a symbolic link; fix: remove it (rm {0})",
+                jwks.display()
+            ),
+        ]
+    );
+    // Fetched afresh and written over them: a regular file each now.
+    assert_eq!(server.total_hits(), 2);
+    assert!(std::fs::symlink_metadata(&disc).unwrap().is_file());
+    assert!(std::fs::symlink_metadata(&jwks).unwrap().is_file());
+
+    // Over 1 MiB: refused without reading it all.
+    let mut big = std::fs::read(&jwks).unwrap();
+    big.resize(2 * 1024 * 1024, b' ');
+    std::fs::write(&jwks, &big).unwrap();
+    let (code, err, _) = bounded(&cache, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "tokdiag: warning: ignoring the cache at {0}: it is larger than 1 MiB; fix: remove it (rm {0})",
+            jwks.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(server.total_hits(), 3, "only the JWKS fetched again");
+}
+
+#[cfg(unix)]
+#[test]
+fn login_cache_entries_that_are_a_fifo_or_dev_zero_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let tokens = cache.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let last = tokens.join("last.json");
+    let no_token = "tokdiag: error: no token given";
+
+    // last.json a FIFO.
+    mkfifo(&last);
+    let (code, err, _) = bounded(&cache, &["decode"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err.lines().next().unwrap_or(""),
+        format!(
+            "tokdiag: warning: ignoring the cache at {0}: it is not a regular file (a FIFO, device or directory); fix: remove it (rm {0})",
+            last.display()
+        )
+    );
+    assert!(err.contains(no_token), "{err}");
+    std::fs::remove_file(&last).unwrap();
+
+    // last.json a symlink to /dev/zero.
+    std::os::unix::fs::symlink("/dev/zero", &last).unwrap();
+    let (code, err, _) = bounded(&cache, &["decode"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "tokdiag: warning: ignoring the cache at {0}: it is a symbolic link; fix: remove it (rm {0})\n",
+            last.display()
+        )),
+        "{err}"
+    );
+    std::fs::remove_file(&last).unwrap();
+
+    // A valid last.json pointing at an entry that is a FIFO, then /dev/zero, then 2 MiB.
+    let pointer = json!({"user_pool_id": "us-east-1_h0Vo2Whhx", "client_id": "c", "username": "alice", "at": 1});
+    std::fs::write(&last, json!({"latest": pointer}).to_string()).unwrap();
+    let entry = tokens.join(format!(
+        "{}.json",
+        tokdiag::cognito::cache::key("us-east-1_h0Vo2Whhx", "c", "alice")
+    ));
+    mkfifo(&entry);
+    let (code, err, _) = bounded(&cache, &["decode"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "tokdiag: warning: ignoring the cache at {0}: it is not a regular file (a FIFO, device or directory); fix: remove it (rm {0})\n",
+            entry.display()
+        )),
+        "{err}"
+    );
+    std::fs::remove_file(&entry).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &entry).unwrap();
+    let (code, err, _) = bounded(&cache, &["decode"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("it is a symbolic link"), "{err}");
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::write(&entry, vec![b' '; 2 * 1024 * 1024]).unwrap();
+    let (code, err, _) = bounded(&cache, &["decode"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("it is larger than 1 MiB"), "{err}");
+}

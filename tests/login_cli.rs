@@ -1527,3 +1527,109 @@ fn print_env_never_prints_a_tampered_cache_entry() {
         o.stdout
     );
 }
+
+// ---- issue 12 items 3 and 12: the login cache is trusted only for what it can prove -----------
+
+const CC_CLIENT: &str = "3ipsf00btbffko91d8irdu8up1";
+const CC_USER: &str = "client-credentials:agentcore/invoke";
+
+/// Plants a client-credentials entry holding `access_token`, whose file claims it expires in 2100.
+fn plant_cc_entry(cache: &Path, access_token: &str) -> std::path::PathBuf {
+    let path = cache.join("tokens").join(format!(
+        "{}.json",
+        tokdiag::cognito::cache::key("", CC_CLIENT, CC_USER)
+    ));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let entry = serde_json::json!({
+        "version": 1, "flow": "client-credentials", "user_pool_id": "",
+        "client_id": CC_CLIENT, "username": CC_USER,
+        "secret_used": true, "obtained_at": 1780272000 - 7200, "expires_at": 4102444800i64,
+        "token_type": "Bearer", "access_token": access_token,
+    });
+    std::fs::write(&path, entry.to_string()).unwrap();
+    let last = serde_json::json!({"latest": {"user_pool_id": "", "client_id": CC_CLIENT, "username": CC_USER, "at": 1}});
+    std::fs::write(cache.join("tokens/last.json"), last.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn the_cached_tokens_own_exp_wins_over_the_files_expires_at() {
+    let server = TokenServer::start(good_answer);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = format!("{}/oauth2/token", server.url);
+    // Expired an hour before --now (1780272000), though the file says 2100.
+    let mut claims = support::tokens::access_claims();
+    claims["exp"] = serde_json::json!(1780272000 - 3600);
+    let expired = support::tokens::mint(&claims);
+    plant_cc_entry(dir.path(), &expired);
+
+    // decode with no token: the cached token, said to be expired (not "expires in 73 y").
+    let o = run(tokdiag(dir.path())
+        .arg("decode")
+        .arg("--cache-dir")
+        .arg(dir.path())
+        .args(["--now", "1780272000"]));
+    assert_eq!(
+        o.lines()[0],
+        format!(
+            "tokdiag: warning: the cached access token of client credentials (app client {CC_CLIENT}) expired 2026-05-31T23:00:00Z (60 min ago): run tokdiag login to get a new one"
+        ),
+        "{}",
+        o.stderr
+    );
+
+    // login does not reuse it: a new token is fetched.
+    let o = run_ok(&mut cc_login(dir.path(), &["--token-endpoint", &endpoint]));
+    assert_eq!(server.seen().len(), 1, "{}", o.stderr);
+    assert_eq!(o.stdout.trim(), cc_token());
+    assert!(!o.stderr.contains("cached login reused"), "{}", o.stderr);
+
+    // A cached token that does not parse is dropped with a warning.
+    let path = plant_cc_entry(dir.path(), "a.b.c");
+    let o = run_ok(&mut cc_login(dir.path(), &["--token-endpoint", &endpoint]));
+    assert_eq!(
+        o.lines()[0],
+        format!(
+            "tokdiag: warning: ignoring the cached login in {}: its access token is not a JWT (the header is not valid base64url); the next tokdiag login replaces it",
+            path.display()
+        )
+    );
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_token_cache_others_could_write_is_neither_read_nor_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TokenServer::start(good_answer);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = format!("{}/oauth2/token", server.url);
+    run_ok(&mut cc_login(dir.path(), &["--token-endpoint", &endpoint]));
+    assert_eq!(server.seen().len(), 1);
+    let tokens = dir.path().join("tokens");
+    let entry = entry_files(dir.path()).pop().unwrap();
+    let before = std::fs::read(&entry).unwrap();
+    std::fs::set_permissions(&tokens, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let o = run_ok(&mut cc_login(dir.path(), &["--token-endpoint", &endpoint]));
+    std::fs::set_permissions(&tokens, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let warnings: Vec<&str> = o
+        .lines()
+        .into_iter()
+        .filter(|l| l.contains("warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "tokdiag: warning: ignoring the cache at {0}: it is writable by its group and all users (mode 0777); fix: chmod 700 {0}",
+            tokens.display()
+        )]
+    );
+    assert_eq!(server.seen().len(), 2, "fetched afresh");
+    assert!(
+        o.stderr
+            .contains("; not cached (the cache directory is not safe: see the warning above)"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(std::fs::read(&entry).unwrap(), before, "nothing written");
+}

@@ -450,3 +450,230 @@ fn refresh_token_in_a_pasted_bundle_is_never_echoed() {
         }
     }
 }
+
+// ---- issue 12 item 3: a cache someone else could write is not trusted --------------------------
+
+/// The current user's uid (the owner of a file just created).
+#[cfg(unix)]
+fn my_uid(dir: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    let p = dir.join(".uid-probe");
+    std::fs::write(&p, "").unwrap();
+    let uid = std::fs::metadata(&p).unwrap().uid();
+    std::fs::remove_file(&p).unwrap();
+    uid
+}
+
+#[cfg(unix)]
+#[test]
+fn a_jwks_cache_others_could_write_is_ignored_with_one_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    use support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, Mode};
+    let server = JwksServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let me = my_uid(dir.path());
+    let cache = dir.path().join("cache");
+    let token = std::fs::read_to_string(testdata("tokens/cognito-access.jwt")).unwrap();
+    let url = server.discovery_url();
+    let verify = || {
+        let mut c = tokdiag(&cache);
+        c.args(["verify", "--discovery-url", &url]).arg(&token);
+        run(c)
+    };
+    let (code, out, err) = verify();
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(server.total_hits(), 2);
+    let oidc = cache.join("oidc");
+    let jwks = tokdiag::oidc::cache_path(&cache, &server.jwks_url());
+    let set = |p: &Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    };
+    // Offline from here on: only the cache can answer.
+    server.set_mode(DISCOVERY_PATH, Mode::Status(503));
+    server.set_mode(JWKS_PATH, Mode::Status(503));
+    let (code, _, err) = verify();
+    assert_eq!(code, 0, "a private cache answers offline: {err}");
+    assert!(!err.contains("warning"), "{err}");
+
+    let d = |p: &Path| p.display().to_string();
+    type Step = Box<dyn Fn()>;
+    let mut cases: Vec<(&str, Step, Step, String)> = vec![
+        (
+            "oidc dir 0777",
+            Box::new({
+                let o = oidc.clone();
+                move || set(&o, 0o777)
+            }),
+            Box::new({
+                let o = oidc.clone();
+                move || set(&o, 0o700)
+            }),
+            format!(
+                "tokdiag: warning: ignoring the cache at {0}: it is writable by its group and all users (mode 0777); fix: chmod 700 {0}",
+                d(&oidc)
+            ),
+        ),
+        (
+            "cache root 0770",
+            Box::new({
+                let c = cache.clone();
+                move || set(&c, 0o770)
+            }),
+            Box::new({
+                let c = cache.clone();
+                move || set(&c, 0o700)
+            }),
+            format!(
+                "tokdiag: warning: ignoring the cache at {0}: it is writable by its group (mode 0770); fix: chmod 700 {0}",
+                d(&cache)
+            ),
+        ),
+        (
+            "JWKS entry 0646",
+            Box::new({
+                let j = jwks.clone();
+                move || set(&j, 0o646)
+            }),
+            Box::new({
+                let j = jwks.clone();
+                move || set(&j, 0o600)
+            }),
+            format!(
+                "tokdiag: warning: ignoring the cache at {0}: it is writable by all users (mode 0646); fix: chmod 600 {0}",
+                d(&jwks)
+            ),
+        ),
+        (
+            "JWKS entry a symlink",
+            Box::new({
+                let j = jwks.clone();
+                move || {
+                    let real = j.with_extension("real");
+                    std::fs::rename(&j, &real).unwrap();
+                    std::os::unix::fs::symlink(&real, &j).unwrap();
+                }
+            }),
+            Box::new({
+                let j = jwks.clone();
+                move || {
+                    std::fs::remove_file(&j).unwrap();
+                    std::fs::rename(j.with_extension("real"), &j).unwrap();
+                }
+            }),
+            format!(
+                "tokdiag: warning: ignoring the cache at {0}: it is a symbolic link; fix: remove it (rm {0})",
+                d(&jwks)
+            ),
+        ),
+    ];
+    // Another user's files: only root can make them (chown); as another user these two cases
+    // cannot be set up, and say so.
+    if std::os::unix::fs::chown(&jwks, Some(me), None).is_ok() && me == 0 {
+        cases.push((
+            "JWKS entry owned by uid 65534",
+            Box::new({
+                let j = jwks.clone();
+                move || std::os::unix::fs::chown(&j, Some(65534), None).unwrap()
+            }),
+            Box::new({
+                let j = jwks.clone();
+                move || std::os::unix::fs::chown(&j, Some(0), None).unwrap()
+            }),
+            format!(
+                "tokdiag: warning: ignoring the cache at {0}: it belongs to uid 65534, not to you (uid 0); fix: remove it (rm {0})",
+                d(&jwks)
+            ),
+        ));
+        cases.push((
+            "oidc dir owned by uid 65534",
+            Box::new({
+                let o = oidc.clone();
+                move || std::os::unix::fs::chown(&o, Some(65534), None).unwrap()
+            }),
+            Box::new({
+                let o = oidc.clone();
+                move || std::os::unix::fs::chown(&o, Some(0), None).unwrap()
+            }),
+            format!(
+                "tokdiag: warning: ignoring the cache at {0}: it belongs to uid 65534, not to you (uid 0); fix: remove it (rm -r {0}) or pass another --cache-dir",
+                d(&oidc)
+            ),
+        ));
+    } else {
+        eprintln!("not run: the cases of files owned by another user need root (chown)");
+    }
+    for (name, setup, undo, warning) in &cases {
+        setup();
+        let (code, out, err) = verify();
+        undo();
+        // Ignored, so offline it cannot decide.
+        assert_eq!(code, 3, "{name}: {out}{err}");
+        let warnings: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("ignoring the cache"))
+            .collect();
+        assert_eq!(warnings, [warning.as_str()], "{name}: {err}");
+        assert!(
+            err.contains("tokdiag: error: GET ") && err.contains("answered HTTP 503"),
+            "{name}: {err}"
+        );
+    }
+
+    // Online: the data is fetched afresh, and nothing is written into the untrusted dir.
+    server.set_mode(DISCOVERY_PATH, Mode::Normal);
+    server.set_mode(JWKS_PATH, Mode::Normal);
+    let before = std::fs::read(&jwks).unwrap();
+    let mtime = std::fs::metadata(&jwks).unwrap().modified().unwrap();
+    set(&oidc, 0o777);
+    let hits = server.total_hits();
+    let (code, out, err) = verify();
+    set(&oidc, 0o700);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        server.total_hits(),
+        hits + 2,
+        "discovery and JWKS fetched again"
+    );
+    assert_eq!(err.matches("ignoring the cache").count(), 1, "{err}");
+    assert_eq!(std::fs::read(&jwks).unwrap(), before);
+    assert_eq!(std::fs::metadata(&jwks).unwrap().modified().unwrap(), mtime);
+}
+
+#[cfg(unix)]
+#[test]
+fn cache_lifetimes_are_capped_at_24_hours() {
+    use support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, Mode};
+    let server = JwksServer::start();
+    // The server asks for ten years.
+    server.set_cache_control(Some("max-age=315360000"));
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let token = std::fs::read_to_string(testdata("tokens/cognito-access.jwt")).unwrap();
+    let url = server.discovery_url();
+    let verify = || {
+        let mut c = tokdiag(&cache);
+        c.args(["verify", "--discovery-url", &url]).arg(&token);
+        run(c)
+    };
+    let (code, out, err) = verify();
+    assert_eq!(code, 0, "{out}{err}");
+    let entries = [
+        tokdiag::oidc::cache_path(&cache, &url),
+        tokdiag::oidc::cache_path(&cache, &server.jwks_url()),
+    ];
+    for e in &entries {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(e).unwrap()).unwrap();
+        assert_eq!(v["max_age"], 86400, "{}", e.display());
+    }
+    // A file that claims 2^64-1 seconds, fetched 25 h ago: stale all the same.
+    for e in &entries {
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(e).unwrap()).unwrap();
+        v["max_age"] = json!(u64::MAX);
+        v["fetched_at"] = json!(clock() - 25 * 3600);
+        std::fs::write(e, v.to_string()).unwrap();
+    }
+    server.set_mode(DISCOVERY_PATH, Mode::Status(503));
+    server.set_mode(JWKS_PATH, Mode::Status(503));
+    let (code, out, err) = verify();
+    assert_eq!(code, 3, "a 25 h old entry is stale offline: {out}{err}");
+}

@@ -194,12 +194,7 @@ impl Entry {
 
 /// When `tokens` expire: the earliest `exp` of the access and ID tokens, else `now + expires_in`.
 pub fn expires_at(tokens: &Tokens, now: i64) -> i64 {
-    [&tokens.access_token, &tokens.id_token]
-        .into_iter()
-        .flatten()
-        .filter_map(|t| Jwt::parse(t).ok()?.claim_time("exp"))
-        .min()
-        .unwrap_or_else(|| now.saturating_add(tokens.expires_in))
+    token_exp(tokens).unwrap_or_else(|| now.saturating_add(tokens.expires_in))
 }
 
 /// Why `token` is not a compact JWS (RFC 7515 §7.1: three base64url segments, the first two
@@ -281,11 +276,14 @@ pub fn entry_path(cache_dir: &Path, pool: &str, client: &str, user: &str) -> Pat
     tokens_dir(cache_dir).join(format!("{}.json", key(pool, client, user)))
 }
 
-/// Reads an entry; a missing, unreadable or corrupt file is no entry (the next login rewrites it).
-/// An entry whose tokens fail [`token_problem`] is dropped with a warning on stderr.
-pub fn load(path: &Path) -> Option<Entry> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let e: Entry = serde_json::from_str(&text).ok()?;
+/// Reads an entry under the cache root `cache_dir`; a missing, unreadable or corrupt file is no
+/// entry (the next login rewrites it), and so is one that is not trusted
+/// ([`crate::fsx::read_cache_file`]: a symlink, a FIFO, someone else's, writable by others, over
+/// 1 MiB; one warning each). An entry whose tokens fail [`token_problem`] is dropped with a
+/// warning. `expires_at` is the tokens' own `exp`, never the file's word.
+pub fn load(cache_dir: &Path, path: &Path) -> Option<Entry> {
+    let text = crate::fsx::read_cache_file(cache_dir, path)?;
+    let mut e: Entry = serde_json::from_str(&text).ok()?;
     if e.version != VERSION {
         return None;
     }
@@ -296,11 +294,37 @@ pub fn load(path: &Path) -> Option<Entry> {
         ));
         return None;
     }
+    let tokens = e.tokens(0);
+    let has_jwt = tokens.access_token.is_some() || tokens.id_token.is_some();
+    match token_exp(&tokens) {
+        Some(exp) => e.expires_at = exp,
+        // A JWT without `exp`: the file's word, but never more than an hour past the login.
+        None if has_jwt => {
+            e.expires_at = e.expires_at.min(e.obtained_at.saturating_add(3600));
+        }
+        None => {
+            render::note(&format!(
+                "tokdiag: warning: ignoring the cached login in {}: it holds no access or ID token; the next tokdiag login replaces it",
+                path.display()
+            ));
+            return None;
+        }
+    }
     Some(e)
 }
 
-/// Writes an entry (mode 0600, atomically); returns its path.
-pub fn save(cache_dir: &Path, entry: &Entry) -> Result<PathBuf> {
+/// The earliest `exp` of the access and ID tokens.
+fn token_exp(tokens: &Tokens) -> Option<i64> {
+    [&tokens.access_token, &tokens.id_token]
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Jwt::parse(t).ok()?.claim_time("exp"))
+        .min()
+}
+
+/// Writes an entry (mode 0600, atomically); returns its path, or `None` when the cache directory
+/// is not trusted (someone else's, writable by others: warned about, nothing written there).
+pub fn save(cache_dir: &Path, entry: &Entry) -> Result<Option<PathBuf>> {
     let path = entry_path(
         cache_dir,
         &entry.user_pool_id,
@@ -308,8 +332,8 @@ pub fn save(cache_dir: &Path, entry: &Entry) -> Result<PathBuf> {
         &entry.username,
     );
     let data = serde_json::to_vec_pretty(entry).unwrap_or_default();
-    crate::fsx::write_atomic_private(&path, &data)?;
-    Ok(path)
+    let written = crate::fsx::write_cache_file(cache_dir, &path, &data)?;
+    Ok(written.then_some(path))
 }
 
 /// Which login was the latest: overall, and per config (`<canonical path>#<agent>`).
@@ -358,17 +382,40 @@ fn last_path(cache_dir: &Path) -> PathBuf {
     tokens_dir(cache_dir).join("last.json")
 }
 
-/// Reads `last.json` (missing or corrupt: empty).
+/// Reads `last.json` (missing, corrupt or not trusted: empty).
 pub fn read_last(cache_dir: &Path) -> Last {
-    std::fs::read_to_string(last_path(cache_dir))
-        .ok()
+    crate::fsx::read_cache_file(cache_dir, &last_path(cache_dir))
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default()
 }
 
 fn write_last(cache_dir: &Path, last: &Last) -> Result<()> {
     let data = serde_json::to_vec_pretty(last).unwrap_or_default();
-    crate::fsx::write_atomic_private(&last_path(cache_dir), &data)
+    crate::fsx::write_cache_file(cache_dir, &last_path(cache_dir), &data).map(|_| ())
+}
+
+/// How long a change of `last.json` waits for another process's change to finish.
+const LAST_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs `change` on `last.json` as one read-modify-write under an OS lock on `tokens/last.lock`
+/// ([`crate::fsx::FileLock`]), so concurrent logins each keep their pointer; writes only when
+/// `change` returns true. Without a trusted cache dir, or when the lock cannot be had within
+/// 10 s (a stopped process holds it), the change is made without the lock.
+fn update_last(cache_dir: &Path, change: impl FnOnce(&mut Last) -> bool) -> Result<()> {
+    let dir = tokens_dir(cache_dir);
+    let _lock = if crate::fsx::cache_dirs_trusted(cache_dir, &dir) {
+        crate::fsx::create_dir_all(&dir)?;
+        crate::fsx::FileLock::acquire(&dir.join("last.lock"), LAST_LOCK_WAIT)
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    let mut last = read_last(cache_dir);
+    if change(&mut last) {
+        write_last(cache_dir, &last)?;
+    }
+    Ok(())
 }
 
 /// The key a config file and agent are recorded under: the canonical path, `#agent` when given;
@@ -386,24 +433,23 @@ pub fn config_key(config: Option<&Path>, agent: Option<&str>) -> String {
 
 /// Records `p` as the latest login, overall and for `config_key`.
 pub fn record_last(cache_dir: &Path, config_key: &str, p: &Pointer) -> Result<()> {
-    let mut last = read_last(cache_dir);
-    last.latest = Some(p.clone());
-    last.by_config.insert(config_key.to_string(), p.clone());
-    write_last(cache_dir, &last)
+    update_last(cache_dir, |last| {
+        last.latest = Some(p.clone());
+        last.by_config.insert(config_key.to_string(), p.clone());
+        true
+    })
 }
 
 /// Drops every pointer to the entry of `p` (after `--logout`).
 pub fn forget(cache_dir: &Path, p: &Pointer) -> Result<()> {
-    let mut last = read_last(cache_dir);
-    let before = (last.latest.clone(), last.by_config.len());
-    if last.latest.as_ref().is_some_and(|l| l.same_entry(p)) {
-        last.latest = None;
-    }
-    last.by_config.retain(|_, v| !v.same_entry(p));
-    if (last.latest.clone(), last.by_config.len()) != before {
-        write_last(cache_dir, &last)?;
-    }
-    Ok(())
+    update_last(cache_dir, |last| {
+        let before = (last.latest.clone(), last.by_config.len());
+        if last.latest.as_ref().is_some_and(|l| l.same_entry(p)) {
+            last.latest = None;
+        }
+        last.by_config.retain(|_, v| !v.same_entry(p));
+        (last.latest.clone(), last.by_config.len()) != before
+    })
 }
 
 /// The user who logged in last to `pool`/`client` with the password flow, if any.
@@ -461,7 +507,7 @@ pub fn cached_for(g: &Globals, which: Use) -> Result<Option<Cached>> {
             return Ok(None);
         }
     }
-    let Some(entry) = load(&p.path(&g.cache_dir)) else {
+    let Some(entry) = load(&g.cache_dir, &p.path(&g.cache_dir)) else {
         return Ok(None);
     };
     let other = if which == Use::Access {

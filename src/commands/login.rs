@@ -156,7 +156,8 @@ pub fn run(args: &LoginArgs, g: &Globals) -> Result<u8> {
     if args.logout {
         return logout(args, g, &t);
     }
-    let choice = choose(args.print, g.json, az.as_ref());
+    let mut choice = choose(args.print, g.json, az.as_ref());
+    choice.no_cache = args.no_cache;
     match args.flow {
         Flow::Password => password_flow(args, g, &t, &choice),
         Flow::ClientCredentials => client_credentials_flow(args, g, &t, &choice),
@@ -347,6 +348,8 @@ struct Choice {
     /// The authorizer configuration's lists, for warnings.
     allowed_clients: bool,
     allowed_audience: bool,
+    /// `--no-cache` (for the summary's word on why nothing was cached).
+    no_cache: bool,
 }
 
 fn choose(print: Option<Print>, json: bool, az: Option<&Authorizer>) -> Choice {
@@ -403,6 +406,7 @@ fn choose(print: Option<Print>, json: bool, az: Option<&Authorizer>) -> Choice {
         explicit,
         allowed_clients: clients && !apigateway,
         allowed_audience: audience && !apigateway,
+        no_cache: false,
     }
 }
 
@@ -701,7 +705,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
     let path = cache::entry_path(&g.cache_dir, &pool, client_id, &username);
 
     if !args.no_cache
-        && let Some(entry) = cache::load(&path)
+        && let Some(entry) = cache::load(&g.cache_dir, &path)
     {
         if entry.is_fresh(now) {
             return finish(g, t, choice, &entry, Got::Cache, Some(&path), &[]);
@@ -742,7 +746,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
                     cache::refuse_tokens(&format!("Cognito at {endpoint}"), &tokens)?;
                     let e = entry.refreshed(&tokens, now);
                     let p = cache::save(&g.cache_dir, &e)?;
-                    return finish(g, t, choice, &e, Got::Refresh, Some(&p), &[]);
+                    return finish(g, t, choice, &e, Got::Refresh, p.as_deref(), &[]);
                 }
                 Refresh::Refused(why) => {
                     if !g.quiet {
@@ -785,7 +789,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
     let saved = if args.no_cache {
         None
     } else {
-        Some(cache::save(&g.cache_dir, &entry)?)
+        cache::save(&g.cache_dir, &entry)?
     };
     finish(
         g,
@@ -817,7 +821,7 @@ fn client_credentials_flow(
     let now = g.now();
     let path = cache::entry_path(&g.cache_dir, &pool, client_id, &user);
     if !args.no_cache
-        && let Some(entry) = cache::load(&path)
+        && let Some(entry) = cache::load(&g.cache_dir, &path)
         && entry.is_fresh(now)
     {
         return finish(g, t, choice, &entry, Got::Cache, Some(&path), &[]);
@@ -880,7 +884,7 @@ fn client_credentials_flow(
     let saved = if args.no_cache {
         None
     } else {
-        Some(cache::save(&g.cache_dir, &entry)?)
+        cache::save(&g.cache_dir, &entry)?
     };
     finish(
         g,
@@ -1034,7 +1038,10 @@ fn finish(
         }
         let cached = match saved {
             Some(p) => format!("cached in {}", p.display()),
-            None => "not cached (--no-cache)".to_string(),
+            None if choice.no_cache => "not cached (--no-cache)".to_string(),
+            None => {
+                "not cached (the cache directory is not safe: see the warning above)".to_string()
+            }
         };
         render::note(&format!(
             "tokdiag: expires {} ({}); {cached}",
@@ -1105,7 +1112,7 @@ fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
         }
     };
     let path = cache::entry_path(&g.cache_dir, &pool, &client, &user);
-    let who = cache::load(&path)
+    let who = cache::load(&g.cache_dir, &path)
         .map(|e| e.describe())
         .unwrap_or_else(|| format!("{user} (app client {client})"));
     let removed = crate::fsx::remove_file_if_exists(&path)?;
