@@ -228,3 +228,316 @@ fn discovery_documents_that_lie_are_named() {
         "{out}"
     );
 }
+
+// -------------------------------------------------------------------------------------------------
+// Words that were wrong
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+
+/// `verify --jwks testdata/jwks.json …` → (code, stdout).
+fn verify_offline(args: &[&str]) -> (i32, String) {
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.args(["verify", "--jwks", &testdata("jwks.json")])
+        .args(args);
+    let (code, out, _) = run(c);
+    (code, out)
+}
+
+fn check_msg(v: &Value, id: &str) -> String {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {v:#}"))["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn hs256(secret: &[u8]) -> String {
+    let mut h = Header::new(Algorithm::HS256);
+    h.kid = Some("rsa-1".into());
+    encode(&h, &access_claims(), &EncodingKey::from_secret(secret)).unwrap()
+}
+
+#[test]
+fn client_id_that_is_not_a_string_is_named() {
+    let mut c = access_claims();
+    c["client_id"] = json!([CLIENT]);
+    let t = mint(&c);
+    let (code, v) = explain_flags(&t, &disc(ISSUER), &["--jwks", &testdata("jwks.json")]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        check_msg(&v, "client_id"),
+        format!(
+            "client_id is present but not a string ([\"{CLIENT}\"]); AgentCore compares a string. Expected one of: {CLIENT}"
+        )
+    );
+    let (code, out) = verify_offline(&["--client-id", CLIENT, &t]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        format!(
+            "✗ client_id: client_id is present but not a string ([\"{CLIENT}\"]). Expected one of: {CLIENT}"
+        )
+    );
+}
+
+#[test]
+fn an_access_token_with_aud_is_still_called_an_access_token() {
+    let mut c = access_claims();
+    c.as_object_mut().unwrap().remove("client_id");
+    c["aud"] = json!(CLIENT);
+    let (code, out) = verify_offline(&["--client-id", CLIENT, &mint(&c)]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        format!(
+            "✗ client_id: Missing client_id. Expected one of: {CLIENT} (the client id {CLIENT} is in aud; this access token has no client_id claim)"
+        )
+    );
+}
+
+/// Key confusion is claimed only when the HMAC verifies with the public key's bytes (PEM, DER or
+/// the JWK's JSON); an HMAC with any other secret is "an HMAC algorithm where the key is RSA".
+#[test]
+fn key_confusion_only_when_the_hmac_uses_the_public_key() {
+    let pem = std::fs::read_to_string(testdata("keys/rsa-1.pub.pem")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = STANDARD.decode(body).unwrap();
+    let jwks: Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata("jwks.json")).unwrap()).unwrap();
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwks["keys"][0].clone()).unwrap();
+    let jwk_json = serde_json::to_string(&jwk).unwrap();
+    for (secret, form) in [
+        (pem.as_bytes(), "public PEM"),
+        (der.as_slice(), "public DER"),
+        (jwk_json.as_bytes(), "JWK JSON"),
+    ] {
+        let (code, out) = verify_offline(&[&hs256(secret)]);
+        assert_eq!(code, 1);
+        assert_eq!(
+            out.lines().next().unwrap(),
+            format!(
+                "✗ signature: HS256 with an RSA key: the classic key-confusion attack (a public key used as an HMAC secret: the HMAC verifies with the key's {form})"
+            )
+        );
+    }
+    let (code, out) = verify_offline(&[&hs256(b"a random secret nobody published")]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "✗ signature: HS256 (an HMAC algorithm) where the key is RSA: a public key never verifies an HMAC token"
+    );
+}
+
+/// A DER-encoded ES256 signature is a malformed JOSE signature, and its fix is not "the token was
+/// altered".
+#[test]
+fn der_ecdsa_signature_is_named() {
+    let text = std::fs::read_to_string(testdata("tokens/es256.jwt")).unwrap();
+    let (si, s) = text.trim().rsplit_once('.').unwrap();
+    let raw = URL_SAFE_NO_PAD.decode(s).unwrap();
+    let der_int = |b: &[u8]| {
+        let b: Vec<u8> = b.iter().copied().skip_while(|x| *x == 0).collect();
+        let mut v = if b[0] & 0x80 != 0 { vec![0] } else { vec![] };
+        v.extend(b);
+        let mut out = vec![0x02, v.len() as u8];
+        out.extend(v);
+        out
+    };
+    let mut body = der_int(&raw[..32]);
+    body.extend(der_int(&raw[32..]));
+    let mut der = vec![0x30, body.len() as u8];
+    der.extend(body);
+    let t = format!("{si}.{}", URL_SAFE_NO_PAD.encode(&der));
+    let want = format!(
+        "malformed JOSE signature: the ES256 signature is DER-encoded (an ASN.1 SEQUENCE of r and s, {} bytes) instead of the fixed-size r‖s that JWS requires (RFC 7518 §3.4)",
+        der.len()
+    );
+    let (code, out) = verify_offline(&[&t]);
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().next().unwrap(), format!("✗ signature: {want}"));
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.args([
+        "--json",
+        "explain",
+        "--config",
+        &testdata("seed/.bedrock_agentcore.yaml"),
+        "--jwks",
+        &testdata("jwks.json"),
+        &t,
+    ]);
+    let (_, out, _) = run(c);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let d = &v["diagnoses"][0];
+    assert_eq!(d["code"], "signature-invalid");
+    assert_eq!(
+        d["fixes"],
+        json!([
+            "the signer wrote the ECDSA signature in DER (what most crypto libraries return); JWS wants r and s as two fixed-size big-endian numbers side by side: convert it (e.g. Java's SHA256withECDSAinP1363Format, or a JOSE library) and sign again"
+        ])
+    );
+}
+
+#[test]
+fn a_short_rsa_key_is_named_with_its_rfc() {
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = dir.path().join("short.json");
+    let n = URL_SAFE_NO_PAD.encode([0xc3u8; 128]);
+    std::fs::write(
+        &jwks,
+        json!({"keys": [{"kty": "RSA", "kid": "short", "alg": "RS256", "n": n, "e": "AQAB"}]})
+            .to_string(),
+    )
+    .unwrap();
+    let t = support::tokens::mint_with("rsa-1.pem", "short", Algorithm::RS256, &access_claims());
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.args(["verify", "--jwks", jwks.to_str().unwrap(), &t]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "✗ signature: key 'short' is a 1024-bit RSA key: key shorter than 2048 bits (RFC 7518 §3.3)"
+    );
+}
+
+#[test]
+fn a_token_without_exp_says_what_tokdiag_does() {
+    let mut c = access_claims();
+    c.as_object_mut().unwrap().remove("exp");
+    let (code, v) = explain_flags(
+        &mint(&c),
+        &disc(ISSUER),
+        &["--jwks", &testdata("jwks.json")],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        check_msg(&v, "expiry"),
+        "missing exp: tokdiag refuses a token without expiry; how AgentCore treats one is not documented"
+    );
+    let d = &v["diagnoses"][0];
+    assert_eq!(d["code"], "expired");
+    assert_eq!(
+        d["fixes"],
+        json!([
+            "issue tokens with an exp claim: tokdiag refuses a token without expiry, and how AgentCore treats one is not documented"
+        ])
+    );
+}
+
+/// PS256 and EdDSA verify, but AgentCore's support for them is not documented: a warn.
+#[test]
+fn ps256_and_eddsa_are_a_warning_not_a_promise() {
+    for (file, alg, kid) in [
+        ("ps256.jwt", "PS256", "rsa-1-ps"),
+        ("eddsa.jwt", "EdDSA", "ed25519-1"),
+    ] {
+        let t = std::fs::read_to_string(testdata(&format!("tokens/{file}"))).unwrap();
+        let (code, v) = explain_flags(t.trim(), &disc(ISSUER), &["--jwks", &testdata("jwks.json")]);
+        assert_eq!(code, 0, "{v:#}");
+        let sig = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "signature")
+            .unwrap()
+            .clone();
+        assert_eq!(sig["status"], "warn");
+        assert_eq!(
+            sig["message"],
+            format!(
+                "{alg} signature valid with key {kid} (keys from {}) — AgentCore's support for {alg} is not documented: tokdiag cannot promise it accepts the token",
+                testdata("jwks.json")
+            )
+        );
+    }
+}
+
+/// Both lists set and a token that has both claims: accepted, so a warning, not an error.
+#[test]
+fn clients_and_audience_next_to_a_pass_is_a_warning() {
+    let mut c = access_claims();
+    c["aud"] = json!(CLIENT);
+    let (code, v) = explain_flags(
+        &mint(&c),
+        &disc(ISSUER),
+        &[
+            "--jwks",
+            &testdata("jwks.json"),
+            "--allowed-audience",
+            CLIENT,
+        ],
+    );
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["verdict"], "accepted");
+    let d = &v["diagnoses"][0];
+    assert_eq!(d["code"], "clients-and-audience-unsatisfiable");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(
+        d["message"],
+        "allowedClients and allowedAudience are both set, so a token needs both `client_id` and `aud`: this one has both and passes, but no stock Cognito token does (access tokens: client_id only; ID tokens: aud only)"
+    );
+}
+
+#[test]
+fn a_missing_authorizer_is_not_called_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join(".bedrock_agentcore.yaml");
+    let seed = std::fs::read_to_string(testdata("seed/.bedrock_agentcore.yaml")).unwrap();
+    let mut out = Vec::new();
+    let mut skip = false;
+    for l in seed.lines() {
+        if l.trim_start().starts_with("authorizer_configuration:") {
+            skip = true;
+            continue;
+        }
+        if skip && l.starts_with("      ") {
+            continue;
+        }
+        skip = false;
+        out.push(l);
+    }
+    std::fs::write(&cfg, out.join("\n")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.args([
+        "--json",
+        "explain",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--no-signature",
+        &mint(&access_claims()),
+    ]);
+    let (code, o, e) = run(c);
+    assert_eq!(code, 1, "{o}{e}");
+    let v: Value = serde_json::from_str(&o).unwrap();
+    assert_eq!(
+        check_msg(&v, "authorizer"),
+        "the runtime has no JWT authorizer (no authorizer_configuration, or one set to null): it accepts only IAM SigV4 and refuses every bearer token with 403"
+    );
+    assert_eq!(
+        v["diagnoses"][0]["message"],
+        "no JWT authorizer is configured (authorizer_configuration is missing or null): the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"
+    );
+}
+
+#[test]
+fn verify_client_id_help_says_what_tokdiag_does() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.args(["verify", "--help"]);
+    let (_, out, _) = run(c);
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("App client id (repeatable): matched against `aud` when the token is a Cognito ID token (`token_use` id), else against `client_id`. `token_use` itself is checked only with --token-use (aws-jwt-verify always requires it)"),
+        "{out}"
+    );
+    assert!(!flat.contains("like aws-jwt-verify"), "{out}");
+}
