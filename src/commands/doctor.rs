@@ -157,7 +157,13 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     let target = args.target.resolve(auth.as_ref(), g);
     let sigv4 = match &target {
         Ok(Some(t)) => t.wants_sigv4(args.target.sigv4),
-        _ => args.target.sigv4 || auth.as_ref().is_some_and(|a| a.jwt.is_none()),
+        _ => {
+            args.target.sigv4
+                || auth.as_ref().is_some_and(|a| {
+                    a.jwt.is_none()
+                        && a.authorizer_type == crate::authorizer::AuthorizerType::AwsIam
+                })
+        }
     };
     let jwt_auth = auth.as_ref().filter(|a| a.jwt.is_some());
 
@@ -251,11 +257,27 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
 fn config_step(a: &Authorizer) -> Step {
     let file = a.file.as_deref().unwrap_or("flags");
     let agent = a.agent.as_deref().unwrap_or("-");
-    let Some(_) = &a.jwt else {
-        let msg = format!(
-            "agent {agent} ({file}): IAM authorizer (authorizer_configuration: null): calls are \
-             signed with SigV4, bearer tokens are refused"
+    let noun = match a.kind {
+        crate::authorizer::ResourceKind::Gateway => "gateway",
+        crate::authorizer::ResourceKind::Runtime => "agent",
+    };
+    if a.jwt.is_none() && a.authorizer_type == crate::authorizer::AuthorizerType::None {
+        return Step::pass(
+            "config",
+            format!("{noun} {agent} ({file}): authorizerType NONE: no inbound authorization"),
         );
+    }
+    let Some(_) = &a.jwt else {
+        let msg = match a.kind {
+            crate::authorizer::ResourceKind::Gateway => format!(
+                "gateway {agent} ({file}): authorizerType AWS_IAM: calls are signed with SigV4, \
+                 bearer tokens are refused"
+            ),
+            crate::authorizer::ResourceKind::Runtime => format!(
+                "agent {agent} ({file}): IAM authorizer (authorizer_configuration: null): calls are \
+                 signed with SigV4, bearer tokens are refused"
+            ),
+        };
         if a.other_jwt_agents.is_empty() {
             return Step::pass("config", msg);
         }
@@ -281,7 +303,7 @@ fn config_step(a: &Authorizer) -> Step {
         }
     }
     let msg = format!(
-        "agent {agent} ({file}): customJWTAuthorizer with {}",
+        "{noun} {agent} ({file}): customJWTAuthorizer with {}",
         if what.is_empty() {
             "no allowed lists".to_string()
         } else {
@@ -674,8 +696,12 @@ fn human(steps: &[Step], auth: Option<&Authorizer>) -> String {
     let mut out = String::new();
     if let Some(a) = auth {
         out.push_str(&format!(
-            "{} — agent {} ({})\n",
+            "{} — {} {} ({})\n",
             render::heading("tokdiag doctor"),
+            match a.kind {
+                crate::authorizer::ResourceKind::Gateway => "gateway",
+                crate::authorizer::ResourceKind::Runtime => "agent",
+            },
             a.agent.as_deref().unwrap_or("-"),
             a.file.as_deref().unwrap_or("flags")
         ));
