@@ -466,3 +466,34 @@ fn gateway_url_is_what_doctor_invokes() {
         "{out}"
     );
 }
+
+#[test]
+fn a_configs_gateway_is_invoked_at_its_gateway_url() {
+    // A get-gateway JSON whose gatewayUrl is a local server standing in for the gateway.
+    let gw = PyServer::start_sdk("typescript", &["--gateway"]);
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(testdata("seed/get-gateway.json")).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["gatewayUrl"] = Value::String(gw.url.clone());
+    let cfg = dir.path().join("get-gateway.json");
+    std::fs::write(&cfg, v.to_string()).unwrap();
+    let mut c = doctor(dir.path());
+    c.arg("--config")
+        .arg(&cfg)
+        .args(["--jwks", &testdata("seed/jwks.json")])
+        .arg("--token")
+        .arg(format!("@{}", testdata("seed/access-token.jwt")));
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("tokdiag doctor — gateway tools-gateway ("),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "✓ invoke   initialize + tools/list at {} (gateway): 3 tools (content___validate_content, content___echo, other___echo)\n",
+            gw.url
+        )),
+        "{out}"
+    );
+}
