@@ -403,10 +403,7 @@ fn misspelt_fields_each_with_its_line() {
 #[test]
 fn issuer_and_jwks_instead_of_discovery_url() {
     let a = load_file("configs/toolkit/issuer-instead-of-discovery.yaml");
-    assert_eq!(
-        ignored(&a),
-        keys(&[("discoveryUrl", 10), ("issuerUrl", 11), ("jwksUri", 12)])
-    );
+    assert_eq!(ignored(&a), keys(&[("issuerUrl", 11), ("jwksUri", 12)]));
     let expected = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx/.well-known/openid-configuration";
     assert_eq!(
         message_of(&a, "issuerUrl"),
@@ -415,12 +412,14 @@ fn issuer_and_jwks_instead_of_discovery_url() {
         )
     );
     assert!(message_of(&a, "jwksUri").contains(expected));
+    let invalid = &a.jwt.as_ref().unwrap().invalid;
+    assert_eq!(invalid.len(), 1, "{invalid:?}");
     assert_eq!(
-        message_of(&a, "discoveryUrl"),
-        format!(
-            "`customJWTAuthorizer` (line 10) has no `discoveryUrl`, which is required: add `discoveryUrl: {expected}`"
-        )
+        invalid[0].message,
+        "`customJWTAuthorizer` (line 10) has no `discoveryUrl`, which the service requires (a URL ending in /.well-known/openid-configuration): it refuses this configuration at deploy time"
     );
+    assert_eq!(invalid[0].line, Some(10));
+    assert_eq!(invalid[0].fix, format!("add `discoveryUrl: {expected}`"));
     assert!(a.jwt.as_ref().unwrap().discovery_url.is_none());
     assert_eq!(a.allowed_clients(), ["3ipsf00btbffko91d8irdu8up1"]);
 }
@@ -463,10 +462,13 @@ fn jwt_fields_without_the_wrapper() {
 #[test]
 fn missing_discovery_url_points_at_the_mapping() {
     let a = load_file("configs/toolkit/missing-discovery-url.yaml");
-    assert_eq!(ignored(&a), keys(&[("discoveryUrl", 10)]));
+    assert_eq!(ignored(&a), keys(&[]));
+    let invalid = &a.jwt.as_ref().unwrap().invalid;
+    assert_eq!(invalid.len(), 1, "{invalid:?}");
+    assert_eq!(invalid[0].line, Some(10));
     assert_eq!(
-        message_of(&a, "discoveryUrl"),
-        "`customJWTAuthorizer` (line 10) has no `discoveryUrl`, which is required: add `discoveryUrl: https://<issuer>/.well-known/openid-configuration`"
+        invalid[0].fix,
+        "add `discoveryUrl: https://<issuer>/.well-known/openid-configuration`"
     );
     assert_eq!(a.discovery_url(), None);
 }
@@ -489,7 +491,6 @@ fn misplaced_authorizer_blocks() {
             ("authorizer_configuration", 3),
             ("authorizer_configuration", 13),
             ("authorizer_config", 16),
-            ("discoveryUrl", 17),
         ])
     );
     assert!(a.ignored[0].message.contains("at the top level"));

@@ -995,3 +995,345 @@ fn duplicate_keys_are_reported_with_both_lines_and_the_later_wins() {
     assert_eq!(codes(&v), vec!["config-duplicate-key"]);
     assert_eq!(diag(&v, "config-duplicate-key")["line"], 6);
 }
+
+// ---------------------------------------------------------------- agentcore/agentcore.json (issue 13)
+
+/// The new-CLI project of testdata (two runtimes, one gateway, deployed state, targets).
+fn project() -> String {
+    testdata("configs/agentcore-cli")
+}
+
+fn project_file() -> String {
+    testdata("configs/agentcore-cli/agentcore/agentcore.json")
+}
+
+/// `explain` of a seed token in `dir` (the working directory) with `args`; human or JSON.
+fn explain_in(
+    dir: &std::path::Path,
+    args: &[&str],
+    token: &str,
+    json: bool,
+) -> (i32, String, String) {
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.current_dir(dir)
+        .arg("explain")
+        .args(args)
+        .args(["--jwks", &testdata("seed/jwks.json")])
+        .arg(testdata(&format!("seed/{token}")));
+    if json {
+        c.arg("--json");
+    }
+    run(c)
+}
+
+#[test]
+fn agentcore_json_runtime_id_token_is_rejected() {
+    let root = std::path::PathBuf::from(project());
+    let (code, out, err) = explain_in(&root, &["--agent", "support_agent"], "id-token.jwt", false);
+    assert_eq!(code, 1, "{out}{err}");
+    let file = "agentcore/agentcore.json";
+    assert_eq!(
+        out,
+        format!(
+            "✗ REJECTED — AgentCore refuses this Cognito ID token
+  authorizer: agent support_agent, {file}
+  the service answers 401: Claim 'client_id' value mismatch with configuration.
+  issuer: {ISSUER} (assumed offline: discoveryUrl without /.well-known/…; online the discovery document's issuer decides)
+
+checks
+  ✓ format      compact JWS: header.payload.signature
+  ✓ signature   RS256 signature valid with key rsa-1 (keys from
+                {jwks})
+  ✓ issuer      iss is
+                {ISSUER}
+  ✓ expiry      expires at 2100-01-01T00:00:00Z (in 73 y)
+  ✓ not_before  no nbf claim (optional)
+  ✗ client_id   missing client_id. Expected one of: {CLIENT}
+  – aud         allowedAudience not configured
+  – scope       allowedScopes not configured
+
+diagnosis
+  ✗ id-token-for-allowed-clients  [{file}:23]
+    this is a Cognito ID token: it carries the app client id in `aud`
+    ({CLIENT}) and has no `client_id`, but allowedClients
+    matches only `client_id` — AgentCore answers 401 \"Claim 'client_id' value
+    mismatch with configuration.\"
+    fix: send the access token instead:
+         `tokdiag login --config {file} --agent support_agent --username alice`
+         prints it (or take AuthenticationResult.AccessToken from
+         `aws cognito-idp initiate-auth`)
+    fix: or accept ID tokens: at {file}:23 replace
+         allowedClients with
+           \"allowedAudience\": [\"{CLIENT}\"]
+           then redeploy (`agentcore deploy`)
+",
+            jwks = testdata("seed/jwks.json")
+        )
+    );
+    assert_eq!(err, "");
+}
+
+#[test]
+fn agentcore_json_runtime_access_token_is_accepted_and_json_names_kind() {
+    let (code, out, err) = explain_in(
+        std::path::Path::new(&project()),
+        &["--agent", "support_agent"],
+        "access-token.jwt",
+        true,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdict"], "accepted");
+    let a = &v["authorizer"];
+    assert_eq!(a["source"], "agentcore-json");
+    assert_eq!(a["kind"], "runtime");
+    assert_eq!(a["name"], "support_agent");
+    assert_eq!(a["authorizer_type"], "CUSTOM_JWT");
+    assert_eq!(a["allowed_clients"], json!([CLIENT]));
+    assert_eq!(codes(&v), Vec::<String>::new());
+}
+
+#[test]
+fn agentcore_json_gateway_refuses_with_403() {
+    // --config names the project directory; the gateway is chosen with --gateway.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = explain_in(
+        dir.path(),
+        &["--config", &project(), "--gateway", "tools"],
+        "id-token.jwt",
+        true,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["authorizer"]["kind"], "gateway");
+    assert_eq!(v["authorizer"]["name"], "tools");
+    assert_eq!(codes(&v), vec!["id-token-for-allowed-clients"]);
+    assert!(
+        diag(&v, "id-token-for-allowed-clients")["message"]
+            .as_str()
+            .unwrap()
+            .contains("AgentCore answers 403 \"Claim 'client_id' value mismatch")
+    );
+    let (code, out, _) = explain_in(
+        dir.path(),
+        &["--config", &project(), "--gateway", "tools"],
+        "id-token.jwt",
+        false,
+    );
+    assert_eq!(code, 1);
+    let head: Vec<&str> = out.lines().take(3).collect();
+    assert_eq!(
+        head,
+        vec![
+            "✗ REJECTED — AgentCore refuses this Cognito ID token".to_string(),
+            format!("  authorizer: gateway tools, {}", project_file()),
+            "  the service answers 403: Claim 'client_id' value mismatch with configuration."
+                .to_string(),
+        ]
+    );
+    let (code, out, err) = explain_in(
+        dir.path(),
+        &["--config", &project(), "--gateway", "tools"],
+        "access-token.jwt",
+        false,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with(&format!(
+        "✓ ACCEPTED — AgentCore would accept this Cognito access token\n  authorizer: gateway tools, {}\n",
+        project_file()
+    )));
+}
+
+#[test]
+fn agentcore_json_is_found_by_itself_and_asks_for_a_choice() {
+    // Run in the project: no --config. Two JWT resources, so the choice is the user's.
+    let (code, out, err) = explain_in(
+        std::path::Path::new(&project()),
+        &[],
+        "access-token.jwt",
+        false,
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(
+        err,
+        "tokdiag: error: agentcore/agentcore.json defines 3 resources and several have a JWT authorizer: runtime support_agent (JWT), runtime billing_agent (IAM), gateway tools (JWT)\n  hint: use --agent with one of: support_agent, billing_agent, or --gateway with one of: tools\n"
+    );
+    // Inside agentcore/ too.
+    let inside = std::path::Path::new(&project()).join("agentcore");
+    let (code, _, err) = explain_in(
+        &inside,
+        &["--agent", "support_agent"],
+        "access-token.jwt",
+        false,
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn agentcore_json_iam_runtime_is_rejected_and_names_the_jwt_resources() {
+    let (code, out, err) = explain_in(
+        std::path::Path::new(&project()),
+        &["--agent", "billing_agent"],
+        "access-token.jwt",
+        true,
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["authorizer"]["authorizer_type"], "AWS_IAM");
+    assert_eq!(codes(&v), vec!["authorizer-not-configured"]);
+    let d = diag(&v, "authorizer-not-configured");
+    assert_eq!(
+        d["message"],
+        "runtime billing_agent has authorizerType AWS_IAM: the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"
+    );
+    assert_eq!(
+        d["fixes"][0],
+        "the JWT authorizer is on another resource of this file: run with --agent support_agent or --gateway tools"
+    );
+    assert!(
+        d["fixes"][1]
+            .as_str()
+            .unwrap()
+            .contains("\"authorizerConfiguration\": {\n    \"customJwtAuthorizer\": {"),
+        "{d}"
+    );
+    assert_eq!(
+        v["warnings"][0],
+        format!(
+            "runtime billing_agent has not been deployed yet (no entry in {}): explained offline; `tokdiag invoke` needs its ARN, which `agentcore deploy` writes",
+            std::path::Path::new("agentcore/.cli/deployed-state.json").display()
+        )
+    );
+}
+
+/// Writes `agentcore/agentcore.json` with one runtime whose authorizer part is `auth`.
+fn one_runtime(dir: &std::path::Path, auth: &str) -> String {
+    std::fs::create_dir_all(dir.join("agentcore")).unwrap();
+    let p = dir.join("agentcore/agentcore.json");
+    std::fs::write(
+        &p,
+        format!(
+            "{{\n  \"$schema\": \"https://schema.agentcore.aws.dev/v1/agentcore.json\",\n  \"name\": \"P\",\n  \"version\": 1,\n  \"managedBy\": \"CDK\",\n  \"runtimes\": [\n    {{\n      \"name\": \"a\",\n      \"build\": \"CodeZip\",\n      \"entrypoint\": \"main.py\",\n      \"codeLocation\": \"app/a/\",\n{auth}\n    }}\n  ]\n}}\n"
+        ),
+    )
+    .unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn agentcore_json_misspellings_the_cli_drops_or_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    // customJWTAuthorizer (the CloudFormation casing) inside a runtime: dropped by the CLI, which
+    // then refuses CUSTOM_JWT without customJwtAuthorizer.
+    one_runtime(
+        dir.path(),
+        &format!(
+            "      \"authorizerType\": \"CUSTOM_JWT\",\n      \"authorizerConfiguration\": {{\n        \"customJWTAuthorizer\": {{\n          \"discoveryUrl\": \"{DISCOVERY}\",\n          \"allowedClients\": [\"{CLIENT}\"]\n        }}\n      }}"
+        ),
+    );
+    let (code, out, err) = explain_in(dir.path(), &[], "access-token.jwt", true);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["verdict"], "rejected");
+    let d = diag(&v, "config-key-ignored");
+    assert_eq!(d["line"], 14);
+    assert!(d["message"].as_str().unwrap().starts_with("`customJWTAuthorizer` is not a key of agentcore.json's authorizerConfiguration, which spells it `customJwtAuthorizer`"), "{d}");
+    assert_eq!(
+        d["fixes"][0],
+        "at agentcore/agentcore.json:14 rename `customJWTAuthorizer` to `customJwtAuthorizer`"
+    );
+
+    // allowedClient inside customJwtAuthorizer: the CLI's strict schema refuses the file.
+    one_runtime(
+        dir.path(),
+        &format!(
+            "      \"authorizerType\": \"CUSTOM_JWT\",\n      \"authorizerConfiguration\": {{\n        \"customJwtAuthorizer\": {{\n          \"discoveryUrl\": \"{DISCOVERY}\",\n          \"allowedClient\": [\"{CLIENT}\"]\n        }}\n      }}"
+        ),
+    );
+    let (code, out, _) = explain_in(dir.path(), &[], "access-token.jwt", true);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["verdict"], "rejected");
+    let invalid: Vec<&Value> = v["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "config-invalid")
+        .collect();
+    assert_eq!(invalid.len(), 2, "{v:#}");
+    assert!(
+        invalid[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sets none of allowedAudience, allowedClients, allowedScopes, customClaims")
+    );
+    assert_eq!(
+        invalid[1]["message"],
+        "Unrecognized key: \"allowedClient\" (line 16) in customJwtAuthorizer: the CLI refuses the file (its schema is strict there)"
+    );
+    assert_eq!(invalid[1]["line"], 16);
+    assert_eq!(
+        invalid[1]["fixes"],
+        json!([
+            "at agentcore/agentcore.json:16: rename `allowedClient` to `allowedClients`, then `agentcore deploy`",
+            "then redeploy (`agentcore deploy`)"
+        ])
+    );
+}
+
+#[test]
+fn undeployable_configs_are_never_accepted() {
+    // A JWT authorizer without discoveryUrl (issuerUrl and audienceClientIds instead).
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_cfg(
+        dir.path(),
+        "    authorizer_configuration:\n      customJWTAuthorizer:\n        issuerUrl: https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx\n        audienceClientIds:\n        - 3ipsf00btbffko91d8irdu8up1\n",
+    );
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["verdict"], "rejected");
+    let d = diag(&v, "config-invalid");
+    assert_eq!(
+        d["message"],
+        "`customJWTAuthorizer` (line 10) has no `discoveryUrl`, which the service requires (a URL ending in /.well-known/openid-configuration): it refuses this configuration at deploy time"
+    );
+    assert_eq!(d["line"], 10);
+    assert_eq!(
+        d["fixes"][0],
+        format!("at {cfg}:10: add `discoveryUrl: {DISCOVERY}`")
+    );
+
+    // JWT fields directly under authorizer_configuration.
+    let cfg = write_cfg(
+        dir.path(),
+        &format!(
+            "    authorizer_configuration:\n      discoveryUrl: {DISCOVERY}\n      allowedClients:\n      - {CLIENT}\n"
+        ),
+    );
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["verdict"], "rejected");
+    assert_eq!(
+        diag(&v, "config-invalid")["message"],
+        "the JWT fields sit directly under `authorizer_configuration` (line 9), without the `customJWTAuthorizer` wrapper: the service refuses this configuration at deploy time"
+    );
+
+    // A missing authorizer_configuration is absent, not null.
+    let cfg = write_cfg(dir.path(), "");
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        diag(&v, "authorizer-not-configured")["message"],
+        "authorizer_configuration is absent: the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"
+    );
+}

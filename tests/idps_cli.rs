@@ -46,7 +46,7 @@ fn notes(v: &Value) -> Vec<String> {
 }
 
 /// What follows every `.bedrock_agentcore.yaml` snippet in a fix.
-const REDEPLOY: &str = "\n  then redeploy (`agentcore launch`)";
+const REDEPLOY: &str = "\n  then redeploy (`agentcore deploy`)";
 
 // -------------------------------------------------------------------------------------------------
 // Microsoft Entra ID

@@ -524,7 +524,7 @@ fn a_missing_authorizer_is_not_called_null() {
     );
     assert_eq!(
         v["diagnoses"][0]["message"],
-        "no JWT authorizer is configured (authorizer_configuration is missing or null): the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"
+        "authorizer_configuration is absent: the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"
     );
 }
 

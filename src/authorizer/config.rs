@@ -6,6 +6,7 @@
 //! key the toolkit or the service would drop is reported as an [`IgnoredKey`](super::IgnoredKey)
 //! with its own line.
 
+mod agentcore_json;
 mod api;
 mod cfn;
 mod gateway_api;
@@ -103,6 +104,23 @@ pub struct LoadOptions {
 /// one is a usage error.
 pub fn load(opts: &LoadOptions) -> Result<Option<Authorizer>> {
     // A directory of .tf files is a Terraform module (a file is recognised by its content below).
+    // A new-CLI project directory (or its agentcore/) means its agentcore.json.
+    let project = opts
+        .config
+        .as_ref()
+        .filter(|p| opts.authorizer_json.is_none() && p.is_dir())
+        .and_then(|p| agentcore_json::project_file(p));
+    let project_opts;
+    let opts = match project {
+        Some(file) => {
+            project_opts = LoadOptions {
+                config: Some(file),
+                ..opts.clone()
+            };
+            &project_opts
+        }
+        None => opts,
+    };
     let tf_dir = opts
         .config
         .as_ref()
@@ -292,6 +310,20 @@ fn parse_tree(path: &str, text: &str, root: &tree::Node, opts: &LoadOptions) -> 
     }
     if api::detect_apigateway(root) {
         return api::load_apigateway(path, root, opts.resource.as_deref());
+    }
+    if agentcore_json::detect(root) {
+        return agentcore_json::load(
+            path,
+            root,
+            &agentcore_json::ProjectOptions {
+                want: select::Want {
+                    agent: opts.agent.as_deref(),
+                    gateway: opts.gateway.as_deref(),
+                    resource: opts.resource.as_deref(),
+                },
+                region: opts.region.clone(),
+            },
+        );
     }
     if toolkit::detect(root) {
         return toolkit::load(path, root, opts.agent.as_deref());

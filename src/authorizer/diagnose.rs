@@ -98,10 +98,13 @@ impl Context<'_> {
             cmd.push_str(&format!(" --config {f}"));
         }
         if let Some(a) = &self.auth.agent
-            && self.auth.source == SourceKind::AgentcoreYaml
+            && matches!(
+                self.auth.source,
+                SourceKind::AgentcoreYaml | SourceKind::AgentcoreJson
+            )
             && !self.auth.agent_is_default
         {
-            cmd.push_str(&format!(" --agent {a}"));
+            cmd.push_str(&format!(" {} {a}", self.auth.kind.flag()));
         }
         let user = self.jwt.and_then(|j| {
             j.claim_str("cognito:username")
@@ -436,20 +439,48 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             .at(cx.file(), d.line),
         );
     }
+    if let Some(jwt) = &auth.jwt {
+        for i in &jwt.invalid {
+            out.push(
+                Diagnosis::error("config-invalid", i.message.clone())
+                    .fix(format!("at {}: {}", cx.place(i.line), i.fix))
+                    .fix(format!("then {}", redeploy(auth)))
+                    .at(cx.file(), i.line),
+            );
+        }
+    }
     let Some(jwt) = &auth.jwt else {
-        let mut d = Diagnosis::error(
-            "authorizer-not-configured",
-            "no JWT authorizer is configured (authorizer_configuration is missing or null): the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)",
-        );
+        let mut d = Diagnosis::error("authorizer-not-configured", not_configured_message(auth));
         if !auth.other_jwt_agents.is_empty() {
-            let (what, flag) = if auth.source == SourceKind::Cloudformation {
+            let (what, flag) = if matches!(
+                auth.source,
+                SourceKind::Cloudformation | SourceKind::Terraform
+            ) {
                 ("resource", "--resource")
+            } else if auth.source == SourceKind::AgentcoreJson {
+                ("resource", "")
             } else {
                 ("agent", "--agent")
             };
+            let choices: Vec<String> = auth
+                .other_jwt_agents
+                .iter()
+                .map(|name| {
+                    let flag = if flag.is_empty() {
+                        auth.resources
+                            .iter()
+                            .find(|r| &r.name == name)
+                            .map(|r| r.kind.flag())
+                            .unwrap_or("--agent")
+                    } else {
+                        flag
+                    };
+                    format!("{flag} {name}")
+                })
+                .collect();
             d = d.fix(format!(
-                "the JWT authorizer is on another {what} of this file: run with {flag} {}",
-                auth.other_jwt_agents.join(&format!(" or {flag} "))
+                "the JWT authorizer is on another {what} of this file: run with {}",
+                choices.join(" or ")
             ));
         }
         let (disc, client) = match cx.jwt {
@@ -466,10 +497,15 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         };
         d = d
             .fix(format!(
-                "configure the JWT authorizer at {} and redeploy (`agentcore launch`):\n  authorizer_configuration:\n    customJWTAuthorizer:\n      discoveryUrl: {disc}\n      allowedClients:\n      - {client}",
-                cx.place(auth.authorizer_line)
+                "configure the JWT authorizer at {}:\n{}\n  then {}",
+                cx.place(auth.authorizer_line),
+                authorizer_snippet(auth, &disc, &client),
+                redeploy(auth)
             ))
-            .fix("or call the runtime with IAM SigV4 credentials instead of a bearer token")
+            .fix(format!(
+                "or call the {} with IAM SigV4 credentials instead of a bearer token",
+                auth.kind.as_str()
+            ))
             .at(cx.file(), auth.authorizer_line);
         out.push(d);
         return;
@@ -496,7 +532,12 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                         if cfn { "" } else { " or /.well-known/oauth-authorization-server" }
                     ),
                 )
-                .fix(format!("at {} write:\n  discoveryUrl: {fixed}", cx.place(d.line)))
+                .fix(format!(
+                    "at {} write:\n{}\n  then {}",
+                    cx.place(d.line),
+                    scalar_snippet(auth, "discoveryUrl", &fixed),
+                    redeploy(auth)
+                ))
                 .at(cx.file(), d.line),
             );
         }
@@ -560,6 +601,157 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             .fix("or keep allowedAudience, remove allowedClients, and send ID tokens")
             .at(cx.file(), line),
         );
+    }
+}
+
+/// Why a resource without a JWT authorizer refuses bearer tokens, in the source's words.
+fn not_configured_message(auth: &Authorizer) -> String {
+    use crate::authorizer::AuthorizerType;
+    let what = auth.kind.as_str();
+    let how = match auth.authorizer_type {
+        AuthorizerType::None => format!(
+            "the {what} has no inbound authorizer (authorizerType NONE): it does not check bearer tokens at all"
+        ),
+        _ => format!("the {what} uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"),
+    };
+    let key = match auth.source {
+        SourceKind::AgentcoreJson => {
+            return format!(
+                "{what} {} has authorizerType {}{}: {how}",
+                auth.agent.as_deref().unwrap_or("?"),
+                auth.authorizer_type.as_str(),
+                if auth.authorizer_absent {
+                    " (the default: no authorizerType is set)"
+                } else {
+                    ""
+                }
+            );
+        }
+        SourceKind::Cloudformation => "AuthorizerConfiguration",
+        SourceKind::Terraform => "authorizer_configuration",
+        SourceKind::ControlPlaneJson => "authorizerConfiguration",
+        _ => "authorizer_configuration",
+    };
+    let state = if auth.authorizer_absent {
+        "absent"
+    } else {
+        "null"
+    };
+    format!("{key} is {state}: {how}")
+}
+
+/// A key as the source spells it: `allowedAudience` (YAML, JSON), `AllowedAudience`
+/// (CloudFormation), `allowed_audience` (Terraform), `--allowed-audience` (flags).
+pub(crate) fn key_name(auth: &Authorizer, camel: &str) -> String {
+    match auth.source {
+        SourceKind::Cloudformation => {
+            let mut c = camel.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        }
+        SourceKind::Terraform | SourceKind::Flags => {
+            let mut out = String::new();
+            for ch in camel.chars() {
+                if ch.is_ascii_uppercase() {
+                    out.push('_');
+                    out.push(ch.to_ascii_lowercase());
+                } else {
+                    out.push(ch);
+                }
+            }
+            if auth.source == SourceKind::Flags {
+                format!("--{}", out.replace('_', "-"))
+            } else {
+                out
+            }
+        }
+        _ => camel.to_string(),
+    }
+}
+
+/// A list setting in the source's own language, indented as a fix line:
+/// `allowedAudience:\n  - x` (YAML, CloudFormation), `"allowedAudience": ["x"]` (JSON),
+/// `allowed_audience = ["x"]` (Terraform), `--allowed-audience x` (flags).
+pub(crate) fn list_snippet(auth: &Authorizer, camel: &str, values: &[String]) -> String {
+    let key = key_name(auth, camel);
+    let quoted = || {
+        values
+            .iter()
+            .map(|v| serde_json::Value::String(v.clone()).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match auth.source {
+        SourceKind::AgentcoreJson | SourceKind::ControlPlaneJson => {
+            format!("  \"{key}\": [{}]", quoted())
+        }
+        SourceKind::Terraform => format!("  {key} = [{}]", quoted()),
+        SourceKind::Flags => format!(
+            "  {}",
+            values
+                .iter()
+                .map(|v| format!("{key} {v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        _ => {
+            let mut s = format!("  {key}:");
+            for v in values {
+                s.push_str(&format!("\n  - {v}"));
+            }
+            s
+        }
+    }
+}
+
+/// A string setting in the source's own language, indented as a fix line.
+pub(crate) fn scalar_snippet(auth: &Authorizer, camel: &str, value: &str) -> String {
+    let key = key_name(auth, camel);
+    let quoted = serde_json::Value::String(value.to_string()).to_string();
+    match auth.source {
+        SourceKind::AgentcoreJson | SourceKind::ControlPlaneJson => {
+            format!("  \"{key}\": {quoted}")
+        }
+        SourceKind::Terraform => format!("  {key} = {quoted}"),
+        SourceKind::Flags => format!("  {key} {value}"),
+        _ => format!("  {key}: {value}"),
+    }
+}
+
+/// A whole JWT authorizer in the source's own language.
+fn authorizer_snippet(auth: &Authorizer, disc: &str, client: &str) -> String {
+    match auth.source {
+        SourceKind::AgentcoreJson => format!(
+            "  \"authorizerType\": \"CUSTOM_JWT\",\n  \"authorizerConfiguration\": {{\n    \"customJwtAuthorizer\": {{\n      \"discoveryUrl\": \"{disc}\",\n      \"allowedClients\": [\"{client}\"]\n    }}\n  }}"
+        ),
+        SourceKind::Cloudformation => format!(
+            "  AuthorizerConfiguration:\n    CustomJWTAuthorizer:\n      DiscoveryUrl: {disc}\n      AllowedClients:\n      - {client}"
+        ),
+        SourceKind::Terraform => format!(
+            "  authorizer_configuration {{\n    custom_jwt_authorizer {{\n      discovery_url   = \"{disc}\"\n      allowed_clients = [\"{client}\"]\n    }}\n  }}"
+        ),
+        SourceKind::ControlPlaneJson => format!(
+            "  {{\"customJWTAuthorizer\": {{\"discoveryUrl\": \"{disc}\", \"allowedClients\": [\"{client}\"]}}}}"
+        ),
+        _ => format!(
+            "  authorizer_configuration:\n    customJWTAuthorizer:\n      discoveryUrl: {disc}\n      allowedClients:\n      - {client}"
+        ),
+    }
+}
+
+/// How to redeploy after editing the source, in the source's own tool.
+pub(crate) fn redeploy(auth: &Authorizer) -> String {
+    match auth.source {
+        SourceKind::AgentcoreYaml | SourceKind::AgentcoreJson => "redeploy (`agentcore deploy`)".into(),
+        SourceKind::Cloudformation => "update the stack (`aws cloudformation deploy --template-file <template> --stack-name <stack>`)".into(),
+        SourceKind::Terraform => "apply it (`terraform apply`)".into(),
+        SourceKind::ControlPlaneJson => match auth.kind {
+            crate::authorizer::ResourceKind::Gateway => "update the gateway (`aws bedrock-agentcore-control update-gateway … --authorizer-configuration file://authorizer.json`)".into(),
+            crate::authorizer::ResourceKind::Runtime => "update the runtime (`aws bedrock-agentcore-control update-agent-runtime … --authorizer-configuration file://authorizer.json`)".into(),
+        },
+        SourceKind::ApigatewayJson => "update the authorizer (`aws apigatewayv2 update-authorizer`)".into(),
+        SourceKind::Flags => "deploy the configuration".into(),
     }
 }
 
@@ -832,7 +1024,8 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                 Diagnosis::error(
                     "id-token-for-allowed-clients",
                     format!(
-                        "this is a Cognito ID token: it carries the app client id in `aud` ({aud}) and has no `client_id`, but allowedClients matches only `client_id` — AgentCore answers 401 \"Claim 'client_id' value mismatch with configuration.\""
+                        "this is a Cognito ID token: it carries the app client id in `aud` ({aud}) and has no `client_id`, but allowedClients matches only `client_id` — AgentCore answers {} \"Claim 'client_id' value mismatch with configuration.\"",
+                        cx.auth.claim_failure_status()
                     ),
                 )
                 .fix(format!(
@@ -840,8 +1033,11 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                     cx.login_cmd(None)
                 ))
                 .fix(format!(
-                    "or accept ID tokens: at {} replace allowedClients with\n  allowedAudience:\n  - {aud}\n  then redeploy (`agentcore launch`)",
-                    cx.place(line)
+                    "or accept ID tokens: at {} replace {} with\n{}\n  then {}",
+                    cx.place(line),
+                    key_name(cx.auth, "allowedClients"),
+                    list_snippet(cx.auth, "allowedAudience", std::slice::from_ref(&aud)),
+                    redeploy(cx.auth)
                 ))
                 .at(cx.file(), line),
             );
@@ -891,13 +1087,17 @@ fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             Diagnosis::error(
                 "access-token-for-allowed-audience",
                 format!(
-                    "this {} has no `aud` claim (its client id is in `client_id`), but allowedAudience matches only `aud` — AgentCore answers 401 \"Claim 'aud' value mismatch with configuration.\"",
-                    j.kind().describe()
+                    "this {} has no `aud` claim (its client id is in `client_id`), but allowedAudience matches only `aud` — AgentCore answers {} \"Claim 'aud' value mismatch with configuration.\"",
+                    j.kind().describe(),
+                    cx.auth.claim_failure_status()
                 ),
             )
             .fix(format!(
-                "accept access tokens: at {} replace allowedAudience with\n  allowedClients:\n  - {cid}",
-                cx.place(line)
+                "accept access tokens: at {} replace {} with\n{}\n  then {}",
+                cx.place(line),
+                key_name(cx.auth, "allowedAudience"),
+                list_snippet(cx.auth, "allowedClients", std::slice::from_ref(&cid)),
+                redeploy(cx.auth)
             ))
             .fix(format!("or send the ID token: `{}`", cx.login_cmd(Some("id"))))
             .at(cx.file(), line),

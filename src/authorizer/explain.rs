@@ -114,6 +114,7 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
     if checks
         .iter()
         .any(|c| c.id == "authorizer" && c.status == Status::Fail)
+        || auth.jwt.as_ref().is_some_and(|j| !j.invalid.is_empty())
     {
         verdict = Verdict::Rejected;
     }

@@ -171,11 +171,11 @@ fn entra_audiences(aud: &str) -> Vec<String> {
 }
 
 /// The redeploy reminder after a `.bedrock_agentcore.yaml` snippet (empty for other sources).
-fn redeploy(cx: &Context) -> &'static str {
-    if cx.auth.source == SourceKind::AgentcoreYaml {
-        "\n  then redeploy (`agentcore launch`)"
+fn redeploy(cx: &Context) -> String {
+    if cx.auth.source == SourceKind::Flags {
+        String::new()
     } else {
-        ""
+        format!("\n  then {}", super::diagnose::redeploy(cx.auth))
     }
 }
 
@@ -815,7 +815,7 @@ pub fn client_id_in_other_claim(
             s.push('\n');
         }
         s.push_str(&yaml_custom_claim(claim, false, val));
-        s.push_str(redeploy(cx));
+        s.push_str(&redeploy(cx));
         s
     };
     match kind {

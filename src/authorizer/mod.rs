@@ -242,6 +242,21 @@ pub struct JwtConfig {
     pub custom_claims: Vec<Located<CustomClaim>>,
     /// Line of the `customJWTAuthorizer` key (where new keys are written).
     pub line: Option<usize>,
+    /// Why the service (or the tool that deploys it) refuses this configuration at deploy time:
+    /// no `discoveryUrl`, none of the four allowed lists, JWT fields outside their wrapper, keys a
+    /// strict schema refuses (`config-invalid`; the verdict is then `rejected`).
+    pub invalid: Vec<InvalidConfig>,
+}
+
+/// A configuration that could never be deployed, with the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidConfig {
+    /// What is wrong, quoting what the service or the CLI requires.
+    pub message: String,
+    /// 1-based line (for something missing: the mapping that lacks it).
+    pub line: Option<usize>,
+    /// What to write, in the source's own language, and how to redeploy.
+    pub fix: String,
 }
 
 /// A key the toolkit (or service) silently drops, found in the config.
@@ -293,6 +308,8 @@ pub struct Authorizer {
     pub jwt: Option<JwtConfig>,
     /// Line of `authorizer_configuration` (or its CloudFormation equivalent).
     pub authorizer_line: Option<usize>,
+    /// True when the source has no authorizer key at all (absent, as opposed to written `null`).
+    pub authorizer_absent: bool,
     /// Keys the toolkit drops.
     pub ignored: Vec<IgnoredKey>,
     /// Other warnings about the file (unquoted account, unresolved CloudFormation values, the JWT
@@ -334,6 +351,7 @@ impl Authorizer {
             rules,
             jwt: None,
             authorizer_line: None,
+            authorizer_absent: false,
             ignored: Vec::new(),
             warnings: Vec::new(),
             other_jwt_agents: Vec::new(),

@@ -249,6 +249,7 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         } else {
             summaries[selected.index].authorizer_type
         },
+        authorizer_absent: auth_entry.is_none(),
         request_header_allowlist,
         protocol,
         deployment: Deployment {

@@ -4,7 +4,7 @@
 
 use super::keys;
 use super::tree::{Entry, Kind, Node};
-use crate::authorizer::{CustomClaim, IgnoredKey, JwtConfig, Located};
+use crate::authorizer::{CustomClaim, IgnoredKey, InvalidConfig, JwtConfig, Located};
 use crate::error::{Error, Result};
 
 /// Key naming of the source.
@@ -174,7 +174,19 @@ pub(crate) fn authorizer_configuration(
         return wrapped(path, e, &e.key, style, out);
     }
     if !loose.is_empty() {
-        return Ok(Some(jwt_authorizer(&loose, owner, owner_line, style, out)));
+        let mut jwt = jwt_authorizer(&loose, owner, owner_line, style, out);
+        jwt.invalid.insert(
+            0,
+            InvalidConfig {
+                message: format!(
+                    "the JWT fields sit directly under `{owner}`{}, without the `{wrapper}` wrapper: the service refuses this configuration at deploy time",
+                    at(owner_line)
+                ),
+                line: owner_line,
+                fix: format!("indent them under a `{wrapper}:` key ({owner} → {wrapper} → {})", loose.first().map(|e| e.key.as_str()).unwrap_or("discoveryUrl")),
+            },
+        );
+        return Ok(Some(jwt));
     }
     Ok(None)
 }
@@ -286,16 +298,33 @@ pub(crate) fn jwt_authorizer(
     if jwt.discovery_url.is_none() {
         let example = issuer_hint
             .unwrap_or_else(|| "https://<issuer>/.well-known/openid-configuration".to_string());
-        out.ignore(
-            &n("discoveryUrl"),
-            owner_line,
-            format!(
-                "`{owner}`{} has no `{}`, which is required: add `{}: {example}`",
+        jwt.invalid.push(InvalidConfig {
+            message: format!(
+                "`{owner}`{} has no `{}`, which the service requires (a URL ending in /.well-known/openid-configuration): it refuses this configuration at deploy time",
                 at(owner_line),
-                n("discoveryUrl"),
                 n("discoveryUrl")
             ),
-        );
+            line: owner_line,
+            fix: format!("add `{}: {example}`", n("discoveryUrl")),
+        });
+    }
+    if jwt.allowed_clients.is_none()
+        && jwt.allowed_audience.is_none()
+        && jwt.allowed_scopes.is_none()
+        && jwt.custom_claims.is_empty()
+    {
+        jwt.invalid.push(InvalidConfig {
+            message: format!(
+                "`{owner}`{} sets none of {}, {}, {}, {}: the service requires at least one and refuses this configuration at deploy time",
+                at(owner_line),
+                n("allowedAudience"),
+                n("allowedClients"),
+                n("allowedScopes"),
+                n("customClaims")
+            ),
+            line: owner_line,
+            fix: format!("add `{}: [<app client id>]` (Cognito access tokens carry `client_id`)", n("allowedClients")),
+        });
     }
     jwt
 }
@@ -539,15 +568,18 @@ mod tests {
         let (jwt, out) = load(
             "authorizer_configuration:\n  customJWTAuthorizer:\n    issuerUrl: https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC/\n    allowedClients: [a]\n",
         );
-        assert!(jwt.unwrap().discovery_url.is_none());
-        assert_eq!(out.ignored.len(), 2);
+        let jwt = jwt.unwrap();
+        assert!(jwt.discovery_url.is_none());
+        assert_eq!(out.ignored.len(), 1);
         assert_eq!(out.ignored[0].key, "issuerUrl");
         assert_eq!(out.ignored[0].line, Some(3));
-        assert_eq!(out.ignored[1].key, "discoveryUrl");
-        assert_eq!(out.ignored[1].line, Some(2));
-        assert!(out.ignored[1].message.contains(
-            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC/.well-known/openid-configuration"
-        ));
+        // A missing discoveryUrl is a configuration the service refuses (config-invalid).
+        assert_eq!(jwt.invalid.len(), 1);
+        assert_eq!(jwt.invalid[0].line, Some(2));
+        assert_eq!(
+            jwt.invalid[0].fix,
+            "add `discoveryUrl: https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC/.well-known/openid-configuration`"
+        );
     }
 
     #[test]

@@ -197,6 +197,7 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         agent_arn,
         region,
         session_id,
+        authorizer_absent: node.entry("authorizer_configuration").is_none(),
         authorizer_type: if has_jwt_now {
             AuthorizerType::CustomJwt
         } else {
