@@ -6,19 +6,32 @@
 //! body for the first failing check; a POST whose `Accept` does not list both MCP media types → 406
 //! `-32011`; otherwise the request is forwarded to the upstream MCP server (with a platform
 //! `Mcp-Session-Id` when the client sent none) and the answer is streamed back. One log line per
-//! request on stderr. Keys are held in memory (one refetch on an unknown `kid`), so the evaluation
-//! adds well under a millisecond.
+//! request on stderr, with the data in it escaped by [`esc`](crate::render::esc) (a newline in a `kid` cannot forge a line). Keys
+//! are held in memory (one refetch on an unknown `kid`), so the evaluation adds well under a
+//! millisecond.
+//!
+//! Limits (so a few hostile clients cannot starve it): a request head must arrive within
+//! [`Settings::header_timeout`] (10 s) of its first byte (or of the connection's start), an idle
+//! keep-alive connection is closed after [`Settings::idle_timeout`] (60 s), at most
+//! [`Settings::max_connections`] connections are open at once (at the cap, a new connection
+//! closes the one that has waited longest without a request in flight), request bodies stream
+//! through with a 10 MiB cap counted as they pass (never buffered whole) and must not stall for
+//! longer than the header timeout, and the upstream must start answering within
+//! [`Settings::upstream_timeout`] (504 otherwise; a stream that keeps sending is never cut).
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::TryStreamExt;
-use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
-use hyper::body::{Frame, Incoming};
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use serde_json::json;
@@ -26,13 +39,20 @@ use serde_json::json;
 use crate::authorizer::explain::{self, Report};
 use crate::authorizer::{Authorizer, Keys, RuleSet, rules};
 use crate::oidc::FetchOptions;
+use crate::render::esc;
 use crate::report::{Check, ServiceError, Verdict};
 use crate::token::Jwt;
 
 /// The body of AgentCore's 406 for a wrong Accept header (JSON-RPC -32011).
 pub const ACCEPT_ERROR_BODY: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32011,"message":"Accept Header Error - MCP protocol requires Accept header: application/json, text/event-stream"}}"#;
 /// Largest request body forwarded: 10 MiB.
-const MAX_REQUEST_BODY: usize = 10 * 1024 * 1024;
+pub const MAX_REQUEST_BODY: usize = 10 * 1024 * 1024;
+/// Default time for a request head to arrive, from its first byte (or the connection's start).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time an idle keep-alive connection is kept.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default cap on open connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// Shortest interval between two JWKS refetches triggered by unknown kids.
 const REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -52,8 +72,16 @@ pub struct Settings {
     pub now: Option<i64>,
     /// The `resource_metadata` URL of the 401's `WWW-Authenticate` header.
     pub resource_metadata: String,
-    /// Timeout for each upstream request.
+    /// How long the upstream may take to start answering (its status and headers); a body that
+    /// keeps coming after that (an SSE stream) is not cut.
     pub upstream_timeout: Duration,
+    /// How long a request head may take from its first byte (or from the connection's start);
+    /// also the longest pause inside a request body.
+    pub header_timeout: Duration,
+    /// How long a keep-alive connection with no request in flight stays open.
+    pub idle_timeout: Duration,
+    /// Most connections open at once.
+    pub max_connections: usize,
 }
 
 /// Shared state of a running proxy.
@@ -90,9 +118,8 @@ impl State {
         let http = reqwest::Client::builder()
             .no_proxy()
             .tcp_nodelay(true)
-            .pool_max_idle_per_host(256)
+            .pool_max_idle_per_host(settings.max_connections.max(1))
             .connect_timeout(Duration::from_secs(5))
-            .timeout(settings.upstream_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
@@ -234,7 +261,7 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
     };
     let report = state.evaluate(token).await;
     if report.verdict != Verdict::Accepted {
-        let codes: Vec<&str> = report.diagnoses.iter().map(|d| d.code).collect();
+        let codes: Vec<Cow<str>> = report.diagnoses.iter().map(|d| esc(d.code)).collect();
         let codes = if codes.is_empty() {
             String::new()
         } else {
@@ -263,8 +290,8 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
                     body,
                     reason: format!(
                         "check {} failed{codes}: {}{}",
-                        c.id,
-                        c.message,
+                        esc(&c.id),
+                        esc(&c.message),
                         if service_wording {
                             ""
                         } else {
@@ -294,7 +321,7 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
             reason: format!(
                 "Accept {} does not list both application/json and text/event-stream",
                 h("accept")
-                    .map(|a| format!("\"{a}\""))
+                    .map(|a| format!("\"{}\"", esc(a)))
                     .unwrap_or_else(|| "(missing)".into())
             ),
         };
@@ -302,6 +329,8 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
     Decision::Forward
 }
 
+/// Headers that describe one hop and are never forwarded (RFC 9110 §7.6.1), plus those the
+/// proxy sets itself (`host`, `content-length`).
 fn is_hop_by_hop(name: &str) -> bool {
     matches!(
         name,
@@ -309,6 +338,7 @@ fn is_hop_by_hop(name: &str) -> bool {
             | "keep-alive"
             | "proxy-authenticate"
             | "proxy-authorization"
+            | "proxy-connection"
             | "te"
             | "trailer"
             | "transfer-encoding"
@@ -316,6 +346,24 @@ fn is_hop_by_hop(name: &str) -> bool {
             | "host"
             | "content-length"
     )
+}
+
+/// The header names listed in `Connection:` (hop-by-hop for this message), lowercased; bounded.
+fn connection_listed(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(hyper::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .take(64)
+        .collect()
+}
+
+/// Whether a header is forwarded: not hop-by-hop, not named in `Connection:`.
+fn forwardable(name: &str, listed: &[String]) -> bool {
+    !is_hop_by_hop(name) && !listed.iter().any(|l| l == name)
 }
 
 fn full(body: impl Into<Bytes>) -> Body {
@@ -337,6 +385,14 @@ fn json_response(status: u16, headers: &[(&'static str, String)], body: String) 
         }
     }
     r
+}
+
+fn proxy_error(status: u16, message: &str) -> Response<Body> {
+    json_response(
+        status,
+        &[],
+        json!({"message": format!("tokdiag proxy: {message}")}).to_string(),
+    )
 }
 
 /// Handles one request end to end and writes its log line.
@@ -389,6 +445,109 @@ pub async fn handle(
     Ok(forward(&state, req, n, start, eval).await)
 }
 
+/// Why a request body could not be forwarded.
+#[derive(Debug, Clone)]
+enum BodyFail {
+    /// Over [`MAX_REQUEST_BODY`].
+    TooLarge,
+    /// Not valid HTTP/1.1 framing (a malformed chunk size, …).
+    Malformed(String),
+    /// No byte for longer than the header timeout.
+    Stalled(Duration),
+    /// The client went away mid-body.
+    Gone(String),
+}
+
+impl BodyFail {
+    fn from_hyper(e: &hyper::Error) -> BodyFail {
+        let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+        let mut hops = 0;
+        while let Some(s) = src {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                return match io.kind() {
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => {
+                        BodyFail::Malformed(io.to_string())
+                    }
+                    _ => BodyFail::Gone(io.to_string()),
+                };
+            }
+            hops += 1;
+            if hops > 8 {
+                break;
+            }
+            src = s.source();
+        }
+        BodyFail::Gone(e.to_string())
+    }
+
+    /// The status, client-facing message and log text.
+    fn answer(&self) -> (u16, String) {
+        match self {
+            BodyFail::TooLarge => (
+                413,
+                format!("request body over {} MiB", MAX_REQUEST_BODY >> 20),
+            ),
+            BodyFail::Malformed(e) => (400, format!("malformed request body ({e})")),
+            BodyFail::Stalled(d) => (
+                408,
+                format!("request body stalled: no byte for {} s", d.as_secs()),
+            ),
+            BodyFail::Gone(e) => (
+                400,
+                format!("the client stopped sending the request body ({e})"),
+            ),
+        }
+    }
+}
+
+type FailSlot = Arc<Mutex<Option<BodyFail>>>;
+
+fn set_fail(slot: &FailSlot, f: BodyFail) -> Box<dyn std::error::Error + Send + Sync> {
+    let msg = f.answer().1;
+    if let Ok(mut s) = slot.lock() {
+        s.get_or_insert(f);
+    }
+    msg.into()
+}
+
+/// The request body as a stream that counts bytes as they pass (over `limit`: error
+/// [`BodyFail::TooLarge`]), errors when no frame comes for `stall`, and records why it failed in
+/// `slot`. Nothing is buffered beyond the frame in hand.
+fn limited_stream(
+    body: Incoming,
+    limit: usize,
+    stall: Duration,
+    slot: FailSlot,
+) -> impl futures_util::Stream<Item = Result<Bytes, Box<dyn std::error::Error + Send + Sync>>>
++ Send
++ 'static {
+    futures_util::stream::unfold(Some((body, 0usize)), move |st| {
+        let slot = slot.clone();
+        async move {
+            let (mut body, mut seen) = st?;
+            loop {
+                match tokio::time::timeout(stall, body.frame()).await {
+                    Err(_) => return Some((Err(set_fail(&slot, BodyFail::Stalled(stall))), None)),
+                    Ok(None) => return None,
+                    Ok(Some(Err(e))) => {
+                        return Some((Err(set_fail(&slot, BodyFail::from_hyper(&e))), None));
+                    }
+                    Ok(Some(Ok(frame))) => {
+                        let Ok(data) = frame.into_data() else {
+                            continue; // trailers: not forwarded
+                        };
+                        seen = seen.saturating_add(data.len());
+                        if seen > limit {
+                            return Some((Err(set_fail(&slot, BodyFail::TooLarge)), None));
+                        }
+                        return Some((Ok(data), Some((body, seen))));
+                    }
+                }
+            }
+        }
+    })
+}
+
 async fn forward(
     state: &State,
     req: Request<Incoming>,
@@ -397,36 +556,54 @@ async fn forward(
     eval: Duration,
 ) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            log(
-                n,
-                &parts.method,
-                parts.uri.path(),
-                413,
-                &format!("refused: request body: {e}"),
-                start,
-                None,
-            );
-            return json_response(
-                413,
-                &[],
-                json!({"message": format!("request body unreadable or over {} MiB", MAX_REQUEST_BODY >> 20)}).to_string(),
-            );
-        }
+    let refuse = |fail: &BodyFail| {
+        let (status, msg) = fail.answer();
+        log(
+            n,
+            &parts.method,
+            parts.uri.path(),
+            status,
+            &format!("refused: {}", esc(&msg)),
+            start,
+            Some(eval),
+        );
+        proxy_error(status, &msg)
     };
+    let declared: Option<u64> = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    if declared.is_some_and(|l| l > MAX_REQUEST_BODY as u64) {
+        return refuse(&BodyFail::TooLarge);
+    }
     let method = match reqwest::Method::from_bytes(parts.method.as_str().as_bytes()) {
         Ok(m) => m,
         Err(_) => reqwest::Method::POST,
     };
-    let mut rb = state
-        .http
-        .request(method, &state.settings.upstream)
-        .body(body);
+    let slot: FailSlot = Arc::new(Mutex::new(None));
+    let mut rb = state.http.request(method, &state.settings.upstream);
+    if hyper::body::Body::is_end_stream(&body) {
+        // No body (a GET, or Content-Length: 0): send none rather than an empty chunked one.
+        if declared == Some(0) {
+            rb = rb.header(hyper::header::CONTENT_LENGTH, "0");
+        }
+    } else {
+        rb = rb.body(reqwest::Body::wrap_stream(limited_stream(
+            body,
+            MAX_REQUEST_BODY,
+            state.settings.header_timeout,
+            slot.clone(),
+        )));
+        if let Some(l) = declared {
+            // Keep the client's framing: hyper then sends exactly that many bytes, no chunking.
+            rb = rb.header(hyper::header::CONTENT_LENGTH, l.to_string());
+        }
+    }
+    let listed = connection_listed(&parts.headers);
     let mut added_session: Option<String> = None;
     for (k, v) in &parts.headers {
-        if !is_hop_by_hop(k.as_str()) {
+        if forwardable(k.as_str(), &listed) {
             rb = rb.header(k.as_str(), v.as_bytes());
         }
     }
@@ -445,30 +622,71 @@ async fn forward(
             crate::mcp::new_session_id(),
         );
     }
-    let upstream = match rb.send().await {
-        Ok(r) => r,
-        Err(e) => {
-            let msg = format!("upstream {} unreachable: {e}", state.settings.upstream);
+    let wait = state.settings.upstream_timeout;
+    let sent = tokio::time::timeout(wait, rb.send()).await;
+    let body_fail = || slot.lock().ok().and_then(|s| s.clone());
+    let upstream = match sent {
+        Ok(Ok(r)) => {
+            if let Some(f) = body_fail() {
+                return refuse(&f);
+            }
+            r
+        }
+        Ok(Err(e)) => {
+            if let Some(f) = body_fail() {
+                return refuse(&f);
+            }
+            let (status, msg) = if e.is_timeout() {
+                (
+                    504,
+                    format!(
+                        "upstream {} did not accept the connection in time: {e}",
+                        state.settings.upstream
+                    ),
+                )
+            } else {
+                (
+                    502,
+                    format!("upstream {} unreachable: {e}", state.settings.upstream),
+                )
+            };
             log(
                 n,
                 &parts.method,
                 parts.uri.path(),
-                502,
-                &format!("forward failed: {msg}"),
+                status,
+                &format!("forward failed: {}", esc(&msg)),
                 start,
                 Some(eval),
             );
-            return json_response(
-                502,
-                &[],
-                json!({"message": format!("tokdiag proxy: {msg}")}).to_string(),
+            return proxy_error(status, &msg);
+        }
+        Err(_) => {
+            if let Some(f) = body_fail() {
+                return refuse(&f);
+            }
+            let msg = format!(
+                "upstream {} did not answer within {} s (--upstream-timeout)",
+                state.settings.upstream,
+                wait.as_secs()
             );
+            log(
+                n,
+                &parts.method,
+                parts.uri.path(),
+                504,
+                &format!("forward failed: {}", esc(&msg)),
+                start,
+                Some(eval),
+            );
+            return proxy_error(504, &msg);
         }
     };
     let status = upstream.status().as_u16();
+    let listed = connection_listed(upstream.headers());
     let mut resp_headers = HeaderMap::new();
     for (k, v) in upstream.headers() {
-        if !is_hop_by_hop(k.as_str())
+        if forwardable(k.as_str(), &listed)
             && let (Ok(k), Ok(v)) = (
                 HeaderName::from_bytes(k.as_str().as_bytes()),
                 HeaderValue::from_bytes(v.as_bytes()),
@@ -482,6 +700,11 @@ async fn forward(
         && let Ok(v) = HeaderValue::from_str(s)
     {
         resp_headers.insert("mcp-session-id", v);
+    }
+    if let Some(len) = upstream.content_length()
+        && let Ok(v) = HeaderValue::from_str(&len.to_string())
+    {
+        resp_headers.insert(hyper::header::CONTENT_LENGTH, v);
     }
     let stream = upstream
         .bytes_stream()
@@ -515,6 +738,62 @@ fn uuid_like() -> String {
     )
 }
 
+/// The log writer: lines go through a bounded queue to one thread that writes stderr, so a slow
+/// reader of stderr never holds up an answer. Lines that find the queue full are counted and the
+/// count is logged once the queue drains.
+struct LogQueue {
+    tx: std::sync::mpsc::SyncSender<String>,
+    dropped: Arc<AtomicU64>,
+}
+
+static LOG: LazyLock<LogQueue> = LazyLock::new(|| {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(16 * 1024);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let d2 = dropped.clone();
+    let _ = std::thread::Builder::new()
+        .name("proxy-log".into())
+        .spawn(move || {
+            use std::io::Write;
+            let mut err = std::io::stderr();
+            while let Ok(line) = rx.recv() {
+                let mut buf = line;
+                buf.push('\n');
+                // Batch what is already queued into one write.
+                while buf.len() < 64 * 1024 {
+                    match rx.try_recv() {
+                        Ok(l) => {
+                            buf.push_str(&l);
+                            buf.push('\n');
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let lost = d2.swap(0, Ordering::Relaxed);
+                if lost > 0 {
+                    buf.push_str(&format!(
+                        "tokdiag proxy: {lost} log lines dropped (stderr was not read fast enough)\n"
+                    ));
+                }
+                let _ = err.write_all(buf.as_bytes());
+                let _ = err.flush();
+            }
+        });
+    LogQueue { tx, dropped }
+});
+
+/// Writes one line to the proxy log (stderr) without blocking; the text is
+/// [sanitized](crate::render::sanitize) as a last guard, the data in it is already [escaped](esc).
+pub fn log_line(text: String) {
+    let text = match crate::render::sanitize(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(s) => s,
+    };
+    let q = &*LOG;
+    if q.tx.try_send(text).is_err() {
+        q.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 fn log(
     n: u64,
     method: &hyper::Method,
@@ -532,9 +811,240 @@ fn log(
         ),
         None => format!(" ({:.2} ms)", start.elapsed().as_secs_f64() * 1000.0),
     };
-    crate::render::note(&format!(
-        "tokdiag proxy: #{n} {method} {path} → {status} {what}{timing}"
+    log_line(format!(
+        "tokdiag proxy: #{n} {} {} → {status} {what}{timing}",
+        esc(method.as_str()),
+        esc(path)
     ));
+}
+
+/// Milliseconds since the proxy's clock origin (for connection phases).
+fn now_ms() -> u64 {
+    static ORIGIN: LazyLock<Instant> = LazyLock::new(Instant::now);
+    ORIGIN.elapsed().as_millis() as u64
+}
+
+/// A connection is reading a request head (since its first byte, or since it was opened).
+const PHASE_HEAD: u8 = 0;
+/// A keep-alive connection with no request in flight.
+const PHASE_IDLE: u8 = 1;
+/// A request is in flight (its answer not yet fully written).
+const PHASE_BUSY: u8 = 2;
+
+/// What the server knows of one open connection.
+#[derive(Debug)]
+struct ConnInfo {
+    phase: AtomicU8,
+    since_ms: AtomicU64,
+    close: tokio::sync::Notify,
+}
+
+impl ConnInfo {
+    fn set(&self, phase: u8) {
+        self.since_ms.store(now_ms(), Ordering::Relaxed);
+        self.phase.store(phase, Ordering::Release);
+    }
+}
+
+/// The open connections, for the cap and the timeouts.
+#[derive(Debug, Default)]
+struct Registry {
+    conns: Mutex<HashMap<u64, Arc<ConnInfo>>>,
+    next: AtomicU64,
+    /// Connections closed by a timeout or the cap since the last log line about it.
+    closed_head: AtomicUsize,
+    closed_idle: AtomicUsize,
+    closed_cap: AtomicUsize,
+}
+
+impl Registry {
+    fn add(&self) -> (u64, Arc<ConnInfo>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let info = Arc::new(ConnInfo {
+            phase: AtomicU8::new(PHASE_HEAD),
+            since_ms: AtomicU64::new(now_ms()),
+            close: tokio::sync::Notify::new(),
+        });
+        if let Ok(mut c) = self.conns.lock() {
+            c.insert(id, info.clone());
+        }
+        (id, info)
+    }
+
+    fn remove(&self, id: u64) {
+        if let Ok(mut c) = self.conns.lock() {
+            c.remove(&id);
+        }
+    }
+
+    /// Tells the connection that has waited longest without a request in flight to close;
+    /// false when every connection is busy.
+    fn evict_one(&self) -> bool {
+        let Ok(c) = self.conns.lock() else {
+            return false;
+        };
+        let victim = c
+            .values()
+            .filter(|i| i.phase.load(Ordering::Acquire) != PHASE_BUSY)
+            .min_by_key(|i| i.since_ms.load(Ordering::Relaxed));
+        match victim {
+            Some(v) => {
+                v.close.notify_one();
+                self.closed_cap.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether no connection has a request in flight.
+    fn none_busy(&self) -> bool {
+        self.conns.lock().is_ok_and(|c| {
+            c.values()
+                .all(|i| i.phase.load(Ordering::Acquire) != PHASE_BUSY)
+        })
+    }
+
+    /// Closes connections whose head or idle time ran out.
+    fn sweep(&self, header: Duration, idle: Duration) {
+        let now = now_ms();
+        let Ok(c) = self.conns.lock() else { return };
+        for i in c.values() {
+            let waited = now.saturating_sub(i.since_ms.load(Ordering::Relaxed));
+            match i.phase.load(Ordering::Acquire) {
+                PHASE_HEAD if waited >= header.as_millis() as u64 => {
+                    i.close.notify_one();
+                    self.closed_head.fetch_add(1, Ordering::Relaxed);
+                }
+                PHASE_IDLE if waited >= idle.as_millis() as u64 => {
+                    i.close.notify_one();
+                    self.closed_idle.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// One log line about connections closed by the limits, if any since the last one.
+    fn report(&self, s: &Settings) {
+        let head = self.closed_head.swap(0, Ordering::Relaxed);
+        let idle = self.closed_idle.swap(0, Ordering::Relaxed);
+        let cap = self.closed_cap.swap(0, Ordering::Relaxed);
+        let mut parts = Vec::new();
+        if head > 0 {
+            parts.push(format!(
+                "{head} that sent no complete request head within {} s (--header-timeout)",
+                s.header_timeout.as_secs()
+            ));
+        }
+        if cap > 0 {
+            parts.push(format!(
+                "{cap} waiting without a request to make room at the cap of {} connections \
+                 (--max-connections)",
+                s.max_connections
+            ));
+        }
+        if idle > 0 {
+            parts.push(format!(
+                "{idle} idle for {} s (--idle-timeout)",
+                s.idle_timeout.as_secs()
+            ));
+        }
+        if !parts.is_empty() {
+            log_line(format!(
+                "tokdiag proxy: closed connections: {}",
+                parts.join("; ")
+            ));
+        }
+    }
+}
+
+/// A TCP stream that marks its connection as reading a head when bytes arrive while no request
+/// is in flight (an idle keep-alive connection starting its next request).
+struct Watched {
+    io: tokio::net::TcpStream,
+    info: Arc<ConnInfo>,
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.io).poll_read(cx, buf);
+        if buf.filled().len() > before && self.info.phase.load(Ordering::Acquire) == PHASE_IDLE {
+            self.info.set(PHASE_HEAD);
+        }
+        r
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+}
+
+/// A response body that marks its connection idle once it is written (or dropped).
+struct Tracked {
+    inner: Body,
+    info: Arc<ConnInfo>,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.info.set(PHASE_IDLE);
+    }
+}
+
+/// Gives freed heap memory back to the system once the proxy is quiet: glibc keeps it in its
+/// arenas otherwise, and after a burst of large bodies the process would stay near its peak.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointers, only walks glibc's own (locked) arenas, and may be
+    // called from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Serves connections from `listener` until `shutdown` resolves; then lets open connections
@@ -547,45 +1057,129 @@ pub async fn serve(
 ) {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut conns = tokio::task::JoinSet::new();
+    let registry = Arc::new(Registry::default());
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        state.settings.max_connections.max(1),
+    ));
+    let sweeper = {
+        let registry = registry.clone();
+        let state = state.clone();
+        tokio::spawn(async move {
+            let s = &state.settings;
+            let tick = (s.header_timeout.min(s.idle_timeout) / 10)
+                .clamp(Duration::from_millis(50), Duration::from_millis(500));
+            let mut every = tokio::time::interval(tick);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_report = Instant::now();
+            let mut trimmed_at = 0;
+            loop {
+                every.tick().await;
+                registry.sweep(s.header_timeout, s.idle_timeout);
+                let served = state.requests.load(Ordering::Relaxed);
+                if served != trimmed_at && registry.none_busy() {
+                    trimmed_at = served;
+                    release_memory();
+                }
+                if last_report.elapsed() >= Duration::from_secs(10) {
+                    registry.report(s);
+                    last_report = Instant::now();
+                }
+            }
+        })
+    };
     tokio::pin!(shutdown);
     loop {
-        tokio::select! {
-            acc = listener.accept() => {
-                let (stream, _peer): (tokio::net::TcpStream, SocketAddr) = match acc {
-                    Ok(a) => a,
-                    Err(_) => {
-                        // Out of file descriptors or similar: back off instead of spinning.
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
+        let stream = tokio::select! {
+            acc = listener.accept() => match acc {
+                Ok((stream, _peer)) => stream,
+                Err(_) => {
+                    // Out of file descriptors or similar: make room, back off instead of spinning.
+                    registry.evict_one();
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        // Reap finished connections so the set does not grow without bound.
+        while conns.try_join_next().is_some() {}
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                // At the cap: the connection that has waited longest without a request gives way;
+                // when every one is busy, wait for one to finish.
+                registry.evict_one();
+                tokio::select! {
+                    p = slots.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => break,
+                    },
+                    _ = &mut shutdown => break,
+                }
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let (id, info) = registry.add();
+        let state = state.clone();
+        let registry = registry.clone();
+        let mut rx = rx.clone();
+        conns.spawn(async move {
+            let _permit = permit;
+            let io = hyper_util::rt::TokioIo::new(Watched {
+                io: stream,
+                info: info.clone(),
+            });
+            let info2 = info.clone();
+            let svc = hyper::service::service_fn(move |req| {
+                info2.set(PHASE_BUSY);
                 let state = state.clone();
-                let mut rx = rx.clone();
-                conns.spawn(async move {
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let svc = hyper::service::service_fn(move |req| handle(state.clone(), req));
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(io, svc);
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        _ = conn.as_mut() => {}
-                        _ = rx.changed() => {
-                            conn.as_mut().graceful_shutdown();
-                            let _ = conn.await;
+                let info = info2.clone();
+                async move {
+                    let r = handle(state, req).await?;
+                    Ok::<_, Infallible>(r.map(|b| Tracked { inner: b, info }))
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .max_buf_size(256 * 1024)
+                .serve_connection(io, svc);
+            tokio::pin!(conn);
+            loop {
+                tokio::select! {
+                    r = conn.as_mut() => {
+                        if let Err(e) = r
+                            && (e.is_parse() || e.is_parse_too_large())
+                        {
+                            log_line(format!(
+                                "tokdiag proxy: a request with a malformed head was answered 400 by \
+                                 the HTTP layer ({})",
+                                esc(&e.to_string())
+                            ));
+                        }
+                        break;
+                    }
+                    _ = info.close.notified() => {
+                        if info.phase.load(Ordering::Acquire) != PHASE_BUSY {
+                            break; // dropping the connection closes the socket
                         }
                     }
-                });
-                // Reap finished connections so the set does not grow without bound.
-                while conns.try_join_next().is_some() {}
+                    _ = rx.changed() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.await;
+                        break;
+                    }
+                }
             }
-            _ = &mut shutdown => break,
-        }
+            registry.remove(id);
+        });
     }
     drop(listener);
     let _ = tx.send(true);
     let _ = tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
+    sweeper.abort();
+    registry.report(&state.settings);
+    // Let the log thread write what is queued.
+    tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
 #[cfg(test)]
@@ -601,6 +1195,35 @@ mod tests {
         assert!(!accept_ok(Some("application/json")));
         assert!(!accept_ok(Some("application/*, text/*")));
         assert!(!accept_ok(None));
+    }
+
+    #[test]
+    fn log_escaping() {
+        assert_eq!(esc("plain /mcp ✓"), "plain /mcp ✓");
+        assert_eq!(
+            esc("a\nb\rc\td\u{1b}[2J\u{85}"),
+            "a\\nb\\rc\\td\\u{1b}[2J\\u{85}"
+        );
+        assert_eq!(
+            esc("\u{2028}\u{202e}\u{200b}\u{feff}\u{061c}\u{2067}"),
+            "\\u{2028}\\u{202e}\\u{200b}\\u{feff}\\u{61c}\\u{2067}"
+        );
+    }
+
+    #[test]
+    fn connection_listed_headers_are_hop_by_hop() {
+        let mut h = HeaderMap::new();
+        h.append(
+            "connection",
+            HeaderValue::from_static("keep-alive, X-Secret"),
+        );
+        h.append("connection", HeaderValue::from_static("x-other"));
+        let listed = connection_listed(&h);
+        assert_eq!(listed, ["keep-alive", "x-secret", "x-other"]);
+        assert!(!forwardable("x-secret", &listed));
+        assert!(!forwardable("x-other", &listed));
+        assert!(!forwardable("transfer-encoding", &listed));
+        assert!(forwardable("x-kept", &listed));
     }
 
     #[test]

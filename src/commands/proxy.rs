@@ -40,9 +40,65 @@ pub struct ProxyArgs {
     /// The authorizer (besides --config).
     #[command(flatten)]
     pub authorizer: crate::commands::explain::AuthorizerArgs,
-    /// Seconds to wait for the upstream's answer.
+    /// Seconds to wait for the upstream to start answering (status and headers; 504 after
+    /// that). A stream that keeps sending, such as SSE, is not cut.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub upstream_timeout: u64,
+    /// Seconds a request head may take (from its first byte, or from the connection's start),
+    /// and the longest pause inside a request body; the connection is closed after that.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds an idle keep-alive connection is kept open.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub idle_timeout: u64,
+    /// Most client connections open at once; at the cap, a new connection closes the one that
+    /// has waited longest without a request in flight. Lowered to fit the open-file limit.
+    #[arg(long, value_name = "N", default_value_t = proxy::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+}
+
+/// Descriptors kept aside from the connection cap (std streams, the listener, the runtime, key
+/// fetches).
+const RESERVED_FDS: u64 = 32;
+
+/// Elsewhere than Unix: the cap as given.
+#[cfg(not(unix))]
+fn fit_connection_cap(wanted: usize) -> (usize, Option<String>) {
+    (wanted, None)
+}
+
+/// Raises the soft open-file limit to the hard one and returns the connection cap that fits in
+/// it (each connection may hold a client and an upstream socket), with a note when `wanted`
+/// had to be lowered.
+#[cfg(unix)]
+fn fit_connection_cap(wanted: usize) -> (usize, Option<String>) {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let lim = getrlimit(Resource::Nofile);
+    let mut soft = lim.current;
+    if lim.current != lim.maximum {
+        let raised = Rlimit {
+            current: lim.maximum,
+            maximum: lim.maximum,
+        };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            soft = lim.maximum;
+        }
+    }
+    let Some(soft) = soft else {
+        return (wanted, None); // unlimited
+    };
+    let fits = (soft.saturating_sub(RESERVED_FDS) / 2).max(1);
+    if (wanted as u64) <= fits {
+        return (wanted, None);
+    }
+    let fits = fits as usize;
+    (
+        fits,
+        Some(format!(
+            "tokdiag proxy: --max-connections {wanted} lowered to {fits}: the open-file limit is \
+             {soft} (ulimit -n) and each connection may need two descriptors"
+        )),
+    )
 }
 
 fn listen_addr(s: &str) -> Result<SocketAddr> {
@@ -130,6 +186,19 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             }
             Keys::NotChecked { .. } => (0, "not checked".into()),
         };
+        if args.max_connections == 0 {
+            return Err(Error::usage(
+                "--max-connections 0: the proxy could accept no connection",
+                Some(format!(
+                    "give at least 1 (the default is {})",
+                    proxy::DEFAULT_MAX_CONNECTIONS
+                )),
+            ));
+        }
+        let (max_connections, lowered) = fit_connection_cap(args.max_connections);
+        if let Some(l) = lowered {
+            render::note(&l);
+        }
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             Error::usage(
                 format!("cannot listen on {addr}: {e}"),
@@ -145,15 +214,23 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             now: g.now,
             resource_metadata: format!("http://{local}/.well-known/oauth-protected-resource"),
             upstream_timeout: Duration::from_secs(args.upstream_timeout.max(1)),
+            header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+            idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+            max_connections,
             auth: auth.clone(),
         };
         let state = Arc::new(State::new(settings, keys)?);
         render::note(&format!(
             "tokdiag proxy: listening on http://{local} → {} · agent {} ({}) · {n_keys} keys from {origin} \
-             · a development tool, not a production gateway; Ctrl-C stops it",
+             · at most {max_connections} connections, heads within {} s, idle {} s, bodies up to {} MiB, \
+             upstream answer within {} s · a development tool, not a production gateway; Ctrl-C stops it",
             args.upstream,
             auth.agent.as_deref().unwrap_or("-"),
             auth.file.as_deref().unwrap_or("flags"),
+            state.settings().header_timeout.as_secs(),
+            state.settings().idle_timeout.as_secs(),
+            proxy::MAX_REQUEST_BODY >> 20,
+            state.settings().upstream_timeout.as_secs(),
         ));
         proxy::serve(listener, state, shutdown_signal(), Duration::from_secs(5)).await;
         render::note("tokdiag proxy: stopped");
