@@ -1085,3 +1085,127 @@ fn config_gateway_get_gateway_json_dry_run_jwt() {
     assert_eq!(code, 2);
     assert!(err.contains("has no URL: it is not deployed yet"), "{err}");
 }
+
+// ---- an agentcore/agentcore.json project (new CLI): JWT runtime, IAM runtime, JWT gateway ----
+
+/// The testdata project copied to a temp dir, with the IAM runtime deployed too (the project's
+/// deployed state has only the JWT runtime and the gateway).
+fn agentcore_project(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = root().join("testdata/configs/agentcore-cli/agentcore");
+    let dst = dir.join("agentcore");
+    std::fs::create_dir_all(dst.join(".cli")).unwrap();
+    for f in ["agentcore.json", "aws-targets.json"] {
+        std::fs::copy(src.join(f), dst.join(f)).unwrap();
+    }
+    let state = std::fs::read_to_string(src.join(".cli/deployed-state.json")).unwrap();
+    let mut v: Value = serde_json::from_str(&state).unwrap();
+    v["targets"]["default"]["resources"]["runtimes"]["billing_agent"] = json!({
+        "runtimeId": "billing_agent-Qw12Er34Ty",
+        "runtimeArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/billing_agent-Qw12Er34Ty",
+    });
+    std::fs::write(dst.join(".cli/deployed-state.json"), v.to_string()).unwrap();
+    dst
+}
+
+#[test]
+fn agentcore_json_dry_run_jwt_runtime_iam_runtime_jwt_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = agentcore_project(dir.path());
+    let project = project.to_str().unwrap();
+
+    // JWT runtime: bearer token, the deployed ARN's URL.
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args([
+        "--config",
+        project,
+        "--agent",
+        "support_agent",
+        "--token",
+        "a.b.c",
+        "--dry-run",
+    ]);
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        (v["kind"].as_str(), v["auth"].as_str()),
+        (Some("runtime"), Some("bearer"))
+    );
+    assert_eq!(
+        v["requests"][0]["url"],
+        "https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fsupport_agent-Xy12Ab34Cd/invocations?qualifier=DEFAULT"
+    );
+    assert_eq!(
+        v["requests"][0]["headers"]["Authorization"],
+        "Bearer $TOKEN"
+    );
+
+    // IAM runtime: SigV4 for us-east-1, no token needed.
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args(["--config", project, "--agent", "billing_agent", "--dry-run"]);
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        (v["kind"].as_str(), v["auth"].as_str()),
+        (Some("runtime"), Some("sigv4"))
+    );
+    assert_eq!(v["region"], "us-east-1");
+    assert!(
+        v["requests"][0]["url"]
+            .as_str()
+            .unwrap()
+            .contains("runtime%2Fbilling_agent-Qw12Er34Ty/invocations")
+    );
+    let auth = v["requests"][0]["headers"]["Authorization"]
+        .as_str()
+        .unwrap();
+    assert!(
+        auth.starts_with(&format!("AWS4-HMAC-SHA256 Credential={KEY_ID}/")),
+        "{auth}"
+    );
+    assert!(auth.ends_with("Signature=<redacted>"), "{auth}");
+
+    // JWT gateway: bearer token, the deployed gatewayUrl, no runtime session header.
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args([
+        "--config",
+        project,
+        "--gateway",
+        "tools",
+        "--token",
+        "a.b.c",
+        "--dry-run",
+    ]);
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        (v["kind"].as_str(), v["auth"].as_str()),
+        (Some("gateway"), Some("bearer"))
+    );
+    assert_eq!(
+        v["requests"][0]["url"],
+        "https://tools-q9w8e7r6t5.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
+    );
+    assert!(
+        v["requests"][0]["headers"]
+            .get("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id")
+            .is_none()
+    );
+
+    // A bearer token for the IAM runtime: said before sending.
+    let mut c = invoke(dir.path());
+    with_creds(&mut c, dir.path());
+    c.args([
+        "--config",
+        project,
+        "--agent",
+        "billing_agent",
+        "--token",
+        "a.b.c",
+    ]);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("✗ auth-method-mismatch (initialize) — not sent\n  the config says the runtime's authorizer is AWS_IAM"), "{out}");
+}
