@@ -195,15 +195,24 @@ fn sgr_len(s: &str) -> Option<usize> {
 }
 
 /// Writes `text` to stdout, [sanitized](sanitize) for the terminal. A broken pipe exits 0 (the
-/// reader has what it wanted).
+/// reader has what it wanted); any other write error (a full disk, `>/dev/full`, an I/O error)
+/// ends the process with exit 2 and one line on stderr, before anything can claim the output was
+/// written.
 pub fn emit(text: &str) {
     let text = sanitize(text);
     let mut out = std::io::stdout().lock();
     let r = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    if let Err(e) = r
-        && e.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
+    if let Err(e) = r {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "{} cannot write to stdout: {e}",
+            "tokdiag: error:".red().bold()
+        );
+        std::process::exit(2);
     }
 }
 

@@ -625,3 +625,38 @@ fn login_cache_entries_that_are_a_fifo_or_dev_zero_are_refused_at_once() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("it is larger than 1 MiB"), "{err}");
 }
+
+// ---- issue 12 item 9: write errors on stdout ---------------------------------------------------
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_exit_2_with_one_line_and_a_closed_pipe_is_quiet_success() {
+    let run_with_stdout = |stdout: std::process::Stdio| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("tokdiag"))
+            .env("NO_COLOR", "1")
+            .arg("decode")
+            .arg(token().trim())
+            .stdin(std::process::Stdio::null())
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap()
+    };
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = run_with_stdout(full.into());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "tokdiag: error: cannot write to stdout: No space left on device (os error 28)\n"
+    );
+
+    // `tokdiag decode … | head -c0`: the reader is gone before anything is written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = run_with_stdout(writer.into());
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}

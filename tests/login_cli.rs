@@ -1633,3 +1633,94 @@ fn a_token_cache_others_could_write_is_neither_read_nor_written() {
     );
     assert_eq!(std::fs::read(&entry).unwrap(), before, "nothing written");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn login_to_a_full_stdout_fails_and_does_not_say_it_printed_the_token() {
+    let server = TokenServer::start(good_answer);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = format!("{}/oauth2/token", server.url);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokdiag"))
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("TOKDIAG_CACHE_DIR")
+        .env("TOKDIAG_CLIENT_SECRET", "s3cr3t-value")
+        .args([
+            "login",
+            "--flow",
+            "client-credentials",
+            "--client-id",
+            CC_CLIENT,
+        ])
+        .args(["--scope", "agentcore/invoke", "--now", "1780272000"])
+        .args(["--token-endpoint", &endpoint, "--cache-dir"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    // One line, and no "printed the access token" summary.
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "tokdiag: error: cannot write to stdout: No space left on device (os error 28)\n"
+    );
+}
+
+// ---- issue 12 item 13: Ctrl-C at the password prompt ------------------------------------------
+
+/// The Python that runs tests/support/pty_ctrl_c.py: TOKDIAG_TEST_PYTHON (scripts/test.sh's
+/// venv), else python3 from PATH (the script needs only the standard library).
+fn python() -> String {
+    std::env::var("TOKDIAG_TEST_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "python3".to_string())
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_at_the_password_prompt_gives_the_terminal_its_echo_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pty_ctrl_c.py");
+    let out = std::process::Command::new(python())
+        .arg(&script)
+        .arg("Password for alice: ")
+        .arg(assert_cmd::cargo::cargo_bin("tokdiag"))
+        .args(["--color", "never", "login", "--endpoint-url", &dead_url()])
+        .args([
+            "--user-pool-id",
+            "us-east-1_h0Vo2Whhx",
+            "--client-id",
+            CC_CLIENT,
+        ])
+        .args(["--username", "alice", "--cache-dir"])
+        .arg(dir.path())
+        .env_remove("TOKDIAG_PASSWORD")
+        .env_remove("TOKDIAG_CACHE_DIR")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} (set TOKDIAG_TEST_PYTHON, or run scripts/test.sh): {e}",
+                python()
+            )
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(r["echo_off_at_prompt"], true, "{r}");
+    assert_eq!(r["echo_after"], true, "echo left off after Ctrl-C: {r}");
+    assert_eq!(
+        r["icanon_after"], true,
+        "line mode left off after Ctrl-C: {r}"
+    );
+    assert_eq!(r["signal"], 2, "ended by SIGINT, as the shell expects: {r}");
+}

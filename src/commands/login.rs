@@ -513,12 +513,113 @@ impl<'a> Inputs<'a> {
 }
 
 fn prompt_hidden(prompt: &str) -> Result<Secret> {
+    // rpassword turns echo (and ISIG) off, and on Ctrl-C raises SIGINT before it turns them back
+    // on: the default action would leave the terminal without echo. The guard restores it first.
+    let _tty = tty::EchoGuard::arm();
     let s = rpassword::prompt_password(prompt)
         .map_err(|e| Error::input(format!("cannot read from the terminal: {e}"), None))?;
     if s.is_empty() {
         return Err(Error::usage("nothing entered", None));
     }
     Ok(Secret::new(s))
+}
+
+/// Terminal state across a hidden prompt: a signal that ends the process while echo is off
+/// (Ctrl-C, `kill`, a closed terminal) first puts the terminal back as it was before the prompt.
+#[cfg(unix)]
+mod tty {
+    use std::os::fd::AsRawFd;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+    /// The terminal settings from before the first prompt (echo on).
+    static SAVED: OnceLock<libc::termios> = OnceLock::new();
+    /// The descriptor of `/dev/tty` while a prompt runs.
+    static FD: AtomicI32 = AtomicI32::new(-1);
+    static ARMED: AtomicBool = AtomicBool::new(false);
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+    /// Restores the saved settings, then lets the signal do what it would have done (end the
+    /// process, so the shell sees "killed by SIGINT"). Only async-signal-safe calls: atomic
+    /// loads, `tcsetattr`, `signal`, `raise`.
+    extern "C" fn restore_and_reraise(sig: libc::c_int) {
+        if ARMED.load(Ordering::SeqCst)
+            && let Some(t) = SAVED.get()
+        {
+            let fd = FD.load(Ordering::SeqCst);
+            // SAFETY: fd is the open /dev/tty of the armed guard; t is a valid termios.
+            unsafe {
+                libc::tcsetattr(fd, libc::TCSANOW, t);
+            }
+        }
+        // SAFETY: resetting to the default action and re-raising is the documented way to end
+        // with the signal's own status.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+
+    /// Armed while it lives; without a terminal it does nothing.
+    pub struct EchoGuard(Option<std::fs::File>);
+
+    impl EchoGuard {
+        /// Saves the terminal settings and installs the handlers (once per process).
+        pub fn arm() -> EchoGuard {
+            let Ok(tty) = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+            else {
+                return EchoGuard(None);
+            };
+            let fd = tty.as_raw_fd();
+            let mut t = std::mem::MaybeUninit::<libc::termios>::uninit();
+            // SAFETY: fd is open; tcgetattr fills t when it returns 0.
+            if unsafe { libc::tcgetattr(fd, t.as_mut_ptr()) } != 0 {
+                return EchoGuard(None);
+            }
+            // SAFETY: initialised by the successful tcgetattr above.
+            let _ = SAVED.set(unsafe { t.assume_init() });
+            FD.store(fd, Ordering::SeqCst);
+            if !INSTALLED.swap(true, Ordering::SeqCst) {
+                for sig in SIGNALS {
+                    // SAFETY: the handler only makes async-signal-safe calls.
+                    unsafe {
+                        libc::signal(
+                            sig,
+                            restore_and_reraise as extern "C" fn(libc::c_int) as libc::sighandler_t,
+                        );
+                    }
+                }
+            }
+            ARMED.store(true, Ordering::SeqCst);
+            EchoGuard(Some(tty))
+        }
+    }
+
+    impl Drop for EchoGuard {
+        fn drop(&mut self) {
+            if self.0.is_some() {
+                ARMED.store(false, Ordering::SeqCst);
+                FD.store(-1, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+/// No terminal settings to guard off Unix.
+#[cfg(not(unix))]
+mod tty {
+    /// Does nothing.
+    pub struct EchoGuard;
+    impl EchoGuard {
+        /// Does nothing.
+        pub fn arm() -> EchoGuard {
+            EchoGuard
+        }
+    }
 }
 
 fn prompt_line(prompt: &str) -> Result<String> {
