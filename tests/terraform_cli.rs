@@ -60,6 +60,23 @@ fn assert_id_token_rejected(out: &str, authorizer: &str, file: &str, line: usize
         format!("  authorizer: {authorizer}, {file}"),
         "{out}"
     );
+    // A gateway refuses a failing JWT with 403 where a runtime says 401.
+    let status = if authorizer.starts_with("gateway ") {
+        "403"
+    } else {
+        "401"
+    };
+    let refusal = format!(
+        "matches only `client_id` — AgentCore answers {status} \"Claim 'client_id' value\n"
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "  the service answers {status}: Claim 'client_id' value mismatch with configuration."
+        ),
+        "{out}"
+    );
+    assert!(out.contains(&refusal), "{out}");
     assert!(
         out.contains(&format!(
             "  ✓ issuer      iss is\n                {ISSUER}\n"
@@ -274,7 +291,7 @@ fn terraform_directory_with_two_jwt_resources_needs_a_choice() {
     assert_eq!(
         err,
         format!(
-            "tokdiag: error: {dir} declares 2 AgentCore resources: aws_bedrockagentcore_agent_runtime.mcp_server (CUSTOM_JWT), aws_bedrockagentcore_gateway.tools (CUSTOM_JWT)\n  hint: choose one with --resource TYPE.NAME (or --agent NAME for a runtime, --gateway NAME for a gateway), e.g. --resource aws_bedrockagentcore_agent_runtime.mcp_server\n"
+            "tokdiag: error: {dir} defines 2 resources and several have a JWT authorizer: runtime aws_bedrockagentcore_agent_runtime.mcp_server (JWT), gateway aws_bedrockagentcore_gateway.tools (JWT)\n  hint: use --resource with one of: aws_bedrockagentcore_agent_runtime.mcp_server, aws_bedrockagentcore_gateway.tools\n"
         )
     );
 }
@@ -446,4 +463,65 @@ fn terraform_misspelt_argument_is_config_key_ignored_with_its_line() {
             .contains("`allowed_client` is not a `custom_jwt_authorizer` field and is never checked: did you mean `allowed_clients`?"),
         "{d:#}"
     );
+}
+
+#[test]
+fn terraform_gateway_by_its_name_and_the_login_hint_names_the_directory() {
+    let dir = testdata(TF_DIR);
+    let main = testdata("seed/terraform/main.tf");
+    // `--gateway` takes the resource's label or the gateway's `name`.
+    for name in ["tools", "tools-gateway"] {
+        let (code, out, err) = explain(&["--config", &dir, "--gateway", name], "id-token.jwt");
+        assert_eq!(code, 1, "{out}{err}");
+        assert_id_token_rejected(
+            &out,
+            "gateway aws_bedrockagentcore_gateway.tools",
+            &main,
+            54,
+        );
+        // The login hint reads the whole directory (variables.tf, terraform.tfvars) and names
+        // the resource with the flag `login` takes.
+        assert!(
+            out.contains(&format!(
+                "`tokdiag login --config {dir} --gateway tools --username alice`"
+            )),
+            "{out}"
+        );
+    }
+    let (code, out, err) = explain(&["--config", &dir, "--agent", "mcp_server"], "id-token.jwt");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "`tokdiag login --config {dir} --agent mcp_server --username alice`"
+        )),
+        "{out}"
+    );
+    let (code, _, err) = explain(&["--config", &dir, "--gateway", "nope"], "id-token.jwt");
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: error: {dir} has no gateway named nope\n  hint: use --gateway with one of: tools\n"
+        )
+    );
+}
+
+#[test]
+fn terraform_gateway_json_has_kind_and_authorizer_type() {
+    let dir = testdata(TF_DIR);
+    let (_, v) = explain_json(
+        &["--config", &dir, "--gateway", "tools"],
+        "access-token.jwt",
+    );
+    assert_eq!(v["authorizer"]["kind"], "gateway");
+    assert_eq!(
+        v["authorizer"]["name"],
+        "aws_bedrockagentcore_gateway.tools"
+    );
+    assert_eq!(v["authorizer"]["authorizer_type"], "CUSTOM_JWT");
+    let (_, v) = explain_json(
+        &["--config", &dir, "--agent", "mcp_server"],
+        "access-token.jwt",
+    );
+    assert_eq!(v["authorizer"]["kind"], "runtime");
 }

@@ -94,7 +94,28 @@ impl Context<'_> {
     /// The `tokdiag login` command that gets the right token for this config.
     fn login_cmd(&self, print: Option<&str>) -> String {
         let mut cmd = String::from("tokdiag login");
-        if let Some(f) = self.file() {
+        if self.auth.source == SourceKind::Terraform
+            && let Some(f) = self.file()
+        {
+            // Terraform reads every .tf file of the directory (variables.tf, terraform.tfvars…).
+            let dir = std::path::Path::new(f)
+                .parent()
+                .map(|d| d.display().to_string())
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| ".".to_string());
+            cmd.push_str(&format!(" --config {}", crate::fsx::sh_word(&dir)));
+            if let Some(a) = &self.auth.agent
+                && !self.auth.agent_is_default
+            {
+                // `login` takes --agent/--gateway (with the resource's name label).
+                let label = a.split_once('.').map_or(a.as_str(), |(_, l)| l);
+                cmd.push_str(&format!(
+                    " {} {}",
+                    self.auth.kind.flag(),
+                    crate::fsx::sh_word(label)
+                ));
+            }
+        } else if let Some(f) = self.file() {
             cmd.push_str(&format!(" --config {f}"));
         }
         if let Some(a) = &self.auth.agent

@@ -27,9 +27,13 @@ use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, U
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::template::{Element, Template};
 
+use super::api::arn_account;
 use super::jwt::{self, Findings, Style, at};
+use super::select;
 use super::tree::{Entry, Kind, Node};
-use crate::authorizer::{Authorizer, ResourceKind, RuleSet, SourceKind};
+use crate::authorizer::{
+    Authorizer, AuthorizerType, Deployment, ResourceKind, ResourceSummary, RuleSet, SourceKind,
+};
 use crate::error::{Error, Result};
 use crate::fsx;
 
@@ -320,28 +324,38 @@ struct Resource<'a> {
 }
 
 impl Resource<'_> {
+    /// The listing entry: named by its label, chosen by `TYPE.NAME` too.
+    fn summary(&self) -> ResourceSummary {
+        let declared = self
+            .block
+            .body
+            .get_attribute("authorizer_type")
+            .and_then(|a| a.value.as_str())
+            .and_then(AuthorizerType::parse);
+        let has_jwt = self.has_jwt_block();
+        ResourceSummary {
+            kind: if self.is_gateway() {
+                ResourceKind::Gateway
+            } else {
+                ResourceKind::Runtime
+            },
+            name: self.label.clone(),
+            id: Some(self.address()),
+            authorizer_type: match declared {
+                Some(t) => t,
+                None if has_jwt => AuthorizerType::CustomJwt,
+                None => AuthorizerType::AwsIam,
+            },
+            has_jwt,
+        }
+    }
+
     fn address(&self) -> String {
         format!("{}.{}", self.rtype, self.label)
     }
 
     fn is_gateway(&self) -> bool {
         self.rtype == GATEWAY_TYPE
-    }
-
-    /// The `authorizer_type` as written (gateways), or what the runtime's blocks imply.
-    fn authorizer_type(&self) -> String {
-        if let Some(a) = self.block.body.get_attribute("authorizer_type") {
-            return a
-                .value
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| "(computed)".to_string());
-        }
-        if self.has_jwt_block() {
-            "CUSTOM_JWT".to_string()
-        } else {
-            "AWS_IAM".to_string()
-        }
     }
 
     fn has_jwt_block(&self) -> bool {
@@ -401,7 +415,36 @@ fn load_module(
             }),
         ));
     }
-    let chosen = choose(shown, &resources, opts)?;
+    let summaries: Vec<ResourceSummary> = resources.iter().map(Resource::summary).collect();
+    // `--agent`/`--gateway` also take the service's name (`agent_runtime_name`, `name`).
+    let by_service_name = |want: Option<&str>, rtype: &str| -> Option<String> {
+        let want = want?;
+        if resources
+            .iter()
+            .any(|r| r.rtype == rtype && r.label == want)
+        {
+            return Some(want.to_string());
+        }
+        resources
+            .iter()
+            .find(|r| r.rtype == rtype && r.service_name.as_deref() == Some(want))
+            .map(|r| r.label.clone())
+            .or_else(|| Some(want.to_string()))
+    };
+    let agent = by_service_name(opts.agent, RUNTIME_TYPE);
+    let gateway = by_service_name(opts.gateway, GATEWAY_TYPE);
+    let selected = select::select(
+        shown,
+        &summaries,
+        select::Want {
+            resource: opts.resource,
+            agent: agent.as_deref(),
+            gateway: gateway.as_deref(),
+        },
+        None,
+        select::Naming::Ids,
+    )?;
+    let chosen = selected.index;
     let res = &resources[chosen];
     let file = &files[res.file];
 
@@ -521,6 +564,75 @@ fn load_module(
                 )
                 .and_then(|n| n.as_str().map(str::to_string))
         });
+    // What the state (or `--param TYPE.NAME.ATTR`) says about where it is deployed.
+    let mut deployed = |attr: &str| -> Option<String> {
+        ev.param(&format!("{}.{attr}", res.address()))
+            .map(str::to_string)
+            .or_else(|| {
+                module
+                    .state_value(
+                        res.rtype,
+                        &[Op::Attr(res.label.clone()), Op::Attr(attr.to_string())],
+                    )
+                    .and_then(|n| n.as_str().map(str::to_string))
+            })
+    };
+    let deployment = if res.is_gateway() {
+        Deployment {
+            gateway_id: deployed("gateway_id"),
+            gateway_url: deployed("gateway_url"),
+            gateway_arn: agent_arn.clone(),
+            account: agent_arn.as_deref().and_then(arn_account),
+            ..Deployment::default()
+        }
+    } else {
+        Deployment {
+            runtime_id: deployed("agent_runtime_id"),
+            account: agent_arn.as_deref().and_then(arn_account),
+            ..Deployment::default()
+        }
+    };
+    // The declared type (a gateway's `authorizer_type`, evaluated), else what the blocks say.
+    let declared = res
+        .block
+        .body
+        .get_attribute("authorizer_type")
+        .map(|a| ev.eval(&a.value, res.file, None, 0))
+        .and_then(|n| n.as_str().and_then(AuthorizerType::parse));
+    let authorizer_type = match (jwt.is_some(), declared) {
+        (true, _) => AuthorizerType::CustomJwt,
+        (false, Some(t)) => t,
+        (false, None) => summaries[chosen].authorizer_type,
+    };
+    let protocol = if res.is_gateway() {
+        res.block
+            .body
+            .get_attribute("protocol_type")
+            .map(|a| ev.eval(&a.value, res.file, None, 0))
+    } else {
+        res.block
+            .body
+            .get_blocks("protocol_configuration")
+            .last()
+            .and_then(|b| b.body.get_attribute("server_protocol"))
+            .map(|a| ev.eval(&a.value, res.file, None, 0))
+    }
+    .and_then(|n| resolved_text(&n));
+    let request_header_allowlist = res
+        .block
+        .body
+        .get_blocks("request_header_configuration")
+        .last()
+        .and_then(|b| b.body.get_attribute("request_header_allowlist"))
+        .map(|a| ev.eval(&a.value, res.file, None, 0))
+        .and_then(|n| {
+            n.as_seq().map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+        });
     out.warnings.extend(ev.warnings());
     let mut ignored = out.ignored;
     ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
@@ -528,7 +640,7 @@ fn load_module(
         source: SourceKind::Terraform,
         file: Some(file.name.clone()),
         agent: Some(res.address()),
-        agent_is_default: opts.resource.is_none() && opts.agent.is_none() && opts.gateway.is_none(),
+        agent_is_default: selected.by_default,
         rules: RuleSet::Agentcore,
         jwt,
         authorizer_line,
@@ -537,11 +649,12 @@ fn load_module(
         other_jwt_agents,
         agent_arn,
         region,
-        kind: if res.is_gateway() {
-            ResourceKind::Gateway
-        } else {
-            ResourceKind::Runtime
-        },
+        kind: summaries[chosen].kind,
+        authorizer_type,
+        request_header_allowlist,
+        protocol,
+        deployment,
+        resources: summaries,
         ..Authorizer::empty(SourceKind::Terraform, RuleSet::Agentcore)
     })
 }
@@ -597,88 +710,6 @@ fn misspelt_blocks(res: &Resource<'_>, file: &SourceFile, out: &mut Findings) {
             );
         }
     }
-}
-
-/// Picks the resource: `--resource`, `--agent`, `--gateway`, else the one with a JWT authorizer,
-/// else the only one.
-fn choose(shown: &str, resources: &[Resource<'_>], opts: &TfOptions<'_>) -> Result<usize> {
-    let listing = || {
-        resources
-            .iter()
-            .map(|r| format!("{} ({})", r.address(), r.authorizer_type()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let find = |want: &str, kind: Option<&str>| {
-        resources.iter().position(|r| {
-            kind.is_none_or(|k| r.rtype == k)
-                && (r.address() == want
-                    || r.label == want
-                    || r.service_name.as_deref() == Some(want))
-        })
-    };
-    if let Some(r) = opts.resource {
-        return find(r, None).ok_or_else(|| {
-            Error::usage(
-                format!("{shown} has no AgentCore resource {r}"),
-                Some(format!(
-                    "use --resource with one of: {}",
-                    resources
-                        .iter()
-                        .map(Resource::address)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            )
-        });
-    }
-    for (want, kind, flag, what) in [
-        (opts.agent, RUNTIME_TYPE, "--agent", "runtime"),
-        (opts.gateway, GATEWAY_TYPE, "--gateway", "gateway"),
-    ] {
-        let Some(want) = want else { continue };
-        return find(want, Some(kind)).ok_or_else(|| {
-            let names: Vec<String> = resources
-                .iter()
-                .filter(|r| r.rtype == kind)
-                .map(|r| r.label.clone())
-                .collect();
-            Error::usage(
-                format!("{shown} has no {what} {want} ({kind})"),
-                Some(if names.is_empty() {
-                    format!(
-                        "the configuration declares no {kind}; its resources: {}",
-                        listing()
-                    )
-                } else {
-                    format!("use {flag} with one of: {}", names.join(", "))
-                }),
-            )
-        });
-    }
-    if resources.len() == 1 {
-        return Ok(0);
-    }
-    let jwt: Vec<usize> = resources
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.authorizer_type() == "CUSTOM_JWT" && r.has_jwt_block())
-        .map(|(i, _)| i)
-        .collect();
-    if let [one] = jwt.as_slice() {
-        return Ok(*one);
-    }
-    Err(Error::usage(
-        format!(
-            "{shown} declares {} AgentCore resources: {}",
-            resources.len(),
-            listing()
-        ),
-        Some(format!(
-            "choose one with --resource TYPE.NAME (or --agent NAME for a runtime, --gateway NAME for a gateway), e.g. --resource {}",
-            resources[jwt.first().copied().unwrap_or(0)].address()
-        )),
-    ))
 }
 
 /// What the module declares besides resources: variables (with their values), locals, providers.
@@ -1927,10 +1958,7 @@ resource "aws_bedrockagentcore_gateway" "gw" {
             ..opts(&[])
         })
         .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "m.tf has no gateway mcp (aws_bedrockagentcore_gateway)"
-        );
+        assert_eq!(err.to_string(), "m.tf has no gateway named mcp");
         assert_eq!(err.hint().as_deref(), Some("use --gateway with one of: gw"));
         let iam = pick(TfOptions {
             agent: Some("plain"),
@@ -1959,12 +1987,13 @@ resource "aws_bedrockagentcore_gateway" "gw" {
         let err = load_text("m.tf", &doc, &opts(&[])).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "m.tf declares 2 AgentCore resources: aws_bedrockagentcore_agent_runtime.mcp (CUSTOM_JWT), aws_bedrockagentcore_agent_runtime.other (CUSTOM_JWT)"
+            "m.tf defines 2 resources and several have a JWT authorizer: aws_bedrockagentcore_agent_runtime.mcp (JWT), aws_bedrockagentcore_agent_runtime.other (JWT)"
         );
-        assert!(
-            err.hint()
-                .unwrap()
-                .contains("--resource aws_bedrockagentcore_agent_runtime.mcp")
+        assert_eq!(
+            err.hint().as_deref(),
+            Some(
+                "use --resource with one of: aws_bedrockagentcore_agent_runtime.mcp, aws_bedrockagentcore_agent_runtime.other"
+            )
         );
     }
 
