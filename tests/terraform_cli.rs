@@ -269,6 +269,13 @@ fn terraform_gateway_id_token_is_rejected() {
         &main,
         54,
     );
+    // The fix is written in HCL, applied with terraform.
+    assert!(
+        out.contains(&format!(
+            "           allowed_audience = [\"{CLIENT}\"]\n           then apply it (`terraform apply`)\n"
+        )),
+        "{out}"
+    );
 }
 
 #[test]
