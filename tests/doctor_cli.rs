@@ -497,3 +497,27 @@ fn a_configs_gateway_is_invoked_at_its_gateway_url() {
         "{out}"
     );
 }
+
+#[test]
+fn agentcore_json_iam_runtime_names_its_authorizer_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = testdata("configs/agentcore-cli/agentcore");
+    let mut c = doctor(dir.path());
+    no_aws(&mut c, dir.path());
+    c.args(["--config", &project, "--agent", "billing_agent"]);
+    let (code, out, _) = run(c);
+    // Not deployed in the testdata project: no target, and no credentials here.
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("! config       agent billing_agent (") && out.contains("): IAM authorizer (authorizerType AWS_IAM): calls are signed with SigV4, bearer tokens are refused\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning (config): for a JWT authorizer use --agent support_agent or --gateway tools (it has one)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("– credentials  skipped: no target to sign for"),
+        "{out}"
+    );
+}

@@ -274,8 +274,14 @@ fn config_step(a: &Authorizer) -> Step {
                  bearer tokens are refused"
             ),
             crate::authorizer::ResourceKind::Runtime => format!(
-                "agent {agent} ({file}): IAM authorizer (authorizer_configuration: null): calls are \
-                 signed with SigV4, bearer tokens are refused"
+                "agent {agent} ({file}): IAM authorizer ({}): calls are signed with SigV4, bearer \
+                 tokens are refused",
+                match a.source {
+                    crate::authorizer::SourceKind::AgentcoreYaml =>
+                        "authorizer_configuration: null",
+                    crate::authorizer::SourceKind::AgentcoreJson => "authorizerType AWS_IAM",
+                    _ => "no JWT authorizer",
+                }
             ),
         };
         if a.other_jwt_agents.is_empty() {
@@ -286,8 +292,20 @@ fn config_step(a: &Authorizer) -> Step {
             status: Status::Warn,
             message: msg,
             fixes: vec![format!(
-                "for a JWT authorizer use --agent {} (it has one)",
-                a.other_jwt_agents.join(" or --agent ")
+                "for a JWT authorizer use {} (it has one)",
+                a.other_jwt_agents
+                    .iter()
+                    .map(|n| {
+                        let flag = a
+                            .resources
+                            .iter()
+                            .find(|r| &r.name == n)
+                            .map(|r| r.kind.flag())
+                            .unwrap_or("--agent");
+                        format!("{flag} {n}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             )],
             code: 0,
         };
