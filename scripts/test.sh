@@ -4,7 +4,9 @@
 # 1. Creates .venv/ (python3 -m venv) and installs scripts/requirements-test.txt into it; a stamp
 #    file holding the requirements' hash makes later runs skip pip entirely.
 # 2. Checks that testdata/ matches testdata/gen.py (`gen.py --check`).
-# 3. Starts, on free loopback ports, the moto Cognito emulator and tests/servers/mcp_server.py,
+# 3. Starts, on free loopback ports, the moto Cognito emulator and tests/servers/mcp_server.py
+#    (and, in their own blocks below, the other SDKs' MCP servers and cognito-local, a second
+#    Cognito emulator: TOKDIAG_TEST_COGNITO_LOCAL_URL),
 #    and waits until both answer (bounded; on failure prints their logs). The MCP-servers block
 #    adds the Python SDK 2.x server (.venv-mcp2/, scripts/requirements-mcp2.txt) and the
 #    TypeScript SDK server (tests/servers/ts/, `npm ci` from its package-lock.json).
@@ -236,6 +238,70 @@ wait_ready "MCP test server (TypeScript SDK)" "$MCP_TS_PID" "$MCP_TS_LOG" mcp "$
 log "MCP server (py2) $TOKDIAG_TEST_MCP2_URL  (log: ${MCP2_LOG#"$ROOT"/})"
 log "MCP server (ts)  $TOKDIAG_TEST_MCP_TS_URL  (log: ${MCP_TS_LOG#"$ROOT"/})"
 # --- end of the MCP servers block ------------------------------------------------------------------
+
+# --- cognito-local: a second Cognito emulator for the login tests (helper escape-diag) -------------
+# npm `cognito-local`, pinned by tests/servers/cognito-local/package-lock.json (`npm ci`, stamped
+# like the TypeScript server). It keeps its pools under ./.cognito of its working directory: a fresh
+# one per run in target/test-servers/cognito-local/. Loopback only (HOST=127.0.0.1, a free PORT).
+CL_DIR=$ROOT/tests/servers/cognito-local
+CL_STAMP=$CL_DIR/node_modules/.tokdiag-package-lock.sha256
+CL_LOG=$LOG_DIR/cognito-local.log
+CL_DATA=$LOG_DIR/cognito-local
+ensure_cognito_local() {
+    local want
+    command -v node >/dev/null || die "node not found (needed for the cognito-local test server; Node.js 18+)"
+    command -v npm >/dev/null || die "npm not found (needed for the cognito-local test server)"
+    want=$(sha256sum "$CL_DIR/package-lock.json" | cut -d' ' -f1)
+    if [[ -f $CL_STAMP && $(<"$CL_STAMP") == "$want" && -x $CL_DIR/node_modules/.bin/cognito-local ]]; then
+        return 0
+    fi
+    log "npm ci in tests/servers/cognito-local (once per change of its package-lock.json)"
+    (cd "$CL_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+        die "npm ci in $CL_DIR failed"
+    printf '%s\n' "$want" >"$CL_STAMP"
+}
+ensure_cognito_local
+rm -rf "$CL_DATA"
+mkdir -p "$CL_DATA"
+CL_PORT=$("$PY" -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+')
+start "$CL_LOG" env -C "$CL_DATA" HOST=127.0.0.1 PORT="$CL_PORT" "$CL_DIR/node_modules/.bin/cognito-local"
+CL_PID=$LAST_PID
+export TOKDIAG_TEST_COGNITO_LOCAL_URL=http://127.0.0.1:$CL_PORT
+# Ready when ListUserPools answers 200 (bounded by TIMEOUT; the log is printed on failure).
+if ! "$PY" - "$TOKDIAG_TEST_COGNITO_LOCAL_URL" "$TIMEOUT" <<'PYEOF'; then
+import sys, time, urllib.request, urllib.error
+url, timeout = sys.argv[1], float(sys.argv[2])
+deadline = time.monotonic() + timeout
+last = "no answer"
+while time.monotonic() < deadline:
+    req = urllib.request.Request(url + "/", data=b'{"MaxResults": 1}', method="POST", headers={
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools"})
+    try:
+        with urllib.request.urlopen(req, timeout=2) as r:
+            r.read()
+            if r.status == 200:
+                sys.exit(0)
+            last = f"HTTP {r.status}"
+    except urllib.error.HTTPError as e:
+        last = f"HTTP {e.code}"
+    except OSError as e:
+        last = str(e)
+    time.sleep(0.1)
+sys.exit(f"not ready after {timeout:g} s ({last})")
+PYEOF
+    log "error: cognito-local did not start on $TOKDIAG_TEST_COGNITO_LOCAL_URL; its log ($CL_LOG):"
+    sed 's/^/    /' "$CL_LOG" >&2 || true
+    exit 1
+fi
+log "cognito-local   $TOKDIAG_TEST_COGNITO_LOCAL_URL  (log: ${CL_LOG#"$ROOT"/}, pid ${CL_PID})"
+# --- end of the cognito-local block ---------------------------------------------------------------
 
 # --- 4. tests ----------------------------------------------------------------------------------
 status=0

@@ -639,6 +639,32 @@ pub fn is_pool_id(seg: &str) -> bool {
     region_ok && !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
+/// True for any `<prefix>_<id>` pool id, as emulators name pools (cognito-local: `local_1CcUREBq`);
+/// real pools are `<region>_<id>` ([`is_pool_id`]).
+pub fn is_emulator_pool_id(seg: &str) -> bool {
+    let Some((prefix, id)) = seg.split_once('_') else {
+        return false;
+    };
+    !prefix.is_empty()
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The emulator pool id (`local_<id>`) in an issuer or discovery URL: the last path segment (before
+/// `/.well-known/`) that is one.
+pub fn emulator_pool(url: &str) -> Option<String> {
+    let base = url.split("/.well-known/").next().unwrap_or(url);
+    let path = base.split_once("://").map(|(_, rest)| rest).unwrap_or(base);
+    let segs: Vec<&str> = path.split('/').skip(1).collect();
+    segs.into_iter()
+        .rev()
+        .find(|s| is_emulator_pool_id(s))
+        .map(str::to_string)
+}
+
 /// Finds the pool in an issuer or discovery URL: the path segment that looks like a pool id
 /// (before `/.well-known/` when present), whatever the host, so emulators work too.
 pub fn cognito_pool(url: &str) -> Option<CognitoPool> {

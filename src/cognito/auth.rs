@@ -183,7 +183,7 @@ impl Cognito {
     fn trace_step(&self, op: &str, step: &Step) {
         match step {
             Step::Done(t) => self.trace(&format!(
-                "← {op}: tokens ({}{}{}expires in {} s)",
+                "← {op}: tokens ({}{}{}{})",
                 if t.access_token.is_some() {
                     "access, "
                 } else {
@@ -195,7 +195,12 @@ impl Cognito {
                 } else {
                     ""
                 },
-                t.expires_in
+                // ExpiresIn absent reads as 0: say so rather than "expires in 0 s".
+                if t.expires_in > 0 {
+                    format!("expires in {} s", t.expires_in)
+                } else {
+                    "no ExpiresIn".to_string()
+                }
             )),
             Step::Challenge(c) => self.trace(&format!("← {op}: challenge {}", c.name)),
         }
@@ -511,6 +516,9 @@ pub fn challenge_responses(
     let name = ch.name.as_str();
     match name {
         "NEW_PASSWORD_REQUIRED" => {
+            // Messages name the user as given; Cognito's USERNAME (maybe the sub) only goes back
+            // in the answer.
+            let user = login.username;
             let required = required_attributes(ch);
             if !required.is_empty() {
                 return Err(Error::refused(
@@ -760,6 +768,13 @@ pub fn explain_service_error(
             "the MFA code has expired".to_string(),
             "run tokdiag login again and enter the new code".to_string(),
         ),
+        // A plain sign-in sets no password: an emulator (cognito-local) answers a wrong one so.
+        "InvalidPasswordException" if f.op == "InitiateAuth" => (
+            format!("the password was refused for {user}"),
+            format!(
+                "check the password (TOKDIAG_PASSWORD, --password-stdin or the prompt) and --username; an admin can set one: aws cognito-idp admin-set-user-password{pool} --username {user} --password … --permanent"
+            ),
+        ),
         "InvalidPasswordException" => (
             "the new password does not meet the pool's password policy".to_string(),
             "choose a password that meets it: aws cognito-idp describe-user-pool --query UserPool.Policies.PasswordPolicy".to_string(),
@@ -855,6 +870,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r["ANSWER"], "SOFTWARE_TOKEN_MFA");
+    }
+
+    #[test]
+    fn new_password_required_names_the_user_as_given() {
+        // Cognito's USERNAME may be the sub; the message names the user the caller typed.
+        let e = challenge_responses(
+            &ch(
+                "NEW_PASSWORD_REQUIRED",
+                &[
+                    ("USERNAME", "c4a8e4d8-7061-70b5-9e3f-2d6a1b7c8e90"),
+                    ("requiredAttributes", "[\"userAttributes.name\"]"),
+                ],
+            ),
+            &login(None),
+            &mut Fixed,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "user alice must set a new password, and Cognito also requires the attributes name which tokdiag cannot supply"
+        );
     }
 
     #[test]

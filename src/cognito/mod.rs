@@ -106,6 +106,18 @@ pub fn domain_is_prefix(domain: &str) -> bool {
     !d.contains('.') && !d.contains("://")
 }
 
+/// An endpoint given by `--endpoint-url` or the environment (an emulator such as moto or
+/// cognito-local), when there is one: then any `<prefix>_<id>` pool id is accepted and the region
+/// may be left out.
+pub fn custom_endpoint(flag: Option<&str>) -> Option<String> {
+    let e = effective_endpoint(flag, "");
+    (e != default_endpoint("")).then_some(e)
+}
+
+/// The region used when only an endpoint is known (`InitiateAuth` is unsigned; the SDK still
+/// wants one).
+pub const DEFAULT_EMULATOR_REGION: &str = "us-east-1";
+
 /// The Cognito endpoint the SDK will call, for messages: `--endpoint-url`, else the
 /// `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` / `AWS_ENDPOINT_URL` environment (unless
 /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else the public endpoint of the region.

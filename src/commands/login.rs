@@ -237,17 +237,21 @@ fn resolve_target(args: &LoginArgs, g: &Globals, az: Option<&Authorizer>) -> Res
         ..Default::default()
     };
     let discovery = az.and_then(Authorizer::discovery_url);
+    // With an emulator's endpoint, any `<prefix>_<id>` is a pool (cognito-local: `local_<id>`).
+    let emulator = cg::custom_endpoint(g.endpoint_url.as_deref()).is_some();
     if let Some(p) = &args.user_pool_id {
         let p = p.trim();
-        if !token::is_pool_id(p) {
+        if !(token::is_pool_id(p) || emulator && token::is_emulator_pool_id(p)) {
             return Err(Error::usage(
                 format!("--user-pool-id {p} is not a user pool id"),
-                Some("a pool id looks like <region>_<id>, e.g. us-east-1_AbCdEf123".to_string()),
+                Some("a pool id looks like <region>_<id>, e.g. us-east-1_AbCdEf123 (with --endpoint-url, an emulator's <prefix>_<id> such as local_1CcUREBq)".to_string()),
             ));
         }
         t.pool_id = Some(p.to_string());
     } else if let Some(pool) = discovery.as_deref().and_then(token::cognito_pool) {
         t.pool_id = Some(pool.pool_id);
+    } else if emulator && let Some(pool) = discovery.as_deref().and_then(token::emulator_pool) {
+        t.pool_id = Some(pool);
     }
     t.discovery_url = discovery;
     if let Some(c) = &args.client_id {
@@ -291,15 +295,19 @@ fn resolve_target(args: &LoginArgs, g: &Globals, az: Option<&Authorizer>) -> Res
         .ok()
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty());
+    // Only a real pool id's prefix is a region (an emulator's `local_…` is not).
     let pool_region = t
         .pool_id
         .as_deref()
+        .filter(|p| token::is_pool_id(p))
         .and_then(|p| p.split_once('_'))
         .map(|(r, _)| r.to_string());
     let (region, from) = match (&g.region, &env_region, &pool_region) {
         (Some(r), _, _) => (Some(r.clone()), "--region"),
         (None, Some(r), _) => (Some(r.clone()), "AWS_REGION"),
         (None, None, Some(r)) => (Some(r.clone()), ""),
+        // Only an endpoint is known: InitiateAuth is unsigned, any region will do.
+        _ if emulator => (Some(cg::DEFAULT_EMULATOR_REGION.to_string()), ""),
         _ => (None, ""),
     };
     if let (Some(r), Some(pr)) = (&region, &pool_region)

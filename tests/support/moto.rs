@@ -65,6 +65,25 @@ impl Moto {
         Moto { url, host }
     }
 
+    /// cognito-local, the second emulator (from `TOKDIAG_TEST_COGNITO_LOCAL_URL`, started by
+    /// scripts/test.sh); fails the test when it is not set. It speaks the same awsJson1.1 API;
+    /// its pools are `local_<id>` and its user names must be e-mail addresses.
+    pub fn cognito_local() -> Moto {
+        let url = std::env::var("TOKDIAG_TEST_COGNITO_LOCAL_URL").unwrap_or_default();
+        assert!(
+            !url.is_empty(),
+            "TOKDIAG_TEST_COGNITO_LOCAL_URL is not set: run the tests with scripts/test.sh (it starts cognito-local)"
+        );
+        let url = url.trim_end_matches('/').to_string();
+        let host = url
+            .strip_prefix("http://")
+            .unwrap_or_else(|| {
+                panic!("TOKDIAG_TEST_COGNITO_LOCAL_URL must be http://host:port, got {url}")
+            })
+            .to_string();
+        Moto { url, host }
+    }
+
     /// Calls one Cognito operation; `Ok(body)` on 200, `Err((status, body))` otherwise.
     pub fn call(&self, op: &str, body: &Value) -> Result<Value, (u16, Value)> {
         let payload = body.to_string();
