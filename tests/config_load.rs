@@ -921,3 +921,101 @@ fn missing_file_is_a_read_error() {
     let err = load_with("configs/does-not-exist.yaml", |_| {}).unwrap_err();
     assert!(matches!(err, Error::Read { .. }), "{err:?}");
 }
+
+// ---------------------------------------------------------------- agentcore/agentcore.json
+
+#[test]
+fn agentcore_json_runtime_with_deployed_state_and_targets() {
+    let a = load_with("configs/agentcore-cli", |o| {
+        o.agent = Some("support_agent".into());
+        o.region = None;
+    })
+    .unwrap();
+    assert_eq!(a.source, SourceKind::AgentcoreJson);
+    assert_eq!(a.kind, tokdiag::authorizer::ResourceKind::Runtime);
+    assert_eq!(a.name(), Some("support_agent"));
+    assert_eq!(
+        a.authorizer_type,
+        tokdiag::authorizer::AuthorizerType::CustomJwt
+    );
+    assert!(
+        a.file
+            .as_deref()
+            .unwrap()
+            .ends_with("agentcore/agentcore.json")
+    );
+    let jwt = a.jwt.as_ref().unwrap();
+    assert_eq!(jwt.line, Some(21));
+    assert_eq!(jwt.discovery_url.as_ref().unwrap().line, Some(22));
+    assert_eq!(jwt.allowed_clients.as_ref().unwrap().line, Some(23));
+    assert_eq!(a.authorizer_line, Some(20));
+    assert_eq!(
+        a.agent_arn.as_deref(),
+        Some("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/support_agent-Xy12Ab34Cd")
+    );
+    assert_eq!(a.region.as_deref(), Some("us-east-1"));
+    assert_eq!(a.deployment.account.as_deref(), Some("123456789012"));
+    assert_eq!(a.deployment.target.as_deref(), Some("default"));
+    assert_eq!(
+        a.deployment.runtime_id.as_deref(),
+        Some("support_agent-Xy12Ab34Cd")
+    );
+    assert_eq!(a.protocol.as_deref(), Some("MCP"));
+    assert_eq!(
+        a.request_header_allowlist,
+        Some(vec![
+            "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id".to_string(),
+            "Authorization".to_string()
+        ])
+    );
+    assert_eq!(a.resources.len(), 3);
+    assert!(
+        a.ignored.is_empty() && a.warnings.is_empty(),
+        "{:?} {:?}",
+        a.ignored,
+        a.warnings
+    );
+    assert!(!a.agent_is_default);
+}
+
+#[test]
+fn agentcore_json_gateway_has_its_url() {
+    let a = load_with("configs/agentcore-cli/agentcore/agentcore.json", |o| {
+        o.gateway = Some("tools".into());
+    })
+    .unwrap();
+    assert_eq!(a.kind, tokdiag::authorizer::ResourceKind::Gateway);
+    assert_eq!(a.claim_failure_status(), 403);
+    assert_eq!(a.deployment.gateway_id.as_deref(), Some("tools-q9w8e7r6t5"));
+    assert_eq!(
+        a.deployment.gateway_url.as_deref(),
+        Some("https://tools-q9w8e7r6t5.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp")
+    );
+    assert_eq!(
+        a.deployment.gateway_arn.as_deref(),
+        Some("arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/tools-q9w8e7r6t5")
+    );
+    assert_eq!(a.allowed_clients(), ["3ipsf00btbffko91d8irdu8up1"]);
+}
+
+#[test]
+fn both_toolkit_yaml_and_agentcore_json_say_which_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".bedrock_agentcore.yaml"), "x: 1\n").unwrap();
+    std::fs::create_dir(dir.path().join("agentcore")).unwrap();
+    std::fs::write(dir.path().join("agentcore/agentcore.json"), "{}\n").unwrap();
+    let (found, note) = tokdiag::authorizer::config::discover(dir.path());
+    assert_eq!(found, Some(PathBuf::from(".bedrock_agentcore.yaml")));
+    assert_eq!(
+        note.as_deref(),
+        Some(
+            "using ./.bedrock_agentcore.yaml; ./agentcore/agentcore.json exists too: pass --config agentcore/agentcore.json to use it instead"
+        )
+    );
+    std::fs::remove_file(dir.path().join(".bedrock_agentcore.yaml")).unwrap();
+    let (found, note) = tokdiag::authorizer::config::discover(dir.path());
+    assert_eq!(found, Some(PathBuf::from("agentcore/agentcore.json")));
+    assert_eq!(note, None);
+    let (found, _) = tokdiag::authorizer::config::discover(&dir.path().join("agentcore"));
+    assert_eq!(found, Some(PathBuf::from("agentcore.json")));
+}

@@ -1337,3 +1337,84 @@ fn undeployable_configs_are_never_accepted() {
         "authorizer_configuration is absent: the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"
     );
 }
+
+#[test]
+fn unresolved_template_values_decide_nothing() {
+    // ${AWS::Region} in the discovery URL and Fn::ImportValue in allowedClients: unknown, exit 3,
+    // naming the --param; not rejected, and no "CloudFormation refuses it at deploy time".
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("template.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "{CFN_RUNTIME}          DiscoveryUrl: !Sub 'https://cognito-idp.${{AWS::Region}}.amazonaws.com/{POOL}/.well-known/openid-configuration'\n          AllowedClients:\n            - !ImportValue SharedClientId\n"
+        ),
+    )
+    .unwrap();
+    let mut c = tokdiag(dir.path());
+    c.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .args(["explain", "--config"])
+        .arg(&p)
+        .args(["--jwks", &testdata("seed/jwks.json")])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 3, "{v:#}");
+    assert_eq!(v["verdict"], "unknown");
+    assert_eq!(check(&v, "issuer")["status"], "skip");
+    assert_eq!(
+        check(&v, "issuer")["message"],
+        "cannot decide: the configured value ${AWS::Region} is unresolved; supply it with --param AWS::Region=VALUE"
+    );
+    assert_eq!(check(&v, "client_id")["status"], "skip");
+    assert_eq!(
+        check(&v, "client_id")["message"],
+        "cannot decide: the configured value ${SharedClientId} is unresolved; supply it with --param SharedClientId=VALUE"
+    );
+    assert_eq!(codes(&v), Vec::<String>::new());
+
+    // Supplied, the same template decides.
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config"])
+        .arg(&p)
+        .args(["--param", "AWS::Region=us-east-1", "--param"])
+        .arg(format!("SharedClientId={CLIENT}"))
+        .args(["--jwks", &testdata("seed/jwks.json")])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["verdict"], "accepted");
+}
+
+#[test]
+fn new_authorizer_fields_are_read_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_cfg(
+        dir.path(),
+        &format!(
+            "    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {DISCOVERY}\n        allowedClients: [{CLIENT}]\n        advertisedScopeMapping:\n          read: tools/read\n        allowedWorkloadConfiguration:\n          workloadIdentities: [wl-1]\n"
+        ),
+    );
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(codes(&v), Vec::<String>::new());
+    assert_eq!(
+        v["authorizer"]["other_fields"],
+        json!({"advertisedScopeMapping": {"read": "tools/read"}, "allowedWorkloadConfiguration": {"workloadIdentities": ["wl-1"]}})
+    );
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (_, out, _) = run(c);
+    let lines: Vec<&str> = out.lines().skip(2).take(2).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "  also set (not a token check): advertisedScopeMapping = {\"read\":\"tools/read\"}",
+            "  also set (not a token check): allowedWorkloadConfiguration = {\"workloadIdentities\":[\"wl-1\"]}",
+        ]
+    );
+}

@@ -536,7 +536,8 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     {
         let cfn = auth.source == SourceKind::Cloudformation;
         let url = d.value.trim();
-        if !rules::discovery_url_ok(url, cfn) {
+        // An unresolved value (`${AWS::Region}`) is not a malformed one: the deployed value decides.
+        if !url.contains("${") && !rules::discovery_url_ok(url, cfn) {
             let fixed = format!(
                 "{}/.well-known/openid-configuration",
                 url.split("/.well-known/")

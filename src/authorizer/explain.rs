@@ -52,6 +52,10 @@ pub struct AuthorizerView {
     pub allowed_scopes: Vec<String>,
     /// customClaims.
     pub custom_claims: Vec<CustomClaim>,
+    /// Valid members that are not token checks (`advertisedScopeMapping`, `privateEndpoint`,
+    /// `allowedWorkloadConfiguration`, …), as written.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub other_fields: Map<String, Value>,
 }
 
 /// The token as shown in reports.
@@ -102,6 +106,7 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
             e.status = auth.kind.service_status(e.status);
         }
     }
+    let undecided = undecided_by_unresolved(&mut checks);
     let jwt = parsed.as_ref().ok();
     let diagnoses = diagnose::diagnose(&Context {
         auth,
@@ -111,6 +116,9 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
     });
     let claims_only = matches!(keys, Keys::NotChecked { .. });
     let mut verdict = Verdict::from_checks(&checks, claims_only);
+    if undecided && verdict == Verdict::Accepted {
+        verdict = Verdict::Unknown;
+    }
     if checks
         .iter()
         .any(|c| c.id == "authorizer" && c.status == Status::Fail)
@@ -131,6 +139,40 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
         diagnoses,
         warnings: auth.warnings.clone(),
     }
+}
+
+/// The `--param` that supplies an unresolved `${NAME}` in `text`, when there is one.
+pub fn unresolved_param(text: &str) -> Option<&str> {
+    let start = text.find("${")? + 2;
+    let end = text[start..].find('}')? + start;
+    Some(&text[start..end]).filter(|n| !n.is_empty())
+}
+
+/// Failed checks whose configured values are still unresolved (`${UserPool}`, `Fn::ImportValue`,
+/// a Terraform reference) decide nothing: they become `skip`, naming the `--param` to give.
+/// True when any did (the verdict is then at best `unknown`).
+fn undecided_by_unresolved(checks: &mut [Check]) -> bool {
+    let mut any = false;
+    for c in checks.iter_mut() {
+        if c.status != Status::Fail {
+            continue;
+        }
+        let Some(name) = c
+            .expected
+            .iter()
+            .find_map(|e| unresolved_param(e))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        c.status = Status::Skip;
+        c.service_error = None;
+        c.message = format!(
+            "cannot decide: the configured value ${{{name}}} is unresolved; supply it with --param {name}=VALUE"
+        );
+        any = true;
+    }
+    any
 }
 
 fn view(auth: &Authorizer, keys: &Keys) -> AuthorizerView {
@@ -165,6 +207,16 @@ fn view(auth: &Authorizer, keys: &Keys) -> AuthorizerView {
             .jwt
             .as_ref()
             .map(|j| j.custom_claims.iter().map(|c| c.value.clone()).collect())
+            .unwrap_or_default(),
+        other_fields: auth
+            .jwt
+            .as_ref()
+            .map(|j| {
+                j.other_fields
+                    .iter()
+                    .map(|f| (f.value.0.clone(), f.value.1.clone()))
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }
@@ -215,6 +267,13 @@ pub fn obtain_keys(
                 .into(),
         });
     };
+    if let Some(name) = unresolved_param(&url) {
+        return Ok(Keys::Unavailable {
+            reason: format!(
+                "the discoveryUrl {url} is unresolved: supply it with --param {name}=VALUE"
+            ),
+        });
+    }
     oidc::block_on(obtain_keys_async_url(&url, jwt, o))
 }
 

@@ -242,6 +242,10 @@ pub struct JwtConfig {
     pub custom_claims: Vec<Located<CustomClaim>>,
     /// Line of the `customJWTAuthorizer` key (where new keys are written).
     pub line: Option<usize>,
+    /// Members that are valid but not token checks (`allowedWorkloadConfiguration`,
+    /// `advertisedScopeMapping`, `privateEndpoint`, `privateEndpointOverrides`,
+    /// `certificateConfigurations`), as written (name as the source spells it, value as JSON).
+    pub other_fields: Vec<Located<(String, serde_json::Value)>>,
     /// Why the service (or the tool that deploys it) refuses this configuration at deploy time:
     /// no `discoveryUrl`, none of the four allowed lists, JWT fields outside their wrapper, keys a
     /// strict schema refuses (`config-invalid`; the verdict is then `rejected`).

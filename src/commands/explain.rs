@@ -287,6 +287,14 @@ pub fn human(r: &Report) -> String {
     out.push_str(&headline);
     out.push('\n');
     out.push_str(&format!("  authorizer: {who}\n"));
+    for (name, value) in &r.authorizer.other_fields {
+        // Read and shown, never checked: they do not change what a token needs.
+        out.push_str(&format!(
+            "  also set (not a token check): {} = {}\n",
+            render::esc(name),
+            render::esc_value(value)
+        ));
+    }
     if let Some(f) = r.first_failure()
         && let Some(se) = f.service_error
     {

@@ -262,7 +262,9 @@ pub(crate) fn jwt_authorizer(
         } else if k == n("customClaims") {
             jwt.custom_claims = custom_claims(e, style, out);
         } else if other_keys.iter().any(|o| o == k) {
-            // Valid members that are not token checks.
+            // Valid members that are not token checks: kept and shown, never checked.
+            jwt.other_fields
+                .push(Located::at((k.to_string(), to_json(&e.value)), e.line));
         } else if keys::is_issuer_like(k) {
             let value = e.value.as_str().map(str::trim).unwrap_or("");
             let url = discovery_from(value);
@@ -327,6 +329,31 @@ pub(crate) fn jwt_authorizer(
         });
     }
     jwt
+}
+
+/// A node as JSON (scalars as strings, except plain `true`/`false`/numbers).
+fn to_json(n: &Node) -> serde_json::Value {
+    use serde_json::Value;
+    match &n.kind {
+        Kind::Scalar { text, plain } => {
+            if n.is_null() {
+                Value::Null
+            } else if *plain && (text == "true" || text == "false") {
+                Value::Bool(text == "true")
+            } else if *plain && let Ok(i) = text.parse::<i64>() {
+                Value::from(i)
+            } else {
+                Value::String(text.clone())
+            }
+        }
+        Kind::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
+        Kind::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.clone(), to_json(&e.value)))
+                .collect(),
+        ),
+    }
 }
 
 /// The discovery URL for an issuer (or a JWKS URL) someone wrote instead.
