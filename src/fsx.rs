@@ -412,6 +412,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn file_locks_exclude_and_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        // A stale file from a killed process is no lock.
+        std::fs::write(&path, "12345").unwrap();
+        let a = FileLock::try_acquire(&path).unwrap().expect("taken");
+        // flock locks belong to the open file: a second open, even in this process, waits.
+        assert!(FileLock::try_acquire(&path).unwrap().is_none());
+        let t = std::time::Instant::now();
+        assert!(
+            FileLock::acquire(&path, std::time::Duration::from_millis(50))
+                .unwrap()
+                .is_none()
+        );
+        assert!(t.elapsed() >= std::time::Duration::from_millis(50));
+        drop(a);
+        assert!(!path.exists(), "the holder removes the file");
+        let b = FileLock::try_acquire(&path).unwrap().expect("free again");
+        drop(b);
+        assert!(!path.exists());
+    }
+
+    #[test]
     fn shell_quoting() {
         assert_eq!(sh_quote("abc"), "'abc'");
         assert_eq!(sh_quote(""), "''");
