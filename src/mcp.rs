@@ -147,6 +147,10 @@ pub struct HttpRequest {
 /// How a token is shown in printed requests.
 pub const TOKEN_PLACEHOLDER: &str = "$TOKEN";
 
+/// What `--dry-run` shows for the Mcp-Session-Id the server will issue: the only header value
+/// the curl command leaves to the shell (double-quoted), so no other value is ever expanded.
+pub const SESSION_PLACEHOLDER: &str = "$MCP_SESSION_ID";
+
 impl HttpRequest {
     /// A header value (name case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -216,7 +220,7 @@ impl HttpRequest {
                 // curl --aws-sigv4 dates the request itself.
             } else if k.eq_ignore_ascii_case("x-amz-security-token") {
                 s.push_str(&format!(" \\\n  -H \"{k}: $AWS_SESSION_TOKEN\""));
-            } else if v.starts_with('$') {
+            } else if v == SESSION_PLACEHOLDER {
                 // A shell variable placeholder ($MCP_SESSION_ID): double quotes so it expands.
                 s.push_str(&format!(" \\\n  -H \"{k}: {v}\""));
             } else {
@@ -1184,6 +1188,33 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 impl Client {
     /// A client for `opts` (no request is sent yet).
     pub fn new(opts: ClientOptions) -> Result<Client> {
+        // The URL and header values are shown in --dry-run, -v and curl commands: a control
+        // character there (a config's gatewayUrl, --accept, --session-id) would forge lines,
+        // and HTTP refuses them anyway.
+        let bad = |s: &str| s.chars().any(char::is_control);
+        if bad(&opts.url) {
+            return Err(Error::usage(
+                format!(
+                    "the MCP URL {} holds control characters",
+                    crate::render::esc(&opts.url)
+                ),
+                Some("give a URL without newlines or control characters".to_string()),
+            ));
+        }
+        for (what, v) in [
+            ("--accept", &opts.accept),
+            ("--session-id", &opts.runtime_session_id),
+        ] {
+            if bad(v) {
+                return Err(Error::usage(
+                    format!(
+                        "{what} {}: control characters are not allowed in an HTTP header",
+                        crate::render::esc(v)
+                    ),
+                    None,
+                ));
+            }
+        }
         let http = reqwest::Client::builder()
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .timeout(opts.timeout)

@@ -762,3 +762,109 @@ fn lookalike_hosts_are_named_and_no_fix_points_at_them() {
         "{v:#}"
     );
 }
+
+/// `invoke --dry-run`'s curl commands are for a shell: a `--accept` or `--session-id` that starts
+/// with `$(…)` was double-quoted like the `$MCP_SESSION_ID` placeholder, so running the printed
+/// command ran it. Every curl command printed runs here (curl a no-op function) and makes no file.
+#[test]
+fn dry_run_curl_never_expands_a_header_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let pwn = dir.path().join("pwned");
+    let p = pwn.display().to_string();
+    let mut c = tokdiag(dir.path());
+    c.env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT")
+        .args(["invoke", "--url", "http://127.0.0.1:9/mcp", "--dry-run"])
+        .args(["--token", &support::tokens::mint(&access_claims())])
+        .args(["--accept", &format!("$(touch {p})")])
+        .args([
+            "--session-id",
+            &format!("$(touch {p})-0000000000000000000000000000"),
+        ])
+        .args([
+            "--tool",
+            &format!("x'$(touch {p})'"),
+            "--args",
+            &format!(r#"{{"a":"'`touch {p}`"}}"#),
+        ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("\n  -H 'Accept: $(touch {p})' \\\n")),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n  -H \"Mcp-Session-Id: $MCP_SESSION_ID\" \\\n"),
+        "{out}"
+    );
+    let mut cmds = Vec::new();
+    let mut cur: Option<String> = None;
+    for line in out.lines() {
+        if line.starts_with("curl ") {
+            cur = Some(String::new());
+        }
+        if let Some(s) = cur.as_mut() {
+            s.push_str(line);
+            s.push('\n');
+            if !line.ends_with('\\') {
+                cmds.push(cur.take().unwrap());
+            }
+        }
+    }
+    assert_eq!(cmds.len(), 3, "{out}");
+    for cmd in cmds {
+        let st = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("curl() {{ :; }}\nTOKEN=t MCP_SESSION_ID=s\n{cmd}"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        assert!(!pwn.exists(), "running the printed command ran: {cmd}");
+    }
+}
+
+/// A newline in a header value or the URL forged lines in `--dry-run` (and HTTP refuses them):
+/// refused with exit 2 before anything is printed.
+#[test]
+fn dry_run_refuses_control_characters_in_headers_and_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = support::tokens::mint(&access_claims());
+    for (flag, value, url, shown) in [
+        (
+            "--accept",
+            "x\n✓ forged",
+            "http://127.0.0.1:9/mcp",
+            "--accept x\\n✓ forged: control characters are not allowed in an HTTP header",
+        ),
+        (
+            "--session-id",
+            "tokdiag-00000000-0000-0000-0000-00000\r✓",
+            "http://127.0.0.1:9/mcp",
+            "--session-id tokdiag-00000000-0000-0000-0000-00000\\r✓: control characters are not allowed in an HTTP header",
+        ),
+        (
+            "--qualifier",
+            "DEFAULT",
+            "http://127.0.0.1:9/mcp\n✓ forged",
+            "the MCP URL http://127.0.0.1:9/mcp\\n✓ forged holds control characters",
+        ),
+    ] {
+        let mut c = tokdiag(dir.path());
+        c.env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT").args([
+            "invoke",
+            "--url",
+            url,
+            "--dry-run",
+            "--token",
+            &token,
+            flag,
+            value,
+        ]);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 2, "{flag}: {out}{err}");
+        assert_eq!(out, "");
+        assert_eq!(
+            err.lines().next().unwrap(),
+            format!("tokdiag: error: {shown}")
+        );
+    }
+}

@@ -1077,7 +1077,7 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
         client.signed(&client.request("initialize", Some(&client.initialize_params()), Some(1)))?;
     let mut later = Client::new(opts.clone())?;
     later.set_after_initialize(
-        Some("$MCP_SESSION_ID".into()),
+        Some(mcp::SESSION_PLACEHOLDER.into()),
         opts.protocol_version.clone(),
     );
     let notif = later.signed(&later.request("notifications/initialized", None, None))?;
