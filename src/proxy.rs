@@ -37,7 +37,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::json;
 
 use crate::authorizer::explain::{self, Report};
-use crate::authorizer::{Authorizer, Keys, RuleSet, rules};
+use crate::authorizer::{Authorizer, Keys, ResourceKind, RuleSet, rules};
 use crate::oidc::FetchOptions;
 use crate::render::esc;
 use crate::report::{Check, ServiceError, Verdict};
@@ -270,6 +270,8 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
         return match report.first_failure() {
             Some(c) => {
                 let (status, body, service_wording) = refusal_for(c, state.settings.auth.rules);
+                // A gateway refuses every failing JWT with 403 (a runtime says 401).
+                let status = state.settings.auth.kind.service_status(status);
                 let mut extra = Vec::new();
                 if state.settings.auth.rules == RuleSet::Apigateway {
                     let desc = c
@@ -327,6 +329,67 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
         };
     }
     Decision::Forward
+}
+
+/// Whether the service would serve this path: `/mcp` (a gateway's shape, and the shortcut) or
+/// a runtime's `/runtimes/<percent-encoded ARN>/invocations` (for the configured ARN when the
+/// config names one). `Err` says why not, for the log.
+pub fn route(auth: &Authorizer, uri: &hyper::Uri) -> Result<(), String> {
+    let path = uri.path();
+    if path == "/mcp" || path == "/mcp/" {
+        return Ok(());
+    }
+    let Some(enc) = path
+        .strip_prefix("/runtimes/")
+        .and_then(|r| r.strip_suffix("/invocations"))
+    else {
+        return Err(format!(
+            "{} is neither /mcp nor /runtimes/<ARN>/invocations",
+            esc(&crate::render::short(path, 200))
+        ));
+    };
+    let arn = percent_encoding::percent_decode_str(enc).decode_utf8_lossy();
+    if !arn.starts_with("arn:") || (arn.contains('/') && !arn.contains(":runtime/")) {
+        return Err(format!(
+            "{} is not a runtime ARN (percent-encode it: arn%3Aaws%3Abedrock-agentcore%3A…)",
+            esc(&crate::render::short(&arn, 200))
+        ));
+    }
+    if auth.kind == ResourceKind::Runtime
+        && let Some(want) = &auth.agent_arn
+        && !want.contains("${")
+        && arn.as_ref() != want.as_str()
+    {
+        return Err(format!(
+            "runtime {} is not the configured one ({})",
+            esc(&crate::render::short(&arn, 200)),
+            esc(want)
+        ));
+    }
+    Ok(())
+}
+
+/// The headers AgentCore Runtime passes to the container whatever `requestHeaderAllowlist` says
+/// (the MCP transport's own and the platform's); everything else, `Authorization` included,
+/// reaches the container only when listed.
+pub const RUNTIME_PASSED_HEADERS: &[&str] = &[
+    "content-type",
+    "accept",
+    "mcp-session-id",
+    "mcp-protocol-version",
+    "last-event-id",
+    "x-amzn-bedrock-agentcore-runtime-session-id",
+    "x-amzn-bedrock-agentcore-runtime-user-id",
+    "x-amzn-trace-id",
+    "traceparent",
+    "tracestate",
+    "baggage",
+];
+
+/// Whether a runtime passes header `name` (lowercase) to its container given `allowlist`.
+pub fn runtime_passes(name: &str, allowlist: Option<&[String]>) -> bool {
+    RUNTIME_PASSED_HEADERS.contains(&name)
+        || allowlist.is_some_and(|l| l.iter().any(|a| a.eq_ignore_ascii_case(name)))
 }
 
 /// Headers that describe one hop and are never forwarded (RFC 9110 §7.6.1), plus those the
@@ -421,6 +484,24 @@ pub async fn handle(
             None,
         );
         return Ok(json_response(200, &[], body.to_string()));
+    }
+    if let Err(why) = route(&state.settings.auth, req.uri()) {
+        log(
+            n,
+            &method,
+            &path,
+            404,
+            &format!(
+                "not a path the service serves: {why} (the body's wording is not known from the service)"
+            ),
+            start,
+            None,
+        );
+        return Ok(json_response(
+            404,
+            &[("x-amzn-errortype", "ResourceNotFoundException".into())],
+            json!({"message": "Resource not found"}).to_string(),
+        ));
     }
     let decision = decide(&state, &method, req.headers()).await;
     let eval = start.elapsed();
@@ -602,11 +683,29 @@ async fn forward(
     }
     let listed = connection_listed(&parts.headers);
     let mut added_session: Option<String> = None;
+    let runtime = state.settings.auth.kind == ResourceKind::Runtime;
+    let allowlist = state.settings.auth.request_header_allowlist.as_deref();
+    let mut dropped: Vec<&str> = Vec::new();
     for (k, v) in &parts.headers {
-        if forwardable(k.as_str(), &listed) {
-            rb = rb.header(k.as_str(), v.as_bytes());
+        if !forwardable(k.as_str(), &listed) {
+            continue;
         }
+        if runtime && !runtime_passes(k.as_str(), allowlist) {
+            if !dropped.contains(&k.as_str()) && dropped.len() < 32 {
+                dropped.push(k.as_str());
+            }
+            continue;
+        }
+        rb = rb.header(k.as_str(), v.as_bytes());
     }
+    let dropped_note = if dropped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; dropped headers not in requestHeaderAllowlist: {}",
+            esc(&dropped.join(", "))
+        )
+    };
     if !parts.headers.contains_key("mcp-session-id") {
         // AgentCore (stateless mode) generates the session id and tells the client in the answer.
         let s = uuid_like();
@@ -718,7 +817,7 @@ async fn forward(
         &parts.method,
         parts.uri.path(),
         status,
-        "forwarded (token accepted)",
+        &format!("forwarded (token accepted){dropped_note}"),
         start,
         Some(eval),
     );

@@ -86,7 +86,7 @@ fn happy_path_lists_tools_and_calls_validate_content_through_the_proxy() {
     );
     let line = p.wait_log("→ 200 forwarded (token accepted)");
     assert!(
-        line.starts_with("tokdiag proxy: #1 POST /mcp → 200 forwarded (token accepted) ("),
+        line.starts_with("tokdiag proxy: #1 POST /mcp → 200 forwarded (token accepted); dropped headers not in requestHeaderAllowlist: authorization, user-agent ("),
         "{line}"
     );
     p.wait_log("POST /mcp → 202 forwarded");
@@ -353,7 +353,8 @@ fn forwards_with_a_platform_session_id_and_returns_it() {
     let (_, _, last) = http(&format!("{base}/debug/last-request"), "GET", &[], "").unwrap();
     let last: Value = serde_json::from_str(&last).unwrap();
     assert_eq!(last["headers"]["mcp-session-id"], sid.as_str());
-    assert_eq!(last["headers"]["authorization"], format!("Bearer {token}"));
+    // The seed sets no requestHeaderAllowlist: the container does not see Authorization.
+    assert!(last["headers"].get("authorization").is_none(), "{last}");
     assert!(
         last["headers"]["x-amzn-bedrock-agentcore-runtime-session-id"]
             .as_str()
@@ -735,7 +736,8 @@ fn a_malformed_chunk_size_gets_400_and_an_oversized_body_413() {
 fn headers_named_in_connection_are_not_forwarded_either_way() {
     let dir = tempfile::tempdir().unwrap();
     let up = upstream::start(upstream::Mode::Echo);
-    let p = proxy(dir.path(), &up.url, &[]);
+    let cfg = allowlist_cfg(dir.path(), &["X-Client-Kept", "X-Client-Hop"]);
+    let p = proxy_cfg(dir.path(), &cfg, &up.url, &[]);
     let token = mint(&access_claims());
     let mut h = mcp_headers(Some(&token));
     h.push(("x-client-hop".into(), "secret".into()));
@@ -747,7 +749,6 @@ fn headers_named_in_connection_are_not_forwarded_either_way() {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["headers"]["x-client-kept"], "yes", "{body}");
     assert!(v["headers"].get("x-client-hop").is_none(), "{body}");
-    assert_eq!(v["headers"]["authorization"], format!("Bearer {token}"));
     assert_eq!(header(&headers, "x-upstream-kept"), Some("yes"));
     assert_eq!(header(&headers, "x-upstream-hop"), None, "{headers:?}");
     assert_eq!(up.seen.lock().unwrap().len(), 1);
@@ -1088,4 +1089,206 @@ fn two_hundred_concurrent_large_bodies_stream_through_and_memory_returns() {
         after / 1024,
         idle / 1024
     );
+}
+
+// ---- the runtime's front door: paths, header allowlist, gateways (issue 14 item 4) -----------
+
+/// The seed config with `request_header_configuration.requestHeaderAllowlist` = `names`.
+fn allowlist_cfg(dir: &std::path::Path, names: &[&str]) -> String {
+    let seed = std::fs::read_to_string(seed_cfg()).unwrap();
+    let list: Vec<String> = names.iter().map(|n| format!("        - {n}\n")).collect();
+    let cfg = seed.replacen(
+        "    request_header_configuration: null\n",
+        &format!(
+            "    request_header_configuration:\n      requestHeaderAllowlist:\n{}",
+            list.concat()
+        ),
+        1,
+    );
+    assert_ne!(cfg, seed);
+    let path = dir.join(".bedrock_agentcore.yaml");
+    std::fs::write(&path, cfg).unwrap();
+    path.display().to_string()
+}
+
+/// A proxy with config `cfg` and the test JWKS in front of `upstream`.
+fn proxy_cfg(cache: &std::path::Path, cfg: &str, upstream: &str, extra: &[&str]) -> Proxy {
+    let jwks = testdata("jwks.json");
+    let mut args = vec![
+        "--config",
+        cfg,
+        "--jwks",
+        jwks.as_str(),
+        "--upstream",
+        upstream,
+    ];
+    args.extend_from_slice(extra);
+    Proxy::start(cache, &args)
+}
+
+const SEED_ARN: &str =
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/mcp_server-AbCdEf1234";
+
+#[test]
+fn serves_the_runtime_path_and_mcp_and_404s_everything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = upstream::start(upstream::Mode::Echo);
+    let p = proxy(dir.path(), &up.url, &[]);
+    let h = mcp_headers(Some(&mint(&access_claims())));
+    let enc: String = SEED_ARN.replace(':', "%3A").replace('/', "%2F");
+    for path in [
+        "/mcp".to_string(),
+        format!("/runtimes/{enc}/invocations?qualifier=DEFAULT"),
+    ] {
+        let (status, _, body) = post_initialize(&format!("{}{path}", p.base), &h);
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(body.contains("\"body_len\""), "{body}");
+    }
+    let other_arn = SEED_ARN
+        .replace("AbCdEf1234", "Other00000")
+        .replace(':', "%3A")
+        .replace('/', "%2F");
+    for path in [
+        "/".to_string(),
+        "/invocations".to_string(),
+        "/mcp/extra".to_string(),
+        format!("/runtimes/{other_arn}/invocations"),
+        "/runtimes/not-an-arn/invocations".to_string(),
+    ] {
+        let (status, headers, body) = post_initialize(&format!("{}{path}", p.base), &h);
+        assert_eq!(status, 404, "{path}: {body}");
+        assert_eq!(body, r#"{"message":"Resource not found"}"#);
+        assert_eq!(
+            header(&headers, "x-amzn-errortype"),
+            Some("ResourceNotFoundException")
+        );
+    }
+    assert_eq!(up.seen.lock().unwrap().len(), 2, "a 404 is never forwarded");
+    let line = p.wait_log("POST /runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fmcp_server-Other00000/invocations → 404");
+    assert!(
+        line.contains(&format!(
+            "runtime {} is not the configured one ({SEED_ARN})",
+            SEED_ARN.replace("AbCdEf1234", "Other00000")
+        )),
+        "{line}"
+    );
+}
+
+#[test]
+fn invoke_with_runtime_endpoint_goes_through_the_runtime_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = proxy(dir.path(), &mcp_url(), &[]);
+    let mut c = tokdiag(dir.path());
+    c.args([
+        "invoke",
+        "--config",
+        &seed_cfg(),
+        "--jwks",
+        &testdata("jwks.json"),
+        "--runtime-endpoint",
+        &p.base,
+        "--token",
+        &mint(&access_claims()),
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("2 tools\n"), "{out}");
+    p.wait_log("POST /runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fmcp_server-AbCdEf1234/invocations → 200 forwarded");
+}
+
+#[test]
+fn only_documented_and_allowlisted_headers_reach_the_container() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = upstream::start(upstream::Mode::Echo);
+    let token = mint(&access_claims());
+    let mut h = mcp_headers(Some(&token));
+    h.push((
+        "x-amzn-bedrock-agentcore-runtime-custom-user-id".into(),
+        "u-1".into(),
+    ));
+    h.push(("x-private".into(), "p".into()));
+    h.push(("mcp-protocol-version".into(), "2025-06-18".into()));
+
+    // No allowlist: Authorization and the custom header stay behind; the log names them.
+    let p = proxy(dir.path(), &up.url, &[]);
+    let (status, _, body) = post_initialize(&p.url(), &h);
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let got = v["headers"].as_object().unwrap();
+    for name in [
+        "authorization",
+        "x-amzn-bedrock-agentcore-runtime-custom-user-id",
+        "x-private",
+    ] {
+        assert!(got.get(name).is_none(), "{name} forwarded: {body}");
+    }
+    assert_eq!(got["mcp-protocol-version"], "2025-06-18");
+    assert_eq!(got["content-type"], "application/json");
+    assert_eq!(got["accept"], "application/json, text/event-stream");
+    assert!(got.contains_key("mcp-session-id"), "{body}");
+    assert!(
+        got.contains_key("x-amzn-bedrock-agentcore-runtime-session-id"),
+        "{body}"
+    );
+    let line = p.wait_log("→ 200 forwarded");
+    assert!(
+        line.contains("forwarded (token accepted); dropped headers not in requestHeaderAllowlist: authorization, x-amzn-bedrock-agentcore-runtime-custom-user-id, x-private ("),
+        "{line}"
+    );
+    drop(p);
+
+    // Listed (in any case): they pass.
+    let cfg = allowlist_cfg(
+        dir.path(),
+        &[
+            "Authorization",
+            "X-Amzn-Bedrock-AgentCore-Runtime-Custom-User-Id",
+        ],
+    );
+    let p = proxy_cfg(dir.path(), &cfg, &up.url, &[]);
+    let (status, _, body) = post_initialize(&p.url(), &h);
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["headers"]["authorization"], format!("Bearer {token}"));
+    assert_eq!(
+        v["headers"]["x-amzn-bedrock-agentcore-runtime-custom-user-id"],
+        "u-1"
+    );
+    assert!(v["headers"].get("x-private").is_none(), "{body}");
+    let line = p.wait_log("→ 200 forwarded");
+    assert!(
+        line.contains("dropped headers not in requestHeaderAllowlist: x-private ("),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_gateway_front_door_refuses_failing_jwts_with_403() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = upstream::start(upstream::Mode::Echo);
+    let jwks = testdata("jwks.json");
+    let gw = testdata("seed/get-gateway.json");
+    let p = Proxy::start(
+        dir.path(),
+        &[
+            "--authorizer-json",
+            &gw,
+            "--jwks",
+            &jwks,
+            "--upstream",
+            &up.url,
+        ],
+    );
+    let (status, _, body) = post_initialize(&p.url(), &mcp_headers(Some(&id_token())));
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body,
+        r#"{"message":"Claim 'client_id' value mismatch with configuration."}"#
+    );
+    p.wait_log("gateway: refused JWTs get 403");
+    let (status, _, body) = post_initialize(&p.url(), &mcp_headers(Some(&mint(&access_claims()))));
+    assert_eq!(status, 200, "{body}");
+    // A gateway is not a runtime: no container allowlist, Authorization goes on to the target.
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(v["headers"].get("authorization").is_some(), "{body}");
 }

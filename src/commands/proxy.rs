@@ -220,10 +220,18 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             auth: auth.clone(),
         };
         let state = Arc::new(State::new(settings, keys)?);
+        let headers_note = match (auth.kind, &auth.request_header_allowlist) {
+            (crate::authorizer::ResourceKind::Gateway, _) => " · gateway: refused JWTs get 403".to_string(),
+            (_, Some(l)) if !l.is_empty() => format!(
+                " · requestHeaderAllowlist: {}",
+                l.iter().map(|h| render::esc(h).into_owned()).collect::<Vec<_>>().join(", ")
+            ),
+            _ => " · no requestHeaderAllowlist: Authorization and custom headers stay at the front door".to_string(),
+        };
         render::note(&format!(
             "tokdiag proxy: listening on http://{local} → {} · agent {} ({}) · {n_keys} keys from {origin} \
              · at most {max_connections} connections, heads within {} s, idle {} s, bodies up to {} MiB, \
-             upstream answer within {} s · a development tool, not a production gateway; Ctrl-C stops it",
+             upstream answer within {} s{headers_note} · a development tool, not a production gateway; Ctrl-C stops it",
             args.upstream,
             auth.agent.as_deref().unwrap_or("-"),
             auth.file.as_deref().unwrap_or("flags"),
