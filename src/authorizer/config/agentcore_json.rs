@@ -319,13 +319,7 @@ pub(crate) fn load(path: &str, root: &Node, opts: &ProjectOptions<'_>) -> Result
 
     let allowlist = node
         .get_some("requestHeaderAllowlist")
-        .and_then(Node::as_seq)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect::<Vec<String>>()
-        });
+        .and_then(Node::str_items);
     let protocol = node
         .get_str(if res.kind == ResourceKind::Gateway {
             "protocolType"

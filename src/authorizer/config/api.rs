@@ -85,13 +85,7 @@ pub(crate) fn load_control_plane(path: &str, root: &Node) -> Result<Authorizer> 
         request_header_allowlist: root
             .get_some("requestHeaderConfiguration")
             .and_then(|h| h.get_some("requestHeaderAllowlist"))
-            .and_then(Node::as_seq)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_string))
-                    .collect()
-            }),
+            .and_then(Node::str_items),
         protocol: root
             .get_some("protocolConfiguration")
             .and_then(|p| p.get_str("serverProtocol"))
@@ -200,11 +194,8 @@ pub(crate) fn load_apigateway(
         );
     }
     if let Some(e) = cfg.entry("Audience") {
-        let values: Vec<String> = match e.value.as_seq() {
-            Some(items) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
+        let values: Vec<String> = match e.value.str_items() {
+            Some(items) => items,
             None => e
                 .value
                 .as_str()

@@ -210,14 +210,7 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         .and_then(|p| p.get_some("RequestHeaderConfiguration"))
         .and_then(|h| h.get_some("RequestHeaderAllowlist"))
         .map(|h| r.resolve(h, 0))
-        .and_then(|h| {
-            h.as_seq().map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_string))
-                    .collect()
-            })
-        });
+        .and_then(|h| h.str_items());
     let protocol = props
         .and_then(|p| p.get_some("ProtocolConfiguration"))
         .map(|p| r.resolve(p, 0))

@@ -486,11 +486,8 @@ fn custom_claims(e: &Entry, style: Style, out: &mut Findings) -> Vec<Located<Cus
                     unknown_keys(ve, &value_keys, &n("claimMatchValue"), out);
                 }
                 claim.match_value = v.get_str(&n("matchValueString")).map(str::to_string);
-                if let Some(list) = v.get(&n("matchValueStringList")).and_then(Node::as_seq) {
-                    claim.match_values = list
-                        .iter()
-                        .filter_map(|i| i.as_str().map(str::to_string))
-                        .collect();
+                if let Some(list) = v.get(&n("matchValueStringList")).and_then(Node::str_items) {
+                    claim.match_values = list;
                 }
             }
         }

@@ -625,14 +625,7 @@ fn load_module(
         .last()
         .and_then(|b| b.body.get_attribute("request_header_allowlist"))
         .map(|a| ev.eval(&a.value, res.file, None, 0))
-        .and_then(|n| {
-            n.as_seq().map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_string))
-                    .collect::<Vec<_>>()
-            })
-        });
+        .and_then(|n| n.str_items());
     out.warnings.extend(ev.warnings());
     let mut ignored = out.ignored;
     ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));

@@ -147,13 +147,7 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
     let request_header_allowlist = node
         .get_some("request_header_configuration")
         .and_then(|r| r.get_some("requestHeaderAllowlist"))
-        .and_then(Node::as_seq)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect()
-        });
+        .and_then(Node::str_items);
     let bac = node.get_some("bedrock_agentcore");
     let agent_arn = bac.and_then(|b| b.get_str("agent_arn")).map(str::to_string);
     let session_id = bac

@@ -96,6 +96,17 @@ impl Node {
         }
     }
 
+    /// The string items of a sequence (items that are not strings left out), when this is a
+    /// sequence.
+    pub fn str_items(&self) -> Option<Vec<String>> {
+        self.as_seq().map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect()
+        })
+    }
+
     /// The scalar text, when this is a non-null scalar.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
