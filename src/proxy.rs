@@ -40,7 +40,7 @@ use crate::authorizer::explain::{self, Report};
 use crate::authorizer::{Authorizer, Keys, ResourceKind, RuleSet, rules};
 use crate::oidc::FetchOptions;
 use crate::render::esc;
-use crate::report::{Check, ServiceError, Verdict};
+use crate::report::{Check, CheckId, ServiceError, Verdict};
 use crate::token::Jwt;
 
 /// The body of AgentCore's 406 for a wrong Accept header (JSON-RPC -32011).
@@ -218,10 +218,10 @@ pub fn bearer(auth: Option<&str>) -> Option<&str> {
 /// The service's answer to a failing check: its known status and text, or (unknown wording) 401
 /// `-32001` with the check's own message. The flag says whether the wording is the service's.
 pub fn refusal_for(check: &Check, rule_set: RuleSet) -> (u16, String, bool) {
-    let known = check.service_error.or(match check.id.as_str() {
+    let known = check.service_error.or(match check.id {
         // Expired tokens get the near-expiry answer too; keep it even if a rule left it unset.
-        "expiry" => Some(rules::service::INEFFECTUAL),
-        "format" => Some(rules::service::PARSE),
+        CheckId::Expiry => Some(rules::service::INEFFECTUAL),
+        CheckId::Format => Some(rules::service::PARSE),
         _ => None,
     });
     if rule_set == RuleSet::Apigateway {
@@ -292,7 +292,7 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
                     body,
                     reason: format!(
                         "check {} failed{codes}: {}{}",
-                        esc(&c.id),
+                        esc(c.id.as_str()),
                         esc(&c.message),
                         if service_wording {
                             ""
@@ -1338,7 +1338,7 @@ mod tests {
 
     #[test]
     fn refusals() {
-        let c = Check::new("client_id", Status::Fail, "x")
+        let c = Check::new(CheckId::ClientId, Status::Fail, "x")
             .service_error(Some(rules::service::CLIENT_ID));
         assert_eq!(
             refusal_for(&c, RuleSet::Agentcore),
@@ -1348,7 +1348,7 @@ mod tests {
                 true
             )
         );
-        let c = Check::new("format", Status::Fail, "x");
+        let c = Check::new(CheckId::Format, Status::Fail, "x");
         assert_eq!(
             refusal_for(&c, RuleSet::Agentcore),
             (
@@ -1357,7 +1357,7 @@ mod tests {
                 true
             )
         );
-        let c = Check::new("scope", Status::Fail, "no allowed scope");
+        let c = Check::new(CheckId::Scope, Status::Fail, "no allowed scope");
         assert_eq!(
             refusal_for(&c, RuleSet::Agentcore),
             (

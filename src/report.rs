@@ -39,12 +39,104 @@ pub struct ServiceError {
     pub text: &'static str,
 }
 
+/// Which rule a [`Check`] evaluates. JSON and human output show [`CheckId::as_str`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CheckId {
+    /// The token is a compact JWS.
+    Format,
+    /// The signature verifies with a key of the issuer (algorithm pinned by the key).
+    Signature,
+    /// `iss` equals the expected issuer.
+    Issuer,
+    /// `verify`: the discovery document names another issuer (a warning after `issuer`).
+    Discovery,
+    /// `exp`, with AgentCore's 60 s margin where it applies.
+    Expiry,
+    /// `nbf`.
+    NotBefore,
+    /// `client_id` (`allowedClients`, `verify --client-id`).
+    ClientId,
+    /// `aud` (`allowedAudience`, `verify --audience`).
+    Aud,
+    /// `scope`/`scp` (`allowedScopes`).
+    Scope,
+    /// `verify --token-use`.
+    TokenUse,
+    /// Whether a JWT authorizer is configured at all.
+    Authorizer,
+    /// One `customClaims` rule: `claim:<name>`.
+    Claim(ClaimId),
+}
+
+/// The id of a `customClaims` check, `claim:<name>` (kept whole, so [`CheckId::as_str`] borrows).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClaimId(String);
+
+impl ClaimId {
+    /// The claim's name (`cognito:groups` for `claim:cognito:groups`).
+    pub fn name(&self) -> &str {
+        &self.0["claim:".len()..]
+    }
+}
+
+impl CheckId {
+    /// The check of the custom claim `name`.
+    pub fn claim(name: &str) -> CheckId {
+        CheckId::Claim(ClaimId(format!("claim:{name}")))
+    }
+
+    /// The id as written in JSON and human output (`not_before`, `claim:cognito:groups`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            CheckId::Format => "format",
+            CheckId::Signature => "signature",
+            CheckId::Issuer => "issuer",
+            CheckId::Discovery => "discovery",
+            CheckId::Expiry => "expiry",
+            CheckId::NotBefore => "not_before",
+            CheckId::ClientId => "client_id",
+            CheckId::Aud => "aud",
+            CheckId::Scope => "scope",
+            CheckId::TokenUse => "token_use",
+            CheckId::Authorizer => "authorizer",
+            CheckId::Claim(c) => &c.0,
+        }
+    }
+
+    /// The checks of a token, in the order the proxy reports the first failure: format, expiry,
+    /// signature, issuer, not_before, client_id, aud, scope, then `claim:*` and the rest.
+    pub fn proxy_rank(&self) -> u8 {
+        match self {
+            CheckId::Format => 0,
+            CheckId::Expiry => 1,
+            CheckId::Signature => 2,
+            CheckId::Issuer => 3,
+            CheckId::NotBefore => 4,
+            CheckId::ClientId => 5,
+            CheckId::Aud => 6,
+            CheckId::Scope => 7,
+            _ => 8,
+        }
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One evaluated rule.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
-    /// Check id: `format`, `signature`, `issuer`, `expiry`, `not_before`, `client_id`, `aud`,
-    /// `scope`, `claim:<name>`.
-    pub id: String,
+    /// Which rule.
+    pub id: CheckId,
     /// Outcome.
     pub status: Status,
     /// One line for humans.
@@ -79,9 +171,9 @@ fn ser_service_error<S: serde::Serializer>(
 
 impl Check {
     /// A check with the given id, status and message.
-    pub fn new(id: impl Into<String>, status: Status, message: impl Into<String>) -> Self {
+    pub fn new(id: CheckId, status: Status, message: impl Into<String>) -> Self {
         Check {
-            id: id.into(),
+            id,
             status,
             message: message.into(),
             expected: Vec::new(),
@@ -195,9 +287,9 @@ impl Verdict {
         if checks.iter().any(|c| c.status == Status::Fail) {
             return Verdict::Rejected;
         }
-        let unchecked = checks
-            .iter()
-            .any(|c| (c.id == "signature" || c.id == "issuer") && c.status == Status::Skip);
+        let unchecked = checks.iter().any(|c| {
+            matches!(c.id, CheckId::Signature | CheckId::Issuer) && c.status == Status::Skip
+        });
         if unchecked && !claims_only {
             Verdict::Unknown
         } else {
@@ -230,9 +322,9 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        let pass = Check::new("aud", Status::Pass, "");
-        let fail = Check::new("aud", Status::Fail, "");
-        let sig_skip = Check::new("signature", Status::Skip, "");
+        let pass = Check::new(CheckId::Aud, Status::Pass, "");
+        let fail = Check::new(CheckId::Aud, Status::Fail, "");
+        let sig_skip = Check::new(CheckId::Signature, Status::Skip, "");
         assert_eq!(
             Verdict::from_checks(std::slice::from_ref(&pass), false),
             Verdict::Accepted
@@ -258,12 +350,12 @@ mod tests {
             text: "x",
         });
         assert!(
-            Check::new("a", Status::Pass, "")
+            Check::new(CheckId::Aud, Status::Pass, "")
                 .service_error(e)
                 .service_error
                 .is_none()
         );
-        let c = Check::new("a", Status::Fail, "").service_error(e);
+        let c = Check::new(CheckId::Aud, Status::Fail, "").service_error(e);
         assert_eq!(serde_json::to_value(&c).unwrap()["service_error"], "x");
     }
 }

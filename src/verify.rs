@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::oidc::{FetchOptions, IssuerKeys};
 use crate::render::{esc, esc_join, esc_short, short};
-use crate::report::{Check, Status};
+use crate::report::{Check, CheckId, Status};
 use crate::token::{FormatError, Jwt, TokenKind, Use};
 
 /// The outcome of checking a token's signature against a key set.
@@ -804,7 +804,11 @@ pub struct Expectations {
 
 /// The failed `format` check of a non-JWT input.
 pub fn format_fail(e: &FormatError) -> Check {
-    Check::new("format", Status::Fail, format!("not a JWT: {}", e.message))
+    Check::new(
+        CheckId::Format,
+        Status::Fail,
+        format!("not a JWT: {}", e.message),
+    )
 }
 
 /// The `signature` check for an outcome.
@@ -814,7 +818,7 @@ pub fn signature_check(o: &SigOutcome) -> Check {
     } else {
         Status::Fail
     };
-    let c = Check::new("signature", status, o.message());
+    let c = Check::new(CheckId::Signature, status, o.message());
     match o {
         SigOutcome::UnknownKid { kid, known } => {
             let c = c.expected(known.iter().map(|k| short(k, 80)));
@@ -845,7 +849,7 @@ fn one_of(name: &str, actual: &[String], expected: &[String]) -> String {
 pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i64) -> Vec<Check> {
     let mut checks = Vec::with_capacity(8);
     checks.push(Check::new(
-        "format",
+        CheckId::Format,
         Status::Pass,
         format!(
             "compact JWS ({}, kid {})",
@@ -856,7 +860,7 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
     checks.push(match sig {
         Some(o) => crate::authorizer::rules::signature_check(o, None),
         None => Check::new(
-            "signature",
+            CheckId::Signature,
             Status::Skip,
             "no keys to check the signature with",
         ),
@@ -870,13 +874,13 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
                 .map(String::as_str),
         ),
         None => Check::new(
-            "issuer",
+            CheckId::Issuer,
             Status::Skip,
             "no issuer to compare with (give --issuer or --discovery-url)",
         ),
     });
     if let Some(w) = &exp.discovery_warning {
-        checks.push(Check::new("discovery", Status::Warn, w.clone()));
+        checks.push(Check::new(CheckId::Discovery, Status::Warn, w.clone()));
     }
     let leeway = exp.leeway.min(i64::MAX as u64) as i64;
     checks.push(crate::authorizer::rules::expiry_check(jwt, now, 0, leeway));
@@ -899,9 +903,13 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
             one_of("aud", &auds, &exp.audiences)
         };
         checks.push(
-            Check::new("aud", if ok { Status::Pass } else { Status::Fail }, msg)
-                .expected(exp.audiences.clone())
-                .actual(jwt.claims.get("aud").cloned().unwrap_or(Value::Null)),
+            Check::new(
+                CheckId::Aud,
+                if ok { Status::Pass } else { Status::Fail },
+                msg,
+            )
+            .expected(exp.audiences.clone())
+            .actual(jwt.claims.get("aud").cloned().unwrap_or(Value::Null)),
         );
     }
 
@@ -966,7 +974,7 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         };
         checks.push(
             Check::new(
-                "client_id",
+                CheckId::ClientId,
                 if ok { Status::Pass } else { Status::Fail },
                 msg,
             )
@@ -995,7 +1003,7 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         };
         checks.push(
             Check::new(
-                "token_use",
+                CheckId::TokenUse,
                 if ok { Status::Pass } else { Status::Fail },
                 msg,
             )

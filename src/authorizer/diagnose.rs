@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::authorizer::rules::{self, reason};
 use crate::authorizer::{Authorizer, Keys, Located, RuleSet, SourceKind, idp};
-use crate::report::{Check, Diagnosis, Status};
+use crate::report::{Check, CheckId, Diagnosis, Status};
 use crate::token::{self, Jwt, TokenKind};
 
 /// Everything a diagnosis may need.
@@ -22,11 +22,11 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn check(&self, id: &str) -> Option<&Check> {
-        self.checks.iter().find(|c| c.id == id)
+    fn check(&self, id: &CheckId) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == *id)
     }
 
-    fn failed(&self, id: &str) -> Option<&Check> {
+    fn failed(&self, id: &CheckId) -> Option<&Check> {
         self.check(id).filter(|c| c.status == Status::Fail)
     }
 
@@ -244,7 +244,9 @@ impl Escaped {
             .iter()
             .map(|c| {
                 let mut c = c.clone();
-                esc_string(&mut c.id);
+                if let CheckId::Claim(cl) = &c.id {
+                    c.id = CheckId::claim(&crate::render::esc(cl.name()));
+                }
                 esc_string(&mut c.message);
                 esc_strings(&mut c.expected);
                 if let Some(a) = c.actual.as_ref().and_then(crate::render::esc_json) {
@@ -333,7 +335,7 @@ fn diagnose_escaped(cx: &Context) -> Vec<Diagnosis> {
     if cx.auth.jwt.is_none() {
         return out;
     }
-    if cx.failed("format").is_some() {
+    if cx.failed(&CheckId::Format).is_some() {
         out.push(not_a_jwt(cx));
         return out;
     }
@@ -353,12 +355,11 @@ fn diagnose_escaped(cx: &Context) -> Vec<Diagnosis> {
         audience_diagnoses(cx, &mut out);
     }
     scope_diagnoses(cx, &mut out);
-    for c in cx
-        .checks
-        .iter()
-        .filter(|c| c.id.starts_with("claim:") && c.status == Status::Fail)
-    {
-        let name = &c.id["claim:".len()..];
+    for c in cx.checks.iter().filter(|c| c.status == Status::Fail) {
+        let CheckId::Claim(claim) = &c.id else {
+            continue;
+        };
+        let name = claim.name();
         let line = cx
             .auth
             .jwt
@@ -400,7 +401,9 @@ fn diagnose_escaped(cx: &Context) -> Vec<Diagnosis> {
 
 /// `scope-missing`, unless a provider diagnosis (`roles-not-scopes`, `scope-form`) names the cause.
 fn scope_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
-    let Some(c) = cx.failed("scope") else { return };
+    let Some(c) = cx.failed(&CheckId::Scope) else {
+        return;
+    };
     if let Some(d) = cx.jwt.and_then(|j| idp::scope_diagnosis(cx, j)) {
         out.push(d);
         return;
@@ -591,12 +594,12 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         && cx.cognito()
     {
         let line = cx.list_line(jwt.allowed_audience.as_ref());
-        let passes = |id: &str| {
+        let passes = |id: CheckId| {
             cx.checks
                 .iter()
                 .any(|c| c.id == id && c.status == Status::Pass)
         };
-        if passes("client_id") && passes("aud") {
+        if passes(CheckId::ClientId) && passes(CheckId::Aud) {
             // This token carries both claims: the verdict stands, the configuration is fragile.
             out.push(
                 Diagnosis::warning(
@@ -785,7 +788,7 @@ fn suggestion(message: &str) -> Option<&str> {
 
 fn not_a_jwt(cx: &Context) -> Diagnosis {
     let msg = cx
-        .failed("format")
+        .failed(&CheckId::Format)
         .map(|c| c.message.clone())
         .unwrap_or_default();
     Diagnosis::error(
@@ -800,7 +803,7 @@ fn not_a_jwt(cx: &Context) -> Diagnosis {
 }
 
 fn signature_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
-    let Some(c) = cx.failed("signature") else {
+    let Some(c) = cx.failed(&CheckId::Signature) else {
         return;
     };
     let origin = match cx.keys {
@@ -828,7 +831,9 @@ fn signature_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
 }
 
 fn issuer_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
-    let Some(c) = cx.failed("issuer") else { return };
+    let Some(c) = cx.failed(&CheckId::Issuer) else {
+        return;
+    };
     let Some(j) = cx.jwt else { return };
     // An unusable discoveryUrl is reported as `discovery-url-form`; there is no issuer to compare.
     let Some(expected) = c.expected.first().cloned() else {
@@ -937,7 +942,7 @@ fn cognito_issuer_format(cx: &Context, actual: &str, expected: &str) -> Option<D
 }
 
 fn time_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
-    if let Some(c) = cx.failed("expiry") {
+    if let Some(c) = cx.failed(&CheckId::Expiry) {
         let expired = cx
             .jwt
             .and_then(|j| j.claim_time("exp"))
@@ -961,7 +966,7 @@ fn time_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             d.fix(format!("get a fresh token: `{}`", cx.login_cmd(None)))
         });
     }
-    if let Some(c) = cx.failed("not_before") {
+    if let Some(c) = cx.failed(&CheckId::NotBefore) {
         out.push(
             Diagnosis::error("not-yet-valid", format!("the token is {}", c.message))
                 .fix("check the clock of the machine that minted the token (and of this one), or wait until nbf"),
@@ -970,7 +975,7 @@ fn time_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
 }
 
 fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
-    let Some(c) = cx.failed("client_id") else {
+    let Some(c) = cx.failed(&CheckId::ClientId) else {
         return;
     };
     let Some(j) = cx.jwt else { return };
@@ -1098,7 +1103,9 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
 }
 
 fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
-    let Some(_) = cx.failed("aud") else { return };
+    let Some(_) = cx.failed(&CheckId::Aud) else {
+        return;
+    };
     let Some(j) = cx.jwt else { return };
     let allowed = cx.auth.allowed_audience();
     let line = cx.audience_line();
@@ -1150,7 +1157,9 @@ fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
 }
 
 fn apigw_audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
-    let Some(_) = cx.failed("aud") else { return };
+    let Some(_) = cx.failed(&CheckId::Aud) else {
+        return;
+    };
     let Some(j) = cx.jwt else { return };
     let allowed = cx.auth.allowed_audience();
     let line = cx.audience_line();

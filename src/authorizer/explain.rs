@@ -12,7 +12,7 @@ use crate::authorizer::{
 };
 use crate::error::{Error, Result};
 use crate::oidc::{self, FetchOptions};
-use crate::report::{Check, Diagnosis, Status, Verdict};
+use crate::report::{Check, CheckId, Diagnosis, Status, Verdict};
 use crate::token::{Jwt, TokenKind};
 use crate::verify::{self, SigOutcome};
 
@@ -121,7 +121,7 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
     }
     if checks
         .iter()
-        .any(|c| c.id == "authorizer" && c.status == Status::Fail)
+        .any(|c| c.id == CheckId::Authorizer && c.status == Status::Fail)
         || auth.jwt.as_ref().is_some_and(|j| !j.invalid.is_empty())
     {
         verdict = Verdict::Rejected;

@@ -695,7 +695,7 @@ pub fn entra_version_mismatch(cx: &Context) -> Option<Diagnosis> {
     if cx
         .checks
         .iter()
-        .any(|c| c.id == "issuer" && c.status == Status::Pass)
+        .any(|c| c.id == crate::report::CheckId::Issuer && c.status == Status::Pass)
     {
         return None;
     }

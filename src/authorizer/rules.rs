@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::authorizer::{Authorizer, CustomClaim, Keys, Located, RuleSet};
 use crate::render::{esc, esc_join, esc_value};
-use crate::report::{Check, ServiceError, Status};
+use crate::report::{Check, CheckId, ServiceError, Status};
 use crate::token::{FormatError, Jwt};
 use crate::verify::{self, SigOutcome};
 
@@ -44,18 +44,6 @@ pub mod service {
     };
 }
 
-/// Check ids in the order the proxy reports the first failure.
-pub const PROXY_ORDER: [&str; 8] = [
-    "format",
-    "expiry",
-    "signature",
-    "issuer",
-    "not_before",
-    "client_id",
-    "aud",
-    "scope",
-];
-
 /// Reason codes stored in `Check::reason` by the signature check.
 pub mod reason {
     /// Bad signature.
@@ -77,7 +65,7 @@ pub fn evaluate(
     let jwt = match token {
         Ok(j) => {
             checks.push(Check::new(
-                "format",
+                CheckId::Format,
                 Status::Pass,
                 "compact JWS: header.payload.signature",
             ));
@@ -85,17 +73,17 @@ pub fn evaluate(
         }
         Err(e) => {
             checks.push(
-                Check::new("format", Status::Fail, format!("not a JWT: {e}"))
+                Check::new(CheckId::Format, Status::Fail, format!("not a JWT: {e}"))
                     .service_error(Some(service::PARSE)),
             );
             for id in [
-                "signature",
-                "issuer",
-                "expiry",
-                "not_before",
-                "client_id",
-                "aud",
-                "scope",
+                CheckId::Signature,
+                CheckId::Issuer,
+                CheckId::Expiry,
+                CheckId::NotBefore,
+                CheckId::ClientId,
+                CheckId::Aud,
+                CheckId::Scope,
             ] {
                 checks.push(Check::new(
                     id,
@@ -106,7 +94,7 @@ pub fn evaluate(
             if let Some(j) = &auth.jwt {
                 for c in &j.custom_claims {
                     checks.push(Check::new(
-                        format!("claim:{}", c.value.name),
+                        CheckId::claim(&c.value.name),
                         Status::Skip,
                         "not evaluated: the token could not be parsed",
                     ));
@@ -117,7 +105,7 @@ pub fn evaluate(
     };
     let Some(cfg) = &auth.jwt else {
         checks.push(Check::new(
-            "authorizer",
+            CheckId::Authorizer,
             Status::Fail,
             "the runtime has no JWT authorizer (no authorizer_configuration, or one set to null): it accepts only IAM SigV4 and refuses every bearer token with 403",
         ));
@@ -135,7 +123,7 @@ pub fn evaluate(
     checks.push(not_before_check(jwt, now, 0));
     if apigw {
         checks.push(Check::new(
-            "client_id",
+            CheckId::ClientId,
             Status::Skip,
             "API Gateway has no client list: client_id counts only inside the audience check",
         ));
@@ -156,7 +144,7 @@ fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
     let alg = jwt.header_str("alg").unwrap_or("");
     if rsa_only && !(alg.starts_with("RS") || alg.starts_with("PS")) {
         let mut c = Check::new(
-            "signature",
+            CheckId::Signature,
             Status::Fail,
             format!("alg {alg:?} is not accepted: API Gateway supports only RSA-based algorithms"),
         )
@@ -167,12 +155,12 @@ fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
     }
     match keys {
         Keys::NotChecked { .. } => Check::new(
-            "signature",
+            CheckId::Signature,
             Status::Skip,
             "not checked (--no-signature): the verdict covers the claims only",
         ),
         Keys::Unavailable { reason } => Check::new(
-            "signature",
+            CheckId::Signature,
             Status::Skip,
             format!("not checked: {}", esc(reason)),
         ),
@@ -259,7 +247,7 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
         )
     {
         return Check::new(
-            "issuer",
+            CheckId::Issuer,
             Status::Fail,
             format!("discoveryUrl {} is not a discovery URL: no issuer can be read from it, and the service refuses this configuration", esc(&d.value)),
         )
@@ -270,7 +258,7 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
             Keys::Unavailable { reason } => format!("not checked: {}", esc(reason)),
             _ => "not checked: no issuer known (no discovery URL)".to_string(),
         };
-        return Check::new("issuer", Status::Skip, why).actual(actual);
+        return Check::new(CheckId::Issuer, Status::Skip, why).actual(actual);
     };
     issuer_check(jwt, &expected, None)
 }
@@ -322,7 +310,7 @@ pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
         ),
         None => (status, message),
     };
-    Check::new("issuer", status, message)
+    Check::new(CheckId::Issuer, status, message)
         .expected([expected.to_string()])
         .actual(actual)
 }
@@ -342,20 +330,20 @@ pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64) -> Check {
         } else {
             "missing exp: tokdiag refuses a token without expiry; how AgentCore treats one is not documented"
         };
-        return Check::new("expiry", Status::Fail, what)
+        return Check::new(CheckId::Expiry, Status::Fail, what)
             .actual(jwt.claims.get("exp").cloned().unwrap_or(Value::Null))
             .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0));
     };
     let left = exp.saturating_sub(now).saturating_add(leeway);
     let c = if left <= 0 {
         Check::new(
-            "expiry",
+            CheckId::Expiry,
             Status::Fail,
             format!("expired at {} ({}{lw})", rfc3339(exp), relative(exp, now)),
         )
     } else if left <= margin {
         Check::new(
-            "expiry",
+            CheckId::Expiry,
             Status::Fail,
             format!(
                 "expires at {} (in {} s, inside the {margin} s margin{lw})",
@@ -365,7 +353,7 @@ pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64) -> Check {
         )
     } else {
         Check::new(
-            "expiry",
+            CheckId::Expiry,
             Status::Pass,
             format!("expires at {} ({}{lw})", rfc3339(exp), relative(exp, now)),
         )
@@ -385,18 +373,18 @@ pub fn not_before_check(jwt: &Jwt, now: i64, leeway: i64) -> Check {
     use crate::timefmt::{relative, rfc3339};
     match jwt.claim_time("nbf") {
         None if jwt.claims.contains_key("nbf") => {
-            Check::new("not_before", Status::Fail, "nbf is not a number")
+            Check::new(CheckId::NotBefore, Status::Fail, "nbf is not a number")
                 .actual(jwt.claims.get("nbf").cloned().unwrap_or(Value::Null))
         }
-        None => Check::new("not_before", Status::Pass, "no nbf claim (optional)"),
+        None => Check::new(CheckId::NotBefore, Status::Pass, "no nbf claim (optional)"),
         Some(nbf) if nbf > now.saturating_add(leeway) => Check::new(
-            "not_before",
+            CheckId::NotBefore,
             Status::Fail,
             format!("not valid before {} ({})", rfc3339(nbf), relative(nbf, now)),
         )
         .actual(nbf),
         Some(nbf) => Check::new(
-            "not_before",
+            CheckId::NotBefore,
             Status::Pass,
             format!("valid since {} ({})", rfc3339(nbf), relative(nbf, now)),
         )
@@ -419,7 +407,11 @@ fn mismatch(name: &str, actual: Option<&Value>, expected: &[String]) -> String {
 /// `client_id` (AgentCore): claim `client_id`, a string, is one of `allowedClients`.
 fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
     let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
-        return Check::new("client_id", Status::Skip, "allowedClients not configured");
+        return Check::new(
+            CheckId::ClientId,
+            Status::Skip,
+            "allowedClients not configured",
+        );
     };
     let actual = jwt.claims.get("client_id");
     let ok = actual
@@ -427,7 +419,7 @@ fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
         .is_some_and(|c| allowed.value.iter().any(|a| a == c));
     let c = if let Some(v) = actual.filter(|v| !v.is_string() && !v.is_null()) {
         Check::new(
-            "client_id",
+            CheckId::ClientId,
             Status::Fail,
             format!(
                 "client_id is present but not a string ({}); AgentCore compares a string. Expected one of: {}",
@@ -437,7 +429,7 @@ fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
         )
     } else if ok {
         Check::new(
-            "client_id",
+            CheckId::ClientId,
             Status::Pass,
             format!(
                 "client_id {} is allowed",
@@ -446,7 +438,7 @@ fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
         )
     } else {
         Check::new(
-            "client_id",
+            CheckId::ClientId,
             Status::Fail,
             mismatch("client_id", actual, &allowed.value),
         )
@@ -459,14 +451,22 @@ fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
 /// `aud` (AgentCore): `aud` (string or array) contains one of `allowedAudience`.
 fn audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
     let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
-        return Check::new("aud", Status::Skip, "allowedAudience not configured");
+        return Check::new(CheckId::Aud, Status::Skip, "allowedAudience not configured");
     };
     let actual = jwt.claims.get("aud");
     let ok = jwt.audiences().iter().any(|a| allowed.value.contains(a));
     let c = if ok {
-        Check::new("aud", Status::Pass, "aud contains an allowed audience")
+        Check::new(
+            CheckId::Aud,
+            Status::Pass,
+            "aud contains an allowed audience",
+        )
     } else {
-        Check::new("aud", Status::Fail, mismatch("aud", actual, &allowed.value))
+        Check::new(
+            CheckId::Aud,
+            Status::Fail,
+            mismatch("aud", actual, &allowed.value),
+        )
     };
     c.expected(allowed.value.clone())
         .actual(actual.cloned().unwrap_or(Value::Null))
@@ -476,15 +476,19 @@ fn audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
 /// `aud` (API Gateway): `aud` contains an entry; only when the token has no `aud`, `client_id` may.
 fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
     let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
-        return Check::new("aud", Status::Skip, "no audience configured");
+        return Check::new(CheckId::Aud, Status::Skip, "no audience configured");
     };
     let c = if let Some(aud) = jwt.claims.get("aud") {
         let ok = jwt.audiences().iter().any(|a| allowed.value.contains(a));
         if ok {
-            Check::new("aud", Status::Pass, "aud contains an allowed audience")
+            Check::new(
+                CheckId::Aud,
+                Status::Pass,
+                "aud contains an allowed audience",
+            )
         } else {
             Check::new(
-                "aud",
+                CheckId::Aud,
                 Status::Fail,
                 mismatch("aud", Some(aud), &allowed.value),
             )
@@ -497,13 +501,13 @@ fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
             .is_some_and(|c| allowed.value.iter().any(|a| a == c));
         if ok {
             Check::new(
-                "aud",
+                CheckId::Aud,
                 Status::Pass,
                 "no aud; client_id is an allowed audience",
             )
         } else {
             Check::new(
-                "aud",
+                CheckId::Aud,
                 Status::Fail,
                 format!("no aud, and {}", mismatch("client_id", cid, &allowed.value)),
             )
@@ -522,7 +526,7 @@ fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Chec
         } else {
             "allowedScopes not configured"
         };
-        return Check::new("scope", Status::Skip, what);
+        return Check::new(CheckId::Scope, Status::Skip, what);
     };
     let have = jwt.scopes();
     let actual = if have.is_empty() {
@@ -533,13 +537,13 @@ fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Chec
     let found: Vec<&String> = allowed.value.iter().filter(|a| have.contains(a)).collect();
     let c = if let Some(f) = found.first() {
         Check::new(
-            "scope",
+            CheckId::Scope,
             Status::Pass,
             format!("scope {} is allowed", esc(f)),
         )
     } else if have.is_empty() {
         Check::new(
-            "scope",
+            CheckId::Scope,
             Status::Fail,
             format!(
                 "no scope or scp claim. Expected one of: {}",
@@ -548,7 +552,7 @@ fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Chec
         )
     } else {
         Check::new(
-            "scope",
+            CheckId::Scope,
             Status::Fail,
             format!(
                 "none of the scopes [{}] is allowed. Expected one of: {}",
@@ -562,7 +566,7 @@ fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Chec
 
 /// `claim:<name>`: one `customClaims` rule.
 fn custom_claim(jwt: &Jwt, rule: &CustomClaim) -> Check {
-    let id = format!("claim:{}", rule.name);
+    let id = CheckId::claim(&rule.name);
     let actual = jwt.claims.get(&rule.name).cloned();
     let expected: Vec<String> = match (&rule.match_value, rule.match_values.is_empty()) {
         (Some(v), _) => vec![v.clone()],
@@ -627,16 +631,10 @@ fn custom_claim(jwt: &Jwt, rule: &CustomClaim) -> Check {
 /// The first failing check in the proxy's order (format, expiry, signature, issuer, not_before,
 /// client_id, aud, scope, then `claim:*` and anything else).
 pub fn first_failure(checks: &[Check]) -> Option<&Check> {
-    let rank = |c: &Check| {
-        PROXY_ORDER
-            .iter()
-            .position(|id| *id == c.id)
-            .unwrap_or(PROXY_ORDER.len())
-    };
     checks
         .iter()
         .filter(|c| c.status == Status::Fail)
-        .min_by_key(|c| rank(c))
+        .min_by_key(|c| c.id.proxy_rank())
 }
 
 /// The service's reaction to a failing check: its known text, or `None` where unknown.

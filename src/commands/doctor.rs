@@ -559,7 +559,7 @@ fn explain_step(r: &Report) -> Step {
                 .first_failure()
                 .or_else(|| r.checks.iter().find(|c| c.status == Status::Fail));
             let msg = match first {
-                Some(c) => format!("rejected: {} — {}", c.id, c.message),
+                Some(c) => format!("rejected: {} — {}", render::esc(c.id.as_str()), c.message),
                 None => "rejected".into(),
             };
             let fixes = r

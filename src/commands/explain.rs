@@ -317,12 +317,12 @@ pub fn human(r: &Report) -> String {
     let width = r
         .checks
         .iter()
-        .map(|c| render::esc(&c.id).chars().count())
+        .map(|c| render::esc(c.id.as_str()).chars().count())
         .max()
         .unwrap_or(0)
         .min(24);
     for c in &r.checks {
-        let id = render::esc(&c.id);
+        let id = render::esc(c.id.as_str());
         let pad = width.saturating_sub(id.chars().count());
         let line = format!(
             "{}{}  {}",

@@ -897,7 +897,7 @@ pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) ->
             out.push_str(&format!(
                 "  {} {}  {}\n",
                 render::symbol(c.status),
-                c.id,
+                render::esc(c.id.as_str()),
                 c.message
             ));
         }

@@ -369,7 +369,7 @@ fn summary_line(o: &Outcome, now: i64) -> String {
             .checks
             .iter()
             .find(|c| c.status == Status::Fail)
-            .map(|c| format!("{}: {}", render::esc(&c.id), c.message))
+            .map(|c| format!("{}: {}", render::esc(c.id.as_str()), c.message))
             .unwrap_or_default();
         return format!("{} {first}", render::symbol(Status::Fail));
     }
@@ -423,7 +423,7 @@ fn json_doc(o: &Outcome, line: Option<usize>) -> Value {
 fn check_rows(checks: &[Check]) -> String {
     let w = checks
         .iter()
-        .map(|c| render::esc(&c.id).chars().count())
+        .map(|c| render::esc(c.id.as_str()).chars().count())
         .max()
         .unwrap_or(0);
     let mut s = String::new();
@@ -431,7 +431,7 @@ fn check_rows(checks: &[Check]) -> String {
         s.push_str(&format!(
             "  {} {:<w$}  {}\n",
             render::symbol(c.status),
-            render::esc(&c.id),
+            render::esc(c.id.as_str()),
             c.message
         ));
     }
