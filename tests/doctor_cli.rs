@@ -521,3 +521,33 @@ fn agentcore_json_iam_runtime_names_its_authorizer_type() {
         "{out}"
     );
 }
+
+#[test]
+fn an_unresolved_terraform_value_is_the_unknown_reason_and_the_fix() {
+    // Before: "unknown: … the signature/issuer could not be checked" and "fix the keys step
+    // first", with the keys step green.
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("main.tf");
+    std::fs::write(
+        &tf,
+        format!(
+            "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {{\n  agent_runtime_name = \"r\"\n  authorizer_configuration {{\n    custom_jwt_authorizer {{\n      discovery_url   = \"{DISCOVERY}\"\n      allowed_clients = [var.client]\n    }}\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let mut c = doctor(dir.path());
+    c.arg("--config")
+        .arg(&tf)
+        .args(["--jwks", &testdata("seed/jwks.json"), "--token"])
+        .arg(format!("@{}", testdata("seed/access-token.jwt")));
+    let (code, out, err) = run(c);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        out.contains("✗ explain  unknown: the configuration leaves ${var.client} unresolved: supply it with --param var.client=VALUE\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fix (explain): doctor reads no --param: run `tokdiag explain` with --param var.client=VALUE to decide, or edit the configuration\n"),
+        "{out}"
+    );
+}

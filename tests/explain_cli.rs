@@ -1372,6 +1372,21 @@ fn unresolved_template_values_decide_nothing() {
         "cannot decide: the configured value ${SharedClientId} is unresolved; supply it with --param SharedClientId=VALUE"
     );
     assert_eq!(codes(&v), Vec::<String>::new());
+    assert_eq!(v["unresolved"], json!(["AWS::Region", "SharedClientId"]));
+    // The headline names the real reason (before: "signature or issuer could not be checked").
+    let mut c = tokdiag(dir.path());
+    c.env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .args(["explain", "--config"])
+        .arg(&p)
+        .args(["--jwks", &testdata("seed/jwks.json")])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, out, _) = run(c);
+    assert_eq!(code, 3, "{out}");
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "? UNKNOWN — the configuration leaves ${AWS::Region}, ${SharedClientId} unresolved: supply them with --param AWS::Region=VALUE --param SharedClientId=VALUE"
+    );
 
     // Supplied, the same template decides.
     let mut c = tokdiag(dir.path());

@@ -532,3 +532,234 @@ fn terraform_gateway_json_has_kind_and_authorizer_type() {
     );
     assert_eq!(v["authorizer"]["kind"], "runtime");
 }
+
+// ------------------------------------------------------------- unresolved Terraform references
+
+/// A runtime or gateway whose `custom_jwt_authorizer` body is `body`.
+fn tf_resource(gateway: bool, body: &str) -> String {
+    let head = if gateway {
+        "resource \"aws_bedrockagentcore_gateway\" \"r\" {\n  name            = \"r\"\n  authorizer_type = \"CUSTOM_JWT\"\n"
+    } else {
+        "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  agent_runtime_name = \"r\"\n"
+    };
+    format!(
+        "{head}  authorizer_configuration {{\n    custom_jwt_authorizer {{\n{body}\n    }}\n  }}\n}}\n"
+    )
+}
+
+/// The `custom_jwt_authorizer` body with `reference` in `field`, every other field literal and
+/// satisfied by the seed's access token, and the check that field decides.
+fn body_with(field: &str, r: &str) -> (String, &'static str) {
+    let disc = format!("      discovery_url   = \"{DISCOVERY}\"");
+    let clients = format!("      allowed_clients = [\"{CLIENT}\"]");
+    let claim = |name: &str, vtype: &str, op: &str, value: &str| {
+        format!(
+            "      custom_claim {{\n        inbound_token_claim_name       = {name}\n        inbound_token_claim_value_type = {vtype}\n        authorizing_claim_match_value {{\n          claim_match_operator = {op}\n          claim_match_value {{\n            match_value_string = {value}\n          }}\n        }}\n      }}"
+        )
+    };
+    let lit = |s: &str| format!("\"{s}\"");
+    let groups = lit("cognito:groups");
+    let (sa, contains, admins) = (lit("STRING_ARRAY"), lit("CONTAINS"), lit("admins"));
+    match field {
+        "discovery_url" => (format!("      discovery_url   = {r}\n{clients}"), "issuer"),
+        "discovery_url template" => (
+            format!(
+                "      discovery_url   = \"https://cognito-idp.us-east-1.amazonaws.com/${{{r}}}/.well-known/openid-configuration\"\n{clients}"
+            ),
+            "issuer",
+        ),
+        "allowed_clients" => (
+            format!("{disc}\n      allowed_clients = [{r}]"),
+            "client_id",
+        ),
+        "allowed_clients list" => (format!("{disc}\n      allowed_clients = {r}"), "client_id"),
+        "allowed_audience" => (format!("{disc}\n      allowed_audience = [{r}]"), "aud"),
+        "allowed_scopes" => (
+            format!("{disc}\n{clients}\n      allowed_scopes = [{r}]"),
+            "scope",
+        ),
+        "inbound_token_claim_name" => (
+            format!("{disc}\n{clients}\n{}", claim(r, &sa, &contains, &admins)),
+            "claim:",
+        ),
+        "inbound_token_claim_value_type" => (
+            format!(
+                "{disc}\n{clients}\n{}",
+                claim(&groups, r, &contains, &admins)
+            ),
+            "claim:cognito:groups",
+        ),
+        "claim_match_operator" => (
+            format!("{disc}\n{clients}\n{}", claim(&groups, &sa, r, &admins)),
+            "claim:cognito:groups",
+        ),
+        "match_value_string" => (
+            format!("{disc}\n{clients}\n{}", claim(&groups, &sa, &contains, r)),
+            "claim:cognito:groups",
+        ),
+        other => panic!("no field {other}"),
+    }
+}
+
+#[test]
+fn every_kind_of_unresolved_terraform_reference_in_every_authorizer_field_gives_unknown() {
+    // Before: a discovery_url, or a custom claim's name, that was a reference gave REJECTED
+    // (exit 1, "not a discovery URL"; "missing claim ${var.x}"); the headline always blamed
+    // the signature or issuer.
+    let kinds = [
+        "var.pool_setting",
+        "local.pool_setting",
+        "module.auth.pool_setting",
+        "data.aws_cognito_user_pool.main.id",
+        "aws_cognito_user_pool_client.main.id",
+        "one(var.settings)",
+    ];
+    let fields = [
+        "discovery_url",
+        "discovery_url template",
+        "allowed_clients",
+        "allowed_clients list",
+        "allowed_audience",
+        "allowed_scopes",
+        "inbound_token_claim_name",
+        "inbound_token_claim_value_type",
+        "claim_match_operator",
+        "match_value_string",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases = Vec::new();
+    for r in kinds {
+        for f in fields {
+            cases.push((r, f, false));
+        }
+    }
+    for f in fields {
+        cases.push(("var.pool_setting", f, true));
+    }
+    for (i, (r, field, gateway)) in cases.into_iter().enumerate() {
+        // A function call is shown (and supplied) as its text; a template takes a reference.
+        if field == "discovery_url template" && r.contains('(') {
+            continue;
+        }
+        let (body, check) = body_with(field, r);
+        let tf = dir.path().join(format!("case{i}.tf"));
+        std::fs::write(&tf, tf_resource(gateway, &body)).unwrap();
+        let cfg = tf.display().to_string();
+        let what = format!(
+            "{r} in {field} of a {}",
+            if gateway { "gateway" } else { "runtime" }
+        );
+        let (code, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+        assert_eq!(code, 3, "{what}: {v:#}");
+        assert_eq!(v["verdict"], "unknown", "{what}: {v:#}");
+        assert_eq!(v["unresolved"], json!([r]), "{what}: {v:#}");
+        let check_id = if check == "claim:" {
+            format!("claim:${{{r}}}")
+        } else {
+            check.to_string()
+        };
+        let c = v["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == check_id.as_str()))
+            .unwrap_or_else(|| panic!("{what}: no check {check_id}: {v:#}"));
+        assert_eq!(c["status"], "skip", "{what}: {c:#}");
+        assert_eq!(
+            c["message"],
+            format!(
+                "cannot decide: the configured value ${{{r}}} is unresolved; supply it with --param {r}=VALUE"
+            ),
+            "{what}"
+        );
+        assert!(
+            v["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["status"] != "fail"),
+            "{what}: {v:#}"
+        );
+        assert_eq!(v["diagnoses"], json!([]), "{what}: {v:#}");
+        let (code, out, _) = explain(&["--config", &cfg], "access-token.jwt");
+        assert_eq!(code, 3, "{what}: {out}");
+        assert_eq!(
+            out.lines().next().unwrap_or(""),
+            format!(
+                "? UNKNOWN — the configuration leaves ${{{r}}} unresolved: supply it with --param {r}=VALUE"
+            ),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn an_unresolved_reference_that_is_supplied_decides_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("main.tf");
+    let (body, _) = body_with("discovery_url", "module.auth.discovery_url");
+    std::fs::write(&tf, tf_resource(false, &body)).unwrap();
+    let cfg = tf.display().to_string();
+    let (code, out, err) = explain(
+        &[
+            "--config",
+            &cfg,
+            "--param",
+            &format!("module.auth.discovery_url={DISCOVERY}"),
+        ],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_access_token_accepted(&out, "agent aws_bedrockagentcore_agent_runtime.r", &cfg);
+    // A real failure still decides: the ID token has no client_id whatever the discovery URL.
+    let (body, _) = body_with("discovery_url", "var.disc");
+    std::fs::write(&tf, tf_resource(false, &body)).unwrap();
+    let (code, v) = explain_json(&["--config", &cfg], "id-token.jwt");
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["verdict"], "rejected");
+    assert_eq!(v["unresolved"], json!(["var.disc"]));
+}
+
+#[test]
+fn the_unknown_headline_names_several_unresolved_values_and_an_unreachable_issuer() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("main.tf");
+    std::fs::write(
+        &tf,
+        tf_resource(
+            true,
+            &format!(
+                "      discovery_url    = \"{DISCOVERY}\"\n      allowed_clients  = [var.client]\n      allowed_audience = [local.aud]"
+            ),
+        ),
+    )
+    .unwrap();
+    let cfg = tf.display().to_string();
+    let (code, out, err) = explain(&["--config", &cfg], "access-token.jwt");
+    assert_eq!(code, 3, "{out}{err}");
+    // The access token carries client_id (the reference may name it) and no aud.
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "? UNKNOWN — the configuration leaves ${var.client}, ${local.aud} unresolved: supply them with --param var.client=VALUE --param local.aud=VALUE"
+    );
+    // Without --jwks and with an issuer nobody can reach, the keys are a second reason.
+    let unreachable = "http://127.0.0.1:9/pool/.well-known/openid-configuration";
+    std::fs::write(
+        &tf,
+        tf_resource(
+            false,
+            &format!(
+                "      discovery_url   = \"{unreachable}\"\n      allowed_clients = [var.client]"
+            ),
+        ),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.args(["--allow-http", "explain", "--config", &cfg])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, out, err) = run(c);
+    assert_eq!(code, 3, "{out}{err}");
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "? UNKNOWN — the configuration leaves ${var.client} unresolved: supply it with --param var.client=VALUE; the signature or issuer could not be checked"
+    );
+}

@@ -87,12 +87,53 @@ pub struct Report {
     /// Warnings about the config (unquoted account, unresolved values, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The unresolved configured values (`${…}` names: a template parameter, a Terraform
+    /// reference) that left a check undecided, each suppliable with `--param NAME=VALUE`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<String>,
 }
 
 impl Report {
     /// The first failing check in the proxy's order.
     pub fn first_failure(&self) -> Option<&Check> {
         rules::first_failure(&self.checks)
+    }
+
+    /// Why the verdict is `unknown`, in one clause (raw values: escape before printing):
+    /// the unresolved configured values with the `--param` to give, and/or the signature or
+    /// issuer that could not be checked. `None` unless the verdict is `unknown`.
+    pub fn unknown_reason(&self) -> Option<String> {
+        if self.verdict != Verdict::Unknown {
+            return None;
+        }
+        let mut parts = Vec::new();
+        match self.unresolved.as_slice() {
+            [] => {}
+            [one] => parts.push(format!(
+                "the configuration leaves ${{{one}}} unresolved: supply it with --param {one}=VALUE"
+            )),
+            many => parts.push(format!(
+                "the configuration leaves {} unresolved: supply them with {}",
+                many.iter()
+                    .map(|n| format!("${{{n}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                many.iter()
+                    .map(|n| format!("--param {n}=VALUE"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )),
+        }
+        let unchecked = !self.claims_only
+            && self.checks.iter().any(|c| {
+                matches!(c.id, CheckId::Signature | CheckId::Issuer)
+                    && c.status == Status::Skip
+                    && c.reason != Some(UNRESOLVED)
+            });
+        if unchecked || parts.is_empty() {
+            parts.push("the signature or issuer could not be checked".to_string());
+        }
+        Some(parts.join("; "))
     }
 }
 
@@ -106,7 +147,7 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
             e.status = auth.kind.service_status(e.status);
         }
     }
-    let undecided = undecided_by_unresolved(&mut checks);
+    let unresolved = undecided_by_unresolved(auth, keys, &mut checks);
     let jwt = parsed.as_ref().ok();
     let diagnoses = diagnose::diagnose(&Context {
         auth,
@@ -116,7 +157,7 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
     });
     let claims_only = matches!(keys, Keys::NotChecked { .. });
     let mut verdict = Verdict::from_checks(&checks, claims_only);
-    if undecided && verdict == Verdict::Accepted {
+    if !unresolved.is_empty() && verdict == Verdict::Accepted {
         verdict = Verdict::Unknown;
     }
     if checks
@@ -138,6 +179,7 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
         checks,
         diagnoses,
         warnings: auth.warnings.clone(),
+        unresolved,
     }
 }
 
@@ -148,31 +190,104 @@ pub fn unresolved_param(text: &str) -> Option<&str> {
     Some(&text[start..end]).filter(|n| !n.is_empty())
 }
 
+/// [`Check::reason`] of a check left undecided by an unresolved configured value.
+pub const UNRESOLVED: &str = "unresolved";
+
+/// The configured values a check depends on: the discovery URL (or API Gateway's issuer) for
+/// `signature` and `issuer`, the list for `client_id`/`aud`/`scope`, every field of the rule for
+/// `claim:NAME`, and what the check expected.
+fn configured_values<'a>(auth: &'a Authorizer, c: &'a Check) -> Vec<&'a str> {
+    let mut out: Vec<&str> = c.expected.iter().map(String::as_str).collect();
+    let Some(j) = &auth.jwt else { return out };
+    let list = |l: &'a Option<crate::authorizer::Located<Vec<String>>>| {
+        l.iter().flat_map(|l| l.value.iter().map(String::as_str))
+    };
+    match &c.id {
+        CheckId::Signature | CheckId::Issuer => {
+            out.extend(j.discovery_url.iter().map(|d| d.value.as_str()));
+            out.extend(j.issuer.iter().map(|d| d.value.as_str()));
+        }
+        CheckId::ClientId => out.extend(list(&j.allowed_clients)),
+        CheckId::Aud => out.extend(list(&j.allowed_audience)),
+        CheckId::Scope => out.extend(list(&j.allowed_scopes)),
+        CheckId::Claim(id) => {
+            let name = id.name();
+            for cc in j.custom_claims.iter().filter(|cc| cc.value.name == name) {
+                let cc = &cc.value;
+                out.extend([
+                    cc.name.as_str(),
+                    cc.value_type.as_str(),
+                    cc.operator.as_str(),
+                ]);
+                out.extend(cc.match_value.as_deref());
+                out.extend(cc.match_values.iter().map(String::as_str));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 /// Failed checks whose configured values are still unresolved (`${UserPool}`, `Fn::ImportValue`,
-/// a Terraform reference) decide nothing: they become `skip`, naming the `--param` to give.
-/// True when any did (the verdict is then at best `unknown`).
-fn undecided_by_unresolved(checks: &mut [Check]) -> bool {
-    let mut any = false;
+/// a Terraform reference in any field) decide nothing: they become `skip`, naming the `--param`
+/// to give. A signature or issuer not checked because the discovery URL itself is unresolved
+/// counts too. Returns the names of those values, first seen first, each once (the verdict is
+/// then at best `unknown`).
+fn undecided_by_unresolved(auth: &Authorizer, keys: &Keys, checks: &mut [Check]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let add = |names: &mut Vec<String>, name: &str| {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    };
+    // The keys were not fetched because the discovery URL is unresolved (see obtain_keys).
+    let disc = auth.discovery_url();
+    let disc_unresolved = disc.as_deref().and_then(unresolved_param);
     for c in checks.iter_mut() {
+        if c.status == Status::Skip
+            && matches!(c.id, CheckId::Signature | CheckId::Issuer)
+            && matches!(keys, Keys::Unavailable { .. })
+            && let Some(name) = disc_unresolved
+        {
+            c.reason = Some(UNRESOLVED);
+            add(&mut names, name);
+            continue;
+        }
         if c.status != Status::Fail {
             continue;
         }
-        let Some(name) = c
-            .expected
+        let mut these: Vec<String> = Vec::new();
+        for v in configured_values(auth, c) {
+            if let Some(name) = unresolved_param(v) {
+                add(&mut these, name);
+            }
+        }
+        let params = these
             .iter()
-            .find_map(|e| unresolved_param(e))
-            .map(str::to_string)
-        else {
-            continue;
+            .map(|n| format!("--param {n}=VALUE"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        c.message = match these.as_slice() {
+            [] => continue,
+            [name] => format!(
+                "cannot decide: the configured value ${{{name}}} is unresolved; supply it with {params}"
+            ),
+            many => format!(
+                "cannot decide: the configured values {} are unresolved; supply them with {params}",
+                many.iter()
+                    .map(|n| format!("${{{n}}}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
         c.status = Status::Skip;
         c.service_error = None;
-        c.message = format!(
-            "cannot decide: the configured value ${{{name}}} is unresolved; supply it with --param {name}=VALUE"
-        );
-        any = true;
+        c.reason = Some(UNRESOLVED);
+        for n in &these {
+            add(&mut names, n);
+        }
     }
-    any
+    names
 }
 
 fn view(auth: &Authorizer, keys: &Keys) -> AuthorizerView {

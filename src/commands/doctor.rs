@@ -579,6 +579,22 @@ fn explain_step(r: &Report) -> Step {
                 fixes,
             )
         }
+        Verdict::Unknown if !r.unresolved.is_empty() => Step::fail(
+            "explain",
+            3,
+            format!(
+                "unknown: {}",
+                crate::render::esc(&r.unknown_reason().unwrap_or_default())
+            ),
+            vec![format!(
+                "doctor reads no --param: run `tokdiag explain` with {} to decide, or edit the configuration",
+                r.unresolved
+                    .iter()
+                    .map(|n| format!("--param {}=VALUE", crate::render::esc(n)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )],
+        ),
         Verdict::Unknown => Step::fail(
             "explain",
             3,

@@ -279,9 +279,13 @@ pub fn human(r: &Report) -> String {
             "REJECTED".red().bold()
         ),
         Verdict::Unknown => format!(
-            "{} {} — signature or issuer could not be checked",
+            "{} {} — {}",
             "?".yellow().bold(),
-            "UNKNOWN".yellow().bold()
+            "UNKNOWN".yellow().bold(),
+            render::esc(
+                &r.unknown_reason()
+                    .unwrap_or_else(|| "the signature or issuer could not be checked".into())
+            )
         ),
     };
     out.push_str(&headline);
