@@ -437,6 +437,18 @@ impl Globals {
         })
     }
 
+    /// Says on stderr which config is used when both `.bedrock_agentcore.yaml` and
+    /// `agentcore/agentcore.json` exist (the text `explain` shows among its warnings), unless
+    /// `--quiet`. For the commands that do not print the authorizer's warnings: `login`,
+    /// `invoke`, `doctor`.
+    pub fn print_config_note(&self) {
+        if let Some(n) = &self.config_note
+            && !self.quiet
+        {
+            crate::render::note(&format!("warning: {}", crate::render::esc(n)));
+        }
+    }
+
     /// The evaluation time: `--now` or the clock.
     pub fn now(&self) -> i64 {
         self.now.unwrap_or_else(crate::timefmt::system_now)

@@ -1433,3 +1433,52 @@ fn new_authorizer_fields_are_read_and_shown() {
         ]
     );
 }
+
+#[test]
+fn both_project_files_note_is_given_by_explain_login_invoke_and_doctor() {
+    // Before: only explain (and its JSON warnings) said which file was used.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::copy(
+        testdata("seed/.bedrock_agentcore.yaml"),
+        p.join(".bedrock_agentcore.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.join("agentcore")).unwrap();
+    std::fs::copy(
+        testdata("configs/agentcore-cli/agentcore/agentcore.json"),
+        p.join("agentcore/agentcore.json"),
+    )
+    .unwrap();
+    let note = "warning: using ./.bedrock_agentcore.yaml; ./agentcore/agentcore.json exists too: pass --config agentcore/agentcore.json to use it instead\n";
+    let jwks = testdata("seed/jwks.json");
+    let token = testdata("seed/access-token.jwt");
+    let runs: [Vec<&str>; 4] = [
+        vec!["explain", "--jwks", &jwks, &token],
+        vec!["login", "--logout"],
+        vec!["invoke", "--dry-run"],
+        vec![
+            "doctor",
+            "--jwks",
+            &jwks,
+            "--token",
+            &token,
+            "--url",
+            "http://127.0.0.1:9/mcp",
+        ],
+    ];
+    for args in runs {
+        let mut c = tokdiag(p);
+        c.current_dir(p)
+            .env_remove("TOKDIAG_USERNAME")
+            .env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT")
+            .args(&args);
+        let (_, out, err) = run(c);
+        assert_eq!(err.matches(note).count(), 1, "{args:?}:\n{out}\n{err}");
+    }
+    // --quiet silences it, as the other warnings.
+    let mut c = tokdiag(p);
+    c.current_dir(p).args(["--quiet", "login", "--logout"]);
+    let (_, _, err) = run(c);
+    assert!(!err.contains("exists too"), "{err}");
+}

@@ -134,6 +134,7 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     let mut steps = Vec::new();
 
     // 1. config
+    g.print_config_note();
     let auth = match invoke::load_config(g) {
         Ok(Some(a)) => {
             steps.push(config_step(&a));

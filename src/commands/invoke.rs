@@ -622,6 +622,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 /// Runs `invoke`.
 pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
     let auth = load_config(g)?;
+    g.print_config_note();
     let target = args.target.resolve(auth.as_ref(), g)?.ok_or_else(|| {
         Error::usage(
             "no target: nothing to invoke",

@@ -152,6 +152,7 @@ pub fn run(args: &LoginArgs, g: &Globals) -> Result<u8> {
         region: g.region.clone(),
         ..Default::default()
     })?;
+    g.print_config_note();
     let t = resolve_target(args, g, az.as_ref())?;
     if args.logout {
         return logout(args, g, &t);
