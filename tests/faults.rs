@@ -626,6 +626,74 @@ fn login_cache_entries_that_are_a_fifo_or_dev_zero_are_refused_at_once() {
     assert!(err.contains("it is larger than 1 MiB"), "{err}");
 }
 
+/// The entry of another user picked with TOKDIAG_USERNAME: a FIFO or a symlink to /dev/zero there
+/// gets the same trust warning with the fix (it was "no login cached", without a word on why).
+#[cfg(unix)]
+#[test]
+fn a_tokdiag_username_entry_that_is_a_fifo_or_dev_zero_gets_the_trust_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let tokens = cache.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let pointer = json!({"user_pool_id": "us-east-1_h0Vo2Whhx", "client_id": "c", "username": "alice", "at": 1});
+    std::fs::write(
+        tokens.join("last.json"),
+        json!({"latest": pointer}).to_string(),
+    )
+    .unwrap();
+    let entry = tokens.join(format!(
+        "{}.json",
+        tokdiag::cognito::cache::key("us-east-1_h0Vo2Whhx", "c", "bob")
+    ));
+    let run = || {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokdiag"));
+        c.env_remove("TOKDIAG_CACHE_DIR")
+            .env("TOKDIAG_USERNAME", "bob")
+            .env("NO_COLOR", "1")
+            .arg("--cache-dir")
+            .arg(&cache)
+            .arg("decode")
+            .stdin(std::process::Stdio::null());
+        let o = c.output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let no_token = "tokdiag: error: no token given\n  hint: pass TOKEN (or @FILE, or - for stdin), pipe it on stdin, or run `tokdiag login` first\n";
+    mkfifo(&entry);
+    let (code, err) = run();
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: warning: ignoring the cache at {0}: it is not a regular file (a FIFO, device or directory); fix: remove it (rm {0})\n{no_token}",
+            entry.display()
+        )
+    );
+    std::fs::remove_file(&entry).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &entry).unwrap();
+    let (code, err) = run();
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: warning: ignoring the cache at {0}: it is a symbolic link; fix: remove it (rm {0})\n{no_token}",
+            entry.display()
+        )
+    );
+    // A missing entry is still "no login cached", named.
+    std::fs::remove_file(&entry).unwrap();
+    let (code, err) = run();
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: no login cached for TOKDIAG_USERNAME=bob (app client c): run tokdiag login\n{no_token}"
+        )
+    );
+}
+
 // ---- issue 12 item 9: write errors on stdout ---------------------------------------------------
 
 #[cfg(target_os = "linux")]

@@ -499,7 +499,9 @@ pub fn cached_for(g: &Globals, which: Use) -> Result<Option<Cached>> {
         && user != p.username
     {
         p.username = user;
-        if !p.path(&g.cache_dir).is_file() {
+        // Only a missing entry is "no login cached": a FIFO, a device or a symlink there is not
+        // a regular file either, and `load` below warns about it with the fix.
+        if std::fs::symlink_metadata(p.path(&g.cache_dir)).is_err() {
             say(format!(
                 "no login cached for TOKDIAG_USERNAME={} (app client {}): run tokdiag login",
                 p.username, p.client_id
