@@ -694,6 +694,110 @@ fn a_tokdiag_username_entry_that_is_a_fifo_or_dev_zero_gets_the_trust_warning() 
     );
 }
 
+// ---- issue 12 item 4: a token endpoint that streams an endless body --------------------------
+
+/// A loopback token endpoint that answers every request with a chunked body that never ends
+/// (64 KiB chunks until the client hangs up). Returns its `/oauth2/token` URL.
+fn endless_token_endpoint() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/oauth2/token", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            std::thread::spawn(move || {
+                // The request head (the small form body may follow; it is never read).
+                let mut head = Vec::new();
+                let mut b = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && conn.read(&mut b).unwrap_or(0) == 1 {
+                    head.push(b[0]);
+                }
+                let _ = conn.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+                );
+                let chunk = format!("10000\r\n{}\r\n", " ".repeat(0x10000));
+                let _ = conn.write_all(b"10000\r\n{\"access_token\": \"");
+                let _ = conn.write_all(&[b'a'; 0x10000 - 18]);
+                let _ = conn.write_all(b"\r\n");
+                while conn.write_all(chunk.as_bytes()).is_ok() {}
+            });
+        }
+    });
+    url
+}
+
+/// Runs `cmd`, kills it after 10 s, and returns (exit code, stderr, elapsed, peak RSS in KiB) —
+/// the peak from `wait4(2)`, for this child alone.
+#[cfg(target_os = "linux")]
+fn run_measured(mut cmd: std::process::Command) -> (i32, String, Duration, i64) {
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let pid = child.id() as libc::pid_t;
+    let killer = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+            // SAFETY: signal 0 only asks whether the process still exists.
+            if unsafe { libc::kill(pid, 0) } != 0 {
+                return;
+            }
+        }
+        // SAFETY: the child is still ours (not yet reaped: wait4 below reaps it).
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    });
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child; status and usage are valid for writes.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let took = start.elapsed();
+    let _ = killer.join();
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, reader.join().unwrap(), took, usage.ru_maxrss)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_token_endpoint_streaming_an_endless_body_ends_at_1_mib_in_one_line() {
+    let endpoint = endless_token_endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokdiag"));
+    c.current_dir(dir.path())
+        .env_remove("TOKDIAG_CACHE_DIR")
+        .env("NO_COLOR", "1")
+        .env("TOKDIAG_CLIENT_SECRET", "s3cr3t-value")
+        .arg("--cache-dir")
+        .arg(dir.path())
+        .args(["login", "--flow", "client-credentials", "--client-id", "c"])
+        .args(["--token-endpoint", &endpoint]);
+    let (code, err, took, rss_kib) = run_measured(c);
+    eprintln!("endless token endpoint: exit {code} after {took:?}, peak RSS {rss_kib} KiB");
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: error: {endpoint} answered with more than 1 MiB\n  hint: check the URL: a token endpoint or discovery document answers a few KiB\n"
+        )
+    );
+    assert_eq!(code, 3);
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // The whole process (binary, runtime, TLS roots) stays well under 64 MiB: the body is
+    // never held beyond its 1 MiB cap.
+    assert!(rss_kib < 64 * 1024, "peak RSS {rss_kib} KiB");
+}
+
 // ---- issue 12 item 9: write errors on stdout ---------------------------------------------------
 
 #[cfg(target_os = "linux")]

@@ -78,18 +78,40 @@ fn http_client() -> Result<reqwest::Client> {
         .map_err(|e| Error::network(format!("cannot set up the HTTP client: {e}"), None))
 }
 
-async fn read_body(resp: reqwest::Response, url: &str) -> Result<Vec<u8>> {
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| Error::network(format!("reading the answer of {url} failed: {e}"), None))?;
-    if bytes.len() > MAX_BODY {
-        return Err(Error::network(
+/// Reads at most [`MAX_BODY`] bytes of `resp`: a declared length over the cap is refused before
+/// reading, an undeclared one is cut off while streaming (an endless body ends here, at 1 MiB,
+/// not when memory runs out), as [`crate::oidc`] reads discovery documents and JWKS.
+async fn read_body(mut resp: reqwest::Response, url: &str) -> Result<Vec<u8>> {
+    let too_large = || {
+        Error::network(
             format!("{url} answered with more than 1 MiB"),
-            None,
-        ));
+            Some(
+                "check the URL: a token endpoint or discovery document answers a few KiB"
+                    .to_string(),
+            ),
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
     }
-    Ok(bytes.to_vec())
+    let mut body: Vec<u8> = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                return Err(Error::network(
+                    format!("reading the answer of {url} failed: {e}"),
+                    None,
+                ));
+            }
+        }
+    }
 }
 
 fn send_error(e: &reqwest::Error, url: &str) -> Error {
