@@ -141,7 +141,14 @@ impl Error {
                 if known.is_empty() {
                     Some("the file defines no agents".into())
                 } else {
-                    Some(format!("use --agent with one of: {}", known.join(", ")))
+                    Some(format!(
+                        "use --agent with one of: {}",
+                        known
+                            .iter()
+                            .map(|k| crate::fsx::sh_word(k))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
                 }
             }
         }

@@ -792,6 +792,63 @@ fn login_fix_names_the_agent_only_when_it_is_not_the_default() {
     );
 }
 
+/// The `tokdiag login` in a fix is a command to paste: a config path holding a space, a quote or
+/// `$(…)` is single-quoted, and pasting it passes the path as one word and runs nothing.
+#[test]
+fn login_fix_quotes_the_config_path_for_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("my cfg's $(touch pwned)");
+    std::fs::create_dir_all(&odd).unwrap();
+    let cfg = odd.join(".bedrock_agentcore.yaml");
+    std::fs::copy(seed_cfg(), &cfg).unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--no-signature", "--config"])
+        .arg(&cfg)
+        .arg(testdata("seed/id-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 1, "{v:#}");
+    let fix = diag(&v, "id-token-for-allowed-clients")["fixes"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let quoted = format!("'{}'", cfg.display().to_string().replace('\'', "'\\''"));
+    let cmd = format!("tokdiag login --config {quoted} --username alice");
+    assert!(fix.contains(&format!("`{cmd}`")), "{fix}");
+    // Pasted into sh (with printf for tokdiag): the path is one word, and nothing ran.
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd.replacen("tokdiag", "printf '%s\\n'", 1))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        format!("login\n--config\n{}\n--username\nalice\n", cfg.display())
+    );
+    assert!(!dir.path().join("pwned").exists());
+    // A plain path stays unquoted.
+    let plain = dir.path().join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    let cfg = plain.join(".bedrock_agentcore.yaml");
+    std::fs::copy(seed_cfg(), &cfg).unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--no-signature", "--config"])
+        .arg(&cfg)
+        .arg(testdata("seed/id-token.jwt"));
+    let (_, v) = run_json(c);
+    let fix = diag(&v, "id-token-for-allowed-clients")["fixes"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        fix.contains(&format!(
+            "`tokdiag login --config {} --username alice`",
+            cfg.display()
+        )),
+        "{fix}"
+    );
+}
+
 // ---------------------------------------------------------------- bounded work (issue 12, items 2 and 8)
 
 /// Longest a hostile config may keep `explain` busy in these tests (debug build, shared CPU); the

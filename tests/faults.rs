@@ -728,6 +728,10 @@ fn endless_token_endpoint() -> String {
 /// Runs `cmd`, kills it after 10 s, and returns (exit code, stderr, elapsed, peak RSS in KiB) —
 /// the peak from `wait4(2)`, for this child alone.
 #[cfg(target_os = "linux")]
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4 below, which also gives its peak RSS"
+)]
 fn run_measured(mut cmd: std::process::Command) -> (i32, String, Duration, i64) {
     cmd.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

@@ -116,7 +116,7 @@ impl Context<'_> {
                 ));
             }
         } else if let Some(f) = self.file() {
-            cmd.push_str(&format!(" --config {f}"));
+            cmd.push_str(&format!(" --config {}", crate::fsx::sh_word(f)));
         }
         if let Some(a) = &self.auth.agent
             && matches!(
@@ -125,13 +125,19 @@ impl Context<'_> {
             )
             && !self.auth.agent_is_default
         {
-            cmd.push_str(&format!(" {} {a}", self.auth.kind.flag()));
+            cmd.push_str(&format!(
+                " {} {}",
+                self.auth.kind.flag(),
+                crate::fsx::sh_word(a)
+            ));
         }
         let user = self.jwt.and_then(|j| {
             j.claim_str("cognito:username")
                 .or_else(|| j.claim_str("username"))
         });
-        cmd.push_str(&format!(" --username {}", user.unwrap_or("<user>")));
+        // The user name comes from the token: quoted, so a pasted fix never runs what it holds.
+        let user = user.map_or_else(|| "<user>".to_string(), crate::fsx::sh_word);
+        cmd.push_str(&format!(" --username {user}"));
         if let Some(p) = print {
             cmd.push_str(&format!(" --print {p}"));
         }
@@ -414,7 +420,9 @@ fn scope_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             .fix(format!(
                 "request one of the allowed scopes when getting the token ({}), e.g. a resource-server scope via the client-credentials flow: `tokdiag login --flow client-credentials --scope {}`",
                 c.expected.join(", "),
-                c.expected.first().map(String::as_str).unwrap_or("<scope>")
+                c.expected
+                    .first()
+                    .map_or_else(|| "<scope>".to_string(), |s| crate::fsx::sh_word(s))
             ))
             .fix(format!(
                 "or add the scope the token carries to allowedScopes at {}",
@@ -1031,7 +1039,8 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                     ),
                 )
                 .fix(format!(
-                    "log in with an allowed app client: `tokdiag login --client-id {first} ...`"
+                    "log in with an allowed app client: `tokdiag login --client-id {} ...`",
+                    crate::fsx::sh_word(&first)
                 ))
                 .fix(format!(
                     "or add {} to allowedClients at {}",

@@ -18,6 +18,7 @@ use cip::types::{AuthFlowType, AuthenticationResultType, ChallengeNameType};
 
 use crate::cognito::{Secret, Tokens, secret_hash};
 use crate::error::{Error, Result};
+use crate::fsx::{sh_quote, sh_word};
 use crate::render;
 
 /// How to reach Cognito.
@@ -519,6 +520,7 @@ pub fn challenge_responses(
             // Messages name the user as given; Cognito's USERNAME (maybe the sub) only goes back
             // in the answer.
             let user = login.username;
+            let qu = sh_word(user);
             let required = required_attributes(ch);
             if !required.is_empty() {
                 return Err(Error::refused(
@@ -527,7 +529,7 @@ pub fn challenge_responses(
                         required.join(", ")
                     ),
                     Some(format!(
-                        "set them first (aws cognito-idp admin-update-user-attributes{} --username {user} --user-attributes Name=…,Value=…), or set a permanent password: aws cognito-idp admin-set-user-password{} --username {user} --password … --permanent",
+                        "set them first (aws cognito-idp admin-update-user-attributes{} --username {qu} --user-attributes Name=…,Value=…), or set a permanent password: aws cognito-idp admin-set-user-password{} --username {qu} --password … --permanent",
                         pool_arg(login),
                         pool_arg(login)
                     )),
@@ -609,7 +611,7 @@ fn mfa_options(ch: &Challenge) -> Vec<String> {
 
 fn pool_arg(login: &Login<'_>) -> String {
     match login.pool_id {
-        Some(p) => format!(" --user-pool-id {p}"),
+        Some(p) => format!(" --user-pool-id {}", sh_word(p)),
         None => " --user-pool-id <pool id>".to_string(),
     }
 }
@@ -652,6 +654,9 @@ pub fn explain_service_error(
         format!("Cognito {}: {code}: {message}", f.op)
     };
     let pool = pool_arg(login);
+    // Quoted for the shell where they are part of a command to paste (the user as typed may hold
+    // anything); the prose keeps them as they are.
+    let (qu, qc) = (sh_word(user), sh_word(client));
     if f.status >= 500 || code == "InternalErrorException" {
         return Error::network(
             format!("Cognito failed on its side ({said}, HTTP {})", f.status),
@@ -665,7 +670,7 @@ pub fn explain_service_error(
         "NotAuthorizedException" if is_secret_problem(message, sent_hash) && sent_hash.is_none() => (
             format!("app client {client} has a secret, and no SECRET_HASH was sent"),
             format!(
-                "set TOKDIAG_CLIENT_SECRET (or pipe it with --client-secret-stdin) to the app client's secret: aws cognito-idp describe-user-pool-client{pool} --client-id {client} --query UserPoolClient.ClientSecret"
+                "set TOKDIAG_CLIENT_SECRET (or pipe it with --client-secret-stdin) to the app client's secret: aws cognito-idp describe-user-pool-client{pool} --client-id {qc} --query UserPoolClient.ClientSecret"
             ),
         ),
         "NotAuthorizedException" if is_secret_problem(message, sent_hash) => (
@@ -673,7 +678,7 @@ pub fn explain_service_error(
                 "the SECRET_HASH does not match: the client secret is not the one of app client {client} (or the client has no secret)"
             ),
             format!(
-                "set TOKDIAG_CLIENT_SECRET to the secret of app client {client}: aws cognito-idp describe-user-pool-client{pool} --client-id {client} --query UserPoolClient.ClientSecret"
+                "set TOKDIAG_CLIENT_SECRET to the secret of app client {client}: aws cognito-idp describe-user-pool-client{pool} --client-id {qc} --query UserPoolClient.ClientSecret"
             ),
         ),
         "NotAuthorizedException" if lower.contains("password attempts exceeded") => (
@@ -682,12 +687,12 @@ pub fn explain_service_error(
         ),
         "NotAuthorizedException" if lower.contains("disabled") => (
             format!("user {user} is disabled"),
-            format!("enable the user: aws cognito-idp admin-enable-user{pool} --username {user}"),
+            format!("enable the user: aws cognito-idp admin-enable-user{pool} --username {qu}"),
         ),
         "NotAuthorizedException" if lower.contains("incorrect username or password") => (
             format!("wrong password for {user} (or no such user: pools that prevent user-existence errors answer the same)"),
             format!(
-                "check the password (TOKDIAG_PASSWORD, --password-stdin or the prompt) and --username; an admin can set one: aws cognito-idp admin-set-user-password{pool} --username {user} --password … --permanent"
+                "check the password (TOKDIAG_PASSWORD, --password-stdin or the prompt) and --username; an admin can set one: aws cognito-idp admin-set-user-password{pool} --username {qu} --password … --permanent"
             ),
         ),
         "NotAuthorizedException" if lower.contains("refresh token") => (
@@ -703,19 +708,20 @@ pub fn explain_service_error(
                 "there is no user {user} in the pool of app client {client}"
             ),
             format!(
-                "check --username (or TOKDIAG_USERNAME) and the pool: aws cognito-idp list-users{pool} --filter 'username = \"{user}\"'"
+                "check --username (or TOKDIAG_USERNAME) and the pool: aws cognito-idp list-users{pool} --filter {}",
+                sh_quote(&format!("username = \"{user}\""))
             ),
         ),
         "UserNotConfirmedException" => (
             format!("user {user} signed up but is not confirmed"),
             format!(
-                "confirm the user with the code Cognito sent (aws cognito-idp confirm-sign-up --client-id {client} --username {user} --confirmation-code …), or as an admin: aws cognito-idp admin-confirm-sign-up{pool} --username {user}"
+                "confirm the user with the code Cognito sent (aws cognito-idp confirm-sign-up --client-id {qc} --username {qu} --confirmation-code …), or as an admin: aws cognito-idp admin-confirm-sign-up{pool} --username {qu}"
             ),
         ),
         "PasswordResetRequiredException" => (
             format!("an administrator requires {user} to reset the password"),
             format!(
-                "reset it with the code Cognito sent (aws cognito-idp confirm-forgot-password --client-id {client} --username {user} --confirmation-code … --password …), or as an admin: aws cognito-idp admin-set-user-password{pool} --username {user} --password … --permanent"
+                "reset it with the code Cognito sent (aws cognito-idp confirm-forgot-password --client-id {qc} --username {qu} --confirmation-code … --password …), or as an admin: aws cognito-idp admin-set-user-password{pool} --username {qu} --password … --permanent"
             ),
         ),
         "InvalidParameterException" if lower.contains("flow not enabled") => {
@@ -730,7 +736,7 @@ pub fn explain_service_error(
                     f.flow
                 ),
                 format!(
-                    "enable it: aws cognito-idp update-user-pool-client{pool} --client-id {client} --explicit-auth-flows ALLOW_USER_PASSWORD_AUTH ALLOW_REFRESH_TOKEN_AUTH (update-user-pool-client resets every setting you leave out: repeat the client's other settings), or tick \"Sign in with username and password\" under the app client's authentication flows in the console"
+                    "enable it: aws cognito-idp update-user-pool-client{pool} --client-id {qc} --explicit-auth-flows ALLOW_USER_PASSWORD_AUTH ALLOW_REFRESH_TOKEN_AUTH (update-user-pool-client resets every setting you leave out: repeat the client's other settings), or tick \"Sign in with username and password\" under the app client's authentication flows in the console"
                 ),
             )
         }
@@ -772,7 +778,7 @@ pub fn explain_service_error(
         "InvalidPasswordException" if f.op == "InitiateAuth" => (
             format!("the password was refused for {user}"),
             format!(
-                "check the password (TOKDIAG_PASSWORD, --password-stdin or the prompt) and --username; an admin can set one: aws cognito-idp admin-set-user-password{pool} --username {user} --password … --permanent"
+                "check the password (TOKDIAG_PASSWORD, --password-stdin or the prompt) and --username; an admin can set one: aws cognito-idp admin-set-user-password{pool} --username {qu} --password … --permanent"
             ),
         ),
         "InvalidPasswordException" => (
@@ -939,6 +945,50 @@ mod tests {
             sent,
             "https://cognito-idp.us-east-1.amazonaws.com",
         )
+    }
+
+    #[test]
+    fn commands_in_fixes_quote_the_user_as_typed() {
+        let l = Login {
+            username: "bob's $(id)",
+            ..login(None)
+        };
+        let e = explain_service_error(
+            &ServiceFailure {
+                op: "InitiateAuth",
+                flow: "USER_PASSWORD_AUTH",
+                status: 400,
+                code: "UserNotConfirmedException",
+                message: "User is not confirmed.",
+            },
+            &l,
+            None,
+            "https://cognito-idp.us-east-1.amazonaws.com",
+        );
+        assert_eq!(
+            e.to_string(),
+            "user bob's $(id) signed up but is not confirmed (Cognito InitiateAuth: UserNotConfirmedException: User is not confirmed.)"
+        );
+        assert_eq!(
+            e.hint().unwrap(),
+            "confirm the user with the code Cognito sent (aws cognito-idp confirm-sign-up --client-id client1 --username 'bob'\\''s $(id)' --confirmation-code …), or as an admin: aws cognito-idp admin-confirm-sign-up --user-pool-id us-east-1_abc --username 'bob'\\''s $(id)'"
+        );
+        let e = explain_service_error(
+            &ServiceFailure {
+                op: "InitiateAuth",
+                flow: "USER_PASSWORD_AUTH",
+                status: 400,
+                code: "UserNotFoundException",
+                message: "User does not exist.",
+            },
+            &l,
+            None,
+            "https://cognito-idp.us-east-1.amazonaws.com",
+        );
+        assert_eq!(
+            e.hint().unwrap(),
+            "check --username (or TOKDIAG_USERNAME) and the pool: aws cognito-idp list-users --user-pool-id us-east-1_abc --filter 'username = \"bob'\\''s $(id)\"'"
+        );
     }
 
     #[test]

@@ -278,8 +278,10 @@ pub fn parse_response(status: u16, body: &[u8], g: &Grant<'_>) -> Result<Tokens>
         format!("HTTP {status} {{\"error\":\"{code}\",\"error_description\":\"{desc}\"}}")
     };
     let client = g.client_id;
+    // The client id as a word of the commands to paste below.
+    let qc = crate::fsx::sh_word(client);
     let pool = match g.pool_id {
-        Some(p) => format!(" --user-pool-id {p}"),
+        Some(p) => format!(" --user-pool-id {}", crate::fsx::sh_word(p)),
         None => " --user-pool-id <pool id>".to_string(),
     };
     let scopes = if g.scopes.is_empty() {
@@ -293,19 +295,19 @@ pub fn parse_response(status: u16, body: &[u8], g: &Grant<'_>) -> Result<Tokens>
                 "the token endpoint does not accept app client {client} with this secret (wrong client id or secret, or a client without a secret)"
             ),
             format!(
-                "check --client-id and TOKDIAG_CLIENT_SECRET: aws cognito-idp describe-user-pool-client{pool} --client-id {client} --query UserPoolClient.ClientSecret (client credentials need an app client with a secret)"
+                "check --client-id and TOKDIAG_CLIENT_SECRET: aws cognito-idp describe-user-pool-client{pool} --client-id {qc} --query UserPoolClient.ClientSecret (client credentials need an app client with a secret)"
             ),
         ),
         "invalid_scope" => (
             format!("app client {client} may not ask for the scope {scopes}"),
             format!(
-                "ask for a scope the client has (--scope <resource server>/<scope>), or add it to the client's AllowedOAuthScopes after defining it on a resource server: aws cognito-idp update-user-pool-client{pool} --client-id {client} --allowed-o-auth-scopes <rs>/<scope> … (repeat the client's other settings: omitted ones are reset)"
+                "ask for a scope the client has (--scope <resource server>/<scope>), or add it to the client's AllowedOAuthScopes after defining it on a resource server: aws cognito-idp update-user-pool-client{pool} --client-id {qc} --allowed-o-auth-scopes <rs>/<scope> … (repeat the client's other settings: omitted ones are reset)"
             ),
         ),
         "unauthorized_client" => (
             format!("app client {client} may not use the client_credentials grant"),
             format!(
-                "enable it: aws cognito-idp update-user-pool-client{pool} --client-id {client} --allowed-o-auth-flows client_credentials --allowed-o-auth-flows-user-pool-client --allowed-o-auth-scopes <rs>/<scope> (repeat the client's other settings: omitted ones are reset)"
+                "enable it: aws cognito-idp update-user-pool-client{pool} --client-id {qc} --allowed-o-auth-flows client_credentials --allowed-o-auth-flows-user-pool-client --allowed-o-auth-scopes <rs>/<scope> (repeat the client's other settings: omitted ones are reset)"
             ),
         ),
         "unsupported_grant_type" => (

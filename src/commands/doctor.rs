@@ -423,9 +423,14 @@ fn obtain_token(
         "tokdiag login{} --username {}",
         g.config
             .as_ref()
-            .map(|p| format!(" --config {}", p.display()))
+            .map(|p| format!(
+                " --config {}",
+                crate::fsx::sh_word(&p.display().to_string())
+            ))
             .unwrap_or_default(),
-        args.username.as_deref().unwrap_or("USER")
+        args.username
+            .as_deref()
+            .map_or_else(|| "USER".to_string(), crate::fsx::sh_word)
     );
     if !cognito {
         return Err(Box::new(Step::fail(

@@ -160,7 +160,11 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             } else {
                 format!(
                     "use --agent {} (it has a JWT authorizer)",
-                    auth.other_jwt_agents.join(" or --agent ")
+                    auth.other_jwt_agents
+                        .iter()
+                        .map(|a| crate::fsx::sh_word(a))
+                        .collect::<Vec<_>>()
+                        .join(" or --agent ")
                 )
             }),
         ));

@@ -164,12 +164,13 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         match other_jwt_agents.as_slice() {
             [] => {}
             [one] => out.warn(format!(
-                "the JWT authorizer is on agent {one}: use --agent {one}"
+                "the JWT authorizer is on agent {one}: use --agent {}",
+                crate::fsx::sh_word(one)
             )),
             many => out.warn(format!(
                 "the JWT authorizer is on agents {}: use --agent {}",
                 many.join(", "),
-                many[0]
+                crate::fsx::sh_word(&many[0])
             )),
         }
     }
