@@ -1,5 +1,5 @@
 //! The data every evaluation produces: checks, diagnoses, verdicts. Rules fill these in; renderers
-//! print them; exit codes derive from them. Field names are the JSON contract of SPEC.md.
+//! print them; exit codes derive from them. Field names are the JSON contract (the spec's "JSON output").
 
 use serde::Serialize;
 use serde_json::Value;
@@ -217,7 +217,7 @@ pub enum Severity {
 /// A named cause with fixes.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnosis {
-    /// Fixed code from SPEC.md (`id-token-for-allowed-clients`, …).
+    /// Fixed code from the spec's "Diagnoses" (`id-token-for-allowed-clients`, …).
     pub code: &'static str,
     /// Error or warning.
     pub severity: Severity,

@@ -539,7 +539,7 @@ impl TokenKind {
     }
 
     /// Classifies a decoded token by its claims: Cognito by `token_use`, then the provider by the
-    /// shape of `iss` (SPEC.md "Other identity providers"):
+    /// shape of `iss` (the spec's "Other identity providers"):
     /// - `entra-v1`: `iss` `https://sts.windows.net/{tid}/`, or `ver` "1.0" with `tid`;
     /// - `entra-v2`: `iss` on `login.microsoftonline.*` (or a sovereign cloud, or `*.ciamlogin.com`)
     ///   with `/v2.0` or `ver` "2.0";

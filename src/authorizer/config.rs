@@ -24,7 +24,7 @@ use crate::authorizer::{Authorizer, JwtConfig, Located, RuleSet};
 use crate::error::{Error, Result};
 use crate::fsx;
 
-/// Authorizer flags (source 4 of SPEC.md), also used to override file values.
+/// Authorizer flags (the fourth of the spec's "Authorizer sources"), also used to override file values.
 #[derive(Debug, Clone, Default)]
 pub struct AuthorizerFlags {
     /// `--discovery-url`.

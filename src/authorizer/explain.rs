@@ -69,7 +69,7 @@ pub struct TokenView {
     pub claims: Map<String, Value>,
 }
 
-/// A full evaluation: SPEC.md's `explain` JSON.
+/// A full evaluation: the JSON document of `explain` (the spec's "JSON output of `explain`").
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// accepted / rejected / unknown.

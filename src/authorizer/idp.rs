@@ -1,5 +1,5 @@
 //! Identity-provider knowledge: Microsoft Entra ID (v1.0 and v2.0), Okta, Auth0, Keycloak, Google
-//! and GitHub Actions. The provider-specific diagnoses of SPEC.md ("Other identity providers") are
+//! and GitHub Actions. The provider-specific diagnoses of the spec's "Other identity providers" are
 //! built here, each in one function, and called from [`diagnose`](super::diagnose); the provider
 //! meaning of claims shown by `decode` is [`claim_notes`]. Facts and sources:
 //! `shared/reference/idps.md`.

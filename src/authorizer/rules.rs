@@ -13,7 +13,7 @@ use crate::verify::{self, SigOutcome};
 /// AgentCore refuses tokens that expire within this many seconds.
 pub const AGENTCORE_EXPIRY_MARGIN: i64 = 60;
 
-/// The service texts of SPEC.md, in one place.
+/// The service's texts (quoted by the spec), in one place.
 pub mod service {
     use crate::report::ServiceError;
 

@@ -1,4 +1,4 @@
-//! Choosing one resource of a multi-resource source (SPEC "Selection"), the same way in every
+//! Choosing one resource of a multi-resource source (the spec's "Selection" section), the same way in every
 //! source: `--agent NAME` picks a runtime, `--gateway NAME` a gateway, `--resource NAME` a
 //! resource by its id (CloudFormation logical id, Terraform `TYPE.NAME`) or name. With nothing
 //! chosen: the source's default (the toolkit's `default_agent`), else the only resource, else the
