@@ -107,9 +107,9 @@ impl Discovery {
     }
 }
 
-/// The keys of an issuer, with where they came from.
+/// An issuer's JWKS, with where and when it was fetched (or the file it was read from).
 #[derive(Debug, Clone)]
-pub struct IssuerKeys {
+pub struct FetchedJwks {
     /// The discovery document (`None` for a `--jwks` file).
     pub discovery: Option<Discovery>,
     /// The JWKS URL (or the file path for `--jwks`).
@@ -124,10 +124,10 @@ pub struct IssuerKeys {
     pub max_age: u64,
 }
 
-impl IssuerKeys {
+impl FetchedJwks {
     /// Keys from a JWKS file (offline): no discovery, not cached.
-    pub fn from_file(path: &Path) -> Result<IssuerKeys> {
-        Ok(IssuerKeys {
+    pub fn from_file(path: &Path) -> Result<FetchedJwks> {
+        Ok(FetchedJwks {
             discovery: None,
             jwks_url: path.display().to_string(),
             jwks: load_jwks_file(path)?,
@@ -783,12 +783,12 @@ fn issuer_of(d: &Discovery) -> Result<String> {
 
 /// Discovery → `jwks_uri` → JWKS, both through the cache. The document must name its `issuer`
 /// and `jwks_uri`.
-pub async fn fetch_keys(discovery_url: &str, o: &FetchOptions) -> Result<IssuerKeys> {
+pub async fn fetch_keys(discovery_url: &str, o: &FetchOptions) -> Result<FetchedJwks> {
     let discovery = fetch_discovery(discovery_url, o).await?;
     issuer_of(&discovery)?;
     let jwks_url = jwks_uri_of(&discovery)?;
     let (jwks, from_cache, fetched_at, max_age) = fetch_jwks(&jwks_url, o, false).await?;
-    Ok(IssuerKeys {
+    Ok(FetchedJwks {
         discovery: Some(discovery),
         jwks_url,
         jwks,
@@ -800,7 +800,7 @@ pub async fn fetch_keys(discovery_url: &str, o: &FetchOptions) -> Result<IssuerK
 
 /// Fetches the JWKS again, bypassing the cache (an unknown `kid`: the issuer may have rotated its
 /// keys). Discovery is fetched again only when the JWKS URL itself fails.
-pub async fn refetch_jwks(keys: &mut IssuerKeys, o: &FetchOptions) -> Result<()> {
+pub async fn refetch_jwks(keys: &mut FetchedJwks, o: &FetchOptions) -> Result<()> {
     if o.verbose {
         crate::render::note(&format!(
             "tokdiag: unknown kid: fetching {} again",
@@ -829,7 +829,7 @@ pub async fn refetch_jwks(keys: &mut IssuerKeys, o: &FetchOptions) -> Result<()>
                 return Err(first);
             }
             let (jwks, from_cache, fetched_at, max_age) = fetch_jwks(&jwks_url, o, true).await?;
-            *keys = IssuerKeys {
+            *keys = FetchedJwks {
                 discovery: Some(discovery),
                 jwks_url,
                 jwks,

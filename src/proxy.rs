@@ -37,7 +37,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::json;
 
 use crate::authorizer::explain::{self, Report};
-use crate::authorizer::{Authorizer, Keys, ResourceKind, RuleSet, rules};
+use crate::authorizer::{Authorizer, ResourceKind, RuleSet, SigningKeys, rules};
 use crate::oidc::FetchOptions;
 use crate::render::esc;
 use crate::report::{Check, CheckId, ServiceError, Verdict};
@@ -88,7 +88,7 @@ pub struct Settings {
 #[derive(Debug)]
 pub struct State {
     settings: Settings,
-    keys: RwLock<Arc<Keys>>,
+    keys: RwLock<Arc<SigningKeys>>,
     last_refetch: Mutex<Option<Instant>>,
     http: reqwest::Client,
     requests: AtomicU64,
@@ -114,7 +114,7 @@ pub enum Decision {
 
 impl State {
     /// State with the keys obtained at start.
-    pub fn new(settings: Settings, keys: Keys) -> crate::error::Result<State> {
+    pub fn new(settings: Settings, keys: SigningKeys) -> crate::error::Result<State> {
         let http = reqwest::Client::builder()
             .no_proxy()
             .tcp_nodelay(true)
@@ -139,7 +139,7 @@ impl State {
         &self.settings
     }
 
-    fn keys(&self) -> Arc<Keys> {
+    fn keys(&self) -> Arc<SigningKeys> {
         match self.keys.read() {
             Ok(k) => k.clone(),
             // A writer panicked mid-swap; the Arc inside is still whole.
@@ -173,7 +173,7 @@ impl State {
         }
         let jwt = Jwt::parse(token).ok();
         match explain::obtain_keys_async(&self.settings.auth, jwt.as_ref(), o).await {
-            Ok(k @ Keys::Jwks { .. }) => {
+            Ok(k @ SigningKeys::Jwks { .. }) => {
                 let k = Arc::new(k);
                 if let Ok(mut w) = self.keys.write() {
                     *w = k.clone();

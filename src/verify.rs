@@ -19,7 +19,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::oidc::{FetchOptions, IssuerKeys};
+use crate::oidc::{FetchOptions, FetchedJwks};
 use crate::render::{esc, esc_join, esc_short, short};
 use crate::report::{Check, CheckId, Status};
 use crate::token::{FormatError, Jwt, TokenKind, Use};
@@ -769,7 +769,7 @@ pub fn check_signature(jwt: &Jwt, jwks: &JwkSet) -> SigOutcome {
 /// (the issuer may have rotated its keys) and checks again.
 pub async fn check_with_refetch(
     jwt: &Jwt,
-    keys: &mut IssuerKeys,
+    keys: &mut FetchedJwks,
     o: &FetchOptions,
 ) -> Result<SigOutcome> {
     let first = check_signature(jwt, &keys.jwks);

@@ -11,7 +11,7 @@ mod api;
 mod cfn;
 mod gateway_api;
 mod jwt;
-mod keys;
+mod members;
 pub(crate) mod select;
 mod terraform;
 mod toolkit;

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::authorizer::rules::{self, reason};
-use crate::authorizer::{Authorizer, Keys, Located, RuleSet, SourceKind, idp};
+use crate::authorizer::{Authorizer, Located, RuleSet, SigningKeys, SourceKind, idp};
 use crate::report::{Check, CheckId, Diagnosis, Status};
 use crate::token::{self, Jwt, TokenKind};
 
@@ -18,7 +18,7 @@ pub struct Context<'a> {
     /// The evaluated checks.
     pub checks: &'a [Check],
     /// The keys used.
-    pub keys: &'a Keys,
+    pub keys: &'a SigningKeys,
 }
 
 impl Context<'_> {
@@ -161,7 +161,7 @@ struct Escaped {
     auth: Authorizer,
     jwt: Option<Jwt>,
     checks: Vec<Check>,
-    keys: Keys,
+    keys: SigningKeys,
 }
 
 fn esc_string(s: &mut String) {
@@ -263,14 +263,14 @@ impl Escaped {
             .collect();
         let mut keys = cx.keys.clone();
         match &mut keys {
-            Keys::Jwks { issuer, origin, .. } => {
+            SigningKeys::Jwks { issuer, origin, .. } => {
                 esc_string(origin);
                 if let Some(i) = issuer {
                     esc_string(i);
                 }
             }
-            Keys::Unavailable { reason } => esc_string(reason),
-            Keys::NotChecked { issuer } => {
+            SigningKeys::Unavailable { reason } => esc_string(reason),
+            SigningKeys::NotChecked { issuer } => {
                 if let Some(i) = issuer {
                     esc_string(i);
                 }
@@ -294,7 +294,7 @@ pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
         cx.jwt.and_then(|j| j.claim_str("iss")).map(str::to_string),
         cx.auth.discovery_url(),
         match cx.keys {
-            Keys::Jwks { issuer, .. } => issuer.clone(),
+            SigningKeys::Jwks { issuer, .. } => issuer.clone(),
             _ => None,
         },
     ]
@@ -815,7 +815,7 @@ fn signature_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         return;
     };
     let origin = match cx.keys {
-        Keys::Jwks { origin, .. } => origin.clone(),
+        SigningKeys::Jwks { origin, .. } => origin.clone(),
         _ => "the JWKS".into(),
     };
     let d = match c.reason {

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::authorizer::diagnose::{self, Context};
 use crate::authorizer::{
-    Authorizer, AuthorizerType, CustomClaim, Keys, ResourceKind, RuleSet, SourceKind, rules,
+    Authorizer, AuthorizerType, CustomClaim, ResourceKind, RuleSet, SigningKeys, SourceKind, rules,
 };
 use crate::error::{Error, Result};
 use crate::oidc::{self, FetchOptions};
@@ -138,7 +138,7 @@ impl Report {
 }
 
 /// Evaluates `token_text` against `auth` with `keys` at `now`.
-pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Report {
+pub fn explain(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64) -> Report {
     let parsed = Jwt::parse(token_text);
     let mut checks = rules::evaluate(auth, &parsed, keys, now);
     // The rules carry the runtime's statuses; a gateway refuses every failing JWT with 403.
@@ -155,7 +155,7 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &Keys, now: i64) -> Re
         checks: &checks,
         keys,
     });
-    let claims_only = matches!(keys, Keys::NotChecked { .. });
+    let claims_only = matches!(keys, SigningKeys::NotChecked { .. });
     let mut verdict = Verdict::from_checks(&checks, claims_only);
     if !unresolved.is_empty() && verdict == Verdict::Accepted {
         verdict = Verdict::Unknown;
@@ -290,7 +290,7 @@ fn undecided_by_unresolved(auth: &Authorizer, keys: &Keys, checks: &mut [Check])
     names
 }
 
-fn view(auth: &Authorizer, keys: &Keys) -> AuthorizerView {
+fn view(auth: &Authorizer, keys: &SigningKeys) -> AuthorizerView {
     AuthorizerView {
         source: auth.source,
         rules: auth.rules,
@@ -304,15 +304,15 @@ fn view(auth: &Authorizer, keys: &Keys) -> AuthorizerView {
         issuer: rules::expected_issuer(auth, keys),
         issuer_source: match keys {
             _ if auth.rules == RuleSet::Apigateway => Some("config"),
-            Keys::Jwks {
+            SigningKeys::Jwks {
                 issuer: Some(_),
                 origin,
                 ..
             } if origin.contains("://") => Some("discovery-document"),
-            Keys::Jwks {
+            SigningKeys::Jwks {
                 issuer: Some(_), ..
             }
-            | Keys::NotChecked { issuer: Some(_) } => Some("discovery-url"),
+            | SigningKeys::NotChecked { issuer: Some(_) } => Some("discovery-url"),
             _ => None,
         },
         allowed_clients: auth.allowed_clients().to_vec(),
@@ -357,33 +357,33 @@ pub fn obtain_keys(
     jwks_file: Option<&Path>,
     no_signature: bool,
     o: &FetchOptions,
-) -> Result<Keys> {
+) -> Result<SigningKeys> {
     if no_signature {
-        return Ok(Keys::NotChecked {
+        return Ok(SigningKeys::NotChecked {
             issuer: derived_issuer(auth),
         });
     }
     if let Some(path) = jwks_file {
         let jwks = oidc::load_jwks_file(path)?;
-        return Ok(Keys::Jwks {
+        return Ok(SigningKeys::Jwks {
             issuer: derived_issuer(auth),
             jwks,
             origin: path.display().to_string(),
         });
     }
     if auth.jwt.is_none() {
-        return Ok(Keys::Unavailable {
+        return Ok(SigningKeys::Unavailable {
             reason: "no JWT authorizer configured".into(),
         });
     }
     let Some(url) = auth.discovery_url() else {
-        return Ok(Keys::Unavailable {
+        return Ok(SigningKeys::Unavailable {
             reason: "no discoveryUrl configured (give --discovery-url, or --jwks FILE offline)"
                 .into(),
         });
     };
     if let Some(name) = unresolved_param(&url) {
-        return Ok(Keys::Unavailable {
+        return Ok(SigningKeys::Unavailable {
             reason: format!(
                 "the discoveryUrl {url} is unresolved: supply it with --param {name}=VALUE"
             ),
@@ -397,20 +397,24 @@ pub async fn obtain_keys_async(
     auth: &Authorizer,
     jwt: Option<&Jwt>,
     o: &FetchOptions,
-) -> Result<Keys> {
+) -> Result<SigningKeys> {
     match auth.discovery_url() {
         Some(url) => obtain_keys_async_url(&url, jwt, o).await,
-        None => Ok(Keys::Unavailable {
+        None => Ok(SigningKeys::Unavailable {
             reason: "no discoveryUrl configured".into(),
         }),
     }
 }
 
-async fn obtain_keys_async_url(url: &str, jwt: Option<&Jwt>, o: &FetchOptions) -> Result<Keys> {
+async fn obtain_keys_async_url(
+    url: &str,
+    jwt: Option<&Jwt>,
+    o: &FetchOptions,
+) -> Result<SigningKeys> {
     let mut keys = match oidc::fetch_keys(url, o).await {
         Ok(k) => k,
         Err(e @ Error::Network { .. }) => {
-            return Ok(Keys::Unavailable {
+            return Ok(SigningKeys::Unavailable {
                 reason: format!(
                     "{e}{}",
                     e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
@@ -428,12 +432,12 @@ async fn obtain_keys_async_url(url: &str, jwt: Option<&Jwt>, o: &FetchOptions) -
     {
         // One refetch on an unknown kid: the issuer may have rotated its keys since we cached them.
         if let Err(e) = oidc::refetch_jwks(&mut keys, o).await {
-            return Ok(Keys::Unavailable {
+            return Ok(SigningKeys::Unavailable {
                 reason: e.to_string(),
             });
         }
     }
-    Ok(Keys::Jwks {
+    Ok(SigningKeys::Jwks {
         issuer: keys.discovery.as_ref().and_then(|d| d.issuer.clone()),
         jwks: keys.jwks,
         origin: keys.jwks_url,

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::authorizer::diagnose::Context;
-use crate::authorizer::{Keys, RuleSet, SourceKind};
+use crate::authorizer::{RuleSet, SigningKeys, SourceKind};
 use crate::report::{Diagnosis, Status};
 use crate::token::{Jwt, TokenKind};
 
@@ -378,7 +378,7 @@ pub fn discovery_issuer_warning(url: &str, issuer: &str) -> Option<String> {
 /// `discovery-issuer-mismatch` (warning) for an online evaluation whose discovery document
 /// publishes an issuer other than its URL's.
 pub fn discovery_issuer_diagnosis(cx: &Context) -> Option<Diagnosis> {
-    let Keys::Jwks {
+    let SigningKeys::Jwks {
         issuer: Some(issuer),
         origin,
         ..
@@ -516,7 +516,7 @@ pub fn lookalike_issuer(cx: &Context) -> Option<Diagnosis> {
     let token_iss = cx.jwt.and_then(|j| j.claim_str("iss"));
     let configured = cx.auth.discovery_url();
     let published = match cx.keys {
-        Keys::Jwks { issuer, .. } => issuer.clone(),
+        SigningKeys::Jwks { issuer, .. } => issuer.clone(),
         _ => None,
     };
     let line = cx.disc_line();
@@ -598,8 +598,8 @@ pub fn issuer_fix(cx: &Context, actual: &str) -> String {
     if url == configured.trim() {
         let expected =
             crate::authorizer::rules::expected_issuer(cx.auth, cx.keys).unwrap_or_default();
-        let offline = matches!(cx.keys, Keys::NotChecked { .. })
-            || matches!(cx.keys, Keys::Jwks { origin, .. } if !origin.contains("://"));
+        let offline = matches!(cx.keys, SigningKeys::NotChecked { .. })
+            || matches!(cx.keys, SigningKeys::Jwks { origin, .. } if !origin.contains("://"));
         if offline
             && cx.jwt.is_some_and(|j| j.kind() == TokenKind::Auth0)
             && actual == format!("{expected}/")
@@ -674,7 +674,7 @@ pub fn issuer_host_mismatch(
             format!(
                 "the token was minted through {sa}://{ha} but the authorizer trusts {se}://{he}{} (same issuer path): {why}",
                 match (cx.keys, cx.auth.discovery_url()) {
-                    (Keys::Jwks { origin, .. }, Some(u))
+                    (SigningKeys::Jwks { origin, .. }, Some(u))
                         if origin.contains("://") && discovery_issuer_mismatch(&u, expected).is_some() =>
                         format!(", the host the discovery document at {u} claims"),
                     _ => String::new(),

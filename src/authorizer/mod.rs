@@ -433,9 +433,9 @@ impl Authorizer {
     }
 }
 
-/// The keys and issuer the signature and issuer checks use.
+/// The signing keys and issuer the signature and issuer checks use (or why there are none).
 #[derive(Debug, Clone)]
-pub enum Keys {
+pub enum SigningKeys {
     /// A JWKS and the issuer it belongs to.
     Jwks {
         /// The expected issuer (discovery document's `issuer`, or derived offline).

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::authorizer::{Authorizer, CustomClaim, Keys, Located, RuleSet};
+use crate::authorizer::{Authorizer, CustomClaim, Located, RuleSet, SigningKeys};
 use crate::render::{esc, esc_join, esc_value};
 use crate::report::{Check, CheckId, ServiceError, Status};
 use crate::token::{FormatError, Jwt};
@@ -58,7 +58,7 @@ pub mod reason {
 pub fn evaluate(
     auth: &Authorizer,
     token: &Result<Jwt, FormatError>,
-    keys: &Keys,
+    keys: &SigningKeys,
     now: i64,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
@@ -140,7 +140,7 @@ pub fn evaluate(
 }
 
 /// `signature`: key by `kid` from the JWKS, algorithm pinned by the key.
-fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
+fn signature(jwt: &Jwt, keys: &SigningKeys, rsa_only: bool) -> Check {
     let alg = jwt.header_str("alg").unwrap_or("");
     if rsa_only && !(alg.starts_with("RS") || alg.starts_with("PS")) {
         let mut c = Check::new(
@@ -154,17 +154,17 @@ fn signature(jwt: &Jwt, keys: &Keys, rsa_only: bool) -> Check {
         return c;
     }
     match keys {
-        Keys::NotChecked { .. } => Check::new(
+        SigningKeys::NotChecked { .. } => Check::new(
             CheckId::Signature,
             Status::Skip,
             "not checked (--no-signature): the verdict covers the claims only",
         ),
-        Keys::Unavailable { reason } => Check::new(
+        SigningKeys::Unavailable { reason } => Check::new(
             CheckId::Signature,
             Status::Skip,
             format!("not checked: {}", esc(reason)),
         ),
-        Keys::Jwks { jwks, origin, .. } => {
+        SigningKeys::Jwks { jwks, origin, .. } => {
             let outcome = verify::check_signature(jwt, jwks);
             let mut c = signature_check(&outcome, Some(origin));
             // tokdiag verifies PS*/EdDSA; AgentCore's support for them is not documented.
@@ -200,7 +200,7 @@ pub fn signature_check(outcome: &SigOutcome, origin: Option<&str>) -> Check {
 }
 
 /// The issuer the `issuer` check expects.
-pub fn expected_issuer(auth: &Authorizer, keys: &Keys) -> Option<String> {
+pub fn expected_issuer(auth: &Authorizer, keys: &SigningKeys) -> Option<String> {
     if auth.rules == RuleSet::Apigateway {
         return auth
             .jwt
@@ -209,8 +209,8 @@ pub fn expected_issuer(auth: &Authorizer, keys: &Keys) -> Option<String> {
             .map(|i| i.value.clone());
     }
     match keys {
-        Keys::Jwks { issuer, .. } | Keys::NotChecked { issuer } => issuer.clone(),
-        Keys::Unavailable { .. } => None,
+        SigningKeys::Jwks { issuer, .. } | SigningKeys::NotChecked { issuer } => issuer.clone(),
+        SigningKeys::Unavailable { .. } => None,
     }
 }
 
@@ -237,7 +237,7 @@ pub fn discovery_url_ok(url: &str, cfn: bool) -> bool {
 }
 
 /// `issuer`: `iss` equals the expected issuer exactly.
-fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
+fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &SigningKeys) -> Check {
     let actual = jwt.claims.get("iss").cloned().unwrap_or(Value::Null);
     if auth.rules == RuleSet::Agentcore
         && let Some(d) = auth.jwt.as_ref().and_then(|j| j.discovery_url.as_ref())
@@ -255,7 +255,7 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &Keys) -> Check {
     }
     let Some(expected) = expected_issuer(auth, keys) else {
         let why = match keys {
-            Keys::Unavailable { reason } => format!("not checked: {}", esc(reason)),
+            SigningKeys::Unavailable { reason } => format!("not checked: {}", esc(reason)),
             _ => "not checked: no issuer known (no discovery URL)".to_string(),
         };
         return Check::new(CheckId::Issuer, Status::Skip, why).actual(actual);

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::authorizer::explain::{self, Report};
-use crate::authorizer::{Authorizer, Keys};
+use crate::authorizer::{Authorizer, SigningKeys};
 use crate::cli::Globals;
 use crate::commands::invoke::{self, Operation};
 use crate::error::Error;
@@ -234,7 +234,7 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
             "skipped: SigV4 call, no bearer token to evaluate",
         )),
         (Some(a), Some(t)) => {
-            let unavailable = Keys::Unavailable {
+            let unavailable = SigningKeys::Unavailable {
                 reason: "the keys step failed".into(),
             };
             let r = explain::explain(a, t, keys.as_ref().unwrap_or(&unavailable), g.now());
@@ -353,9 +353,9 @@ fn config_step(a: &Authorizer) -> Step {
     }
 }
 
-fn keys_step(a: &Authorizer, k: &Keys, offline: bool) -> Step {
+fn keys_step(a: &Authorizer, k: &SigningKeys, offline: bool) -> Step {
     match k {
-        Keys::Jwks {
+        SigningKeys::Jwks {
             issuer,
             jwks,
             origin,
@@ -377,7 +377,7 @@ fn keys_step(a: &Authorizer, k: &Keys, offline: bool) -> Step {
                 ),
             )
         }
-        Keys::Unavailable { reason } => Step::fail(
+        SigningKeys::Unavailable { reason } => Step::fail(
             "keys",
             3,
             format!("discovery/JWKS not reachable: {reason}"),
@@ -386,7 +386,7 @@ fn keys_step(a: &Authorizer, k: &Keys, offline: bool) -> Step {
                 a.discovery_url().unwrap_or_default()
             )],
         ),
-        Keys::NotChecked { .. } => Step::skip("keys", "skipped: signature not checked"),
+        SigningKeys::NotChecked { .. } => Step::skip("keys", "skipped: signature not checked"),
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::authorizer::{Keys, explain};
+use crate::authorizer::{SigningKeys, explain};
 use crate::cli::Globals;
 use crate::error::{Error, Result};
 use crate::oidc::FetchOptions;
@@ -181,14 +181,14 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             None => explain::obtain_keys_async(&auth, None, &fetch).await?,
         };
         let (n_keys, origin) = match &keys {
-            Keys::Jwks { jwks, origin, .. } => (jwks.keys.len(), origin.clone()),
-            Keys::Unavailable { reason } => {
+            SigningKeys::Jwks { jwks, origin, .. } => (jwks.keys.len(), origin.clone()),
+            SigningKeys::Unavailable { reason } => {
                 return Err(Error::network(
                     format!("cannot get the issuer's keys: {reason}"),
                     Some("check the discovery URL, or run offline with --jwks FILE".to_string()),
                 ));
             }
-            Keys::NotChecked { .. } => (0, "not checked".into()),
+            SigningKeys::NotChecked { .. } => (0, "not checked".into()),
         };
         if args.max_connections == 0 {
             return Err(Error::usage(

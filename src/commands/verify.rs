@@ -13,7 +13,7 @@ use crate::authorizer::config::{LoadOptions, load};
 use crate::cli::Globals;
 use crate::commands::cached_token;
 use crate::error::{Error, Result};
-use crate::oidc::{self, FetchOptions, IssuerKeys};
+use crate::oidc::{self, FetchOptions, FetchedJwks};
 use crate::render;
 use crate::report::{Check, Status};
 use crate::timefmt;
@@ -135,9 +135,9 @@ pub fn resolve_source(
 
 impl KeySource {
     /// Loads the keys: the file offline, else discovery + JWKS through the cache.
-    pub fn keys(&self, o: &FetchOptions) -> Result<IssuerKeys> {
+    pub fn keys(&self, o: &FetchOptions) -> Result<FetchedJwks> {
         if let Some(f) = &self.jwks_file {
-            return IssuerKeys::from_file(f);
+            return FetchedJwks::from_file(f);
         }
         let url = self.discovery_url.clone().unwrap_or_default();
         // Refuse a plain-http URL before building any runtime.
@@ -146,7 +146,7 @@ impl KeySource {
     }
 
     /// The issuer `iss` must equal, and where it came from.
-    pub fn expected_issuer(&self, keys: &IssuerKeys) -> (Option<String>, String) {
+    pub fn expected_issuer(&self, keys: &FetchedJwks) -> (Option<String>, String) {
         if let Some(i) = &self.issuer {
             return (Some(i.clone()), "from --issuer".to_string());
         }
@@ -166,7 +166,7 @@ impl KeySource {
 
 /// `discovery-issuer-mismatch` for `verify`: the discovery document names another issuer than
 /// `--issuer`, or than its own URL (OpenID Connect Discovery §4.3).
-fn discovery_warning(source: &KeySource, keys: &IssuerKeys) -> Option<String> {
+fn discovery_warning(source: &KeySource, keys: &FetchedJwks) -> Option<String> {
     let d = keys.discovery.as_ref()?;
     let doc = d.issuer.as_deref()?;
     if let Some(want) = &source.issuer

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use super::jwt::{self, Findings, Style, at};
-use super::keys;
+use super::members;
 use super::select;
 use super::tree::{Entry, Node};
 use crate::authorizer::{
@@ -218,10 +218,10 @@ pub(crate) fn load(path: &str, root: &Node, opts: &ProjectOptions<'_>) -> Result
             let k = e.key.as_str();
             if k != "authorizerConfiguration"
                 && k != "authorizerType"
-                && (keys::closest(k, &["authorizerConfiguration", "authorizerType"]).is_some()
+                && (members::closest(k, &["authorizerConfiguration", "authorizerType"]).is_some()
                     || k == "authorizer_configuration"
                     || k == "customJwtAuthorizer"
-                    || keys::is_wrapper_variant(k))
+                    || members::is_wrapper_variant(k))
             {
                 out.ignore(
                     k,
@@ -477,7 +477,7 @@ fn authorizer_configuration(
     for i in entries {
         if i.key == "customJwtAuthorizer" {
             wrapper = Some(i);
-        } else if i.key == "customJWTAuthorizer" || keys::is_wrapper_variant(&i.key) {
+        } else if i.key == "customJWTAuthorizer" || members::is_wrapper_variant(&i.key) {
             out.ignore(
                 &i.key,
                 i.line,
@@ -553,7 +553,7 @@ fn authorizer_configuration(
 
 /// `at LINE rename it to X` or a list of the valid keys.
 fn fix_unknown(key: &str, known: &[&str]) -> String {
-    match keys::closest(key, known) {
+    match members::closest(key, known) {
         Some(s) => format!("rename `{key}` to `{s}`, then `agentcore deploy`"),
         None => format!(
             "remove `{key}` (the keys are {}), then `agentcore deploy`",

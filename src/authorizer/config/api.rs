@@ -2,7 +2,7 @@
 //! `{"customJWTAuthorizer": …}`), and `aws apigatewayv2 get-authorizer` / `get-authorizers`.
 
 use super::jwt::{self, Findings, Style, at};
-use super::keys;
+use super::members;
 use super::tree::Node;
 use crate::authorizer::{
     Authorizer, AuthorizerType, Deployment, JwtConfig, Located, RuleSet, SourceKind,
@@ -17,7 +17,7 @@ pub(crate) fn detect_control_plane(root: &Node) -> bool {
     entries.iter().any(|e| {
         e.key == "authorizerConfiguration"
             || e.key == "customJWTAuthorizer"
-            || keys::is_wrapper_variant(&e.key)
+            || members::is_wrapper_variant(&e.key)
             || e.key.starts_with("agentRuntime")
     })
 }
@@ -208,7 +208,7 @@ pub(crate) fn load_apigateway(
     }
     for e in cfg.as_map().unwrap_or(&[]) {
         if e.key != "Issuer" && e.key != "Audience" {
-            let advice = keys::closest(&e.key, &["Issuer", "Audience"])
+            let advice = members::closest(&e.key, &["Issuer", "Audience"])
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| "the fields are Issuer and Audience".to_string());
             out.ignore(

@@ -2,7 +2,7 @@
 //! toolkit and the control plane, PascalCase for CloudFormation) into a [`JwtConfig`], reporting
 //! every key the service would never check.
 
-use super::keys;
+use super::members;
 use super::tree::{Entry, Kind, Node};
 use crate::authorizer::{CustomClaim, IgnoredKey, InvalidConfig, JwtConfig, Located};
 use crate::error::{Error, Result};
@@ -23,8 +23,8 @@ impl Style {
     pub(crate) fn name(self, camel: &str) -> String {
         match self {
             Style::Camel => camel.to_string(),
-            Style::Pascal => keys::pascal(camel),
-            Style::Snake => keys::snake(camel),
+            Style::Pascal => members::pascal(camel),
+            Style::Snake => members::snake(camel),
         }
     }
 
@@ -94,8 +94,8 @@ pub(crate) fn authorizer_configuration(
         ));
     };
     let wrapper = style.name("customJWTAuthorizer");
-    let check_keys = style.names(keys::JWT_CHECK_KEYS);
-    let other_keys = style.names(keys::JWT_OTHER_KEYS);
+    let check_keys = style.names(members::JWT_CHECK_KEYS);
+    let other_keys = style.names(members::JWT_OTHER_KEYS);
     let mut all_keys: Vec<&str> = check_keys.iter().map(String::as_str).collect();
     all_keys.extend(other_keys.iter().map(String::as_str));
 
@@ -105,7 +105,7 @@ pub(crate) fn authorizer_configuration(
     for e in entries {
         if e.key == wrapper {
             exact = Some(e);
-        } else if keys::is_wrapper_variant(&e.key) {
+        } else if members::is_wrapper_variant(&e.key) {
             let hint = if e.key == "customJwtAuthorizer" && style == Style::Camel {
                 " (the spelling of the Node CLI's agentcore.json)".to_string()
             } else {
@@ -130,12 +130,12 @@ pub(crate) fn authorizer_configuration(
                 ),
             );
             loose.push(e.clone());
-        } else if keys::jwt_suggestion(&e.key, &all_keys).is_some() {
+        } else if members::jwt_suggestion(&e.key, &all_keys).is_some() {
             // A misspelt JWT field outside the wrapper: reported by `jwt_authorizer` below when
             // the fields are read as if wrapped, or here when a wrapper exists.
             loose.push(e.clone());
         } else {
-            let suggestion = keys::closest(&e.key, &[wrapper.as_str()])
+            let suggestion = members::closest(&e.key, &[wrapper.as_str()])
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| format!("the only member tokdiag knows is `{wrapper}`"));
             out.ignore(
@@ -157,7 +157,7 @@ pub(crate) fn authorizer_configuration(
                 .iter()
                 .any(|i| i.key == l.key && i.line == l.line)
             {
-                let s = keys::jwt_suggestion(&l.key, &all_keys).unwrap_or(&wrapper);
+                let s = members::jwt_suggestion(&l.key, &all_keys).unwrap_or(&wrapper);
                 out.ignore(
                     &l.key,
                     l.line,
@@ -232,8 +232,8 @@ pub(crate) fn jwt_authorizer(
     style: Style,
     out: &mut Findings,
 ) -> JwtConfig {
-    let check_keys = style.names(keys::JWT_CHECK_KEYS);
-    let other_keys = style.names(keys::JWT_OTHER_KEYS);
+    let check_keys = style.names(members::JWT_CHECK_KEYS);
+    let other_keys = style.names(members::JWT_OTHER_KEYS);
     let known: Vec<&str> = check_keys.iter().map(String::as_str).collect();
     let n = |camel: &str| style.name(camel);
     let mut jwt = JwtConfig {
@@ -265,7 +265,7 @@ pub(crate) fn jwt_authorizer(
             // Valid members that are not token checks: kept and shown, never checked.
             jwt.other_fields
                 .push(Located::at((k.to_string(), to_json(&e.value)), e.line));
-        } else if keys::is_issuer_like(k) {
+        } else if members::is_issuer_like(k) {
             let value = e.value.as_str().map(str::trim).unwrap_or("");
             let url = discovery_from(value);
             if issuer_hint.is_none() && !value.is_empty() {
@@ -285,7 +285,7 @@ pub(crate) fn jwt_authorizer(
                 ),
             );
         } else {
-            let advice = match keys::jwt_suggestion(k, &known) {
+            let advice = match members::jwt_suggestion(k, &known) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("the fields are {}", known.join(", ")),
             };
@@ -513,7 +513,7 @@ fn unknown_keys(entries: &[Entry], known: &[String], owner: &str, out: &mut Find
         if known_refs.contains(&e.key.as_str()) {
             continue;
         }
-        let advice = match keys::closest(&e.key, &known_refs) {
+        let advice = match members::closest(&e.key, &known_refs) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("the fields are {}", known_refs.join(", ")),
         };

@@ -690,7 +690,7 @@ fn misspelt_blocks(res: &Resource<'_>, file: &SourceFile, out: &mut Findings) {
             Structure::Block(b) => (b.ident.as_str(), b.ident.span()),
         };
         if key != "authorizer_configuration"
-            && super::keys::closest(key, &["authorizer_configuration"]).is_some()
+            && super::members::closest(key, &["authorizer_configuration"]).is_some()
         {
             let line = file.line_of(span);
             out.ignore(

@@ -3,7 +3,7 @@
 //! the top).
 
 use super::jwt::{self, Findings, Style, at};
-use super::keys;
+use super::members;
 use super::select;
 use super::tree::{Entry, Kind, Node};
 use crate::authorizer::{
@@ -251,7 +251,7 @@ fn auth_related(key: &str) -> bool {
     let l = key.to_ascii_lowercase();
     l.contains("auth")
         || l.contains("jwt")
-        || keys::jwt_suggestion(key, keys::JWT_CHECK_KEYS).is_some()
+        || members::jwt_suggestion(key, members::JWT_CHECK_KEYS).is_some()
 }
 
 /// Authorization keys at the top level of a multi-agent file, where the toolkit drops them.
@@ -280,11 +280,11 @@ fn top_level_keys(root: &Node, out: &mut Findings) {
 fn agent_level_keys(agent: &Node, out: &mut Findings) {
     for e in agent.as_map().unwrap_or(&[]) {
         let k = e.key.as_str();
-        if keys::AGENT_KEYS.contains(&k) {
+        if members::AGENT_KEYS.contains(&k) {
             continue;
         }
         if k == "authorizerConfiguration"
-            || keys::closest(k, &["authorizer_configuration"]).is_some()
+            || members::closest(k, &["authorizer_configuration"]).is_some()
         {
             let camel = if k == "authorizerConfiguration" {
                 " (camelCase)"
@@ -299,7 +299,7 @@ fn agent_level_keys(agent: &Node, out: &mut Findings) {
                 ),
             );
             inspect_dropped(e, out);
-        } else if k == "customJWTAuthorizer" || keys::is_wrapper_variant(k) {
+        } else if k == "customJWTAuthorizer" || members::is_wrapper_variant(k) {
             out.ignore(
                 k,
                 e.line,
@@ -308,7 +308,7 @@ fn agent_level_keys(agent: &Node, out: &mut Findings) {
                 ),
             );
             inspect_dropped(e, out);
-        } else if keys::JWT_CHECK_KEYS.contains(&k) || keys::JWT_OTHER_KEYS.contains(&k) {
+        } else if members::JWT_CHECK_KEYS.contains(&k) || members::JWT_OTHER_KEYS.contains(&k) {
             out.ignore(
                 k,
                 e.line,
@@ -317,7 +317,7 @@ fn agent_level_keys(agent: &Node, out: &mut Findings) {
                 ),
             );
         } else if auth_related(k) {
-            let advice = match keys::jwt_suggestion(k, keys::JWT_CHECK_KEYS) {
+            let advice = match members::jwt_suggestion(k, members::JWT_CHECK_KEYS) {
                 Some(s) => format!(
                     "did you mean `{s}` under `authorizer_configuration:` → `customJWTAuthorizer:`?"
                 ),
@@ -344,10 +344,10 @@ fn inspect_dropped(e: &Entry, out: &mut Findings) {
             .as_map()
             .unwrap_or(&[])
             .iter()
-            .any(|i| keys::is_wrapper_variant(&i.key));
+            .any(|i| members::is_wrapper_variant(&i.key));
     let found = if wrapped {
         jwt::authorizer_configuration("", &e.value, &e.key, e.line, Style::Camel, &mut scratch)
-    } else if e.key == "customJWTAuthorizer" || keys::is_wrapper_variant(&e.key) {
+    } else if e.key == "customJWTAuthorizer" || members::is_wrapper_variant(&e.key) {
         let entries = e.value.as_map().unwrap_or(&[]);
         Ok(Some(jwt::jwt_authorizer(
             entries,
@@ -371,7 +371,7 @@ fn aws_keys(aws: &Node, out: &mut Findings) {
         if k == "authorizer_configuration"
             || k == "authorizerConfiguration"
             || k == "customJWTAuthorizer"
-            || keys::is_wrapper_variant(k)
+            || members::is_wrapper_variant(k)
         {
             out.ignore(
                 k,

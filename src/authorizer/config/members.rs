@@ -1,4 +1,5 @@
-//! Known key names and "did you mean" suggestions for keys the toolkit or the API drops.
+//! Known member names of the config formats, and "did you mean" suggestions for members the
+//! toolkit or the API drops.
 
 /// Members of `customJWTAuthorizer` that AgentCore checks tokens against (camelCase API names).
 pub(crate) const JWT_CHECK_KEYS: &[&str] = &[
