@@ -233,7 +233,11 @@ fn configured_values<'a>(auth: &'a Authorizer, c: &'a Check) -> Vec<&'a str> {
 /// to give. A signature or issuer not checked because the discovery URL itself is unresolved
 /// counts too. Returns the names of those values, first seen first, each once (the verdict is
 /// then at best `unknown`).
-fn undecided_by_unresolved(auth: &Authorizer, keys: &Keys, checks: &mut [Check]) -> Vec<String> {
+fn undecided_by_unresolved(
+    auth: &Authorizer,
+    keys: &SigningKeys,
+    checks: &mut [Check],
+) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let add = |names: &mut Vec<String>, name: &str| {
         if !names.iter().any(|n| n == name) {
@@ -246,7 +250,7 @@ fn undecided_by_unresolved(auth: &Authorizer, keys: &Keys, checks: &mut [Check])
     for c in checks.iter_mut() {
         if c.status == Status::Skip
             && matches!(c.id, CheckId::Signature | CheckId::Issuer)
-            && matches!(keys, Keys::Unavailable { .. })
+            && matches!(keys, SigningKeys::Unavailable { .. })
             && let Some(name) = disc_unresolved
         {
             c.reason = Some(UNRESOLVED);
