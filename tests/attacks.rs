@@ -712,13 +712,37 @@ fn lookalike_hosts_are_named_and_no_fix_points_at_them() {
             "discoveryUrl names the host {LOOKALIKE_SHOWN} (not ASCII: U+0430 Cyrillic): a host that only looks like another, where tokens or keys are never to be trusted"
         )
     );
+    // The URL came from --discovery-url, not from the file (before: "at {seed}").
+    assert_eq!(
+        diag(&v)["fixes"][0],
+        "retype the host of --discovery-url in plain ASCII (the marked characters only look like the letters they imitate)"
+    );
+    no_fix_names(&v, "amazon\u{430}ws");
+    // Written in the file, the fix names the file and the line.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join(".bedrock_agentcore.yaml");
+    let text = std::fs::read_to_string(&seed).unwrap().replace(
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx/.well-known/openid-configuration",
+        &lookalike_disc,
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(cache.path());
+    c.arg("--json")
+        .arg("explain")
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--jwks", &testdata("jwks.json"), &good]);
+    let (code, out, err) = run(c);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    assert_eq!(code, 1, "{v:#}");
     assert_eq!(
         diag(&v)["fixes"][0],
         format!(
-            "retype the host of discoveryUrl at {seed} in plain ASCII (the marked characters only look like the letters they imitate)"
+            "retype the host of discoveryUrl at {}:59 in plain ASCII (the marked characters only look like the letters they imitate)",
+            cfg.display()
         )
     );
-    no_fix_names(&v, "amazon\u{430}ws");
 
     // 3. An ASCII (punycode) name whose Unicode form mixes Latin and Cyrillic.
     let puny = "https://cognito-idp.us-east-1.xn--amazonws-66g.com/us-east-1_h0Vo2Whhx";

@@ -174,6 +174,10 @@ pub fn load(opts: &LoadOptions) -> Result<Option<Authorizer>> {
 
     match &mut auth {
         Some(a) if !flags.is_empty() => {
+            a.discovery_url_from_flag = flags
+                .discovery_url
+                .as_deref()
+                .is_some_and(|d| !d.is_empty());
             let jwt = a.jwt.get_or_insert_with(JwtConfig::default);
             flags.apply(jwt);
         }
@@ -181,7 +185,12 @@ pub fn load(opts: &LoadOptions) -> Result<Option<Authorizer>> {
         None if !flags.is_empty() => {
             let mut jwt = JwtConfig::default();
             flags.apply(&mut jwt);
-            auth = Some(Authorizer::from_flags(opts.rules.unwrap_or_default(), jwt));
+            let mut a = Authorizer::from_flags(opts.rules.unwrap_or_default(), jwt);
+            a.discovery_url_from_flag = flags
+                .discovery_url
+                .as_deref()
+                .is_some_and(|d| !d.is_empty());
+            auth = Some(a);
         }
         None => {}
     }

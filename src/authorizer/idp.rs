@@ -534,9 +534,14 @@ pub fn lookalike_issuer(cx: &Context) -> Option<Diagnosis> {
             "discoveryUrl names the host {} ({})",
             l.shown, l.why
         ));
+        // Name where the URL was written: the flag, or the file (and line).
+        let origin = if cx.auth.discovery_url_from_flag {
+            "of --discovery-url".to_string()
+        } else {
+            format!("of discoveryUrl at {}", cx.place(line))
+        };
         fixes.push(format!(
-            "retype the host of discoveryUrl at {} in plain ASCII (the marked characters only look like the letters they imitate)",
-            cx.place(line)
+            "retype the host {origin} in plain ASCII (the marked characters only look like the letters they imitate)"
         ));
     }
     if let Some(l) = published.as_deref().and_then(lookalike_host)

@@ -341,6 +341,9 @@ pub struct Authorizer {
     pub resources: Vec<ResourceSummary>,
     /// Keys written twice in one mapping of the file (`config-duplicate-key`).
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// True when the discovery URL came from `--discovery-url` (over the file's, or with no
+    /// file): fixes about it then name the flag, not the file.
+    pub discovery_url_from_flag: bool,
 }
 
 impl Authorizer {
@@ -363,6 +366,7 @@ impl Authorizer {
             region: None,
             session_id: None,
             duplicate_keys: Vec::new(),
+            discovery_url_from_flag: false,
             kind: ResourceKind::Runtime,
             authorizer_type: AuthorizerType::AwsIam,
             request_header_allowlist: None,
