@@ -1049,8 +1049,16 @@ pub fn diagnose(
             }
         }
         s => {
-            f.message = format!("unexpected HTTP {s}: {m}");
-            f.fixes.push("see the response body above".into());
+            // The server's words are shown once, on their own line (`server says:`); without
+            // them the body is (`body:`), and the fix points at what was shown.
+            f.message = format!("unexpected HTTP {s} from the {noun}");
+            f.fixes.push(if server_message.is_some() {
+                "read the server's message above".into()
+            } else if body.trim().is_empty() {
+                "the answer has no body: check the URL and the server's logs".into()
+            } else {
+                "see the response body above".into()
+            });
         }
     }
     f

@@ -881,6 +881,11 @@ pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) ->
     if let Some(m) = &f.server_message {
         out.push_str(&format!("  {} {m}\n", "server says:".dimmed()));
     }
+    if f.server_message.is_none() && f.code == "http-error" && !f.body.trim().is_empty() {
+        // An answer tokdiag has no words for: its body, on one line, at most 500 characters.
+        let body: String = f.body.trim().chars().take(500).collect();
+        out.push_str(&format!("  {} {}\n", "body:".dimmed(), render::esc(&body)));
+    }
     if let Some(w) = &f.www_authenticate {
         out.push_str(&format!("  {} {w}\n", "WWW-Authenticate:".dimmed()));
     }
@@ -1191,6 +1196,40 @@ mod tests {
                 &json!({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]})
             ),
             "array of string | null"
+        );
+    }
+
+    #[test]
+    fn an_unexpected_400_shows_the_servers_words_once_or_the_body() {
+        colored::control::set_override(false);
+        let sent = crate::mcp::SentContext {
+            method: "tools/list".into(),
+            kind: crate::mcp::Kind::Url,
+            ..Default::default()
+        };
+        let long = "x".repeat(300);
+        let f = crate::mcp::diagnose(
+            400,
+            None,
+            &format!(r#"{{"message":"{long}"}}"#),
+            None,
+            &sent,
+        );
+        assert_eq!(
+            human_failure(&f, None, false),
+            format!(
+                "✗ http-error (tools/list) — the endpoint answered HTTP 400\n  unexpected HTTP 400 from the MCP server\n  server says: {long}\n  fix: read the server's message above\n"
+            )
+        );
+        let f = crate::mcp::diagnose(400, None, "{\"detail\":\"bad\"}", None, &sent);
+        assert_eq!(
+            human_failure(&f, None, false),
+            "✗ http-error (tools/list) — the endpoint answered HTTP 400\n  unexpected HTTP 400 from the MCP server\n  body: {\"detail\":\"bad\"}\n  fix: see the response body above\n"
+        );
+        let f = crate::mcp::diagnose(400, None, "", None, &sent);
+        assert_eq!(
+            human_failure(&f, None, false),
+            "✗ http-error (tools/list) — the endpoint answered HTTP 400\n  unexpected HTTP 400 from the MCP server\n  fix: the answer has no body: check the URL and the server's logs\n"
         );
     }
 
