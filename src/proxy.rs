@@ -43,6 +43,9 @@ use crate::render::esc;
 use crate::report::{Check, CheckId, ServiceError, Verdict};
 use crate::token::Jwt;
 
+#[path = "proxy_iam.rs"]
+pub mod iam;
+
 /// The body of AgentCore's 406 for a wrong Accept header (JSON-RPC -32011).
 pub const ACCEPT_ERROR_BODY: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32011,"message":"Accept Header Error - MCP protocol requires Accept header: application/json, text/event-stream"}}"#;
 /// Largest request body forwarded: 10 MiB.
@@ -82,6 +85,9 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// Most connections open at once.
     pub max_connections: usize,
+    /// IAM mode: requests must carry a SigV4 signature made with these credentials (bearer
+    /// tokens are refused); `None`: the JWT front door.
+    pub iam: Option<iam::Verifier>,
 }
 
 /// Shared state of a running proxy.
@@ -315,14 +321,21 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
             },
         };
     }
-    if method == hyper::Method::POST && !accept_ok(h("accept")) {
+    accept_rule(method, headers)
+}
+
+/// The service's MCP Accept rule for an authenticated request: a POST whose `Accept` does not
+/// list both media types gets 406 `-32011`.
+fn accept_rule(method: &hyper::Method, headers: &HeaderMap) -> Decision {
+    let accept = headers.get("accept").and_then(|v| v.to_str().ok());
+    if method == hyper::Method::POST && !accept_ok(accept) {
         return Decision::Refuse {
             status: 406,
             headers: Vec::new(),
             body: ACCEPT_ERROR_BODY.to_string(),
             reason: format!(
                 "Accept {} does not list both application/json and text/event-stream",
-                h("accept")
+                accept
                     .map(|a| format!("\"{}\"", esc(a)))
                     .unwrap_or_else(|| "(missing)".into())
             ),
@@ -503,6 +516,9 @@ pub async fn handle(
             json!({"message": "Resource not found"}).to_string(),
         ));
     }
+    if let Some(verifier) = &state.settings.iam {
+        return Ok(handle_iam(&state, verifier, req, n, start).await);
+    }
     let decision = decide(&state, &method, req.headers()).await;
     let eval = start.elapsed();
     if let Decision::Refuse {
@@ -523,7 +539,166 @@ pub async fn handle(
         );
         return Ok(json_response(status, &headers, body));
     }
-    Ok(forward(&state, req, n, start, eval).await)
+    let (parts, body) = req.into_parts();
+    Ok(forward(
+        &state,
+        parts,
+        Forwarded::Stream(body),
+        n,
+        start,
+        eval,
+        "token accepted",
+    )
+    .await)
+}
+
+/// IAM mode: the head checks, then the body is held (within the cap) for the signature, then
+/// the Accept rule, then the forward.
+async fn handle_iam(
+    state: &State,
+    verifier: &iam::Verifier,
+    req: Request<Incoming>,
+    n: u64,
+    start: Instant,
+) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path();
+    let refuse = |r: iam::Refusal| {
+        log(
+            n,
+            &parts.method,
+            path,
+            r.status,
+            &format!("refused: {}", r.log_text()),
+            start,
+            None,
+        );
+        json_response(
+            r.status,
+            &[("x-amzn-errortype", r.error_type.into())],
+            r.body(),
+        )
+    };
+    let head = match verifier.check_head(&parts.headers, state.now()) {
+        Ok(h) => h,
+        Err(r) => return refuse(r),
+    };
+    let declared = declared_length(&parts.headers);
+    let bytes = match hold_body(body, declared, state.settings.header_timeout).await {
+        Ok(b) => b,
+        Err(fail) => {
+            let (status, msg) = fail.answer();
+            log(
+                n,
+                &parts.method,
+                path,
+                status,
+                &format!("refused: {}", esc(&msg)),
+                start,
+                None,
+            );
+            return proxy_error(status, &msg);
+        }
+    };
+    let pq = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or(path);
+    if let Err(r) =
+        verifier.check_signature(&head, parts.method.as_str(), pq, &parts.headers, &bytes)
+    {
+        return refuse(r);
+    }
+    if let Decision::Refuse {
+        status,
+        headers,
+        body,
+        reason,
+    } = accept_rule(&parts.method, &parts.headers)
+    {
+        log(
+            n,
+            &parts.method,
+            path,
+            status,
+            &format!("refused: {reason}"),
+            start,
+            None,
+        );
+        return json_response(status, &headers, body);
+    }
+    let eval = start.elapsed();
+    let accepted = format!(
+        "SigV4 verified: {}, {}",
+        esc(&head.key_id),
+        esc(&head.region)
+    );
+    forward(
+        state,
+        parts,
+        Forwarded::Held(bytes),
+        n,
+        start,
+        eval,
+        &accepted,
+    )
+    .await
+}
+
+/// The request's `Content-Length`, when it is a number.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Reads a whole request body within [`MAX_REQUEST_BODY`] (a larger `Content-Length` is refused
+/// before reading), with the same stall limit as a streamed one.
+async fn hold_body(
+    body: Incoming,
+    declared: Option<u64>,
+    stall: Duration,
+) -> Result<Bytes, BodyFail> {
+    use futures_util::StreamExt;
+    if declared.is_some_and(|l| l > MAX_REQUEST_BODY as u64) {
+        return Err(BodyFail::TooLarge);
+    }
+    let slot: FailSlot = Arc::new(Mutex::new(None));
+    let stream = limited_stream(body, MAX_REQUEST_BODY, stall, slot.clone());
+    let mut stream = std::pin::pin!(stream);
+    let mut first: Option<Bytes> = None;
+    let mut buf: Vec<u8> = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(b) => match first.take() {
+                None if buf.is_empty() => first = Some(b),
+                None => buf.extend_from_slice(&b),
+                Some(f) => {
+                    buf.reserve(f.len() + b.len());
+                    buf.extend_from_slice(&f);
+                    buf.extend_from_slice(&b);
+                }
+            },
+            Err(e) => {
+                let recorded = slot.lock().ok().and_then(|s| s.clone());
+                return Err(recorded.unwrap_or_else(|| BodyFail::Gone(e.to_string())));
+            }
+        }
+    }
+    Ok(match first {
+        Some(f) => f,
+        None => Bytes::from(buf),
+    })
+}
+
+/// What goes upstream as the request body.
+enum Forwarded {
+    /// The client's body, streamed through the cap.
+    Stream(Incoming),
+    /// A body already read whole (IAM mode: the signature covers it).
+    Held(Bytes),
 }
 
 /// Why a request body could not be forwarded.
@@ -631,12 +806,13 @@ fn limited_stream(
 
 async fn forward(
     state: &State,
-    req: Request<Incoming>,
+    parts: hyper::http::request::Parts,
+    body: Forwarded,
     n: u64,
     start: Instant,
     eval: Duration,
+    accepted: &str,
 ) -> Response<Body> {
-    let (parts, body) = req.into_parts();
     let refuse = |fail: &BodyFail| {
         let (status, msg) = fail.answer();
         log(
@@ -650,11 +826,7 @@ async fn forward(
         );
         proxy_error(status, &msg)
     };
-    let declared: Option<u64> = parts
-        .headers
-        .get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok());
+    let declared = declared_length(&parts.headers);
     if declared.is_some_and(|l| l > MAX_REQUEST_BODY as u64) {
         return refuse(&BodyFail::TooLarge);
     }
@@ -664,22 +836,31 @@ async fn forward(
     };
     let slot: FailSlot = Arc::new(Mutex::new(None));
     let mut rb = state.http.request(method, &state.settings.upstream);
-    if hyper::body::Body::is_end_stream(&body) {
-        // No body (a GET, or Content-Length: 0): send none rather than an empty chunked one.
-        if declared == Some(0) {
-            rb = rb.header(hyper::header::CONTENT_LENGTH, "0");
+    match body {
+        Forwarded::Stream(body) if hyper::body::Body::is_end_stream(&body) => {
+            // No body (a GET, or Content-Length: 0): send none rather than an empty chunked one.
+            if declared == Some(0) {
+                rb = rb.header(hyper::header::CONTENT_LENGTH, "0");
+            }
         }
-    } else {
-        rb = rb.body(reqwest::Body::wrap_stream(limited_stream(
-            body,
-            MAX_REQUEST_BODY,
-            state.settings.header_timeout,
-            slot.clone(),
-        )));
-        if let Some(l) = declared {
-            // Keep the client's framing: hyper then sends exactly that many bytes, no chunking.
-            rb = rb.header(hyper::header::CONTENT_LENGTH, l.to_string());
+        Forwarded::Stream(body) => {
+            rb = rb.body(reqwest::Body::wrap_stream(limited_stream(
+                body,
+                MAX_REQUEST_BODY,
+                state.settings.header_timeout,
+                slot.clone(),
+            )));
+            if let Some(l) = declared {
+                // Keep the client's framing: hyper then sends exactly that many bytes, no chunking.
+                rb = rb.header(hyper::header::CONTENT_LENGTH, l.to_string());
+            }
         }
+        Forwarded::Held(b) if b.is_empty() => {
+            if declared == Some(0) {
+                rb = rb.header(hyper::header::CONTENT_LENGTH, "0");
+            }
+        }
+        Forwarded::Held(b) => rb = rb.body(b),
     }
     let listed = connection_listed(&parts.headers);
     let mut added_session: Option<String> = None;
@@ -817,7 +998,7 @@ async fn forward(
         &parts.method,
         parts.uri.path(),
         status,
-        &format!("forwarded (token accepted){dropped_note}"),
+        &format!("forwarded ({accepted}){dropped_note}"),
         start,
         Some(eval),
     );

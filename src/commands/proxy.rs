@@ -23,7 +23,14 @@ use crate::render;
   tokdiag invoke --config .bedrock_agentcore.yaml --runtime-endpoint http://127.0.0.1:8080
 
 Every request is evaluated with the same code as `tokdiag explain`; refusals get AgentCore's
-statuses and bodies. One log line per request on stderr. Ctrl-C stops it.")]
+statuses and bodies. One log line per request on stderr. Ctrl-C stops it.
+
+IAM mode (a resource whose authorizer is AWS_IAM / authorizer_configuration: null, or --sigv4):
+every request must be signed with SigV4 (service bedrock-agentcore) by the credentials the proxy
+is given, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN in its environment or
+--sigv4-credentials FILE; a bearer token gets 403 \"Authorization method mismatch\".
+  AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… tokdiag proxy --config iam.yaml --upstream http://127.0.0.1:8000/mcp
+  tokdiag invoke --config iam.yaml --runtime-endpoint http://127.0.0.1:8080      # signs with the same keys")]
 pub struct ProxyArgs {
     /// The MCP server to forward accepted requests to.
     #[arg(long, value_name = "URL")]
@@ -55,6 +62,17 @@ pub struct ProxyArgs {
     /// has waited longest without a request in flight. Lowered to fit the open-file limit.
     #[arg(long, value_name = "N", default_value_t = proxy::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// IAM mode whatever the config says: verify SigV4 signatures instead of bearer tokens
+    /// [default: when the resource's authorizer is IAM].
+    #[arg(long)]
+    pub sigv4: bool,
+    /// IAM mode: the credentials requests must be signed with, a JSON file
+    /// {"AccessKeyId", "SecretAccessKey", "SessionToken" (optional)} as `aws configure
+    /// export-credentials --format process` prints it (or `aws sts get-session-token` output);
+    /// yours, not readable by group or others (chmod 600) [default: AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN from the environment].
+    #[arg(long, value_name = "FILE")]
+    pub sigv4_credentials: Option<PathBuf>,
 }
 
 /// Descriptors kept aside from the connection cap (std streams, the listener, the runtime, key
@@ -145,17 +163,63 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             ),
         ));
     }
-    let auth = args.authorizer.load(g)?;
-    if auth.jwt.is_none() {
+    let auth = if args.sigv4 {
+        // IAM mode needs no authorizer: the config (when there is one) names the ARN and region.
+        crate::authorizer::config::load(&args.authorizer.load_options(g))?.unwrap_or_else(|| {
+            crate::authorizer::Authorizer::empty(
+                crate::authorizer::SourceKind::Flags,
+                crate::authorizer::RuleSet::Agentcore,
+            )
+        })
+    } else {
+        args.authorizer.load(g)?
+    };
+    let iam_mode = args.sigv4
+        || (auth.jwt.is_none()
+            && auth.authorizer_type == crate::authorizer::AuthorizerType::AwsIam);
+    if args.sigv4_credentials.is_some() && !iam_mode {
+        return Err(Error::usage(
+            format!(
+                "--sigv4-credentials is for IAM mode, and {} {} has a JWT authorizer",
+                auth.kind.as_str(),
+                auth.agent.as_deref().unwrap_or("of the config")
+            ),
+            Some(
+                "add --sigv4 to verify SigV4 signatures anyway, or drop --sigv4-credentials"
+                    .to_string(),
+            ),
+        ));
+    }
+    let verifier = if iam_mode {
+        let region = auth.region.clone().or_else(|| g.region.clone());
+        Some(proxy::iam::load(
+            args.sigv4_credentials.as_deref(),
+            region.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    if verifier.is_none() && auth.jwt.is_none() {
         return Err(Error::config(
             auth.file.clone().unwrap_or_else(|| "the config".into()),
-            format!(
-                "agent {} has no JWT authorizer (authorizer_configuration: null): the runtime uses IAM \
-                 SigV4 and refuses every bearer token",
-                auth.agent.as_deref().unwrap_or("?")
-            ),
+            if auth.authorizer_type == crate::authorizer::AuthorizerType::None {
+                format!(
+                    "{} {} has authorizerType NONE: it checks nothing inbound, so there is nothing \
+                     for a front door to emulate",
+                    auth.kind.as_str(),
+                    auth.agent.as_deref().unwrap_or("?")
+                )
+            } else {
+                format!(
+                    "{} {} says authorizerType {} but configures no customJWTAuthorizer",
+                    auth.kind.as_str(),
+                    auth.agent.as_deref().unwrap_or("?"),
+                    auth.authorizer_type.as_str()
+                )
+            },
             Some(if auth.other_jwt_agents.is_empty() {
-                "configure a customJWTAuthorizer for the agent; tokdiag proxy emulates the JWT front door"
+                "configure a customJWTAuthorizer (discoveryUrl and allowed clients, audiences or \
+                 scopes), or add --sigv4 for an IAM front door"
                     .to_string()
             } else {
                 format!(
@@ -176,9 +240,10 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
         .build()
         .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))?;
     rt.block_on(async move {
-        let keys = match &args.jwks {
-            Some(p) => explain::obtain_keys(&auth, None, Some(p), false, &fetch)?,
-            None => explain::obtain_keys_async(&auth, None, &fetch).await?,
+        let keys = match (&verifier, &args.jwks) {
+            (Some(_), _) => Keys::NotChecked { issuer: None },
+            (None, Some(p)) => explain::obtain_keys(&auth, None, Some(p), false, &fetch)?,
+            (None, None) => explain::obtain_keys_async(&auth, None, &fetch).await?,
         };
         let (n_keys, origin) = match &keys {
             SigningKeys::Jwks { jwks, origin, .. } => (jwks.keys.len(), origin.clone()),
@@ -222,6 +287,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
             max_connections,
             auth: auth.clone(),
+            iam: verifier.clone(),
         };
         let state = Arc::new(State::new(settings, keys)?);
         let headers_note = match (auth.kind, &auth.request_header_allowlist) {
@@ -232,8 +298,19 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             ),
             _ => " · no requestHeaderAllowlist: Authorization and custom headers stay at the front door".to_string(),
         };
+        let auth_note = match &verifier {
+            Some(v) => format!(
+                "IAM mode: SigV4 ({}, {}) verified against access key {}{} from {}",
+                crate::mcp::sigv4::SERVICE,
+                v.region.as_deref().map(|r| format!("region {}", render::esc(r))).unwrap_or_else(|| "any region: the config names none, --region pins one".into()),
+                render::esc(v.key_id()),
+                if v.has_session_token() { " with a session token" } else { "" },
+                render::esc(&v.source),
+            ),
+            None => format!("{n_keys} keys from {origin}"),
+        };
         render::note(&format!(
-            "tokdiag proxy: listening on http://{local} → {} · agent {} ({}) · {n_keys} keys from {origin} \
+            "tokdiag proxy: listening on http://{local} → {} · agent {} ({}) · {auth_note} \
              · at most {max_connections} connections, heads within {} s, idle {} s, bodies up to {} MiB, \
              upstream answer within {} s{headers_note} · a development tool, not a production gateway; Ctrl-C stops it",
             args.upstream,

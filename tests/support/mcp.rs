@@ -158,7 +158,28 @@ impl Proxy {
 
     /// Like [`Proxy::start`], at a fixed time or (`None`) the clock.
     pub fn start_at(cache: &Path, now: Option<i64>, args: &[&str]) -> Proxy {
+        Self::start_cmd(
+            Command::new(assert_cmd::cargo::cargo_bin("tokdiag")),
+            cache,
+            now,
+            args,
+        )
+    }
+
+    /// Like [`Proxy::start_at`], with no AWS_* variable from the test's environment and `env` set
+    /// (IAM mode: the credentials it verifies against).
+    pub fn start_env(cache: &Path, now: Option<i64>, env: &[(&str, &str)], args: &[&str]) -> Proxy {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("tokdiag"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AWS_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.envs(env.iter().copied());
+        Self::start_cmd(cmd, cache, now, args)
+    }
+
+    fn start_cmd(mut cmd: Command, cache: &Path, now: Option<i64>, args: &[&str]) -> Proxy {
         cmd.env_remove("TOKDIAG_CACHE_DIR")
             .env("NO_COLOR", "1")
             .arg("--cache-dir")
