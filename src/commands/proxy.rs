@@ -241,7 +241,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
         .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))?;
     rt.block_on(async move {
         let keys = match (&verifier, &args.jwks) {
-            (Some(_), _) => Keys::NotChecked { issuer: None },
+            (Some(_), _) => SigningKeys::NotChecked { issuer: None },
             (None, Some(p)) => explain::obtain_keys(&auth, None, Some(p), false, &fetch)?,
             (None, None) => explain::obtain_keys_async(&auth, None, &fetch).await?,
         };
