@@ -203,17 +203,24 @@ pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let r = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     if let Err(e) = r {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "{} cannot write to stdout: {e}",
-            "tokdiag: error:".red().bold()
-        );
-        std::process::exit(2);
+        drop(out);
+        stdout_failed(&e);
     }
+}
+
+/// Ends the process after a failed write to stdout: exit 0 without a word when the reader went
+/// away (a closed pipe, as with `| head -1`), else one line on stderr and exit 2.
+pub fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{} cannot write to stdout: {e}",
+        "tokdiag: error:".red().bold()
+    );
+    std::process::exit(2);
 }
 
 /// Writes one line to stdout.

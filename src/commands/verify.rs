@@ -3,6 +3,8 @@
 //! tokens (one per line on stdin, or several arguments) get one line each, verified on all cores
 //! with the keys fetched and parsed once.
 
+mod batch;
+
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
@@ -20,7 +22,8 @@ use crate::timefmt;
 use crate::token::{self, Input, Jwt, Use};
 use crate::verify::{self, Expectations, PreparedKeys, SigOutcome};
 
-/// Largest batch read from stdin or a file: 256 MiB (about 250,000 Cognito tokens).
+/// Largest input read whole (one token or a JSON bundle; a batch of one token per line streams,
+/// whatever its size): 256 MiB, as when batches were read whole.
 const MAX_BATCH_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Arguments of `verify`.
@@ -264,58 +267,107 @@ fn no_token() -> Error {
     )
 }
 
-/// Collects the tokens: arguments, stdin, or the login cache. Returns them and whether the output
-/// is per-line (batch).
-fn collect(args: &VerifyArgs, g: &Globals) -> Result<(Vec<Item>, bool)> {
-    let from_spec = |spec: &str| -> Result<(Vec<Item>, bool)> {
+/// The tokens to verify: one, several given as arguments, or a stream of lines.
+enum Tokens {
+    /// One token: every check listed.
+    One(Item),
+    /// Several arguments: one line each.
+    Many(Vec<Item>),
+    /// One token per line, read as it comes.
+    Stream(batch::Stream),
+}
+
+impl Tokens {
+    fn of((items, batch): (Vec<Item>, bool)) -> Tokens {
+        match (batch, items.len()) {
+            (false, 1) => Tokens::One(items.into_iter().next().unwrap_or(Item {
+                line: 1,
+                text: String::new(),
+            })),
+            _ => Tokens::Many(items),
+        }
+    }
+}
+
+/// Reads a stream (stdin or a file): a batch streams, anything else is read whole and split as
+/// text. `None` when the stream is empty.
+fn from_stream(
+    r: Box<dyn Read + Send>,
+    what: &str,
+    use_token: Option<Use>,
+) -> Result<Option<Tokens>> {
+    match batch::sniff(r, what, MAX_BATCH_BYTES)? {
+        batch::Sniffed::Batch(s) => Ok(Some(Tokens::Stream(s))),
+        batch::Sniffed::Whole(text) if text.trim().is_empty() => Ok(None),
+        batch::Sniffed::Whole(text) => items_from_text(&text, use_token).map(Tokens::of).map(Some),
+    }
+}
+
+/// Collects the tokens: arguments, stdin, or the login cache.
+fn collect(args: &VerifyArgs, g: &Globals) -> Result<Tokens> {
+    let from_spec = |spec: &str, stream_ok: bool| -> Result<Tokens> {
         if spec == "-" {
-            let text = read_capped(std::io::stdin().lock(), "stdin")?;
-            if text.trim().is_empty() {
-                return Ok((
-                    vec![Item {
+            if !stream_ok {
+                let text = read_capped(std::io::stdin().lock(), "stdin")?;
+                return items_from_text(&text, args.use_token).map(Tokens::of);
+            }
+            return Ok(
+                from_stream(Box::new(std::io::stdin()), "stdin", args.use_token)?.unwrap_or(
+                    Tokens::One(Item {
                         line: 1,
                         text: String::new(),
-                    }],
-                    false,
-                ));
-            }
-            return items_from_text(&text, args.use_token);
+                    }),
+                ),
+            );
         }
         if let Some(p) = spec.strip_prefix('@').filter(|p| !p.is_empty()) {
-            return items_from_text(&read_file_capped(Path::new(p))?, args.use_token);
+            if !stream_ok {
+                return items_from_text(&read_file_capped(Path::new(p))?, args.use_token)
+                    .map(Tokens::of);
+            }
+            let f = std::fs::File::open(p).map_err(|source| Error::Read {
+                path: PathBuf::from(p),
+                source,
+            })?;
+            return Ok(
+                from_stream(Box::new(f), p, args.use_token)?.unwrap_or(Tokens::One(Item {
+                    line: 1,
+                    text: String::new(),
+                })),
+            );
         }
-        items_from_text(spec, args.use_token)
+        items_from_text(spec, args.use_token).map(Tokens::of)
     };
     match args.tokens.as_slice() {
         [] => {
-            if !std::io::stdin().is_terminal() {
-                let text = read_capped(std::io::stdin().lock(), "stdin")?;
-                if !text.trim().is_empty() {
-                    return items_from_text(&text, args.use_token);
-                }
+            if !std::io::stdin().is_terminal()
+                && let Some(t) = from_stream(Box::new(std::io::stdin()), "stdin", args.use_token)?
+            {
+                return Ok(t);
             }
             match cached_token(g, args.use_token.unwrap_or(Use::Access))? {
-                Some(t) => Ok((
-                    vec![Item {
-                        line: 1,
-                        text: t.text,
-                    }],
-                    false,
-                )),
+                Some(t) => Ok(Tokens::One(Item {
+                    line: 1,
+                    text: t.text,
+                })),
                 None => Err(no_token()),
             }
         }
-        [one] => from_spec(one),
+        [one] => from_spec(one, true),
         many => {
             let mut out = Vec::new();
             for spec in many {
-                let (items, _) = from_spec(spec)?;
-                out.extend(items);
+                match from_spec(spec, false)? {
+                    Tokens::One(it) => out.push(it),
+                    Tokens::Many(items) => out.extend(items),
+                    // Not built without stream_ok.
+                    Tokens::Stream(_) => {}
+                }
             }
             for (i, it) in out.iter_mut().enumerate() {
                 it.line = i + 1;
             }
-            Ok((out, true))
+            Ok(Tokens::Many(out))
         }
     }
 }
@@ -324,29 +376,32 @@ fn collect(args: &VerifyArgs, g: &Globals) -> Result<(Vec<Item>, bool)> {
 // Evaluation and output
 
 /// The result of one token.
-struct Outcome {
+struct Outcome<'a> {
     valid: bool,
-    unknown_kid: bool,
-    jwt: Option<Jwt>,
+    jwt: Option<&'a Jwt>,
     checks: Vec<Check>,
-    sig: Option<SigOutcome>,
+    sig: Option<&'a SigOutcome>,
 }
 
-fn evaluate_one(text: &str, keys: Option<&PreparedKeys>, exp: &Expectations, now: i64) -> Outcome {
-    match Jwt::parse(text) {
+/// Evaluates a parsed token (or the reason it is not one) with its signature result (`None`:
+/// no keys).
+fn outcome<'a>(
+    parsed: &'a std::result::Result<Jwt, token::FormatError>,
+    sig: Option<&'a SigOutcome>,
+    exp: &Expectations,
+    now: i64,
+) -> Outcome<'a> {
+    match parsed {
         Err(e) => Outcome {
             valid: false,
-            unknown_kid: false,
             jwt: None,
-            checks: vec![verify::format_fail(&e)],
+            checks: vec![verify::format_fail(e)],
             sig: None,
         },
         Ok(jwt) => {
-            let sig = keys.map(|k| k.check(&jwt));
-            let checks = verify::evaluate(&jwt, sig.as_ref(), exp, now);
+            let checks = verify::evaluate(jwt, sig, exp, now);
             Outcome {
                 valid: !checks.iter().any(|c| c.status == Status::Fail),
-                unknown_kid: matches!(sig, Some(SigOutcome::UnknownKid { .. })),
                 jwt: Some(jwt),
                 checks,
                 sig,
@@ -355,11 +410,28 @@ fn evaluate_one(text: &str, keys: Option<&PreparedKeys>, exp: &Expectations, now
     }
 }
 
-/// One token's result in a batch: just what the output and the exit code need.
-struct BatchLine {
-    valid: bool,
-    unknown_kid: bool,
-    text: String,
+/// One token of a batch, the narrow entry point of [`batch`]: appends its result line (text, or
+/// a JSON line with the input line number `line`) to `out`, without the line break, and says
+/// whether the token passed.
+fn batch_line(
+    parsed: &std::result::Result<Jwt, token::FormatError>,
+    sig: Option<&SigOutcome>,
+    exp: &Expectations,
+    now: i64,
+    line: usize,
+    json: bool,
+    out: &mut String,
+) -> bool {
+    let o = outcome(parsed, sig, exp, now);
+    if json {
+        // Serializing a JSON value into a String cannot fail.
+        if let Ok(s) = serde_json::to_string(&json_doc(&o, Some(line))) {
+            out.push_str(&s);
+        }
+    } else {
+        out.push_str(&summary_line(&o, now));
+    }
+    o.valid
 }
 
 /// The one-line summary of a token: `✓ kid/alg kind sub=… exp …` or `✗ check: message`.
@@ -373,7 +445,7 @@ fn summary_line(o: &Outcome, now: i64) -> String {
             .unwrap_or_default();
         return format!("{} {first}", render::symbol(Status::Fail));
     }
-    let (kid, alg) = match &o.sig {
+    let (kid, alg) = match o.sig {
         Some(SigOutcome::Valid { kid, alg }) => (
             kid.as_deref()
                 .map(|k| render::esc_short(k, 80))
@@ -382,7 +454,7 @@ fn summary_line(o: &Outcome, now: i64) -> String {
         ),
         _ => ("-".to_string(), "unverified".to_string()),
     };
-    let Some(jwt) = &o.jwt else {
+    let Some(jwt) = o.jwt else {
         return render::symbol(Status::Pass);
     };
     let sub = jwt
@@ -410,7 +482,7 @@ fn summary_line(o: &Outcome, now: i64) -> String {
 }
 
 fn json_doc(o: &Outcome, line: Option<usize>) -> Value {
-    let token = match &o.jwt {
+    let token = match o.jwt {
         Some(j) => json!({"kind": j.kind(), "header": j.header, "claims": j.claims}),
         None => Value::Null,
     };
@@ -438,54 +510,9 @@ fn check_rows(checks: &[Check]) -> String {
     s
 }
 
-/// Maps `f` over `items` on all cores, results in input order. Workers take blocks of 128 items
-/// from a shared counter, so a core slowed down by other processes does not hold the rest back.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    const BLOCK: usize = 128;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(16)
-        .min(items.len().div_ceil(BLOCK));
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let (f, next) = (&f, &next);
-    let mut blocks: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let start = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
-                        if start >= items.len() {
-                            break;
-                        }
-                        let end = (start + BLOCK).min(items.len());
-                        done.push((start, items[start..end].iter().map(f).collect::<Vec<R>>()));
-                    }
-                    done
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for h in handles {
-            match h.join() {
-                Ok(v) => all.extend(v),
-                // A panic in a worker is a bug; re-raise it rather than print partial results.
-                Err(p) => std::panic::resume_unwind(p),
-            }
-        }
-        all
-    });
-    blocks.sort_unstable_by_key(|(start, _)| *start);
-    blocks.into_iter().flat_map(|(_, v)| v).collect()
-}
-
 /// Runs `verify`.
 pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
-    let (items, batch) = collect(args, g)?;
+    let tokens = collect(args, g)?;
     let source = resolve_source(
         args.discovery_url.as_deref(),
         args.issuer.as_deref(),
@@ -502,10 +529,28 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
         ..Default::default()
     };
 
-    // Keys are needed only when some input parses as a JWT: a pile of garbage is refused
-    // without a network round trip.
-    let any_jwt = items.iter().any(|i| Jwt::parse(&i.text).is_ok());
-    let mut keys = if any_jwt {
+    let item = match tokens {
+        Tokens::One(item) => item,
+        Tokens::Many(items) => {
+            return batch::run(
+                batch::Input::Items(items),
+                batch_context(source, o, exp, g),
+                "the arguments",
+            );
+        }
+        Tokens::Stream(s) => {
+            return batch::run(
+                batch::Input::Stream(s),
+                batch_context(source, o, exp, g),
+                "the input",
+            );
+        }
+    };
+
+    // Keys are needed only when the input parses as a JWT: garbage is refused without a network
+    // round trip.
+    let parsed = Jwt::parse(&item.text);
+    let mut keys = if parsed.is_ok() {
         Some(source.keys(&o)?)
     } else {
         None
@@ -516,72 +561,45 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
         exp.issuer_source = from;
         exp.discovery_warning = discovery_warning(&source, k);
     }
-
-    if !batch {
-        let item = &items[0];
-        let mut outcome = match &keys {
-            Some(k) => evaluate_one(&item.text, Some(&PreparedKeys::new(&k.jwks)), &exp, now),
-            None => evaluate_one(&item.text, None, &exp, now),
-        };
-        if outcome.unknown_kid
-            && let Some(k) = keys.as_mut()
-            && k.is_remote()
-        {
-            oidc::block_on(oidc::refetch_jwks(k, &o))?;
-            outcome = evaluate_one(&item.text, Some(&PreparedKeys::new(&k.jwks)), &exp, now);
-        }
-        if g.json {
-            render::emit_json(&json_doc(&outcome, None));
-        } else {
-            let mut out = summary_line(&outcome, now);
-            out.push('\n');
-            out.push_str(&check_rows(&outcome.checks));
-            render::emit(&out);
-        }
-        return Ok(if outcome.valid { 0 } else { 1 });
-    }
-
-    // Batch: keys parsed once, tokens spread over the cores, output in input order. Workers turn
-    // each token straight into its output line, so nothing per token outlives its evaluation.
-    let line_of = |it: &Item, keys: Option<&PreparedKeys>| -> BatchLine {
-        let oc = evaluate_one(&it.text, keys, &exp, now);
-        BatchLine {
-            valid: oc.valid,
-            unknown_kid: oc.unknown_kid,
-            text: if g.json {
-                serde_json::to_string(&json_doc(&oc, Some(it.line))).unwrap_or_default()
-            } else {
-                summary_line(&oc, now)
-            },
-        }
+    let check = |keys: &Option<FetchedJwks>| {
+        parsed
+            .as_ref()
+            .ok()
+            .zip(keys.as_ref())
+            .map(|(jwt, k)| PreparedKeys::new(&k.jwks).check(jwt))
     };
-    let prepared = keys.as_ref().map(|k| PreparedKeys::new(&k.jwks));
-    let mut lines: Vec<BatchLine> = par_map(&items, |it| line_of(it, prepared.as_ref()));
-    if lines.iter().any(|l| l.unknown_kid)
+    let mut sig = check(&keys);
+    if matches!(sig, Some(SigOutcome::UnknownKid { .. }))
         && let Some(k) = keys.as_mut()
         && k.is_remote()
     {
         oidc::block_on(oidc::refetch_jwks(k, &o))?;
-        let again = PreparedKeys::new(&k.jwks);
-        let redo: Vec<usize> = (0..items.len()).filter(|i| lines[*i].unknown_kid).collect();
-        let fresh = par_map(&redo, |i| line_of(&items[*i], Some(&again)));
-        for (i, f) in redo.into_iter().zip(fresh) {
-            lines[i] = f;
-        }
+        sig = check(&keys);
     }
-    let mut out = String::with_capacity(lines.iter().map(|l| l.text.len() + 1).sum());
-    for l in &lines {
-        out.push_str(&l.text);
+    let outcome = outcome(&parsed, sig.as_ref(), &exp, now);
+    if g.json {
+        render::emit_json(&json_doc(&outcome, None));
+    } else {
+        let mut out = summary_line(&outcome, now);
         out.push('\n');
+        out.push_str(&check_rows(&outcome.checks));
+        render::emit(&out);
     }
-    render::emit(&out);
-    let refused = lines.iter().filter(|l| !l.valid).count();
-    if !g.quiet {
-        render::note(&format!(
-            "tokdiag: {} tokens: {} valid, {refused} refused",
-            lines.len(),
-            lines.len() - refused
-        ));
+    Ok(if outcome.valid { 0 } else { 1 })
+}
+
+fn batch_context(
+    source: KeySource,
+    fetch: FetchOptions,
+    expect: Expectations,
+    g: &Globals,
+) -> batch::Context {
+    batch::Context {
+        source,
+        fetch,
+        expect,
+        now: g.now(),
+        json: g.json,
+        quiet: g.quiet,
     }
-    Ok(if refused == 0 { 0 } else { 1 })
 }
