@@ -1506,20 +1506,29 @@ fn print_env_never_prints_a_tampered_cache_entry() {
         &[("TOKDIAG_CLIENT_SECRET", "s3cr3t-value")],
     );
     assert!(!pwned, "eval ran the cached token's command: {stderr}");
-    plant();
+    // Refused like the same token from the network (issue 12 item 1): exit 1, one line and its
+    // hint, nothing on stdout, no request sent.
+    let o = run(&mut cc_login(
+        dir.path(),
+        &["--token-endpoint", &endpoint, "--print", "env"],
+    ));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.stdout, "");
+    assert_eq!(
+        o.stderr,
+        format!(
+            "tokdiag: error: the cached login in {0} holds an access token that is not a JWT: it has 1 '.'-separated segment, not 3\n  hint: nothing was printed or sent; tokdiag did not write that file: remove it (rm {0}) and run tokdiag login again\n",
+            path.display()
+        )
+    );
+    assert_eq!(server.seen().len(), 0);
+    // Once removed, login fetches afresh and prints the token quoted.
+    std::fs::remove_file(&path).unwrap();
     let o = run_ok(&mut cc_login(
         dir.path(),
         &["--token-endpoint", &endpoint, "--print", "env"],
     ));
-    assert_eq!(
-        o.lines()[0],
-        format!(
-            "tokdiag: warning: ignoring the cached login in {}: its access token is not a JWT (it has 1 '.'-separated segment, not 3); the next tokdiag login replaces it",
-            path.display()
-        )
-    );
-    // Fetched afresh (the run under eval fetched once too), and printed quoted.
-    assert_eq!(server.seen().len(), 2);
+    assert_eq!(server.seen().len(), 1);
     assert!(
         o.stdout
             .starts_with(&format!("TOKDIAG_TOKEN='{}'\n", cc_token())),
@@ -1584,9 +1593,15 @@ fn the_cached_tokens_own_exp_wins_over_the_files_expires_at() {
     assert_eq!(o.stdout.trim(), cc_token());
     assert!(!o.stderr.contains("cached login reused"), "{}", o.stderr);
 
-    // A cached token that does not parse is dropped with a warning.
+    // A cached token that does not parse: a command that only reads the cache drops it with a
+    // warning (item 12); login, which would print it, refuses it (item 1), sending nothing.
     let path = plant_cc_entry(dir.path(), "a.b.c");
-    let o = run_ok(&mut cc_login(dir.path(), &["--token-endpoint", &endpoint]));
+    let o = run(tokdiag(dir.path())
+        .arg("decode")
+        .arg("--cache-dir")
+        .arg(dir.path())
+        .args(["--now", "1780272000"]));
+    assert_eq!(o.code, 2, "{}", o.stderr);
     assert_eq!(
         o.lines()[0],
         format!(
@@ -1594,7 +1609,16 @@ fn the_cached_tokens_own_exp_wins_over_the_files_expires_at() {
             path.display()
         )
     );
-    assert_eq!(server.seen().len(), 2);
+    let o = run(&mut cc_login(dir.path(), &["--token-endpoint", &endpoint]));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(
+        o.lines()[0],
+        format!(
+            "tokdiag: error: the cached login in {} holds an access token that is not a JWT: the header is not valid base64url",
+            path.display()
+        )
+    );
+    assert_eq!(server.seen().len(), 1);
 }
 
 #[cfg(unix)]

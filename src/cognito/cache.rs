@@ -282,17 +282,63 @@ pub fn entry_path(cache_dir: &Path, pool: &str, client: &str, user: &str) -> Pat
 /// 1 MiB; one warning each). An entry whose tokens fail [`token_problem`] is dropped with a
 /// warning. `expires_at` is the tokens' own `exp`, never the file's word.
 pub fn load(cache_dir: &Path, path: &Path) -> Option<Entry> {
-    let text = crate::fsx::read_cache_file(cache_dir, path)?;
-    let mut e: Entry = serde_json::from_str(&text).ok()?;
+    match load_entry(cache_dir, path) {
+        Loaded::Entry(e) => Some(*e),
+        Loaded::Nothing => None,
+        Loaded::NotJwt(which, why) => {
+            render::note(&format!(
+                "tokdiag: warning: ignoring the cached login in {}: its {which} token is not a JWT ({why}); the next tokdiag login replaces it",
+                path.display()
+            ));
+            None
+        }
+    }
+}
+
+/// [`load`] for `tokdiag login`, which prints what it loads: an entry whose tokens fail
+/// [`token_problem`] (not written by tokdiag: tampered with) is refused, exit 1 with a one-line
+/// reason, as the same tokens from the network are ([`refuse_tokens`]); nothing is printed and
+/// no request is sent. The commands that only read the cache ([`cached_for`]) drop it with a
+/// warning instead.
+pub fn load_for_login(cache_dir: &Path, path: &Path) -> Result<Option<Entry>> {
+    match load_entry(cache_dir, path) {
+        Loaded::Entry(e) => Ok(Some(*e)),
+        Loaded::Nothing => Ok(None),
+        Loaded::NotJwt(which, why) => Err(crate::error::Error::refused(
+            format!(
+                "the cached login in {} holds {} {which} token that is not a JWT: {why}",
+                path.display(),
+                if which == "refresh" { "a" } else { "an" }
+            ),
+            Some(format!(
+                "nothing was printed or sent; tokdiag did not write that file: remove it (rm {}) and run tokdiag login again",
+                crate::fsx::sh_word(&path.display().to_string())
+            )),
+        )),
+    }
+}
+
+/// What [`load_entry`] found.
+enum Loaded {
+    Entry(Box<Entry>),
+    /// Missing, not trusted (warned about), corrupt, another version, or without a JWT.
+    Nothing,
+    /// The entry's `which` token is not a JWT, and why.
+    NotJwt(&'static str, String),
+}
+
+fn load_entry(cache_dir: &Path, path: &Path) -> Loaded {
+    let Some(text) = crate::fsx::read_cache_file(cache_dir, path) else {
+        return Loaded::Nothing;
+    };
+    let Ok(mut e) = serde_json::from_str::<Entry>(&text) else {
+        return Loaded::Nothing;
+    };
     if e.version != VERSION {
-        return None;
+        return Loaded::Nothing;
     }
     if let Some((which, why)) = token_problem(&e.tokens(0)) {
-        render::note(&format!(
-            "tokdiag: warning: ignoring the cached login in {}: its {which} token is not a JWT ({why}); the next tokdiag login replaces it",
-            path.display()
-        ));
-        return None;
+        return Loaded::NotJwt(which, why);
     }
     let tokens = e.tokens(0);
     let has_jwt = tokens.access_token.is_some() || tokens.id_token.is_some();
@@ -307,10 +353,10 @@ pub fn load(cache_dir: &Path, path: &Path) -> Option<Entry> {
                 "tokdiag: warning: ignoring the cached login in {}: it holds no access or ID token; the next tokdiag login replaces it",
                 path.display()
             ));
-            return None;
+            return Loaded::Nothing;
         }
     }
-    Some(e)
+    Loaded::Entry(Box::new(e))
 }
 
 /// The earliest `exp` of the access and ID tokens.

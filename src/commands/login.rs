@@ -815,7 +815,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
     let path = cache::entry_path(&g.cache_dir, &pool, client_id, &username);
 
     if !args.no_cache
-        && let Some(entry) = cache::load(&g.cache_dir, &path)
+        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path)?
     {
         if entry.is_fresh(now) {
             return finish(g, t, choice, &entry, Got::Cache, Some(&path), &[]);
@@ -931,7 +931,7 @@ fn client_credentials_flow(
     let now = g.now();
     let path = cache::entry_path(&g.cache_dir, &pool, client_id, &user);
     if !args.no_cache
-        && let Some(entry) = cache::load(&g.cache_dir, &path)
+        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path)?
         && entry.is_fresh(now)
     {
         return finish(g, t, choice, &entry, Got::Cache, Some(&path), &[]);
