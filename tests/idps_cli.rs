@@ -470,7 +470,8 @@ fn scope_form_entra_and_cognito() {
         "allowedScopes has invoke but the token carries tokdiag-api/invoke: Cognito resource-server scopes appear in tokens as <identifier>/<name>, and scopes are compared as written"
     );
     assert!(
-        fix(d, 0).ends_with("allowedScopes:\n  - tokdiag-api/invoke"),
+        // From flags, the fix is the flag to give (before: YAML for every source).
+        fix(d, 0).ends_with(":\n  --allowed-scope tokdiag-api/invoke"),
         "{d}"
     );
 }
@@ -1074,4 +1075,50 @@ fn entra_version_mismatch_under_api_gateway_rules() {
             "or keep v1.0 tokens and use the v1.0 endpoint: set the authorizer's Issuer to https://sts.windows.net/{TENANT}/"
         )
     );
+}
+
+/// The Entra case of `entra_v1_token_with_allowed_clients_json` declared in Terraform and in the
+/// new CLI's agentcore.json: the fixes are written in each source's language (before: the
+/// toolkit's YAML for every source).
+#[test]
+fn entra_fixes_speak_terraform_and_agentcore_json() {
+    let cases = [
+        (
+            "entra/v2-url-allowed-clients.tf",
+            format!(
+                "  discovery_url = \"https://login.microsoftonline.com/{TENANT}/.well-known/openid-configuration\"\n  then apply it (`terraform apply`)"
+            ),
+            format!(
+                "  allowed_audience = [\"api://{API_APP}\", \"{API_APP}\"]\n  custom_claim {{\n    inbound_token_claim_name       = \"appid\"\n    inbound_token_claim_value_type = \"STRING\"\n    authorizing_claim_match_value {{\n      claim_match_operator = \"EQUALS\"\n      claim_match_value {{\n        match_value_string = \"{CLIENT_APP}\"\n      }}\n    }}\n  }}\n  then apply it (`terraform apply`)"
+            ),
+            (6, 7),
+        ),
+        (
+            "entra/v2-url-allowed-clients.agentcore.json",
+            format!(
+                "  \"discoveryUrl\": \"https://login.microsoftonline.com/{TENANT}/.well-known/openid-configuration\"\n  then redeploy (`agentcore deploy`)"
+            ),
+            format!(
+                "  \"allowedAudience\": [\"api://{API_APP}\", \"{API_APP}\"],\n  \"customClaims\": [{{\"inboundTokenClaimName\": \"appid\", \"inboundTokenClaimValueType\": \"STRING\", \"authorizingClaimMatchValue\": {{\"claimMatchOperator\": \"EQUALS\", \"claimMatchValue\": {{\"matchValueString\": \"{CLIENT_APP}\"}}}}}}]\n  then redeploy (`agentcore deploy`)"
+            ),
+            (17, 18),
+        ),
+    ];
+    for (config, disc, claim, (disc_line, clients_line)) in cases {
+        let (code, v) = explain_json(config, "entra/v1-access-token.jwt", &[]);
+        assert_eq!(code, 1, "{v:#}");
+        let file = idp(config);
+        assert_eq!(
+            fix(diag(&v, "entra-version-mismatch"), 1),
+            format!(
+                "or keep v1.0 tokens and use the v1.0 endpoint: at {file}:{disc_line} write:\n{disc}"
+            )
+        );
+        assert_eq!(
+            fix(diag(&v, "client-id-in-other-claim"), 0),
+            format!(
+                "Entra ID never issues `client_id`: at {file}:{clients_line} replace allowedClients with allowedAudience (your API) and a custom claim on `appid` (the calling app; v2.0 tokens name the client in `azp` instead):\n{claim}"
+            )
+        );
+    }
 }

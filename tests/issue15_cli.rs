@@ -84,7 +84,7 @@ fn cognito_issuer_forms_offline_matrix() {
         d["fixes"],
         json!([
             format!(
-                "point discoveryUrl at the form the pool issues, at your authorizer configuration:\n  discoveryUrl: {UPDATED}/.well-known/openid-configuration"
+                "point discoveryUrl at the form the pool issues, at your authorizer configuration:\n  --discovery-url {UPDATED}/.well-known/openid-configuration"
             ),
             "or switch the pool's issuer configuration to ORIGINAL (UpdateUserPool IssuerConfiguration.Type, or IssuerConfiguration of AWS::Cognito::UserPool in CloudFormation); tokens issued before the change keep the UPDATED iss until they expire"
         ])

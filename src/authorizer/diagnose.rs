@@ -694,7 +694,14 @@ pub(crate) fn key_name(auth: &Authorizer, camel: &str) -> String {
                 }
             }
             if auth.source == SourceKind::Flags {
-                format!("--{}", out.replace('_', "-"))
+                // The repeatable flags are singular: --allowed-client, --allowed-scope.
+                let flag = out.replace('_', "-");
+                let flag = match flag.as_str() {
+                    "allowed-clients" => "allowed-client",
+                    "allowed-scopes" => "allowed-scope",
+                    f => f,
+                };
+                format!("--{flag}")
             } else {
                 out
             }
@@ -910,10 +917,10 @@ fn cognito_issuer_format(cx: &Context, actual: &str, expected: &str) -> Option<D
         return None;
     }
     let line = cx.disc_line();
-    let redeploy = if cx.auth.source == SourceKind::AgentcoreYaml {
-        "\n  then redeploy (`agentcore launch`)"
+    let redeploy = if cx.auth.source == SourceKind::Flags {
+        String::new()
     } else {
-        ""
+        format!("\n  then {}", redeploy(cx.auth))
     };
     let what = if cx.auth.rules == RuleSet::Apigateway {
         "the authorizer's Issuer"
@@ -924,9 +931,16 @@ fn cognito_issuer_format(cx: &Context, actual: &str, expected: &str) -> Option<D
         format!("set the authorizer's Issuer to {actual}")
     } else {
         format!(
-            "point discoveryUrl at the form the pool issues, at {}:\n  discoveryUrl: {}/.well-known/openid-configuration{redeploy}",
+            "point discoveryUrl at the form the pool issues, at {}:\n{}{redeploy}",
             cx.place(line),
-            fa.issuer(&a.region, &a.pool_id)
+            scalar_snippet(
+                cx.auth,
+                "discoveryUrl",
+                &format!(
+                    "{}/.well-known/openid-configuration",
+                    fa.issuer(&a.region, &a.pool_id)
+                )
+            )
         )
     };
     Some(

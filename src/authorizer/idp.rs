@@ -179,25 +179,51 @@ fn redeploy(cx: &Context) -> String {
     }
 }
 
-/// A YAML list under `key`, indented as a snippet line.
-fn yaml_list(key: &str, values: &[String]) -> String {
-    let mut s = format!("  {key}:");
-    for v in values {
-        s.push_str(&format!("\n  - {v}"));
+/// What separates two snippet lines: `,` + newline between JSON members, a newline elsewhere.
+fn setting_sep(cx: &Context) -> &'static str {
+    match cx.auth.source {
+        SourceKind::AgentcoreJson | SourceKind::ControlPlaneJson => ",\n",
+        _ => "\n",
     }
-    s
 }
 
-/// A `customClaims` snippet with one rule.
-fn yaml_custom_claim(name: &str, array: bool, value: &str) -> String {
+/// A list setting under `key` in the source's own language, indented as a snippet line.
+fn list_setting(cx: &Context, key: &str, values: &[String]) -> String {
+    super::diagnose::list_snippet(cx.auth, key, values)
+}
+
+/// `discoveryUrl` set to `url`, in the source's own language, indented as a snippet line.
+fn discovery_setting(cx: &Context, url: &str) -> String {
+    super::diagnose::scalar_snippet(cx.auth, "discoveryUrl", url)
+}
+
+/// A `customClaims` snippet with one rule, in the source's own language (flags have no
+/// custom claims: the toolkit's YAML then).
+fn custom_claim_setting(cx: &Context, name: &str, array: bool, value: &str) -> String {
     let (vtype, op) = if array {
         ("STRING_ARRAY", "CONTAINS")
     } else {
         ("STRING", "EQUALS")
     };
-    format!(
-        "  customClaims:\n  - inboundTokenClaimName: {name}\n    inboundTokenClaimValueType: {vtype}\n    authorizingClaimMatchValue:\n      claimMatchOperator: {op}\n      claimMatchValue:\n        matchValueString: {value}"
-    )
+    let q = |v: &str| serde_json::Value::String(v.to_string()).to_string();
+    match cx.auth.source {
+        SourceKind::AgentcoreJson | SourceKind::ControlPlaneJson => format!(
+            "  \"customClaims\": [{{\"inboundTokenClaimName\": {}, \"inboundTokenClaimValueType\": \"{vtype}\", \"authorizingClaimMatchValue\": {{\"claimMatchOperator\": \"{op}\", \"claimMatchValue\": {{\"matchValueString\": {}}}}}}}]",
+            q(name),
+            q(value)
+        ),
+        SourceKind::Cloudformation => format!(
+            "  CustomClaims:\n  - InboundTokenClaimName: {name}\n    InboundTokenClaimValueType: {vtype}\n    AuthorizingClaimMatchValue:\n      ClaimMatchOperator: {op}\n      ClaimMatchValue:\n        MatchValueString: {value}"
+        ),
+        SourceKind::Terraform => format!(
+            "  custom_claim {{\n    inbound_token_claim_name       = {}\n    inbound_token_claim_value_type = \"{vtype}\"\n    authorizing_claim_match_value {{\n      claim_match_operator = \"{op}\"\n      claim_match_value {{\n        match_value_string = {}\n      }}\n    }}\n  }}",
+            q(name),
+            q(value)
+        ),
+        _ => format!(
+            "  customClaims:\n  - inboundTokenClaimName: {name}\n    inboundTokenClaimValueType: {vtype}\n    authorizingClaimMatchValue:\n      claimMatchOperator: {op}\n      claimMatchValue:\n        matchValueString: {value}"
+        ),
+    }
 }
 
 /// The Okta authorization server id of an issuer `https://{domain}/oauth2/{id}`.
@@ -297,8 +323,9 @@ fn okta_org_server(cx: &Context, j: &Jwt) -> Diagnosis {
         "request tokens from a custom authorization server, e.g. the built-in `default`: token endpoint {iss}/oauth2/default/v1/token instead of {iss}/oauth2/v1/token (Security > API > Authorization Servers; custom servers need Okta API Access Management)"
     ))
     .fix(format!(
-        "then point discoveryUrl at that server at {}:\n  discoveryUrl: {iss}/oauth2/default/.well-known/openid-configuration{}",
+        "then point discoveryUrl at that server at {}:\n{}{}",
         cx.place(line),
+        discovery_setting(cx, &format!("{iss}/oauth2/default/.well-known/openid-configuration")),
         redeploy(cx)
     ))
     .at(cx.file(), line)
@@ -623,8 +650,9 @@ pub fn issuer_fix(cx: &Context, actual: &str) -> String {
         );
     }
     format!(
-        "or point discoveryUrl at the token's issuer at {}:\n  discoveryUrl: {url}{}",
+        "or point discoveryUrl at the token's issuer at {}:\n{}{}",
         cx.place(cx.disc_line()),
+        discovery_setting(cx, &url),
         redeploy(cx)
     )
 }
@@ -721,8 +749,8 @@ pub fn entra_version_mismatch(cx: &Context) -> Option<Diagnosis> {
             format!("set the authorizer's Issuer to {}", entra_issuer(tid, v))
         } else {
             format!(
-                "at {place} write:\n  discoveryUrl: {}{}",
-                entra_discovery_url(tid, v),
+                "at {place} write:\n{}{}",
+                discovery_setting(cx, &entra_discovery_url(tid, v)),
                 redeploy(cx)
             )
         }
@@ -816,10 +844,10 @@ pub fn client_id_in_other_claim(
     let replacement = |audiences: Vec<String>| {
         let mut s = String::new();
         if !audiences.is_empty() {
-            s.push_str(&yaml_list("allowedAudience", &audiences));
-            s.push('\n');
+            s.push_str(&list_setting(cx, "allowedAudience", &audiences));
+            s.push_str(setting_sep(cx));
         }
-        s.push_str(&yaml_custom_claim(claim, false, val));
+        s.push_str(&custom_claim_setting(cx, claim, false, val));
         s.push_str(&redeploy(cx));
         s
     };
@@ -875,7 +903,7 @@ pub fn client_id_in_other_claim(
             let client = aud.unwrap_or_else(|| val.to_string());
             d = d.fix(format!(
                 "Google ID tokens never carry client_id; their aud is your OAuth client id: at {place} replace allowedClients with:\n{}{}",
-                yaml_list("allowedAudience", &[client]),
+                list_setting(cx, "allowedAudience", &[client]),
                 redeploy(cx)
             ));
         }
@@ -902,10 +930,11 @@ pub fn no_client_id_fixes(cx: &Context, j: &Jwt, line: Option<usize>) -> Option<
     let aud = j.audiences().first().cloned().unwrap_or_default();
     let repo = j.claim_str("repository").unwrap_or("<owner>/<repo>");
     Some(vec![format!(
-        "GitHub Actions OIDC tokens carry no client id: at {} replace allowedClients with the audience the workflow requests and a rule on the repository:\n{}\n{}{}",
+        "GitHub Actions OIDC tokens carry no client id: at {} replace allowedClients with the audience the workflow requests and a rule on the repository:\n{}{}{}{}",
         cx.place(line),
-        yaml_list("allowedAudience", &[aud]),
-        yaml_custom_claim("repository", false, repo),
+        list_setting(cx, "allowedAudience", &[aud]),
+        setting_sep(cx),
+        custom_claim_setting(cx, "repository", false, repo),
         redeploy(cx)
     )])
 }
@@ -930,7 +959,7 @@ pub fn entra_audience_form(cx: &Context, j: &Jwt, line: Option<usize>) -> Option
     .fix(format!(
         "accept both forms at {}:\n{}{}",
         cx.place(line),
-        yaml_list("allowedAudience", &both),
+        list_setting(cx, "allowedAudience", &both),
         redeploy(cx)
     ));
     if entra_version(j) == Some(EntraVersion::V1) || have.starts_with("api://") {
@@ -1002,7 +1031,7 @@ pub fn scope_diagnosis(cx: &Context, j: &Jwt) -> Option<Diagnosis> {
             )
             .fix(format!(
                 "check the role with a custom claim instead of allowedScopes at {place}:\n{}{}",
-                yaml_custom_claim("roles", true, first),
+                custom_claim_setting(cx, "roles", true, first),
                 redeploy(cx)
             ))
             .fix("or remove allowedScopes if this runtime serves only machine-to-machine callers (allowedScopes applies to every token)")
@@ -1035,7 +1064,7 @@ pub fn scope_diagnosis(cx: &Context, j: &Jwt) -> Option<Diagnosis> {
         )
         .fix(format!(
             "write the scope as tokens carry it at {place}:\n{}{}",
-            yaml_list("allowedScopes", &[got]),
+            list_setting(cx, "allowedScopes", &[got]),
             redeploy(cx)
         ))
         .at(cx.file(), line),
