@@ -4,9 +4,11 @@
 #   bench/verify.sh    batch verification (10,000 RS256 tokens) vs `openssl speed rsa2048` verify/s
 #   bench/startup.sh   per-process decode vs jwt-cli, explain per process, peak RSS of decode
 #   bench/proxy.sh     latency and throughput of `tokdiag proxy` in front of the MCP test server
+#   bench/batch.sh     batch verify side by side: openssl speed (1 core, -multi 2), aws-jwt-verify, PyJWT,
+#                      jwt-cli, tokdiag; the memo (10 tokens x 10k); peak RSS at 10k and 1M tokens
 #
-#   bench/run.sh            all three
-#   bench/run.sh verify     only the ones named (verify, startup, proxy)
+#   bench/run.sh            all four
+#   bench/run.sh batch      only the ones named (verify, startup, proxy, batch)
 #
 # Needs what the scripts need: .venv (scripts/test.sh creates it) for Python with `cryptography`
 # and the MCP server, jwt-cli in target/peers (cargo install --locked jwt-cli --root target/peers),
@@ -15,9 +17,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ $# -gt 0 ]]; then BENCHES=("$@"); else BENCHES=(verify startup proxy); fi
+if [[ $# -gt 0 ]]; then BENCHES=("$@"); else BENCHES=(verify startup proxy batch); fi
 for b in "${BENCHES[@]}"; do
-    [[ -x bench/$b.sh ]] || { echo "bench: no bench/$b.sh (choose among verify, startup, proxy)" >&2; exit 2; }
+    [[ -x bench/$b.sh ]] || { echo "bench: no bench/$b.sh (choose among verify, startup, proxy, batch)" >&2; exit 2; }
 done
 
 if [[ -z ${TOKDIAG:-} ]]; then
@@ -44,6 +46,7 @@ for b in "${BENCHES[@]}"; do
         verify) grep -E '^(tokdiag best|openssl speed|ratio tokdiag/openssl)' "$OUT/$b.txt" || true ;;
         startup) grep -E '(tokdiag decode|jwt-cli decode|explain|ratio decode|RSS)' "$OUT/$b.txt" || true ;;
         proxy) grep -E '(proxy adds|proxy/direct)' "$OUT/$b.txt" || true ;;
+        batch) grep -E '^(  |tokdiag 10 distinct|peak RSS|openssl speed)' "$OUT/$b.txt" || true ;;
     esac | sed "s/^ */$b: /"
 done
 if [[ ${#failed[@]} -gt 0 ]]; then
