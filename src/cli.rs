@@ -360,8 +360,6 @@ pub struct Globals {
     pub quiet: bool,
     /// `--config`, or `./.bedrock_agentcore.yaml` when it exists.
     pub config: Option<PathBuf>,
-    /// Whether `config` was given explicitly (an implicit one that fails to parse is still an error).
-    pub config_explicit: bool,
     /// `--agent`.
     pub agent: Option<String>,
     /// `--gateway`.
@@ -410,11 +408,11 @@ impl Globals {
                 .unwrap_or_else(std::env::temp_dir)
                 .join("tokdiag")
         });
-        let (config, config_explicit, config_note) = match &g.config {
-            Some(p) => (Some(p.clone()), true, None),
+        let (config, config_note) = match &g.config {
+            Some(p) => (Some(p.clone()), None),
             None => {
                 let (found, note) = crate::authorizer::config::discover(Path::new("."));
-                (found, false, note)
+                (found, note)
             }
         };
         Ok(Globals {
@@ -425,7 +423,6 @@ impl Globals {
             verbose: g.verbose,
             quiet: g.quiet,
             config,
-            config_explicit,
             agent: g.agent.clone(),
             gateway: g.gateway.clone(),
             config_note,

@@ -240,14 +240,6 @@ pub fn emit_json<T: Serialize>(value: &T) {
     emit_line(&s);
 }
 
-/// Writes a JSON document on one line (JSON lines) to stdout.
-pub fn emit_json_line<T: Serialize>(value: &T) {
-    let s = serde_json::to_string(value).unwrap_or_else(|e| {
-        format!("{{\"error\":{{\"message\":\"cannot serialize output: {e}\"}}}}")
-    });
-    emit_line(&s);
-}
-
 /// A note on stderr (suppressed by `--quiet` at the caller), [sanitized](sanitize).
 pub fn note(text: &str) {
     let mut err = std::io::stderr().lock();

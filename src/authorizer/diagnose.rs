@@ -1226,11 +1226,6 @@ fn apigw_audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     }
 }
 
-/// The first failing check in proxy order (re-exported for callers that only have diagnoses).
-pub fn first_failure(checks: &[Check]) -> Option<&Check> {
-    rules::first_failure(checks)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::authorizer::{Authorizer, CustomClaim, Located, RuleSet, SigningKeys};
 use crate::render::{esc, esc_join, esc_value};
-use crate::report::{Check, CheckId, ServiceError, Status};
+use crate::report::{Check, CheckId, Status};
 use crate::token::{FormatError, Jwt};
 use crate::verify::{self, SigOutcome};
 
@@ -635,9 +635,4 @@ pub fn first_failure(checks: &[Check]) -> Option<&Check> {
         .iter()
         .filter(|c| c.status == Status::Fail)
         .min_by_key(|c| c.id.proxy_rank())
-}
-
-/// The service's reaction to a failing check: its known text, or `None` where unknown.
-pub fn service_error_of(c: &Check) -> Option<ServiceError> {
-    c.service_error
 }
