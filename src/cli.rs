@@ -446,6 +446,19 @@ impl Globals {
         }
     }
 
+    /// The options that select and shape the authorizer from `--config`, `--agent`, `--gateway`
+    /// and `--region` (the one place they are copied from; a command adds its own flags with
+    /// `..g.load_options()`). `config_note` is left for the caller, which may print it itself.
+    pub fn load_options(&self) -> crate::authorizer::config::LoadOptions {
+        crate::authorizer::config::LoadOptions {
+            config: self.config.clone(),
+            agent: self.agent.clone(),
+            gateway: self.gateway.clone(),
+            region: self.region.clone(),
+            ..Default::default()
+        }
+    }
+
     /// The evaluation time: `--now` or the clock.
     pub fn now(&self) -> i64 {
         self.now.unwrap_or_else(crate::timefmt::system_now)

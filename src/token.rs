@@ -708,14 +708,6 @@ impl IssuerForm {
             }
         }
     }
-
-    /// The other form.
-    pub fn other(self) -> IssuerForm {
-        match self {
-            IssuerForm::Original => IssuerForm::Updated,
-            IssuerForm::Updated => IssuerForm::Original,
-        }
-    }
 }
 
 /// The Cognito issuer form of an issuer or discovery URL on AWS (`cognito-idp.<region>.amazonaws.com`

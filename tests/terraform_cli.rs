@@ -763,3 +763,26 @@ fn the_unknown_headline_names_several_unresolved_values_and_an_unreachable_issue
         "? UNKNOWN — the configuration leaves ${var.client} unresolved: supply it with --param var.client=VALUE; the signature or issuer could not be checked"
     );
 }
+
+#[test]
+fn verify_resolves_aws_region_in_a_cloudformation_discovery_url() {
+    // `--region` resolves `${AWS::Region}` for verify as for explain: offline, the issuer is the
+    // discovery URL without its suffix, so an unresolved region would fail the issuer check.
+    let cfg = testdata("seed/cloudformation-gateway.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args(["verify", "--config", &cfg])
+        .args([
+            "--region",
+            "us-east-1",
+            "--jwks",
+            &testdata("seed/jwks.json"),
+        ])
+        .arg(format!("@{}", testdata("seed/access-token.jwt")));
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("\n  ✓ issuer      iss is {ISSUER}\n")),
+        "{out}"
+    );
+}

@@ -88,10 +88,7 @@ impl AuthorizerArgs {
     /// The load options these arguments describe.
     pub fn load_options(&self, g: &Globals) -> LoadOptions {
         LoadOptions {
-            config: g.config.clone(),
             authorizer_json: self.authorizer_json.clone(),
-            agent: g.agent.clone(),
-            gateway: g.gateway.clone(),
             resource: self.resource.clone(),
             params: self.params.clone(),
             rules: self.rules,
@@ -102,8 +99,8 @@ impl AuthorizerArgs {
                 allowed_audience: self.allowed_audience.clone(),
                 allowed_scopes: self.allowed_scope.clone(),
             },
-            region: g.region.clone(),
             config_note: g.config_note.clone(),
+            ..g.load_options()
         }
     }
 

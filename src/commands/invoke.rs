@@ -12,7 +12,7 @@ use colored::Colorize;
 use serde_json::{Value, json};
 
 use crate::authorizer::Authorizer;
-use crate::authorizer::config::{self, LoadOptions};
+use crate::authorizer::config;
 use crate::authorizer::explain::{self, Report};
 use crate::cli::Globals;
 use crate::commands::{TokenArgs, given_token};
@@ -122,17 +122,6 @@ pub enum AuthorizerType {
     Jwt,
     /// `NONE` (gateways): no authentication.
     NoAuth,
-}
-
-impl AuthorizerType {
-    /// The service's name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthorizerType::Iam => "AWS_IAM",
-            AuthorizerType::Jwt => "CUSTOM_JWT",
-            AuthorizerType::NoAuth => "NONE",
-        }
-    }
 }
 
 impl TargetArgs {
@@ -343,13 +332,7 @@ pub fn load_config(g: &Globals) -> Result<Option<Authorizer>> {
     if g.config.is_none() {
         return Ok(None);
     }
-    config::load(&LoadOptions {
-        config: g.config.clone(),
-        agent: g.agent.clone(),
-        gateway: g.gateway.clone(),
-        region: g.region.clone(),
-        ..LoadOptions::default()
-    })
+    config::load(&g.load_options())
 }
 
 /// Reads a JSON argument given inline or as `@PATH`.

@@ -12,7 +12,6 @@ use std::io::{BufRead, IsTerminal, Read};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use crate::authorizer::config::LoadOptions;
 use crate::authorizer::{Authorizer, RuleSet};
 use crate::cli::Globals;
 use crate::cognito::auth::{Answers, ClientSettings, Cognito, Login, Refresh};
@@ -145,13 +144,7 @@ pub struct LoginArgs {
 /// Runs `login`.
 pub fn run(args: &LoginArgs, g: &Globals) -> Result<u8> {
     check_flags(args)?;
-    let az = crate::authorizer::config::load(&LoadOptions {
-        config: g.config.clone(),
-        agent: g.agent.clone(),
-        gateway: g.gateway.clone(),
-        region: g.region.clone(),
-        ..Default::default()
-    })?;
+    let az = crate::authorizer::config::load(&g.load_options())?;
     g.print_config_note();
     let t = resolve_target(args, g, az.as_ref())?;
     if args.logout {

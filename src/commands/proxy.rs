@@ -53,10 +53,10 @@ pub struct ProxyArgs {
     pub upstream_timeout: u64,
     /// Seconds a request head may take (from its first byte, or from the connection's start),
     /// and the longest pause inside a request body; the connection is closed after that.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    #[arg(long, value_name = "SECS", default_value_t = proxy::DEFAULT_HEADER_TIMEOUT.as_secs())]
     pub header_timeout: u64,
     /// Seconds an idle keep-alive connection is kept open.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    #[arg(long, value_name = "SECS", default_value_t = proxy::DEFAULT_IDLE_TIMEOUT.as_secs())]
     pub idle_timeout: u64,
     /// Most client connections open at once; at the cap, a new connection closes the one that
     /// has waited longest without a request in flight. Lowered to fit the open-file limit.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::{Value, json};
 
-use crate::authorizer::config::{LoadOptions, load};
+use crate::authorizer::config::load;
 use crate::cli::Globals;
 use crate::commands::cached_token;
 use crate::error::{Error, Result};
@@ -113,12 +113,8 @@ pub fn resolve_source(
         s.discovery_url = Some(oidc::discovery_url_for_issuer(i));
         s.discovery_from = "--issuer";
     } else {
-        let auth = load(&LoadOptions {
-            config: g.config.clone(),
-            agent: g.agent.clone(),
-            gateway: g.gateway.clone(),
-            ..Default::default()
-        })?;
+        // The region too: it resolves `AWS::Region` in a CloudFormation discovery URL.
+        let auth = load(&g.load_options())?;
         if let Some(d) = auth.as_ref().and_then(|a| a.discovery_url()) {
             s.discovery_url = Some(d);
             s.discovery_from = "the config";
