@@ -221,8 +221,13 @@ pub fn bearer(auth: Option<&str>) -> Option<&str> {
     (!rest.is_empty()).then_some(rest)
 }
 
+/// The body text of a refusal whose service wording is not known. The check's own message stays
+/// in the proxy's log only: it may name local files (the config, `keys from ./jwks.json`), and a
+/// client must get only what the service could say (issue 15).
+pub const UNKNOWN_WORDING: &str = "Unauthorized";
+
 /// The service's answer to a failing check: its known status and text, or (unknown wording) 401
-/// `-32001` with the check's own message. The flag says whether the wording is the service's.
+/// `-32001` with [`UNKNOWN_WORDING`]. The flag says whether the wording is the service's.
 pub fn refusal_for(check: &Check, rule_set: RuleSet) -> (u16, String, bool) {
     let known = check.service_error.or(match check.id {
         // Expired tokens get the near-expiry answer too; keep it even if a rule left it unset.
@@ -240,7 +245,7 @@ pub fn refusal_for(check: &Check, rule_set: RuleSet) -> (u16, String, bool) {
     match known {
         Some(ServiceError { status: 401, text }) => (401, jsonrpc_401(text), true),
         Some(ServiceError { status, text }) => (status, json!({"message": text}).to_string(), true),
-        None => (401, jsonrpc_401(&check.message), false),
+        None => (401, jsonrpc_401(UNKNOWN_WORDING), false),
     }
 }
 
@@ -282,8 +287,8 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
                 if state.settings.auth.rules == RuleSet::Apigateway {
                     let desc = c
                         .service_error
-                        .map(|s| s.text.to_string())
-                        .unwrap_or_else(|| c.message.clone());
+                        .map_or(UNKNOWN_WORDING, |s| s.text)
+                        .to_string();
                     extra.push((
                         "www-authenticate",
                         format!(
@@ -303,8 +308,8 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
                         if service_wording {
                             ""
                         } else {
-                            " (answered with the check's own message: the service's wording for \
-                             this check is not known)"
+                            " (answered Unauthorized: the service's wording for this check is \
+                             not known)"
                         }
                     ),
                 }
@@ -1538,13 +1543,18 @@ mod tests {
                 true
             )
         );
-        let c = Check::new(CheckId::Scope, Status::Fail, "no allowed scope");
+        // Unknown wording: the check's message (here naming a local key file) never reaches
+        // the client.
+        let c = Check::new(
+            CheckId::Signature,
+            Status::Fail,
+            "signed with another key (keys from /home/me/p4/jwks.json)",
+        );
         assert_eq!(
             refusal_for(&c, RuleSet::Agentcore),
             (
                 401,
-                r#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"no allowed scope"}}"#
-                    .to_string(),
+                r#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"Unauthorized"}}"#.to_string(),
                 false
             )
         );
