@@ -187,12 +187,40 @@ pub fn issuer_from_discovery_url(url: &str) -> Option<String> {
     Some(base.to_string())
 }
 
-/// The discovery URL for an issuer: `<issuer without trailing slash>/.well-known/openid-configuration`.
-pub fn discovery_url_for_issuer(issuer: &str) -> String {
-    format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim().trim_end_matches('/')
-    )
+/// The discovery URL that publishes `iss` as its issuer (the inverse of
+/// [`issuer_from_discovery_url`]): `<iss without trailing slash>/.well-known/openid-configuration`
+/// (host lowercased), except Entra v1, whose `https://sts.windows.net/{tid}/` is published by
+/// `https://login.microsoftonline.com/{tid}/.well-known/openid-configuration`. `None` for an
+/// issuer that is not a URL (Google's bare `accounts.google.com`).
+pub fn discovery_url_for_issuer(iss: &str) -> Option<String> {
+    let (scheme, rest) = iss.trim().split_once("://")?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (scheme, host) = (scheme.to_ascii_lowercase(), host.to_ascii_lowercase());
+    let path = path.trim_end_matches('/');
+    if host == "sts.windows.net" && !path.is_empty() && !path.contains('/') {
+        return Some(format!(
+            "https://login.microsoftonline.com/{path}/.well-known/openid-configuration"
+        ));
+    }
+    let path = if path.is_empty() {
+        String::new()
+    } else {
+        format!("/{path}")
+    };
+    Some(format!(
+        "{scheme}://{host}{path}/.well-known/openid-configuration"
+    ))
+}
+
+/// [`discovery_url_for_issuer`], or for an issuer that is not a URL the suffix appended anyway
+/// (the URL check then names the bad issuer).
+pub fn discovery_url_for_issuer_or_suffixed(iss: &str) -> String {
+    discovery_url_for_issuer(iss).unwrap_or_else(|| {
+        format!(
+            "{}/.well-known/openid-configuration",
+            iss.trim().trim_end_matches('/')
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -939,8 +967,21 @@ mod tests {
             Some("https://dev-x.us.auth0.com/")
         );
         assert_eq!(
-            discovery_url_for_issuer("https://x.auth0.com/"),
-            "https://x.auth0.com/.well-known/openid-configuration"
+            discovery_url_for_issuer("https://x.auth0.com/").as_deref(),
+            Some("https://x.auth0.com/.well-known/openid-configuration")
+        );
+        // Entra v1: the issuer is not where the document lives; the two functions are inverses.
+        let v1 = "https://sts.windows.net/t1/";
+        let url = discovery_url_for_issuer(v1).unwrap();
+        assert_eq!(
+            url,
+            "https://login.microsoftonline.com/t1/.well-known/openid-configuration"
+        );
+        assert_eq!(issuer_from_discovery_url(&url).as_deref(), Some(v1));
+        assert_eq!(discovery_url_for_issuer("accounts.google.com"), None);
+        assert_eq!(
+            discovery_url_for_issuer_or_suffixed("accounts.google.com"),
+            "accounts.google.com/.well-known/openid-configuration"
         );
     }
 

@@ -126,25 +126,6 @@ pub fn entra_issuer(tenant: &str, v: EntraVersion) -> String {
     }
 }
 
-/// The discovery URL that publishes `iss` as its issuer: `<iss>/.well-known/openid-configuration`,
-/// except Entra v1 (`https://sts.windows.net/{tid}/` is published by
-/// `https://login.microsoftonline.com/{tid}/.well-known/openid-configuration`). `None` for an issuer
-/// that is not a URL (Google's bare `accounts.google.com`).
-pub fn discovery_url_for_issuer(iss: &str) -> Option<String> {
-    let (scheme, host, path) = split_url(iss)?;
-    if host == "sts.windows.net" && !path.is_empty() && !path.contains('/') {
-        return Some(entra_discovery_url(&path, EntraVersion::V1));
-    }
-    Some(format!(
-        "{scheme}://{host}{}/.well-known/openid-configuration",
-        if path.is_empty() {
-            String::new()
-        } else {
-            format!("/{path}")
-        }
-    ))
-}
-
 /// True when `s` looks like a GUID (Entra application and tenant ids).
 pub fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
@@ -349,7 +330,8 @@ pub fn issuer_why(j: &Jwt, actual: &str, expected: &str) -> Option<String> {
     }
     let token_version = entra_version(j)?;
     let tid = j.claim_str("tid");
-    let exp_url = discovery_url_for_issuer(expected).and_then(|u| EntraUrl::parse(&u))?;
+    let exp_url =
+        crate::oidc::discovery_url_for_issuer(expected).and_then(|u| EntraUrl::parse(&u))?;
     if exp_url.is_multi_tenant() || exp_url.tenant == "{tenantid}" {
         return Some(format!(
             "the discovery URL is the multi-tenant `{}` endpoint, whose issuer is a template that no token carries (see entra-version-mismatch)",
@@ -626,7 +608,7 @@ pub fn issuer_fix(cx: &Context, actual: &str) -> String {
             "do not point discoveryUrl at {scheme}://{host}: AgentCore fetches the discovery document and keys over https from the internet; get tokens that carry the public issuer"
         );
     }
-    let url = discovery_url_for_issuer(actual).unwrap_or_default();
+    let url = crate::oidc::discovery_url_for_issuer(actual).unwrap_or_default();
     if url == configured.trim() {
         let expected =
             crate::authorizer::rules::expected_issuer(cx.auth, cx.keys).unwrap_or_default();
@@ -1254,18 +1236,21 @@ mod tests {
     #[test]
     fn discovery_for_issuers() {
         assert_eq!(
-            discovery_url_for_issuer("https://sts.windows.net/t1/").as_deref(),
+            crate::oidc::discovery_url_for_issuer("https://sts.windows.net/t1/").as_deref(),
             Some("https://login.microsoftonline.com/t1/.well-known/openid-configuration")
         );
         assert_eq!(
-            discovery_url_for_issuer("https://x.us.auth0.com/").as_deref(),
+            crate::oidc::discovery_url_for_issuer("https://x.us.auth0.com/").as_deref(),
             Some("https://x.us.auth0.com/.well-known/openid-configuration")
         );
         assert_eq!(
-            discovery_url_for_issuer("http://localhost:8080/realms/demo").as_deref(),
+            crate::oidc::discovery_url_for_issuer("http://localhost:8080/realms/demo").as_deref(),
             Some("http://localhost:8080/realms/demo/.well-known/openid-configuration")
         );
-        assert_eq!(discovery_url_for_issuer("accounts.google.com"), None);
+        assert_eq!(
+            crate::oidc::discovery_url_for_issuer("accounts.google.com"),
+            None
+        );
     }
 
     #[test]

@@ -428,12 +428,9 @@ impl Authorizer {
         if let Some(d) = &j.discovery_url {
             return Some(d.value.clone());
         }
-        j.issuer.as_ref().map(|i| {
-            format!(
-                "{}/.well-known/openid-configuration",
-                i.value.trim_end_matches('/')
-            )
-        })
+        j.issuer
+            .as_ref()
+            .map(|i| crate::oidc::discovery_url_for_issuer_or_suffixed(&i.value))
     }
 }
 

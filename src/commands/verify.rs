@@ -110,7 +110,7 @@ pub fn resolve_source(
         s.discovery_url = Some(d.trim().to_string());
         s.discovery_from = "--discovery-url";
     } else if let Some(i) = issuer {
-        s.discovery_url = Some(oidc::discovery_url_for_issuer(i));
+        s.discovery_url = Some(oidc::discovery_url_for_issuer_or_suffixed(i));
         s.discovery_from = "--issuer";
     } else {
         // The region too: it resolves `AWS::Region` in a CloudFormation discovery URL.
