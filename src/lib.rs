@@ -5,6 +5,7 @@
 //! results in [`report`], errors and exit codes in [`error`].
 
 pub mod authorizer;
+pub mod claims;
 pub mod cli;
 pub mod cognito;
 pub mod commands;

@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
-use crate::authorizer::rules::{self, reason};
+use crate::authorizer::rules;
 use crate::authorizer::{Authorizer, Located, RuleSet, SigningKeys, SourceKind, idp};
+use crate::claims::reason;
 use crate::report::{Check, CheckId, Diagnosis, Status};
 use crate::token::{self, Jwt, TokenKind};
 

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::authorizer::{Authorizer, CustomClaim, Located, RuleSet, SigningKeys};
+use crate::claims;
 use crate::render::{esc, esc_join, esc_value};
 use crate::report::{Check, CheckId, Status};
 use crate::token::{FormatError, Jwt};
@@ -42,16 +43,6 @@ pub mod service {
         status: 401,
         text: "the token does not have a valid audience",
     };
-}
-
-/// Reason codes stored in `Check::reason` by the signature check.
-pub mod reason {
-    /// Bad signature.
-    pub const SIGNATURE_INVALID: &str = "signature-invalid";
-    /// `kid` not in the JWKS.
-    pub const UNKNOWN_KID: &str = "unknown-kid";
-    /// `none`, HS* with a public key, or an algorithm the key does not allow.
-    pub const ALG_NOT_ALLOWED: &str = "alg-not-allowed";
 }
 
 /// Evaluates every check of `auth`'s rule set on `token`.
@@ -114,13 +105,12 @@ pub fn evaluate(
     let apigw = auth.rules == RuleSet::Apigateway;
     checks.push(signature(jwt, keys, apigw));
     checks.push(issuer(jwt, auth, keys));
-    checks.push(expiry_check(
-        jwt,
-        now,
-        if apigw { 0 } else { AGENTCORE_EXPIRY_MARGIN },
-        0,
-    ));
-    checks.push(not_before_check(jwt, now, 0));
+    let margin = if apigw { 0 } else { AGENTCORE_EXPIRY_MARGIN };
+    checks.push(
+        claims::expiry_check(jwt, now, margin, 0)
+            .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0)),
+    );
+    checks.push(claims::not_before_check(jwt, now, 0));
     if apigw {
         checks.push(Check::new(
             CheckId::ClientId,
@@ -150,7 +140,7 @@ fn signature(jwt: &Jwt, keys: &SigningKeys, rsa_only: bool) -> Check {
         )
         .expected(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"])
         .actual(alg);
-        c.reason = Some(reason::ALG_NOT_ALLOWED);
+        c.reason = Some(crate::claims::reason::ALG_NOT_ALLOWED);
         return c;
     }
     match keys {
@@ -166,7 +156,7 @@ fn signature(jwt: &Jwt, keys: &SigningKeys, rsa_only: bool) -> Check {
         ),
         SigningKeys::Jwks { jwks, origin, .. } => {
             let outcome = verify::check_signature(jwt, jwks);
-            let mut c = signature_check(&outcome, Some(origin));
+            let mut c = claims::signature_check(&outcome, Some(origin));
             // tokdiag verifies PS*/EdDSA; AgentCore's support for them is not documented.
             if let SigOutcome::Valid { alg, .. } = &outcome
                 && !rsa_only
@@ -181,22 +171,6 @@ fn signature(jwt: &Jwt, keys: &SigningKeys, rsa_only: bool) -> Check {
             c
         }
     }
-}
-
-/// The `signature` check for an outcome (shared by `verify` and `explain`): the outcome's message,
-/// where the keys came from, and the reason the diagnoser reads.
-pub fn signature_check(outcome: &SigOutcome, origin: Option<&str>) -> Check {
-    let mut c = verify::signature_check(outcome);
-    if let Some(o) = origin {
-        c.message = format!("{} (keys from {})", c.message, esc(o));
-    }
-    c.reason = match outcome {
-        SigOutcome::Valid { .. } => None,
-        SigOutcome::UnknownKid { .. } => Some(reason::UNKNOWN_KID),
-        SigOutcome::AlgNotAllowed { .. } => Some(reason::ALG_NOT_ALLOWED),
-        SigOutcome::Invalid { .. } => Some(reason::SIGNATURE_INVALID),
-    };
-    c
 }
 
 /// The issuer the `issuer` check expects.
@@ -260,136 +234,7 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &SigningKeys) -> Check {
         };
         return Check::new(CheckId::Issuer, Status::Skip, why).actual(actual);
     };
-    issuer_check(jwt, &expected, None)
-}
-
-/// `issuer`: `iss` equals `expected` exactly (a trailing slash matters). `source` says where the
-/// expected issuer came from (`from --issuer`), for `verify`'s messages. Shared by `verify`.
-pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
-    let actual = jwt.claims.get("iss").cloned().unwrap_or(Value::Null);
-    let from = source.map(|s| format!(" ({})", esc(s))).unwrap_or_default();
-    let shown = esc(expected);
-    let (status, message) = match jwt.claim_str("iss") {
-        Some(iss) if iss == expected => (Status::Pass, format!("iss is {}", esc(iss))),
-        Some(iss) => {
-            let slash = if iss.trim_end_matches('/') == expected.trim_end_matches('/') {
-                " (only the trailing slash differs: the comparison is exact)"
-            } else {
-                ""
-            };
-            (
-                Status::Fail,
-                format!(
-                    "iss not allowed: {}. Expected: {shown}{from}{slash}",
-                    esc(iss)
-                ),
-            )
-        }
-        None if actual.is_null() => (
-            Status::Fail,
-            format!("missing iss. Expected: {shown}{from}"),
-        ),
-        None => (Status::Fail, "iss is not a string".to_string()),
-    };
-    // A look-alike host (`amazonаws.com` with a Cyrillic а) is named even when iss matches: the
-    // expected issuer then is one too.
-    let (status, message) = match jwt
-        .claim_str("iss")
-        .and_then(crate::authorizer::idp::lookalike_host)
-    {
-        Some(l) => (
-            if status == Status::Pass {
-                Status::Warn
-            } else {
-                status
-            },
-            format!(
-                "{message} — the issuer host {} is {}: a look-alike",
-                l.shown, l.why
-            ),
-        ),
-        None => (status, message),
-    };
-    Check::new(CheckId::Issuer, status, message)
-        .expected([expected.to_string()])
-        .actual(actual)
-}
-
-/// `expiry`: `exp` present and more than `margin` seconds away (AgentCore: 60; API Gateway and
-/// `verify`: 0), with `leeway` seconds of clock skew tolerated (`verify --leeway`). Shared by `verify`.
-pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64) -> Check {
-    use crate::timefmt::{relative, rfc3339};
-    let lw = if leeway > 0 {
-        format!(", leeway {leeway} s")
-    } else {
-        String::new()
-    };
-    let Some(exp) = jwt.claim_time("exp") else {
-        let what = if jwt.claims.contains_key("exp") {
-            "exp is not a number"
-        } else {
-            "missing exp: tokdiag refuses a token without expiry; how AgentCore treats one is not documented"
-        };
-        return Check::new(CheckId::Expiry, Status::Fail, what)
-            .actual(jwt.claims.get("exp").cloned().unwrap_or(Value::Null))
-            .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0));
-    };
-    let left = exp.saturating_sub(now).saturating_add(leeway);
-    let c = if left <= 0 {
-        Check::new(
-            CheckId::Expiry,
-            Status::Fail,
-            format!("expired at {} ({}{lw})", rfc3339(exp), relative(exp, now)),
-        )
-    } else if left <= margin {
-        Check::new(
-            CheckId::Expiry,
-            Status::Fail,
-            format!(
-                "expires at {} (in {} s, inside the {margin} s margin{lw})",
-                rfc3339(exp),
-                exp.saturating_sub(now)
-            ),
-        )
-    } else {
-        Check::new(
-            CheckId::Expiry,
-            Status::Pass,
-            format!("expires at {} ({}{lw})", rfc3339(exp), relative(exp, now)),
-        )
-    };
-    let expected = if margin > 0 {
-        format!("exp > now + {margin} s")
-    } else {
-        "exp > now".to_string()
-    };
-    c.expected([expected])
-        .actual(exp)
-        .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0))
-}
-
-/// `not_before`: `nbf`, when present, not in the future (beyond `leeway`). Shared by `verify`.
-pub fn not_before_check(jwt: &Jwt, now: i64, leeway: i64) -> Check {
-    use crate::timefmt::{relative, rfc3339};
-    match jwt.claim_time("nbf") {
-        None if jwt.claims.contains_key("nbf") => {
-            Check::new(CheckId::NotBefore, Status::Fail, "nbf is not a number")
-                .actual(jwt.claims.get("nbf").cloned().unwrap_or(Value::Null))
-        }
-        None => Check::new(CheckId::NotBefore, Status::Pass, "no nbf claim (optional)"),
-        Some(nbf) if nbf > now.saturating_add(leeway) => Check::new(
-            CheckId::NotBefore,
-            Status::Fail,
-            format!("not valid before {} ({})", rfc3339(nbf), relative(nbf, now)),
-        )
-        .actual(nbf),
-        Some(nbf) => Check::new(
-            CheckId::NotBefore,
-            Status::Pass,
-            format!("valid since {} ({})", rfc3339(nbf), relative(nbf, now)),
-        )
-        .actual(nbf),
-    }
+    claims::issuer_check(jwt, &expected, None)
 }
 
 /// The one message helper: `client_id not allowed: 3q9f. Expected one of: 7abc, 9def`.

@@ -12,6 +12,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use crate::authorizer::config::load;
+use crate::claims::{self, Expectations};
 use crate::cli::Globals;
 use crate::commands::cached_token;
 use crate::error::{Error, Result};
@@ -20,7 +21,7 @@ use crate::render;
 use crate::report::{Check, Status};
 use crate::timefmt;
 use crate::token::{self, Input, Jwt, Use};
-use crate::verify::{self, Expectations, PreparedKeys, SigOutcome};
+use crate::verify::{PreparedKeys, SigOutcome};
 
 /// Largest input read whole (one token or a JSON bundle; a batch of one token per line streams,
 /// whatever its size): 256 MiB, as when batches were read whole.
@@ -391,11 +392,11 @@ fn outcome<'a>(
         Err(e) => Outcome {
             valid: false,
             jwt: None,
-            checks: vec![verify::format_fail(e)],
+            checks: vec![claims::format_fail(e)],
             sig: None,
         },
         Ok(jwt) => {
-            let checks = verify::evaluate(jwt, sig, exp, now);
+            let checks = claims::evaluate(jwt, sig, exp, now);
             Outcome {
                 valid: !checks.iter().any(|c| c.status == Status::Fail),
                 jwt: Some(jwt),

@@ -20,11 +20,12 @@ use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use super::{Item, KeySource, batch_line, discovery_warning};
+use crate::claims::Expectations;
 use crate::error::{Error, Result};
 use crate::oidc::{self, FetchOptions, FetchedJwks};
 use crate::render;
 use crate::token::{self, FormatError, Jwt, MAX_TOKEN_BYTES};
-use crate::verify::{Expectations, PreparedKeys, SigOutcome};
+use crate::verify::{PreparedKeys, SigOutcome};
 
 /// Longest input line kept: a token at the parser's limit plus room for `Bearer `, quotes and
 /// blanks. A longer line is a failed result (its bytes are counted, not stored).
