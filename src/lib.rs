@@ -12,6 +12,7 @@ pub mod commands;
 pub mod error;
 pub mod fsx;
 pub mod mcp;
+pub mod net;
 pub mod oidc;
 pub mod proxy;
 pub mod render;

@@ -15,6 +15,7 @@ use serde_json::Value;
 use sha2::Digest;
 
 use crate::error::{Error, Result};
+use crate::net::is_loopback;
 use crate::render::short;
 
 /// Largest discovery document or JWKS accepted: 1 MiB (real ones are a few KiB).
@@ -225,18 +226,6 @@ pub fn discovery_url_for_issuer_or_suffixed(iss: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // URL policy
-
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
-        None => false,
-    }
-}
 
 /// Checks a URL before any request: https, or http to a loopback host, or http anywhere with
 /// `--allow-http`. Anything else is a usage error (exit 2).

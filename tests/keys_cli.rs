@@ -149,3 +149,23 @@ fn keys_without_a_source_or_with_an_unreachable_issuer_fail() {
         "{err}"
     );
 }
+
+#[test]
+fn plain_http_to_a_name_under_localhost_is_refused() {
+    // Only loopback IPs and exactly `localhost` count as loopback (src/net.rs): glibc sends
+    // `*.localhost` and `localhost.` to DNS. Refused before any request, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    for host in ["app.localhost", "localhost."] {
+        let url = format!("http://{host}:1/.well-known/openid-configuration");
+        let mut c = tokdiag(dir.path());
+        c.args(["keys", "--discovery-url", &url]);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 2, "{host}: {out}{err}");
+        assert_eq!(
+            err,
+            format!(
+                "tokdiag: error: refusing plain http for {url}: keys must come over https\n  hint: use the https URL, or pass --allow-http to accept plain http (test setups only)\n"
+            )
+        );
+    }
+}

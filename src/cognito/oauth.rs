@@ -34,15 +34,6 @@ pub struct Grant<'a> {
     pub allow_http: bool,
 }
 
-/// True for loopback hosts (`127.0.0.0/8`, `::1`, `localhost`).
-fn is_loopback(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Ipv4(a) => a.is_loopback(),
-        url::Host::Ipv6(a) => a.is_loopback(),
-        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-    }
-}
-
 /// Checks that `raw` is an http(s) URL, https unless loopback or `--allow-http`.
 pub fn check_url(raw: &str, what: &str, allow_http: bool) -> Result<url::Url> {
     let u = url::Url::parse(raw).map_err(|e| {
@@ -53,7 +44,7 @@ pub fn check_url(raw: &str, what: &str, allow_http: bool) -> Result<url::Url> {
     })?;
     match u.scheme() {
         "https" => Ok(u),
-        "http" if allow_http || u.host().is_some_and(|h| is_loopback(&h)) => Ok(u),
+        "http" if allow_http || crate::net::is_loopback(&u) => Ok(u),
         "http" => Err(Error::usage(
             format!(
                 "{what} {raw} is plain http: tokdiag sends secrets only over https (or to loopback)"
