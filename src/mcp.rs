@@ -71,6 +71,25 @@ pub fn region_from_arn(arn: &str) -> Result<String> {
     if !parts[2].starts_with("bedrock-agentcore") {
         return Err(bad());
     }
+    // A template's placeholder (`<REPLACE-WITH-YOUR-AWS-ACCOUNT>`, `${AccountId}`) builds a URL
+    // that cannot work: said here, before anything is sent or printed.
+    let placeholder = |v: &str| {
+        v.contains(['<', '>', '{', '}', '$']) || v.to_ascii_uppercase().contains("REPLACE")
+    };
+    for (what, v) in [("region", parts[3]), ("account", parts[4])] {
+        if placeholder(v) {
+            return Err(Error::usage(
+                format!(
+                    "the runtime ARN's {what} is a placeholder ({}): {}",
+                    crate::render::esc(v),
+                    crate::render::esc(arn)
+                ),
+                Some(format!(
+                    "put the real {what} in the ARN (`agentcore status` or `aws bedrock-agentcore-control list-agent-runtimes` prints the ARN)"
+                )),
+            ));
+        }
+    }
     Ok(parts[3].to_string())
 }
 
@@ -1735,6 +1754,35 @@ mod tests {
         assert!(c.contains("-H \"Authorization: Bearer $TOKEN\""));
         assert!(c.contains("--data '{\"it'\\''s\":1}'"));
         assert!(!r.display().contains("secret"));
+    }
+
+    #[test]
+    fn a_placeholder_account_builds_no_url() {
+        let e = runtime_url(
+            "arn:aws:bedrock-agentcore:us-east-1:<REPLACE-WITH-YOUR-AWS-ACCOUNT>:runtime/x-abc",
+            None,
+            "DEFAULT",
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "the runtime ARN's account is a placeholder (<REPLACE-WITH-YOUR-AWS-ACCOUNT>): arn:aws:bedrock-agentcore:us-east-1:<REPLACE-WITH-YOUR-AWS-ACCOUNT>:runtime/x-abc"
+        );
+        assert_eq!(
+            e.hint().as_deref(),
+            Some(
+                "put the real account in the ARN (`agentcore status` or `aws bedrock-agentcore-control list-agent-runtimes` prints the ARN)"
+            )
+        );
+        assert!(
+            runtime_url(
+                "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/x-abc",
+                None,
+                "DEFAULT"
+            )
+            .is_ok()
+        );
     }
 
     fn ctx() -> SentContext {

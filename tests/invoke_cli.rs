@@ -1209,3 +1209,27 @@ fn agentcore_json_dry_run_jwt_runtime_iam_runtime_jwt_gateway() {
     assert_eq!(code, 1);
     assert!(out.starts_with("✗ auth-method-mismatch (initialize) — not sent\n  the config says the runtime's authorizer is AWS_IAM"), "{out}");
 }
+
+/// A template's placeholder account (issue 15): `--dry-run` builds no URL with it, exit 2.
+#[test]
+fn dry_run_refuses_a_placeholder_account_in_the_arn() {
+    let dir = tempfile::tempdir().unwrap();
+    let arn = "arn:aws:bedrock-agentcore:us-east-1:<REPLACE-WITH-YOUR-AWS-ACCOUNT>:runtime/x-abc";
+    let mut c = invoke(dir.path());
+    c.args([
+        "--dry-run",
+        "--arn",
+        arn,
+        "--token",
+        "eyJhbGciOiJub25lIn0.eyJleHAiOjF9.",
+    ]);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: error: the runtime ARN's account is a placeholder (<REPLACE-WITH-YOUR-AWS-ACCOUNT>): {arn}\n  hint: put the real account in the ARN (`agentcore status` or `aws bedrock-agentcore-control list-agent-runtimes` prints the ARN)\n"
+        )
+    );
+}
