@@ -1,6 +1,25 @@
 //! What every HTTP client of tokdiag shares: the URL policy (https, or plain http only to a
-//! loopback host unless `--allow-http`). Discovery/JWKS fetching (`oidc`) and the token endpoint
-//! (`cognito::oauth`) both ask [`is_loopback`], so the two cannot drift apart again.
+//! loopback host unless `--allow-http`) and the async runtime. Discovery/JWKS fetching (`oidc`)
+//! and the token endpoint (`cognito::oauth`) both ask [`is_loopback`], so the two cannot drift
+//! apart again. Only network paths build a runtime; offline commands never do.
+
+use std::future::Future;
+
+use crate::error::{Error, Result};
+
+/// A current-thread tokio runtime (I/O and timers enabled). It fails only when the OS refuses an
+/// epoll/eventfd handle (out of file descriptors): a network error, not a panic.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))
+}
+
+/// Runs a fallible future to completion on a fresh [`runtime`].
+pub fn block_on<T, F: Future<Output = Result<T>>>(f: F) -> Result<T> {
+    runtime()?.block_on(f)
+}
 
 /// True when a request to `url` cannot leave this machine whatever DNS answers: a loopback IP
 /// literal (`127.0.0.0/8`, `::1`) or exactly `localhost` (any case), which the resolver answers from

@@ -5,7 +5,6 @@
 //! Only the network paths build an async runtime ([`block_on`]); offline verification (`--jwks`)
 //! never does. Cache freshness uses the real clock, never `--now` (which is about token times).
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -144,17 +143,7 @@ impl FetchedJwks {
     }
 }
 
-/// Runs a future to completion on a current-thread tokio runtime (I/O and timers enabled).
-/// Only network paths call this; offline commands never build a runtime.
-pub fn block_on<F: Future>(f: F) -> F::Output {
-    // Building a current-thread runtime only fails when the OS refuses an epoll/eventfd handle,
-    // which leaves nothing sensible to do but stop.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("cannot start the async runtime (out of file descriptors?)");
-    rt.block_on(f)
-}
+pub use crate::net::block_on;
 
 /// The issuer an OIDC provider publishes for a discovery URL: the URL without its
 /// `/.well-known/openid-configuration` (or `/.well-known/oauth-authorization-server`) suffix; for

@@ -594,13 +594,7 @@ pub fn sigv4_auth(rt: &tokio::runtime::Runtime, target: &Target, g: &Globals) ->
     Ok(Auth::SigV4 { creds, region })
 }
 
-/// A current-thread async runtime.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))
-}
+pub use crate::net::runtime;
 
 /// Runs `invoke`.
 pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {

@@ -19,6 +19,7 @@ use crate::cognito::cache::{self, Entry, EntryMeta, Pointer};
 use crate::cognito::oauth::{self, Grant};
 use crate::cognito::{self as cg, Secret};
 use crate::error::{Error, Result};
+use crate::net::runtime;
 use crate::render;
 use crate::timefmt;
 use crate::token::{self, Use};
@@ -724,13 +725,6 @@ impl Answers for Inputs<'_> {
 
 fn to(destination: Option<&str>) -> String {
     destination.map(|d| format!(" to {d}")).unwrap_or_default()
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))
 }
 
 /// How the tokens were obtained, for the summary and `source` in JSON.
