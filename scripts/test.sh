@@ -10,7 +10,8 @@
 #    and waits until both answer (bounded; on failure prints their logs). The MCP-servers block
 #    adds the Python SDK 2.x server (.venv-mcp2/, scripts/requirements-mcp2.txt) and the
 #    TypeScript SDK server (tests/servers/ts/, `npm ci` from its package-lock.json).
-# 4. Runs `cargo test --locked "$@"` with
+# 4. Runs `cargo test --locked "$@" -- --include-ignored` (the tests that need the servers are
+#    ignored by a plain `cargo test`) with
 #      TOKDIAG_TEST_MOTO_URL=http://127.0.0.1:PORT
 #      TOKDIAG_TEST_MCP_URL=http://127.0.0.1:PORT2/mcp
 #      TOKDIAG_TEST_PYTHON=<repo>/.venv/bin/python   (to start more servers, e.g. --stateful)
@@ -306,7 +307,14 @@ log "cognito-local   $TOKDIAG_TEST_COGNITO_LOCAL_URL  (log: ${CL_LOG#"$ROOT"/}, 
 # --- 4. tests ----------------------------------------------------------------------------------
 status=0
 OUT=$LOG_DIR/cargo-test.out
-cargo test --locked "$@" 2>&1 | tee "$OUT" || status=$?
+# The tests that need these servers are #[ignore]d for a plain `cargo test` (which lists them as
+# ignored, with the reason); here the servers run, so every test runs: --include-ignored goes to the
+# test harness, after the caller's own `--` if there is one.
+ARGS=("$@")
+has_dashdash=0
+for a in "${ARGS[@]}"; do [[ $a == -- ]] && has_dashdash=1; done
+if ((has_dashdash)); then ARGS+=(--include-ignored); else ARGS+=(-- --include-ignored); fi
+cargo test --locked "${ARGS[@]}" 2>&1 | tee "$OUT" || status=$?
 if ((status != 0)); then
     log "cargo test exited $status; server logs: ${MOTO_LOG#"$ROOT"/}, ${MCP_LOG#"$ROOT"/}, ${MCP2_LOG#"$ROOT"/}, ${MCP_TS_LOG#"$ROOT"/}"
 fi

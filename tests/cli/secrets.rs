@@ -7,8 +7,6 @@
 //! Cognito runs on moto (TOKDIAG_TEST_MOTO_URL, from scripts/test.sh); the client-credentials
 //! grant, which moto lacks, on a loopback token endpoint in this file; MCP on a loopback stub.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -18,10 +16,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use assert_cmd::Command;
 use base64::Engine;
 use serde_json::{Value, json};
-use support::jwks_server::JwksServer;
-use support::mcp::Stub;
-use support::moto::{Moto, Pool};
-use support::tokens::{access_claims, mint, run, testdata, tokdiag};
+use crate::support::jwks_server::JwksServer;
+use crate::support::mcp::Stub;
+use crate::support::moto::{Moto, Pool};
+use crate::support::tokens::{access_claims, mint, run, testdata, tokdiag};
 
 /// The user's password: distinctive, so any leak is found by a plain substring search.
 const PW: &str = "Zx9!tokdiag-SECRET-PW-4821";
@@ -47,7 +45,7 @@ fn assert_clean(what: &str, out: &str, err: &str, secrets: &[&str]) {
 
 /// `tokdiag` with no TOKDIAG_*/AWS_* from the caller's environment.
 fn clean_cmd(dir: &Path) -> Command {
-    support::tokens::hermetic(dir)
+    crate::support::tokens::hermetic(dir)
 }
 
 fn login(pool: &Pool, cache: &Path, now: i64, extra: &[&str]) -> Command {
@@ -121,6 +119,7 @@ fn jwks_cache_is_private() {
 
 #[cfg(unix)]
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn password_and_refresh_token_never_printed_unless_asked() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -205,6 +204,7 @@ fn password_and_refresh_token_never_printed_unless_asked() {
 
 #[cfg(unix)]
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn client_secret_of_a_secret_app_client_is_never_printed() {
     let moto = Moto::from_env();
     let pool = moto.pool(true);
@@ -468,7 +468,7 @@ fn my_uid(dir: &Path) -> u32 {
 #[test]
 fn a_jwks_cache_others_could_write_is_ignored_with_one_warning() {
     use std::os::unix::fs::PermissionsExt;
-    use support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, Mode};
+    use crate::support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, Mode};
     let server = JwksServer::start();
     let dir = tempfile::tempdir().unwrap();
     let me = my_uid(dir.path());
@@ -642,7 +642,7 @@ fn a_jwks_cache_others_could_write_is_ignored_with_one_warning() {
 #[cfg(unix)]
 #[test]
 fn cache_lifetimes_are_capped_at_24_hours() {
-    use support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, Mode};
+    use crate::support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, Mode};
     let server = JwksServer::start();
     // The server asks for ten years.
     server.set_cache_control(Some("max-age=315360000"));

@@ -3,8 +3,6 @@
 //! moto. Its pools are `local_<id>` (no region), its tokens carry no `ExpiresIn`, and it answers a
 //! wrong password with InvalidPasswordException — each once a wrong word or a refusal in tokdiag.
 
-mod support;
-
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -12,8 +10,8 @@ use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
-use support::tokens::CALLER_ENV;
+use crate::support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
+use crate::support::tokens::CALLER_ENV;
 
 fn clock() -> i64 {
     SystemTime::now()
@@ -62,6 +60,7 @@ fn claims(jwt: &str) -> Value {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn password_sign_in_with_a_local_pool_and_no_region() {
     let cl = Moto::cognito_local();
     let pool = cl.pool(false);
@@ -98,6 +97,7 @@ fn password_sign_in_with_a_local_pool_and_no_region() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn a_wrong_password_is_the_password_refused() {
     let cl = Moto::cognito_local();
     let pool = cl.pool(false);
@@ -118,6 +118,7 @@ fn a_wrong_password_is_the_password_refused() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn secret_client_and_refresh() {
     let cl = Moto::cognito_local();
     let pool = cl.pool(true);
@@ -159,6 +160,7 @@ fn secret_client_and_refresh() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn new_password_required_names_the_user_as_given() {
     let cl = Moto::cognito_local();
     let pool = cl.pool(false);

@@ -1,10 +1,8 @@
 //! `tokdiag keys`: the keys of a JWKS file, and of an issuer through discovery (with cache state).
 
-mod support;
-
 use serde_json::Value;
-use support::jwks_server::JwksServer;
-use support::tokens::{ISSUER, run, testdata, tokdiag};
+use crate::support::jwks_server::JwksServer;
+use crate::support::tokens::{ISSUER, run, testdata, tokdiag};
 
 #[test]
 fn lists_every_key_of_a_jwks_file() {
@@ -137,7 +135,7 @@ fn keys_without_a_source_or_with_an_unreachable_issuer_fail() {
     let (code, _, err) = run(c);
     assert_eq!(code, 2, "{err}");
 
-    let port = support::jwks_server::closed_port();
+    let port = crate::support::jwks_server::closed_port();
     let mut c = tokdiag(dir.path());
     c.args(["keys", "--issuer", &format!("http://127.0.0.1:{port}/pool")]);
     let (code, _, err) = run(c);

@@ -4,10 +4,8 @@
 //! the lines a user reads under test. Tokens and configs: testdata/idps (gen.py). Offline with
 //! `--jwks`, except Auth0 and the "discovery on another host" cases, which use a loopback issuer.
 
-mod support;
-
 use serde_json::{Value, json};
-use support::idps::*;
+use crate::support::idps::*;
 
 /// Asserts that `out` contains `line` as a whole line.
 #[track_caller]
@@ -448,20 +446,20 @@ fn scope_form_entra_and_cognito() {
 
     // The reverse, with Cognito: a resource-server scope written without its identifier.
     let dir = tempfile::tempdir().unwrap();
-    let mut c = support::tokens::tokdiag(dir.path());
+    let mut c = crate::support::tokens::tokdiag(dir.path());
     c.args([
         "explain",
         "--jwks",
-        &support::tokens::testdata("jwks.json"),
+        &crate::support::tokens::testdata("jwks.json"),
         "--discovery-url",
-        support::tokens::DISCOVERY,
+        crate::support::tokens::DISCOVERY,
         "--allowed-scope",
         "invoke",
     ])
-    .arg(support::tokens::testdata(
+    .arg(crate::support::tokens::testdata(
         "tokens/cognito-client-credentials.jwt",
     ));
-    let (code, v) = support::tokens::run_json(c);
+    let (code, v) = crate::support::tokens::run_json(c);
     assert_eq!(code, 1);
     assert_eq!(codes(&v), vec!["scope-form"]);
     let d = diag(&v, "scope-form");
@@ -752,7 +750,7 @@ fn auth0_client_id_in_azp() {
         &srv.discovery_url(),
     ])
     .arg(format!("@{}", idp("auth0/m2m-token.jwt")));
-    let (_, out, _) = support::tokens::run(c);
+    let (_, out, _) = crate::support::tokens::run(c);
     has_line(
         &out,
         &format!("  ✗ client-id-in-other-claim  [{}:24]", idp(cfg)),
@@ -1057,7 +1055,7 @@ fn entra_version_mismatch_under_api_gateway_rules() {
         &idp("jwks.json"),
     ])
     .arg(format!("@{}", idp("entra/v1-access-token.jwt")));
-    let (code, v) = support::tokens::run_json(c);
+    let (code, v) = crate::support::tokens::run_json(c);
     assert_eq!(code, 1);
     assert_eq!(v["authorizer"]["rules"], "apigateway");
     assert_eq!(codes(&v), vec!["issuer-mismatch", "entra-version-mismatch"]);

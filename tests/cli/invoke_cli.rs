@@ -3,11 +3,9 @@
 //! hosted service produces (424, 400 short session id, 403 method mismatch) come from a loopback
 //! stub; the rest from the Python server (scripts/test.sh) or `tokdiag proxy` (tests/proxy_cli.rs).
 
-mod support;
-
 use serde_json::{Value, json};
-use support::mcp::*;
-use support::tokens::*;
+use crate::support::mcp::*;
+use crate::support::tokens::*;
 
 const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/mcp_server-AbCdEf1234";
 const ESCAPED: &str =
@@ -242,7 +240,7 @@ fn service_406_json_names_the_accept_header() {
 #[test]
 fn unreachable_host_exits_3() {
     let dir = tempfile::tempdir().unwrap();
-    let port = support::jwks_server::closed_port();
+    let port = crate::support::jwks_server::closed_port();
     let mut c = invoke(dir.path());
     c.args(["--url", &format!("http://127.0.0.1:{port}/mcp")]);
     let (code, out, err) = run(c);
@@ -270,6 +268,7 @@ fn timeout_exits_3() {
 // ---- against the real Python MCP server (scripts/test.sh) ----
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn lists_tools_with_their_input_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = invoke(dir.path());
@@ -284,6 +283,7 @@ fn lists_tools_with_their_input_schemas() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn calls_validate_content_with_test_data() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = invoke(dir.path());
@@ -316,6 +316,7 @@ fn calls_validate_content_with_test_data() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn tool_error_result_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = invoke(dir.path());
@@ -337,6 +338,7 @@ fn tool_error_result_exits_1() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn json_response_server_works_too() {
     let server = PyServer::start(&["--json-response"]);
     let dir = tempfile::tempdir().unwrap();
@@ -348,6 +350,7 @@ fn json_response_server_works_too() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn container_406_when_accept_is_a_wildcard() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = invoke(dir.path());
@@ -364,6 +367,7 @@ fn container_406_when_accept_is_a_wildcard() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn unsupported_protocol_version_400() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = invoke(dir.path());
@@ -380,6 +384,7 @@ fn unsupported_protocol_version_400() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn json_rpc_error_in_a_200_answer() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = invoke(dir.path());
@@ -394,6 +399,7 @@ fn json_rpc_error_in_a_200_answer() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn any_method_with_params() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = invoke(dir.path());
@@ -404,6 +410,7 @@ fn any_method_with_params() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn verbose_redacts_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let token = mint(&access_claims());
@@ -419,6 +426,7 @@ fn verbose_redacts_the_token() {
 // ---- the three MCP server SDKs (scripts/test.sh starts Python 1.x, Python 2.x, TypeScript) ----
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn every_sdk_lists_and_calls_tools_and_answers_ping() {
     for (sdk, url) in sdk_servers() {
         let dir = tempfile::tempdir().unwrap();
@@ -479,6 +487,7 @@ fn every_sdk_lists_and_calls_tools_and_answers_ping() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn every_sdk_in_json_response_mode() {
     for sdk in ["python-1", "python-2", "typescript"] {
         let s = PyServer::start_sdk(sdk, &["--json-response"]);
@@ -497,6 +506,7 @@ fn every_sdk_in_json_response_mode() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn accept_wildcard_python2_accepts_it_python1_and_typescript_refuse_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = invoke(dir.path());
@@ -519,6 +529,7 @@ fn accept_wildcard_python2_accepts_it_python1_and_typescript_refuse_it() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn accept_application_json_alone_typescript_refuses_it_even_in_json_mode() {
     let ts = PyServer::start_sdk("typescript", &["--json-response"]);
     let py = PyServer::start_sdk("python-1", &["--json-response"]);
@@ -542,6 +553,7 @@ fn accept_application_json_alone_typescript_refuses_it_even_in_json_mode() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn empty_accept_sends_no_accept_header_at_all() {
     // The HTTP client would add `Accept: */*`; `--accept ''` must send none.
     let stub = Stub::start(
@@ -602,6 +614,7 @@ fn accept_is_listed_in_invoke_help() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn protocol_version_is_asked_for_and_the_negotiated_one_shown() {
     for (sdk, url) in sdk_servers() {
         let dir = tempfile::tempdir().unwrap();
@@ -664,6 +677,7 @@ fn bad_protocol_version_is_a_usage_error() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn unknown_protocol_version_header_each_sdk_answers_its_own_way() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = invoke(dir.path());
@@ -802,6 +816,7 @@ fn credentials_from_a_profile() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn signed_request_verifies_with_botocore() {
     // An independent SigV4 implementation (botocore's SigV4Auth) recomputes the signature of what
     // the stub received: same credentials, same X-Amz-Date, same region and service.
@@ -980,6 +995,7 @@ fn get_gateway_json_gives_url_and_iam_auth() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn gateway_bare_tool_name_picks_the_one_target() {
     let gw = PyServer::start_sdk("typescript", &["--gateway"]);
     let dir = tempfile::tempdir().unwrap();

@@ -12,8 +12,6 @@
 //! minimal input, and proptest keeps it in tests/properties.proptest-regressions (commit it: those
 //! cases replay first on every later run).
 
-mod support;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use proptest::prelude::*;
@@ -46,7 +44,7 @@ fn clear(msg: &str, limit: usize) -> Result<(), TestCaseError> {
 }
 
 fn testdata_text(rel: &str) -> String {
-    std::fs::read_to_string(support::tokens::testdata(rel)).expect("testdata")
+    std::fs::read_to_string(crate::support::tokens::testdata(rel)).expect("testdata")
 }
 
 fn real_tokens() -> Vec<String> {
@@ -75,7 +73,7 @@ fn real_configs() -> Vec<(String, String)> {
         }
     }
     let mut v = Vec::new();
-    walk(&support::tokens::root().join("testdata/configs"), &mut v);
+    walk(&crate::support::tokens::root().join("testdata/configs"), &mut v);
     for rel in [
         "seed/.bedrock_agentcore.yaml",
         "seed/cloudformation-gateway.yaml",
@@ -83,7 +81,7 @@ fn real_configs() -> Vec<(String, String)> {
         "seed/terraform/main.tf",
         "seed/terraform/variables.tf",
     ] {
-        let path = support::tokens::testdata(rel);
+        let path = crate::support::tokens::testdata(rel);
         v.push((path.clone(), std::fs::read_to_string(&path).expect("seed")));
     }
     v.sort();

@@ -4,14 +4,12 @@
 //! URLs point at a loopback server that counts requests, to prove they are never fetched, offline
 //! and online.
 
-mod support;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
-use support::jwks_server::JwksServer;
-use support::tokens::{ISSUER, access_claims, root, run, testdata, tokdiag};
+use crate::support::jwks_server::JwksServer;
+use crate::support::tokens::{ISSUER, access_claims, root, run, testdata, tokdiag};
 
 const KNOWN: &str = "rsa-1, rsa-1-ps, rsa-1-rs384, rsa-1-rs512, ec256-1, ec384-1, ed25519-1";
 /// The seed's issuer with a Cyrillic а (U+0430) in amazonаws.com.
@@ -694,7 +692,7 @@ fn lookalike_hosts_are_named_and_no_fix_points_at_them() {
 
     // 2. discoveryUrl on the look-alike host, the token from the real one (offline).
     let lookalike_disc = format!("{LOOKALIKE_ISS}/.well-known/openid-configuration");
-    let good = support::tokens::mint(&access_claims());
+    let good = crate::support::tokens::mint(&access_claims());
     let (code, v, _) = explain(
         &good,
         &[
@@ -749,7 +747,7 @@ fn lookalike_hosts_are_named_and_no_fix_points_at_them() {
     let mut claims = access_claims();
     claims["iss"] = json!(puny);
     let (code, v, _) = explain(
-        &support::tokens::mint(&claims),
+        &crate::support::tokens::mint(&claims),
         &["--jwks", &testdata("jwks.json")],
         None,
     );
@@ -777,7 +775,7 @@ fn lookalike_hosts_are_named_and_no_fix_points_at_them() {
     let mut claims = access_claims();
     claims["iss"] = json!("https://xn--e1afmkfd.xn--p1ai/us-east-1_h0Vo2Whhx");
     let (_, v, _) = explain(
-        &support::tokens::mint(&claims),
+        &crate::support::tokens::mint(&claims),
         &["--jwks", &testdata("jwks.json")],
         None,
     );
@@ -798,7 +796,7 @@ fn dry_run_curl_never_expands_a_header_value() {
     let mut c = tokdiag(dir.path());
     c.env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT")
         .args(["invoke", "--url", "http://127.0.0.1:9/mcp", "--dry-run"])
-        .args(["--token", &support::tokens::mint(&access_claims())])
+        .args(["--token", &crate::support::tokens::mint(&access_claims())])
         .args(["--accept", &format!("$(touch {p})")])
         .args([
             "--session-id",
@@ -851,7 +849,7 @@ fn dry_run_curl_never_expands_a_header_value() {
 #[test]
 fn dry_run_refuses_control_characters_in_headers_and_url() {
     let dir = tempfile::tempdir().unwrap();
-    let token = support::tokens::mint(&access_claims());
+    let token = crate::support::tokens::mint(&access_claims());
     for (flag, value, url, shown) in [
         (
             "--accept",

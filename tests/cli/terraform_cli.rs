@@ -3,10 +3,8 @@
 //! and by a Terraform directory with a JWT runtime and a JWT gateway; each explained with the
 //! seed's ID token (rejected) and access token (accepted). All offline (`--jwks`).
 
-mod support;
-
 use serde_json::{Value, json};
-use support::tokens::*;
+use crate::support::tokens::*;
 
 const TF_DIR: &str = "seed/terraform";
 

@@ -2,13 +2,11 @@
 //! shell completions and the man page covering every subcommand, the spinner on a terminal (and
 //! nowhere else), and `--quiet`.
 
-mod support;
-
 use std::time::Duration;
 
 use assert_cmd::Command;
-use support::jwks_server::{DISCOVERY_PATH, JwksServer, Mode};
-use support::tokens::{NOW, run, testdata, tokdiag};
+use crate::support::jwks_server::{DISCOVERY_PATH, JwksServer, Mode};
+use crate::support::tokens::{NOW, run, testdata, tokdiag};
 
 /// The subcommands, in the order SPEC.md lists them.
 const COMMANDS: [&str; 10] = [

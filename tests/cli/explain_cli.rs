@@ -1,10 +1,8 @@
 //! `tokdiag explain`: one test per check id and per diagnosis code, the seed incident, and the
 //! API Gateway rule set. All offline (`--jwks`), except the unreachable-issuer case (loopback).
 
-mod support;
-
 use serde_json::{Value, json};
-use support::tokens::*;
+use crate::support::tokens::*;
 
 fn seed_cfg() -> String {
     testdata("seed/.bedrock_agentcore.yaml")

@@ -7,16 +7,14 @@
 //! - `login` against moto (TOKDIAG_TEST_MOTO_URL, from scripts/test.sh): all succeed, and the
 //!   token cache is valid JSON, mode 0600, in a 0700 dir, without temporary files.
 
-mod support;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, JwksServer, Mode};
-use support::moto::{Moto, PASSWORD};
-use support::tokens::{NOW, testdata};
+use crate::support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, JwksServer, Mode};
+use crate::support::moto::{Moto, PASSWORD};
+use crate::support::tokens::{NOW, testdata};
 
 const N: usize = 16;
 
@@ -145,6 +143,7 @@ fn clock() -> i64 {
 
 #[cfg(unix)]
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn sixteen_logins_share_one_token_cache() {
     use std::os::unix::fs::PermissionsExt;
     let moto = Moto::from_env();
@@ -315,6 +314,7 @@ fn a_lock_holder_killed_with_sigkill_does_not_make_the_next_run_wait() {
 
 #[cfg(unix)]
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn sixteen_logins_with_sixteen_configs_keep_all_sixteen_pointers() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);

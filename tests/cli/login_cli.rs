@@ -3,8 +3,6 @@
 //! own user pool). moto has no `/oauth2/token`, so the client-credentials grant runs against a
 //! loopback server inside the test that asserts the Basic header and the form body.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -15,7 +13,7 @@ use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
+use crate::support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
 
 /// The clock (moto stamps tokens with it, so `--now` starts from it).
 fn clock() -> i64 {
@@ -36,7 +34,7 @@ fn dead_url() -> String {
 /// `tokdiag` with a clean environment for login (no TOKDIAG_*/AWS_* leaking in from the shell),
 /// run in `dir` so no implicit ./.bedrock_agentcore.yaml is picked up.
 fn tokdiag(dir: &Path) -> Command {
-    let mut c = support::tokens::hermetic(dir);
+    let mut c = crate::support::tokens::hermetic(dir);
     c.arg("--color").arg("never");
     c
 }
@@ -105,6 +103,7 @@ fn who(pool: &Pool, user: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn public_client_prints_the_access_token_and_explains_why() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -155,6 +154,7 @@ fn public_client_prints_the_access_token_and_explains_why() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn print_id_json_and_env() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -221,6 +221,7 @@ fn print_id_json_and_env() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn secret_client_signs_in_and_refreshes_with_a_verified_secret_hash() {
     let moto = Moto::from_env();
     let pool = moto.pool(true);
@@ -282,6 +283,7 @@ fn secret_client_signs_in_and_refreshes_with_a_verified_secret_hash() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn wrong_client_secret_is_named_when_cognito_checks_it() {
     let moto = Moto::from_env();
     let pool = moto.pool(true);
@@ -318,6 +320,7 @@ fn wrong_client_secret_is_named_when_cognito_checks_it() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn wrong_password_is_refused_with_the_service_message() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -345,6 +348,7 @@ fn wrong_password_is_refused_with_the_service_message() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn unknown_user_unconfirmed_user_and_disabled_user() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -394,6 +398,7 @@ fn unknown_user_unconfirmed_user_and_disabled_user() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn unknown_client_id_is_named() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -436,6 +441,7 @@ fn a_pool_id_given_as_client_id_is_caught_before_any_request() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn temporary_password_goes_through_new_password_required() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -483,6 +489,7 @@ fn temporary_password_goes_through_new_password_required() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn sms_mfa_needs_a_code_and_takes_mfa_code() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -508,6 +515,7 @@ fn sms_mfa_needs_a_code_and_takes_mfa_code() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn refresh_when_five_minutes_or_less_remain_keeps_the_refresh_token() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -563,6 +571,7 @@ fn refresh_when_five_minutes_or_less_remain_keeps_the_refresh_token() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn a_fresh_cache_answers_without_any_request() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -650,6 +659,7 @@ fn a_fresh_cache_answers_without_any_request() {
 
 #[cfg(unix)]
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn cache_files_are_private_and_logout_removes_them() {
     use std::os::unix::fs::PermissionsExt;
     let moto = Moto::from_env();
@@ -719,6 +729,7 @@ fn cache_files_are_private_and_logout_removes_them() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn works_without_any_aws_configuration() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -766,6 +777,7 @@ fn works_without_any_aws_configuration() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn verify_and_decode_use_the_login() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -869,6 +881,7 @@ fn agentcore_yaml(dir: &Path, discovery: &str, key: &str, client: &str) -> std::
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn config_gives_pool_and_client_and_explain_accepts_the_login() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -936,6 +949,7 @@ fn config_gives_pool_and_client_and_explain_accepts_the_login() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn allowed_audience_config_gets_the_id_token() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -1254,6 +1268,7 @@ fn client_credentials_errors_are_explained() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn stdin_carries_password_then_client_secret_one_per_line() {
     let moto = Moto::from_env();
     let pool = moto.pool(true);
@@ -1288,6 +1303,7 @@ fn stdin_carries_password_then_client_secret_one_per_line() {
 }
 
 #[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn api_gateway_audience_gets_the_access_token() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
@@ -1567,9 +1583,9 @@ fn the_cached_tokens_own_exp_wins_over_the_files_expires_at() {
     let dir = tempfile::tempdir().unwrap();
     let endpoint = format!("{}/oauth2/token", server.url);
     // Expired an hour before --now (1780272000), though the file says 2100.
-    let mut claims = support::tokens::access_claims();
+    let mut claims = crate::support::tokens::access_claims();
     claims["exp"] = serde_json::json!(1780272000 - 3600);
-    let expired = support::tokens::mint(&claims);
+    let expired = crate::support::tokens::mint(&claims);
     plant_cc_entry(dir.path(), &expired);
 
     // decode with no token: the cached token, said to be expired (not "expires in 73 y").
@@ -1697,7 +1713,7 @@ fn login_to_a_full_stdout_fails_and_does_not_say_it_printed_the_token() {
 
 // ---- issue 12 item 13: Ctrl-C at the password prompt ------------------------------------------
 
-/// The Python that runs tests/support/pty_ctrl_c.py: TOKDIAG_TEST_PYTHON (scripts/test.sh's
+/// The Python that runs tests/cli/support/pty_ctrl_c.py: TOKDIAG_TEST_PYTHON (scripts/test.sh's
 /// venv), else python3 from PATH (the script needs only the standard library).
 fn python() -> String {
     std::env::var("TOKDIAG_TEST_PYTHON")
@@ -1710,7 +1726,7 @@ fn python() -> String {
 #[test]
 fn ctrl_c_at_the_password_prompt_gives_the_terminal_its_echo_back() {
     let dir = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pty_ctrl_c.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/support/pty_ctrl_c.py");
     let out = std::process::Command::new(python())
         .arg(&script)
         .arg("Password for alice: ")
