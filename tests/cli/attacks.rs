@@ -4,12 +4,12 @@
 //! URLs point at a loopback server that counts requests, to prove they are never fetched, offline
 //! and online.
 
+use crate::support::jwks_server::JwksServer;
+use crate::support::tokens::{ISSUER, access_claims, root, run, testdata, tokdiag};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
-use crate::support::jwks_server::JwksServer;
-use crate::support::tokens::{ISSUER, access_claims, root, run, testdata, tokdiag};
 
 const KNOWN: &str = "rsa-1, rsa-1-ps, rsa-1-rs384, rsa-1-rs512, ec256-1, ec384-1, ed25519-1";
 /// The seed's issuer with a Cyrillic а (U+0430) in amazonаws.com.

@@ -6,12 +6,12 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
+use crate::support::tokens::CALLER_ENV;
 use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use crate::support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
-use crate::support::tokens::CALLER_ENV;
 
 fn clock() -> i64 {
     SystemTime::now()

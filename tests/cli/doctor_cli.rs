@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use crate::support::mcp::*;
 use crate::support::moto::{Moto, PASSWORD, Pool};
 use crate::support::tokens::*;
+use serde_json::Value;
 
 fn seed_cfg() -> String {
     testdata("seed/.bedrock_agentcore.yaml")

@@ -1,8 +1,8 @@
 //! `tokdiag explain`: one test per check id and per diagnosis code, the seed incident, and the
 //! API Gateway rule set. All offline (`--jwks`), except the unreachable-issuer case (loopback).
 
-use serde_json::{Value, json};
 use crate::support::tokens::*;
+use serde_json::{Value, json};
 
 fn seed_cfg() -> String {
     testdata("seed/.bedrock_agentcore.yaml")

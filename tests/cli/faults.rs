@@ -12,9 +12,9 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 use crate::support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, JwksServer, Mode, closed_port};
 use crate::support::tokens::{ISSUER, run, testdata, tokdiag};
+use serde_json::{Value, json};
 
 /// Whole-request timeout given to tokdiag in this file (TOKDIAG_HTTP_TIMEOUT_MS): long enough that a
 /// loaded machine (the whole suite in one binary, two cores) never turns a fast answer into a timeout.

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use assert_cmd::Command;
 use crate::support::jwks_server::{DISCOVERY_PATH, JwksServer, Mode};
 use crate::support::tokens::{NOW, run, testdata, tokdiag};
+use assert_cmd::Command;
 
 /// The subcommands, in the order SPEC.md lists them.
 const COMMANDS: [&str; 10] = [

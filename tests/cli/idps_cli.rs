@@ -4,8 +4,8 @@
 //! the lines a user reads under test. Tokens and configs: testdata/idps (gen.py). Offline with
 //! `--jwks`, except Auth0 and the "discovery on another host" cases, which use a loopback issuer.
 
-use serde_json::{Value, json};
 use crate::support::idps::*;
+use serde_json::{Value, json};
 
 /// Asserts that `out` contains `line` as a whole line.
 #[track_caller]

@@ -3,9 +3,9 @@
 //! hosted service produces (424, 400 short session id, 403 method mismatch) come from a loopback
 //! stub; the rest from the Python server (scripts/test.sh) or `tokdiag proxy` (tests/proxy_cli.rs).
 
-use serde_json::{Value, json};
 use crate::support::mcp::*;
 use crate::support::tokens::*;
+use serde_json::{Value, json};
 
 const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/mcp_server-AbCdEf1234";
 const ESCAPED: &str =

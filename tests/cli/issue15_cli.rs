@@ -1,9 +1,9 @@
 //! Issue 15: every diagnosis true — Cognito's UPDATED issuer form, discovery documents whose
 //! issuer is not their URL, and wording. Exact texts users read.
 
-use serde_json::{Value, json};
 use crate::support::jwks_server::JwksServer;
 use crate::support::tokens::{CLIENT, ISSUER, POOL, access_claims, mint, run, testdata, tokdiag};
+use serde_json::{Value, json};
 
 const UPDATED: &str = "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx";
 
@@ -394,7 +394,8 @@ fn a_short_rsa_key_is_named_with_its_rfc() {
             .to_string(),
     )
     .unwrap();
-    let t = crate::support::tokens::mint_with("rsa-1.pem", "short", Algorithm::RS256, &access_claims());
+    let t =
+        crate::support::tokens::mint_with("rsa-1.pem", "short", Algorithm::RS256, &access_claims());
     let cache = tempfile::tempdir().unwrap();
     let mut c = tokdiag(cache.path());
     c.args(["verify", "--jwks", jwks.to_str().unwrap(), &t]);

@@ -1,8 +1,8 @@
 //! `tokdiag keys`: the keys of a JWKS file, and of an issuer through discovery (with cache state).
 
-use serde_json::Value;
 use crate::support::jwks_server::JwksServer;
 use crate::support::tokens::{ISSUER, run, testdata, tokdiag};
+use serde_json::Value;
 
 #[test]
 fn lists_every_key_of_a_jwks_file() {

@@ -9,11 +9,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
 use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use crate::support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
 
 /// The clock (moto stamps tokens with it, so `--now` starts from it).
 fn clock() -> i64 {

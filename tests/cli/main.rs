@@ -21,6 +21,8 @@ mod keys_cli;
 mod login_cli;
 mod properties;
 mod proxy_cli;
+mod proxy_iam_cli;
 mod secrets;
 mod terraform_cli;
+mod verify_batch_cli;
 mod verify_cli;

@@ -73,7 +73,10 @@ fn real_configs() -> Vec<(String, String)> {
         }
     }
     let mut v = Vec::new();
-    walk(&crate::support::tokens::root().join("testdata/configs"), &mut v);
+    walk(
+        &crate::support::tokens::root().join("testdata/configs"),
+        &mut v,
+    );
     for rel in [
         "seed/.bedrock_agentcore.yaml",
         "seed/cloudformation-gateway.yaml",

@@ -4,9 +4,9 @@
 //! `Accept: */*` (406 from the service), a stateful server behind the platform session id (404).
 //! Keys come from testdata/jwks.json (offline); time is fixed with --now.
 
-use serde_json::{Value, json};
 use crate::support::mcp::*;
 use crate::support::tokens::*;
+use serde_json::{Value, json};
 
 fn seed_cfg() -> String {
     testdata("seed/.bedrock_agentcore.yaml")

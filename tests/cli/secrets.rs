@@ -13,13 +13,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use assert_cmd::Command;
-use base64::Engine;
-use serde_json::{Value, json};
 use crate::support::jwks_server::JwksServer;
 use crate::support::mcp::Stub;
 use crate::support::moto::{Moto, Pool};
 use crate::support::tokens::{access_claims, mint, run, testdata, tokdiag};
+use assert_cmd::Command;
+use base64::Engine;
+use serde_json::{Value, json};
 
 /// The user's password: distinctive, so any leak is found by a plain substring search.
 const PW: &str = "Zx9!tokdiag-SECRET-PW-4821";
@@ -467,8 +467,8 @@ fn my_uid(dir: &Path) -> u32 {
 #[cfg(unix)]
 #[test]
 fn a_jwks_cache_others_could_write_is_ignored_with_one_warning() {
-    use std::os::unix::fs::PermissionsExt;
     use crate::support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, Mode};
+    use std::os::unix::fs::PermissionsExt;
     let server = JwksServer::start();
     let dir = tempfile::tempdir().unwrap();
     let me = my_uid(dir.path());

@@ -3,8 +3,8 @@
 //! and by a Terraform directory with a JWT runtime and a JWT gateway; each explained with the
 //! seed's ID token (rejected) and access token (accepted). All offline (`--jwks`).
 
-use serde_json::{Value, json};
 use crate::support::tokens::*;
+use serde_json::{Value, json};
 
 const TF_DIR: &str = "seed/terraform";
 

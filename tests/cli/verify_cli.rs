@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
+use crate::support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, JwksServer, Mode, closed_port};
+use crate::support::tokens::{CLIENT, ISSUER, NOW, run, testdata, tokdiag};
 use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use crate::support::jwks_server::{DISCOVERY_PATH, JWKS_PATH, JwksServer, Mode, closed_port};
-use crate::support::tokens::{CLIENT, ISSUER, NOW, run, testdata, tokdiag};
 
 const SUB: &str = "c4a8e4d8-7061-70b5-9e3f-2d6a1b7c8e90";
 

@@ -478,12 +478,13 @@ impl Memo {
     }
 }
 
-/// The result line of a line that is not text.
+/// The result line of a line that is not text. A line too long is worded as
+/// [`Jwt::parse`] words a token too long: for a lone token (stdin, `@FILE`) the two are the same.
 fn bad_line(why: &Line) -> FormatError {
     FormatError {
         message: match why {
             Line::TooLong(n) => format!(
-                "the line is {n} bytes, over the {} KiB token limit",
+                "the token is {n} bytes, over the {} KiB limit",
                 MAX_TOKEN_BYTES / 1024
             ),
             Line::NotUtf8 => "the line is not UTF-8 text".to_string(),

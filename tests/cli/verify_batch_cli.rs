@@ -2,15 +2,13 @@
 //! 200k tokens, a result before the input ends, a closed stdout stopping the work, and lines that
 //! are not tokens (too long, not UTF-8) as failed results instead of an abort.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::jwks_server::closed_port;
+use crate::support::tokens::{ISSUER, NOW, access_claims, mint, mint_with, testdata};
 use serde_json::Value;
-use support::jwks_server::closed_port;
-use support::tokens::{ISSUER, NOW, access_claims, mint, mint_with, testdata};
 
 fn tok(name: &str) -> String {
     std::fs::read_to_string(testdata(&format!("tokens/{name}")))
@@ -364,7 +362,7 @@ fn lines_that_are_not_tokens_are_failed_results_not_an_abort() {
             .collect::<Vec<_>>(),
         [
             ok,
-            "✗ format: not a JWT: the line is 204800 bytes, over the 64 KiB token limit",
+            "✗ format: not a JWT: the token is 204800 bytes, over the 64 KiB limit",
             "✗ format: not a JWT: the line is not UTF-8 text",
             ok,
         ]
