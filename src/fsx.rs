@@ -395,6 +395,16 @@ pub fn sh_word(s: &str) -> String {
     if plain { s.to_string() } else { sh_quote(s) }
 }
 
+/// Names a user may paste after a flag, each as [`sh_word`], joined with `, `
+/// (`use --agent with one of: a, 'my agent'`).
+pub fn sh_words<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(|s| sh_word(s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Removes a file; a missing file is not an error. Returns whether a file was removed.
 pub fn remove_file_if_exists(path: &Path) -> Result<bool> {
     match std::fs::remove_file(path) {

@@ -377,7 +377,7 @@ pub(crate) fn load(path: &str, root: &Node, opts: &ProjectOptions<'_>) -> Result
                 first.kind.as_str(),
                 first.name,
                 first.kind.flag(),
-                first.name
+                crate::fsx::sh_word(&first.name)
             ));
         }
     }

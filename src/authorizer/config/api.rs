@@ -276,7 +276,10 @@ fn pick_authorizer<'a>(path: &str, items: &'a [Node], resource: Option<&str>) ->
             .ok_or_else(|| {
                 Error::usage(
                     format!("{path} has no JWT authorizer named {r}"),
-                    Some(format!("use --resource with one of: {}", labels.join(", "))),
+                    Some(format!(
+                        "use --resource with one of: {}",
+                        crate::fsx::sh_words(&labels)
+                    )),
                 )
             });
     }
@@ -293,7 +296,10 @@ fn pick_authorizer<'a>(path: &str, items: &'a [Node], resource: Option<&str>) ->
                 jwt.len(),
                 labels.join(", ")
             ),
-            Some(format!("use --resource with one of: {}", labels.join(", "))),
+            Some(format!(
+                "use --resource with one of: {}",
+                crate::fsx::sh_words(&labels)
+            )),
         )),
     }
 }

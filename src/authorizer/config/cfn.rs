@@ -188,12 +188,13 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         match other_jwt_agents.as_slice() {
             [] => {}
             [one] => out.warn(format!(
-                "the JWT authorizer is on resource {one}: use --resource {one}"
+                "the JWT authorizer is on resource {one}: use --resource {}",
+                crate::fsx::sh_word(one)
             )),
             many => out.warn(format!(
                 "the JWT authorizer is on resources {}: use --resource {}",
                 many.join(", "),
-                many[0]
+                crate::fsx::sh_word(&many[0])
             )),
         }
     }

@@ -61,7 +61,10 @@ pub(crate) fn select(
                 let ids: Vec<String> = resources.iter().map(id_of).collect();
                 Error::usage(
                     format!("{path} has no AgentCore resource {want}"),
-                    Some(format!("use --resource with one of: {}", ids.join(", "))),
+                    Some(format!(
+                        "use --resource with one of: {}",
+                        crate::fsx::sh_words(&ids)
+                    )),
                 )
             });
     }
@@ -96,7 +99,11 @@ pub(crate) fn select(
             Some(if names.is_empty() {
                 format!("it defines no {what}; {}", listing(resources))
             } else {
-                format!("use {} with one of: {}", kind.flag(), names.join(", "))
+                format!(
+                    "use {} with one of: {}",
+                    kind.flag(),
+                    crate::fsx::sh_words(&names)
+                )
             }),
         ));
     }
@@ -171,7 +178,7 @@ fn choose_hint(resources: &[ResourceSummary], naming: Naming) -> String {
             .iter()
             .map(|r| r.id.clone().unwrap_or_else(|| r.name.clone()))
             .collect();
-        return format!("use --resource with one of: {}", ids.join(", "));
+        return format!("use --resource with one of: {}", crate::fsx::sh_words(&ids));
     }
     let names = |kind: ResourceKind| -> Vec<String> {
         resources
@@ -184,7 +191,8 @@ fn choose_hint(resources: &[ResourceSummary], naming: Naming) -> String {
         .into_iter()
         .filter_map(|k| {
             let n = names(k);
-            (!n.is_empty()).then(|| format!("{} with one of: {}", k.flag(), n.join(", ")))
+            (!n.is_empty())
+                .then(|| format!("{} with one of: {}", k.flag(), crate::fsx::sh_words(&n)))
         })
         .collect();
     format!("use {}", parts.join(", or "))
@@ -267,6 +275,43 @@ mod tests {
         assert_eq!(
             e.hint().as_deref(),
             Some("use --agent with one of: a, b, or --gateway with one of: g")
+        );
+    }
+
+    #[test]
+    fn names_in_hints_are_quoted_for_the_shell() {
+        // A name from a config file is pasted after the flag: `$(…)`, spaces and quotes must stay
+        // one inert word.
+        let rs = vec![
+            r(ResourceKind::Runtime, "my agent", AuthorizerType::CustomJwt),
+            r(
+                ResourceKind::Runtime,
+                "x$(touch pwned)",
+                AuthorizerType::CustomJwt,
+            ),
+            r(ResourceKind::Gateway, "it's", AuthorizerType::CustomJwt),
+        ];
+        let e = select("f", &rs, Want::default(), None, Naming::Names).unwrap_err();
+        assert_eq!(
+            e.hint().as_deref(),
+            Some(
+                "use --agent with one of: 'my agent', 'x$(touch pwned)', or --gateway with one of: 'it'\\''s'"
+            )
+        );
+        let e = select(
+            "f",
+            &rs,
+            Want {
+                gateway: Some("nope"),
+                ..Want::default()
+            },
+            None,
+            Naming::Names,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("use --gateway with one of: 'it'\\''s'")
         );
     }
 

@@ -537,12 +537,13 @@ fn load_module(
         match other_jwt_agents.as_slice() {
             [] => {}
             [one] => out.warn(format!(
-                "the JWT authorizer is on {one}: use --resource {one}"
+                "the JWT authorizer is on {one}: use --resource {}",
+                crate::fsx::sh_word(one)
             )),
             many => out.warn(format!(
                 "the JWT authorizer is on {}: use --resource {}",
                 many.join(", "),
-                many[0]
+                crate::fsx::sh_word(&many[0])
             )),
         }
     }
