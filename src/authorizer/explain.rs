@@ -110,7 +110,8 @@ impl Report {
         match self.unresolved.as_slice() {
             [] => {}
             [one] => parts.push(format!(
-                "the configuration leaves ${{{one}}} unresolved: supply it with --param {one}=VALUE"
+                "the configuration leaves ${{{one}}} unresolved: supply it with {}",
+                param_arg(one)
             )),
             many => parts.push(format!(
                 "the configuration leaves {} unresolved: supply them with {}",
@@ -119,7 +120,7 @@ impl Report {
                     .collect::<Vec<_>>()
                     .join(", "),
                 many.iter()
-                    .map(|n| format!("--param {n}=VALUE"))
+                    .map(|n| param_arg(n))
                     .collect::<Vec<_>>()
                     .join(" ")
             )),
@@ -268,7 +269,7 @@ fn undecided_by_unresolved(
         }
         let params = these
             .iter()
-            .map(|n| format!("--param {n}=VALUE"))
+            .map(|n| param_arg(n))
             .collect::<Vec<_>>()
             .join(" ");
         c.message = match these.as_slice() {
@@ -389,7 +390,8 @@ pub fn obtain_keys(
     if let Some(name) = unresolved_param(&url) {
         return Ok(SigningKeys::Unavailable {
             reason: format!(
-                "the discoveryUrl {url} is unresolved: supply it with --param {name}=VALUE"
+                "the discoveryUrl {url} is unresolved: supply it with {}",
+                param_arg(&name)
             ),
         });
     }
@@ -446,4 +448,23 @@ async fn obtain_keys_async_url(
         jwks: keys.jwks,
         origin: keys.jwks_url,
     })
+}
+
+/// `--param NAME=VALUE` for a name read from the configuration, quoted for the shell when needed
+/// (a `${…}` name in a hostile file may hold `$(…)`).
+pub(crate) fn param_arg(name: &str) -> String {
+    format!("--param {}", crate::fsx::sh_word(&format!("{name}=VALUE")))
+}
+
+#[cfg(test)]
+mod param_arg_tests {
+    #[test]
+    fn param_arg_quotes_a_hostile_name() {
+        assert_eq!(super::param_arg("Pool"), "--param Pool=VALUE");
+        assert_eq!(super::param_arg("AWS::Region"), "--param AWS::Region=VALUE");
+        assert_eq!(
+            super::param_arg("x$(touch pwned)"),
+            "--param 'x$(touch pwned)=VALUE'"
+        );
+    }
 }

@@ -596,7 +596,10 @@ fn explain_step(r: &Report) -> Step {
                 "doctor reads no --param: run `tokdiag explain` with {} to decide, or edit the configuration",
                 r.unresolved
                     .iter()
-                    .map(|n| format!("--param {}=VALUE", crate::render::esc(n)))
+                    .map(
+                        |n| crate::render::esc(&crate::authorizer::explain::param_arg(n))
+                            .to_string()
+                    )
                     .collect::<Vec<_>>()
                     .join(" ")
             )],

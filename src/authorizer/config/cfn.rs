@@ -497,8 +497,9 @@ impl<'a> Resolver<'a> {
                     )
                 } else {
                     format!(
-                        "unresolved: {} — supply it with --param {}={}",
-                        u.what, u.key, u.example
+                        "unresolved: {} — supply it with --param {}",
+                        u.what,
+                        crate::fsx::sh_word(&format!("{}={}", u.key, u.example))
                     )
                 }
             })

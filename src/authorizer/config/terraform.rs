@@ -896,8 +896,9 @@ impl<'a> Eval<'a> {
                     format!("unresolved: {} — {}", u.what, u.example)
                 } else {
                     format!(
-                        "unresolved: {} — supply it with --param {}={}",
-                        u.what, u.key, u.example
+                        "unresolved: {} — supply it with --param {}",
+                        u.what,
+                        crate::fsx::sh_word(&format!("{}={}", u.key, u.example))
                     )
                 }
             })
