@@ -391,7 +391,7 @@ pub fn obtain_keys(
         return Ok(SigningKeys::Unavailable {
             reason: format!(
                 "the discoveryUrl {url} is unresolved: supply it with {}",
-                param_arg(&name)
+                param_arg(name)
             ),
         });
     }
