@@ -665,7 +665,7 @@ fn every_kind_of_unresolved_terraform_reference_in_every_authorizer_field_gives_
             c["message"],
             format!(
                 "cannot decide: the configured value ${{{r}}} is unresolved; supply it with --param {}",
-                sh_word(&format!("{r}=VALUE"))
+                tokdiag::fsx::sh_word(&format!("{r}=VALUE"))
             ),
             "{what}"
         );
@@ -684,7 +684,7 @@ fn every_kind_of_unresolved_terraform_reference_in_every_authorizer_field_gives_
             out.lines().next().unwrap_or(""),
             format!(
                 "? UNKNOWN — the configuration leaves ${{{r}}} unresolved: supply it with --param {}",
-                sh_word(&format!("{r}=VALUE"))
+                tokdiag::fsx::sh_word(&format!("{r}=VALUE"))
             ),
             "{what}"
         );
@@ -785,16 +785,4 @@ fn verify_resolves_aws_region_in_a_cloudformation_discovery_url() {
         out.contains(&format!("\n  ✓ issuer      iss is {ISSUER}\n")),
         "{out}"
     );
-}
-
-/// The quoting tokdiag applies to a `--param NAME=VALUE` word (a function call such as
-/// `one(var.x)` holds parentheses, which a shell would read): single quotes unless plain.
-fn sh_word(s: &str) -> String {
-    if s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"_-./:@%+=,".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
 }
