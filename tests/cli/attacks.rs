@@ -5,7 +5,7 @@
 //! and online.
 
 use crate::support::jwks_server::JwksServer;
-use crate::support::tokens::{ISSUER, access_claims, root, run, testdata, tokdiag};
+use crate::support::tokens::{ISSUER, access_claims, codes, root, run, testdata, tokdiag};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -216,15 +216,6 @@ fn failed_checks(v: &Value) -> Vec<(String, String)> {
                 c["message"].as_str().unwrap().to_string(),
             )
         })
-        .collect()
-}
-
-fn codes(v: &Value) -> Vec<String> {
-    v["diagnoses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_string())
         .collect()
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
-use crate::support::tokens::CALLER_ENV;
+use crate::support::tokens::hermetic;
 use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,13 +22,8 @@ fn clock() -> i64 {
 
 /// `tokdiag login` at cognito-local: pool id and client id only, no --region.
 fn login(pool: &Pool, cache: &Path, user: &str, now: i64) -> Command {
-    let mut c = Command::cargo_bin("tokdiag").unwrap();
-    for v in CALLER_ENV {
-        c.env_remove(v);
-    }
-    c.env("NO_COLOR", "1")
-        .current_dir(cache)
-        .args(["login", "--endpoint-url", &pool.url])
+    let mut c = hermetic(cache);
+    c.args(["login", "--endpoint-url", &pool.url])
         .args(["--user-pool-id", &pool.id, "--client-id", &pool.client_id])
         .args(["--username", user, "--cache-dir"])
         .arg(cache)
@@ -193,11 +188,8 @@ fn new_password_required_names_the_user_as_given() {
 #[test]
 fn local_pool_ids_need_an_endpoint() {
     let cache = tempfile::tempdir().unwrap();
-    let mut c = Command::cargo_bin("tokdiag").unwrap();
-    for v in CALLER_ENV {
-        c.env_remove(v);
-    }
-    c.env("NO_COLOR", "1").current_dir(cache.path()).args([
+    let mut c = hermetic(cache.path());
+    c.args([
         "login",
         "--user-pool-id",
         "local_1CcUREBq",

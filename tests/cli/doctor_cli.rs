@@ -10,10 +10,6 @@ use crate::support::moto::{Moto, PASSWORD, Pool};
 use crate::support::tokens::*;
 use serde_json::Value;
 
-fn seed_cfg() -> String {
-    testdata("seed/.bedrock_agentcore.yaml")
-}
-
 fn doctor(cache: &Path) -> assert_cmd::Command {
     let mut c = tokdiag(cache);
     c.env_remove("TOKDIAG_USERNAME")

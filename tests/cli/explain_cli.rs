@@ -4,35 +4,6 @@
 use crate::support::tokens::*;
 use serde_json::{Value, json};
 
-fn seed_cfg() -> String {
-    testdata("seed/.bedrock_agentcore.yaml")
-}
-
-fn check<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["checks"]
-        .as_array()
-        .and_then(|a| a.iter().find(|c| c["id"] == id))
-        .unwrap_or_else(|| panic!("no check {id} in {v:#}"))
-}
-
-fn codes(v: &Value) -> Vec<String> {
-    v["diagnoses"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|d| d["code"].as_str().unwrap_or("").to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn diag<'a>(v: &'a Value, code: &str) -> &'a Value {
-    v["diagnoses"]
-        .as_array()
-        .and_then(|a| a.iter().find(|d| d["code"] == code))
-        .unwrap_or_else(|| panic!("no diagnosis {code} in {v:#}"))
-}
-
 /// `explain` with the seed config and JWKS on a token argument, as JSON.
 fn seed_json(token_arg: &str, extra: &[&str]) -> (i32, Value) {
     let dir = tempfile::tempdir().unwrap();

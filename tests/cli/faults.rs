@@ -698,30 +698,12 @@ fn a_tokdiag_username_entry_that_is_a_fifo_or_dev_zero_gets_the_trust_warning() 
 /// A loopback token endpoint that answers every request with a chunked body that never ends
 /// (64 KiB chunks until the client hangs up). Returns its `/oauth2/token` URL.
 fn endless_token_endpoint() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/oauth2/token", l.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for conn in l.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            std::thread::spawn(move || {
-                // The request head (the small form body may follow; it is never read).
-                let mut head = Vec::new();
-                let mut b = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && conn.read(&mut b).unwrap_or(0) == 1 {
-                    head.push(b[0]);
-                }
-                let _ = conn.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
-                );
-                let chunk = format!("10000\r\n{}\r\n", " ".repeat(0x10000));
-                let _ = conn.write_all(b"10000\r\n{\"access_token\": \"");
-                let _ = conn.write_all(&[b'a'; 0x10000 - 18]);
-                let _ = conn.write_all(b"\r\n");
-                while conn.write_all(chunk.as_bytes()).is_ok() {}
-            });
-        }
+    let server = crate::support::http::Server::start(|_| crate::support::http::Reply::Stream {
+        prefix: "{\"access_token\": \"".into(),
+        total: None,
+        declared: false,
     });
-    url
+    server.url("/oauth2/token")
 }
 
 /// Runs `cmd`, kills it after 10 s, and returns (exit code, stderr, elapsed, peak RSS in KiB) —

@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use crate::support::jwks_server::{DISCOVERY_PATH, JwksServer, Mode};
-use crate::support::tokens::{NOW, run, testdata, tokdiag};
-use assert_cmd::Command;
+use crate::support::tokens::{NOW, bare, run, testdata, tokdiag};
 
 /// The subcommands, in the order SPEC.md lists them.
 const COMMANDS: [&str; 10] = [
@@ -21,12 +20,6 @@ const COMMANDS: [&str; 10] = [
     "completions",
     "man",
 ];
-
-fn bare() -> Command {
-    let mut c = Command::cargo_bin("tokdiag").unwrap();
-    c.env("NO_COLOR", "1").env_remove("TOKDIAG_CACHE_DIR");
-    c
-}
 
 fn stdout_of(args: &[&str]) -> String {
     let out = bare().args(args).output().unwrap();
@@ -278,34 +271,12 @@ fn quiet_drops_the_batch_summary_not_the_results() {
 /// loopback token endpoint: no moto needed).
 #[test]
 fn quiet_login_prints_only_the_token() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/oauth2/token", l.local_addr().unwrap());
     let token = std::fs::read_to_string(testdata("tokens/cognito-client-credentials.jwt")).unwrap();
     let body = serde_json::json!({"access_token": token.trim(), "expires_in": 3600, "token_type": "Bearer"}).to_string();
-    std::thread::spawn(move || {
-        for conn in l.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            let mut r = BufReader::new(conn.try_clone().unwrap());
-            let mut len = 0;
-            loop {
-                let mut line = String::new();
-                if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut b = vec![0; len];
-            let _ = r.read_exact(&mut b);
-            let _ = write!(
-                conn,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
+    let server = crate::support::http::Server::start(move |_| {
+        crate::support::http::Reply::json(200, body.clone())
     });
+    let url = server.url("/oauth2/token");
     let dir = tempfile::tempdir().unwrap();
     for quiet in [false, true] {
         let mut c = bare();

@@ -11,10 +11,6 @@ const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/mcp_
 const ESCAPED: &str =
     "arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fmcp_server-AbCdEf1234";
 
-fn seed_cfg() -> String {
-    testdata("seed/.bedrock_agentcore.yaml")
-}
-
 fn invoke(cache: &std::path::Path) -> assert_cmd::Command {
     let mut c = tokdiag(cache);
     c.env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT").arg("invoke");

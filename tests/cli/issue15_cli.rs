@@ -2,7 +2,9 @@
 //! issuer is not their URL, and wording. Exact texts users read.
 
 use crate::support::jwks_server::JwksServer;
-use crate::support::tokens::{CLIENT, ISSUER, POOL, access_claims, mint, run, testdata, tokdiag};
+use crate::support::tokens::{
+    CLIENT, ISSUER, POOL, access_claims, codes, mint, run, testdata, tokdiag,
+};
 use serde_json::{Value, json};
 
 const UPDATED: &str = "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx";
@@ -35,15 +37,6 @@ fn explain_flags(token: &str, discovery: &str, extra: &[&str]) -> (i32, Value) {
     let v: Value =
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\n{err}"));
     (code, v)
-}
-
-fn codes(v: &Value) -> Vec<String> {
-    v["diagnoses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// Token of either form × discovery URL of either form, offline: the same form is accepted, the

@@ -3,12 +3,12 @@
 //! own user pool). moto has no `/oauth2/token`, so the client-credentials grant runs against a
 //! loopback server inside the test that asserts the Basic header and the form body.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::http::{Reply, Server};
 use crate::support::moto::{Moto, PASSWORD, Pool, TEMP_PASSWORD};
 use assert_cmd::Command;
 use base64::Engine;
@@ -995,67 +995,37 @@ impl Seen {
     }
 }
 
-/// A loopback HTTP server answering every request from `answer(path) -> (status, body)`.
+/// A loopback HTTP server answering every request from `answer(target, base) -> (status, body)`.
 struct TokenServer {
     url: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
+    server: Server,
 }
 
 impl TokenServer {
     fn start(answer: fn(&str, &str) -> (u16, String)) -> TokenServer {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", l.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let s2 = seen.clone();
-        let base = url.clone();
-        std::thread::spawn(move || {
-            for conn in l.incoming() {
-                let Ok(mut conn) = conn else { continue };
-                let mut r = BufReader::new(conn.try_clone().unwrap());
-                let mut request_line = String::new();
-                if r.read_line(&mut request_line).is_err() {
-                    continue;
-                }
-                let mut headers = Vec::new();
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some((k, v)) = line.trim_end().split_once(':') {
-                        headers.push((k.trim().to_string(), v.trim().to_string()));
-                    }
-                }
-                let len: usize = headers
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                    .and_then(|(_, v)| v.parse().ok())
-                    .unwrap_or(0);
-                let mut body = vec![0; len];
-                let _ = r.read_exact(&mut body);
-                let path = request_line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("")
-                    .to_string();
-                s2.lock().unwrap().push(Seen {
-                    request_line: request_line.trim_end().to_string(),
-                    headers,
-                    body: String::from_utf8_lossy(&body).to_string(),
-                });
-                let (status, text) = answer(&path, &base);
-                let _ = write!(
-                    conn,
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-                    text.len()
-                );
-            }
+        let base: Arc<OnceLock<String>> = Arc::default();
+        let b = base.clone();
+        let server = Server::start(move |req| {
+            let (status, text) = answer(&req.target, b.get().map(String::as_str).unwrap_or(""));
+            Reply::json(status, text)
         });
-        TokenServer { url, seen }
+        let _ = base.set(server.base.clone());
+        TokenServer {
+            url: server.base.clone(),
+            server,
+        }
     }
 
     fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
+        self.server
+            .received()
+            .into_iter()
+            .map(|r| Seen {
+                request_line: format!("{} {} HTTP/1.1", r.method, r.target),
+                headers: r.headers,
+                body: r.body,
+            })
+            .collect()
     }
 }
 

@@ -8,10 +8,6 @@ use crate::support::mcp::*;
 use crate::support::tokens::*;
 use serde_json::{Value, json};
 
-fn seed_cfg() -> String {
-    testdata("seed/.bedrock_agentcore.yaml")
-}
-
 /// A proxy with the seed config and the test JWKS in front of `upstream`.
 fn proxy(cache: &std::path::Path, upstream: &str, extra: &[&str]) -> Proxy {
     let cfg = seed_cfg();

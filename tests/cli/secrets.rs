@@ -7,12 +7,10 @@
 //! Cognito runs on moto (TOKDIAG_TEST_MOTO_URL, from scripts/test.sh); the client-credentials
 //! grant, which moto lacks, on a loopback token endpoint in this file; MCP on a loopback stub.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::http::{Reply, Server};
 use crate::support::jwks_server::JwksServer;
 use crate::support::mcp::Stub;
 use crate::support::moto::{Moto, Pool};
@@ -249,41 +247,11 @@ fn client_secret_of_a_secret_app_client_is_never_printed() {
     assert_clean("wrong secret", &out, &err, &[PW, &secret, &wrong]);
 }
 
-/// A loopback OAuth token endpoint: answers every POST with (status, body) and records the
-/// Authorization header it got.
-fn token_endpoint(status: u16, body: String) -> (String, Arc<Mutex<Vec<String>>>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/oauth2/token", l.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let s2 = seen.clone();
-    std::thread::spawn(move || {
-        for conn in l.incoming() {
-            let Ok(mut conn) = conn else { continue };
-            let mut r = BufReader::new(conn.try_clone().unwrap());
-            let mut len = 0usize;
-            loop {
-                let mut line = String::new();
-                if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                let lower = line.to_ascii_lowercase();
-                if let Some(v) = lower.strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-                if lower.starts_with("authorization:") {
-                    s2.lock().unwrap().push(line.trim_end().to_string());
-                }
-            }
-            let mut b = vec![0; len];
-            let _ = r.read_exact(&mut b);
-            let _ = write!(
-                conn,
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    (url, seen)
+/// A loopback OAuth token endpoint: answers every POST with (status, body); the server records
+/// the requests (and so the Authorization header each carried).
+fn token_endpoint(status: u16, body: String) -> (String, Server) {
+    let server = Server::start(move |_| Reply::json(status, body.clone()));
+    (server.url("/oauth2/token"), server)
 }
 
 #[test]
@@ -328,7 +296,9 @@ fn client_credentials_secret_is_redacted_in_verbose_and_errors() {
             );
         }
         assert!(
-            seen.lock().unwrap().iter().all(|h| h.ends_with(&basic)),
+            seen.received().iter().all(|r| r
+                .header("authorization")
+                .is_some_and(|h| h.ends_with(&basic))),
             "the secret did go to the token endpoint"
         );
     }

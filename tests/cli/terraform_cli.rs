@@ -34,17 +34,6 @@ fn explain_json(args: &[&str], token: &str) -> (i32, Value) {
     run_json(c)
 }
 
-fn codes(v: &Value) -> Vec<String> {
-    v["diagnoses"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|d| d["code"].as_str().unwrap_or("").to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Asserts the human output of an ID token refused because allowedClients only matches
 /// `client_id`: the verdict, the authorizer line, the failed check, the diagnosis at `file:line`.
 fn assert_id_token_rejected(out: &str, authorizer: &str, file: &str, line: usize) {

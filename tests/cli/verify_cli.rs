@@ -513,8 +513,8 @@ fn leeway_applies_to_exp() {
     // expired.jwt expires at 2026-01-01T01:00:00Z; evaluate 30 s later.
     let go = |leeway: &str| {
         let cache = tempfile::tempdir().unwrap();
-        let mut c = Command::cargo_bin("tokdiag").unwrap();
-        c.env("NO_COLOR", "1").args([
+        let mut c = crate::support::tokens::bare();
+        c.args([
             "--cache-dir",
             cache.path().to_str().unwrap(),
             "--now",

@@ -2,14 +2,14 @@
 //! values its generator uses, `explain`/`decode` runners, and a loopback OIDC server that serves a
 //! provider-shaped discovery document (any issuer) with testdata/idps/jwks.json.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
 
+use super::http::{Reply, Server};
+pub use super::json::{check, codes, diag, fix};
 use super::tokens::{root, run, run_json};
 
 /// Evaluation time for the idps tests: 2026-06-01T00:00:00Z (tokens: iat 2026-01-01, exp 2100-01-01).
@@ -51,16 +51,10 @@ pub fn line_of(rel: &str, needle: &str) -> usize {
         .unwrap_or_else(|| panic!("{needle} not in {rel}"))
 }
 
-/// `tokdiag` with a private cache, no colour, and `--now now`.
+/// `tokdiag` with a private cache, no colour, and `--now now`, run from the repository root.
 pub fn tokdiag_at(cache: &Path, now: i64) -> Command {
-    let mut c = Command::cargo_bin("tokdiag").expect("binary");
-    c.current_dir(root())
-        .env_remove("TOKDIAG_CACHE_DIR")
-        .env("NO_COLOR", "1")
-        .arg("--cache-dir")
-        .arg(cache)
-        .arg("--now")
-        .arg(now.to_string());
+    let mut c = super::tokens::tokdiag_now(cache, now);
+    c.current_dir(root());
     c
 }
 
@@ -110,42 +104,6 @@ pub fn decode(token: &str, json: bool) -> (i32, String) {
     (code, out)
 }
 
-/// Diagnosis codes in order.
-pub fn codes(v: &Value) -> Vec<String> {
-    v["diagnoses"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|d| d["code"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The diagnosis with `code`.
-pub fn diag<'a>(v: &'a Value, code: &str) -> &'a Value {
-    v["diagnoses"]
-        .as_array()
-        .and_then(|a| a.iter().find(|d| d["code"] == code))
-        .unwrap_or_else(|| panic!("no diagnosis {code} in {v:#}"))
-}
-
-/// The check with `id`.
-pub fn check<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["checks"]
-        .as_array()
-        .and_then(|a| a.iter().find(|c| c["id"] == id))
-        .unwrap_or_else(|| panic!("no check {id} in {v:#}"))
-}
-
-/// Fix `i` of a diagnosis as a string.
-pub fn fix(d: &Value, i: usize) -> String {
-    d["fixes"][i]
-        .as_str()
-        .unwrap_or_else(|| panic!("no fix {i} in {d:#}"))
-        .to_string()
-}
-
 /// A loopback OIDC issuer: `GET /.well-known/openid-configuration` answers a discovery document
 /// whose `issuer` is the one given (which may name another host: a proxy or emulator), and
 /// `GET /.well-known/jwks.json` answers testdata/idps/jwks.json. Lives until the test process ends.
@@ -157,49 +115,30 @@ pub struct OidcServer {
 impl OidcServer {
     /// Starts serving `issuer`'s discovery document.
     pub fn start(issuer: &str) -> OidcServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let discovery = json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{}authorize", with_slash(issuer)),
-            "token_endpoint": format!("{}oauth/token", with_slash(issuer)),
-            "jwks_uri": format!("{base}/.well-known/jwks.json"),
-            "response_types_supported": ["code", "token", "id_token"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-        })
-        .to_string();
+        // The document names the server's own JWKS URL, known once it is bound.
+        let discovery: Arc<OnceLock<String>> = Arc::default();
         let jwks = std::fs::read_to_string(idp("jwks.json")).expect("jwks");
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(mut conn) = conn else { continue };
-                let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 2048];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 65536 {
-                    match conn.read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf);
-                let path = head
-                    .lines()
-                    .next()
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .unwrap_or("/");
-                let (status, body) = match path {
-                    "/.well-known/openid-configuration" => (200, discovery.clone()),
-                    "/.well-known/jwks.json" => (200, jwks.clone()),
-                    _ => (404, "{\"error\":\"not found\"}".to_string()),
-                };
-                let resp = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = conn.write_all(resp.as_bytes());
+        let doc = discovery.clone();
+        let server = Server::start(move |req| match req.path() {
+            "/.well-known/openid-configuration" => {
+                Reply::json(200, doc.get().cloned().unwrap_or_default())
             }
+            "/.well-known/jwks.json" => Reply::json(200, jwks.clone()),
+            _ => Reply::json(404, "{\"error\":\"not found\"}"),
         });
+        let base = server.base.clone();
+        let _ = discovery.set(
+            json!({
+                "issuer": issuer,
+                "authorization_endpoint": format!("{}authorize", with_slash(issuer)),
+                "token_endpoint": format!("{}oauth/token", with_slash(issuer)),
+                "jwks_uri": format!("{base}/.well-known/jwks.json"),
+                "response_types_supported": ["code", "token", "id_token"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+            })
+            .to_string(),
+        );
         OidcServer { base }
     }
 

@@ -1,14 +1,15 @@
-//! A loopback HTTP server for the OIDC tests: serves a discovery document and a JWKS from
-//! testdata, counts requests per path, and can misbehave on demand (500, HTML, hang, no jwks_uri,
-//! Cache-Control, key rotation). Plain std::net + one thread per connection: no async in tests.
+//! A loopback OIDC issuer for the tests: serves a discovery document and a JWKS from testdata,
+//! counts requests per path, and can misbehave on demand (500, HTML, hang, no jwks_uri,
+//! Cache-Control, key rotation). A handler over the one test server, [`super::http::Server`].
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::Value;
+
+use super::http::{Reply, Request, Server};
 
 /// The pool id used in paths.
 pub const POOL: &str = "us-east-1_h0Vo2Whhx";
@@ -49,8 +50,6 @@ struct State {
     discovery_override: Option<Value>,
     cache_control: Option<String>,
     modes: HashMap<String, Mode>,
-    counts: HashMap<String, usize>,
-    bytes_sent: usize,
 }
 
 /// The running server. It lives until the test process ends.
@@ -59,6 +58,7 @@ pub struct JwksServer {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     state: Arc<Mutex<State>>,
+    server: Server,
 }
 
 fn read_json(rel: &str) -> Value {
@@ -71,8 +71,6 @@ fn read_json(rel: &str) -> Value {
 impl JwksServer {
     /// Starts a server with testdata/jwks.json and the Cognito issuer of testdata/discovery.json.
     pub fn start() -> JwksServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
         let discovery = read_json("discovery.json");
         let issuer = discovery["issuer"].as_str().unwrap_or_default().to_string();
         let state = Arc::new(Mutex::new(State {
@@ -81,19 +79,18 @@ impl JwksServer {
             discovery_override: None,
             cache_control: None,
             modes: HashMap::new(),
-            counts: HashMap::new(),
-            bytes_sent: 0,
         }));
-        let server = JwksServer { base, state };
-        let s = server.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(conn) = conn else { continue };
-                let s = s.clone();
-                std::thread::spawn(move || s.handle(conn));
-            }
-        });
-        server
+        // The base URL is known only once the server is bound: the handler reads it from here.
+        let base: Arc<OnceLock<String>> = Arc::default();
+        let (st, b) = (state.clone(), base.clone());
+        let server =
+            Server::start(move |req| answer(req, &st, b.get().map(String::as_str).unwrap_or("")));
+        let _ = base.set(server.base.clone());
+        JwksServer {
+            base: server.base.clone(),
+            state,
+            server,
+        }
     }
 
     /// The discovery URL.
@@ -142,17 +139,17 @@ impl JwksServer {
 
     /// Requests seen for a path.
     pub fn count(&self, path: &str) -> usize {
-        *self.state.lock().unwrap().counts.get(path).unwrap_or(&0)
+        self.server.hits_on(path)
     }
 
     /// Requests seen for any path.
     pub fn total_hits(&self) -> usize {
-        self.state.lock().unwrap().counts.values().sum()
+        self.server.hits()
     }
 
     /// Body bytes written by [`Mode::Huge`] answers so far.
     pub fn bytes_sent(&self) -> usize {
-        self.state.lock().unwrap().bytes_sent
+        self.server.streamed()
     }
 
     /// Requests to the discovery document.
@@ -164,126 +161,71 @@ impl JwksServer {
     pub fn jwks_hits(&self) -> usize {
         self.count(JWKS_PATH)
     }
-
-    fn handle(&self, mut conn: TcpStream) {
-        let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 2048];
-        while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 65536 {
-            match conn.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let head = String::from_utf8_lossy(&buf);
-        let path = head
-            .lines()
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("/")
-            .to_string();
-        let (mode, cache_control, body) = {
-            let mut st = self.state.lock().unwrap();
-            *st.counts.entry(path.clone()).or_insert(0) += 1;
-            let mode = st.modes.get(&path).cloned().unwrap_or(Mode::Normal);
-            let body = if path == DISCOVERY_PATH {
-                Some(st.discovery_override.clone().unwrap_or_else(|| {
-                    let mut d = read_json("discovery.json");
-                    d["issuer"] = Value::String(st.issuer.clone());
-                    d["jwks_uri"] = Value::String(format!("{}{JWKS_PATH}", self.base));
-                    d
-                }))
-            } else if path == JWKS_PATH {
-                Some(st.jwks.clone())
-            } else {
-                None
-            };
-            (mode, st.cache_control.clone(), body)
-        };
-        let (status, ctype, text) = match (&mode, body) {
-            (Mode::Hang(d), _) => {
-                std::thread::sleep(*d);
-                return;
-            }
-            (Mode::Huge(n), _) => {
-                self.stream_huge(conn, *n, true);
-                return;
-            }
-            (Mode::HugeUndeclared(n), _) => {
-                self.stream_huge(conn, *n, false);
-                return;
-            }
-            (Mode::Redirect(to), _) => {
-                let resp = format!(
-                    "HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                );
-                let _ = conn.write_all(resp.as_bytes());
-                return;
-            }
-            (Mode::Body(ctype, text), _) => (200, *ctype, text.clone()),
-            (Mode::Delay(d), Some(b)) => {
-                std::thread::sleep(*d);
-                (200, "application/json", b.to_string())
-            }
-            (Mode::Delay(_), None) => (
-                404,
-                "application/json",
-                "{\"error\":\"not found\"}".to_string(),
-            ),
-            (Mode::Status(s), _) => (
-                *s,
-                "application/json",
-                format!("{{\"error\":\"status {s}\"}}"),
-            ),
-            (Mode::Html, _) => (
-                200,
-                "text/html",
-                "<!DOCTYPE html><html><body>Sign in</body></html>".to_string(),
-            ),
-            (Mode::Normal, Some(b)) => (200, "application/json", b.to_string()),
-            (Mode::Normal, None) => (
-                404,
-                "application/json",
-                "{\"error\":\"not found\"}".to_string(),
-            ),
-        };
-        let mut resp = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n",
-            text.len()
-        );
-        if let Some(cc) = cache_control {
-            resp.push_str(&format!("cache-control: {cc}\r\n"));
-        }
-        resp.push_str("\r\n");
-        resp.push_str(&text);
-        let _ = conn.write_all(resp.as_bytes());
-        let _ = conn.flush();
-    }
 }
 
-impl JwksServer {
-    fn stream_huge(&self, mut conn: TcpStream, n: usize, declared: bool) {
-        let length = if declared {
-            format!("content-length: {n}\r\n")
+fn not_found() -> Reply {
+    Reply::json(404, "{\"error\":\"not found\"}")
+}
+
+fn answer(req: &Request, state: &Mutex<State>, base: &str) -> Reply {
+    let path = req.path();
+    let (mode, cache_control, body) = {
+        let st = state.lock().unwrap();
+        let mode = st.modes.get(path).cloned().unwrap_or(Mode::Normal);
+        let body = if path == DISCOVERY_PATH {
+            Some(st.discovery_override.clone().unwrap_or_else(|| {
+                let mut d = read_json("discovery.json");
+                d["issuer"] = Value::String(st.issuer.clone());
+                d["jwks_uri"] = Value::String(format!("{base}{JWKS_PATH}"));
+                d
+            }))
+        } else if path == JWKS_PATH {
+            Some(st.jwks.clone())
         } else {
-            String::new()
+            None
         };
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n{{\"keys\":["
-        );
-        if conn.write_all(head.as_bytes()).is_err() {
-            return;
+        (mode, st.cache_control.clone(), body)
+    };
+    let reply = match (mode, body) {
+        (Mode::Hang(d), _) => return Reply::Hang(d),
+        (Mode::Huge(n), _) => {
+            return Reply::Stream {
+                prefix: "{\"keys\":[".into(),
+                total: Some(n),
+                declared: true,
+            };
         }
-        let chunk = vec![b' '; 64 * 1024];
-        let mut left = n.saturating_sub(9);
-        while left > 0 {
-            let k = left.min(chunk.len());
-            if conn.write_all(&chunk[..k]).is_err() {
-                return;
-            }
-            left -= k;
-            self.state.lock().unwrap().bytes_sent += k;
+        (Mode::HugeUndeclared(n), _) => {
+            return Reply::Stream {
+                prefix: "{\"keys\":[".into(),
+                total: Some(n),
+                declared: false,
+            };
         }
+        (Mode::Redirect(to), _) => {
+            return Reply::Full {
+                status: 302,
+                headers: vec![("location".into(), to)],
+                body: String::new(),
+            };
+        }
+        (Mode::Body(ctype, text), _) => Reply::typed(200, ctype, text),
+        (Mode::Delay(d), Some(b)) => {
+            std::thread::sleep(d);
+            Reply::json(200, b.to_string())
+        }
+        (Mode::Delay(_), None) | (Mode::Normal, None) => not_found(),
+        (Mode::Status(s), _) => Reply::json(s, format!("{{\"error\":\"status {s}\"}}")),
+        (Mode::Html, _) => Reply::typed(
+            200,
+            "text/html",
+            "<!DOCTYPE html><html><body>Sign in</body></html>",
+        ),
+        (Mode::Normal, Some(b)) => Reply::json(200, b.to_string()),
+    };
+    match cache_control {
+        Some(cc) => reply.header("cache-control", &cc),
+        None => reply,
     }
 }
 

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use super::http::{Reply, Server};
 use super::tokens::{NOW, root};
 
 /// The Python MCP server started by scripts/test.sh. Fails (never skips) without it.
@@ -272,130 +273,46 @@ impl Drop for Proxy {
     }
 }
 
-/// A fixed answer: status, extra headers, body.
-type Answer = (u16, Vec<(String, String)>, String);
-
 /// A raw response: status, headers (names lowercased), body.
 pub type RawResponse = (u16, Vec<(String, String)>, String);
 
 /// One request a stub received.
-#[derive(Debug, Clone)]
-pub struct Received {
-    /// Request line target (path and query).
-    pub target: String,
-    /// Headers, names lowercased.
-    pub headers: Vec<(String, String)>,
-    /// Body.
-    pub body: String,
-}
-
-impl Received {
-    /// A header value.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == &name.to_ascii_lowercase())
-            .map(|(_, v)| v.as_str())
-    }
-}
+pub type Received = super::http::Request;
 
 /// A loopback HTTP stub: every request gets the same answer (or none, with `hang`).
 pub struct Stub {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    received: Arc<Mutex<Vec<Received>>>,
+    server: Server,
 }
 
 impl Stub {
     /// Answers every request with `status`, `headers` and `body` (JSON).
     pub fn start(status: u16, headers: &[(&str, &str)], body: &str) -> Stub {
-        Self::start_inner(Some((
-            status,
-            headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body.to_string(),
-        )))
+        let mut reply = Reply::json(status, body);
+        for (k, v) in headers {
+            reply = reply.header(k, v);
+        }
+        Self::serve(reply)
     }
 
     /// Never answers (reads the request, then holds the connection).
     pub fn hang() -> Stub {
-        Self::start_inner(None)
+        Self::serve(Reply::Hang(Duration::from_secs(30)))
     }
 
-    fn start_inner(answer: Option<Answer>) -> Stub {
-        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let base = format!("http://{}", l.local_addr().expect("addr"));
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let r2 = received.clone();
-        std::thread::spawn(move || {
-            for s in l.incoming() {
-                let Ok(mut s) = s else { continue };
-                let answer = answer.clone();
-                let r3 = r2.clone();
-                std::thread::spawn(move || {
-                    let Some(req) = read_request(&mut s) else {
-                        return;
-                    };
-                    r3.lock().unwrap().push(req);
-                    match answer {
-                        Some((status, headers, body)) => {
-                            let mut out = format!(
-                                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-                                body.len()
-                            );
-                            for (k, v) in headers {
-                                out.push_str(&format!("{k}: {v}\r\n"));
-                            }
-                            out.push_str("\r\n");
-                            out.push_str(&body);
-                            let _ = s.write_all(out.as_bytes());
-                        }
-                        None => std::thread::sleep(Duration::from_secs(30)),
-                    }
-                });
-            }
-        });
-        Stub { base, received }
+    fn serve(reply: Reply) -> Stub {
+        let server = Server::start(move |_| reply.clone());
+        Stub {
+            base: server.base.clone(),
+            server,
+        }
     }
 
     /// Requests received so far.
     pub fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
+        self.server.received()
     }
-}
-
-fn read_request(s: &mut TcpStream) -> Option<Received> {
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let mut r = BufReader::new(s.try_clone().ok()?);
-    let mut line = String::new();
-    r.read_line(&mut line).ok()?;
-    let target = line.split_whitespace().nth(1)?.to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body).ok()?;
-    Some(Received {
-        target,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
 }
 
 /// A raw HTTP/1.1 request (no redirects, `Connection: close`): (status, headers lowercased, body).

@@ -6,6 +6,8 @@ use assert_cmd::Command;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::Value;
 
+pub use super::json::{check, codes, diag};
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -14,6 +16,11 @@ pub fn root() -> PathBuf {
 /// A path under testdata/.
 pub fn testdata(rel: &str) -> String {
     root().join("testdata").join(rel).display().to_string()
+}
+
+/// The seed's `.bedrock_agentcore.yaml` (the incident tokdiag was born from).
+pub fn seed_cfg() -> String {
+    testdata("seed/.bedrock_agentcore.yaml")
 }
 
 /// The seed's pool, client and issuer.
@@ -78,27 +85,38 @@ pub const CALLER_ENV: [&str; 10] = [
     "BEDROCK_AGENTCORE_DP_ENDPOINT",
 ];
 
-/// The tokdiag binary with none of [`CALLER_ENV`], `NO_COLOR=1`, run in `dir` (so that no
-/// implicit ./.bedrock_agentcore.yaml of the caller's is picked up).
-pub fn hermetic(dir: &Path) -> Command {
+/// The one command builder: the tokdiag binary with none of [`CALLER_ENV`] and `NO_COLOR=1`.
+/// Every other builder starts from it.
+pub fn bare() -> Command {
     let mut c = Command::cargo_bin("tokdiag").expect("binary");
     for v in CALLER_ENV {
         c.env_remove(v);
     }
-    c.env("NO_COLOR", "1").current_dir(dir);
+    c.env("NO_COLOR", "1");
     c
 }
 
-/// The tokdiag binary with a private cache dir and the fixed time.
-pub fn tokdiag(cache: &Path) -> Command {
-    let mut c = Command::cargo_bin("tokdiag").expect("binary");
-    c.env_remove("TOKDIAG_CACHE_DIR")
-        .env("NO_COLOR", "1")
-        .arg("--cache-dir")
+/// [`bare`], run in `dir` (so that no implicit ./.bedrock_agentcore.yaml of the caller's is
+/// picked up).
+pub fn hermetic(dir: &Path) -> Command {
+    let mut c = bare();
+    c.current_dir(dir);
+    c
+}
+
+/// [`bare`] with a private cache dir and `--now now`.
+pub fn tokdiag_now(cache: &Path, now: i64) -> Command {
+    let mut c = bare();
+    c.arg("--cache-dir")
         .arg(cache)
         .arg("--now")
-        .arg(NOW.to_string());
+        .arg(now.to_string());
     c
+}
+
+/// [`bare`] with a private cache dir and the fixed time [`NOW`].
+pub fn tokdiag(cache: &Path) -> Command {
+    tokdiag_now(cache, NOW)
 }
 
 /// Runs and returns (exit code, stdout, stderr).
