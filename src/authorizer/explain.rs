@@ -11,10 +11,10 @@ use crate::authorizer::{
     Authorizer, AuthorizerType, CustomClaim, ResourceKind, RuleSet, SigningKeys, SourceKind, rules,
 };
 use crate::error::{Error, Result};
+use crate::keyring::{KeyRing, KeySpec};
 use crate::oidc::{self, FetchOptions};
 use crate::report::{Check, CheckId, Diagnosis, Status, Verdict};
 use crate::token::{Jwt, TokenKind};
-use crate::verify::{self, SigOutcome};
 
 /// The authorizer as shown in reports.
 #[derive(Debug, Clone, Serialize)]
@@ -417,32 +417,26 @@ async fn obtain_keys_async_url(
     jwt: Option<&Jwt>,
     o: &FetchOptions,
 ) -> Result<SigningKeys> {
-    let mut keys = match oidc::fetch_keys(url, o).await {
-        Ok(k) => k,
-        Err(e @ Error::Network { .. }) => {
-            return Ok(SigningKeys::Unavailable {
-                reason: format!(
-                    "{e}{}",
-                    e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
-                ),
-            });
-        }
+    let unavailable = |e: &Error| SigningKeys::Unavailable {
+        reason: format!(
+            "{e}{}",
+            e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
+        ),
+    };
+    let mut ring = match KeyRing::acquire(&KeySpec::Discovery(url.to_string()), o).await {
+        Ok(r) => r,
+        Err(e @ Error::Network { .. }) => return Ok(unavailable(&e)),
         Err(e) => return Err(e),
     };
+    // The ring's one policy: an unknown kid refetches the JWKS once.
     if let Some(j) = jwt
-        && keys.from_cache
-        && matches!(
-            verify::check_signature(j, &keys.jwks),
-            SigOutcome::UnknownKid { .. }
-        )
+        && let Err(e) = ring.check(j, o).await
     {
-        // One refetch on an unknown kid: the issuer may have rotated its keys since we cached them.
-        if let Err(e) = oidc::refetch_jwks(&mut keys, o).await {
-            return Ok(SigningKeys::Unavailable {
-                reason: e.to_string(),
-            });
-        }
+        return Ok(SigningKeys::Unavailable {
+            reason: e.to_string(),
+        });
     }
+    let keys = ring.into_fetched();
     Ok(SigningKeys::Jwks {
         issuer: keys.discovery.as_ref().and_then(|d| d.issuer.clone()),
         jwks: keys.jwks,

@@ -237,7 +237,16 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
             let unavailable = SigningKeys::Unavailable {
                 reason: "the keys step failed".into(),
             };
-            let r = explain::explain(a, t, keys.as_ref().unwrap_or(&unavailable), g.now());
+            let mut r = explain::explain(a, t, keys.as_ref().unwrap_or(&unavailable), g.now());
+            // The keys step ran before there was a token: an unknown kid gets the one refetch
+            // every command gets (the key ring's policy), then the token is evaluated again.
+            if args.jwks.is_none()
+                && r.diagnoses.iter().any(|d| d.code == "unknown-kid")
+                && let Ok(k @ SigningKeys::Jwks { .. }) =
+                    explain::obtain_keys(a, Jwt::parse(t).ok().as_ref(), None, false, &fetch)
+            {
+                r = explain::explain(a, t, &k, g.now());
+            }
             steps.push(explain_step(&r));
         }
         (None, _) => steps.push(Step::skip("explain", "skipped: no authorizer config")),

@@ -16,12 +16,13 @@ use crate::claims::{self, Expectations};
 use crate::cli::Globals;
 use crate::commands::cached_token;
 use crate::error::{Error, Result};
+use crate::keyring::{KeyRing, KeySpec};
 use crate::oidc::{self, FetchOptions, FetchedJwks};
 use crate::render;
 use crate::report::{Check, Status};
 use crate::timefmt;
 use crate::token::{self, Input, Jwt, Use};
-use crate::verify::{PreparedKeys, SigOutcome};
+use crate::verify::SigOutcome;
 
 /// Largest input read whole (one token or a JSON bundle; a batch of one token per line streams,
 /// whatever its size): 256 MiB, as when batches were read whole.
@@ -134,15 +135,22 @@ pub fn resolve_source(
 }
 
 impl KeySource {
+    /// Where the keys come from: the file offline, else the discovery URL.
+    pub fn spec(&self) -> KeySpec {
+        match &self.jwks_file {
+            Some(f) => KeySpec::File(f.clone()),
+            None => KeySpec::Discovery(self.discovery_url.clone().unwrap_or_default()),
+        }
+    }
+
+    /// Acquires the keys (a file offline, else discovery + JWKS through the cache).
+    pub fn ring(&self, o: &FetchOptions) -> Result<KeyRing> {
+        KeyRing::acquire_blocking(&self.spec(), o)
+    }
+
     /// Loads the keys: the file offline, else discovery + JWKS through the cache.
     pub fn keys(&self, o: &FetchOptions) -> Result<FetchedJwks> {
-        if let Some(f) = &self.jwks_file {
-            return FetchedJwks::from_file(f);
-        }
-        let url = self.discovery_url.clone().unwrap_or_default();
-        // Refuse a plain-http URL before building any runtime.
-        oidc::check_url(&url, o.allow_http)?;
-        oidc::block_on(oidc::fetch_keys(&url, o))
+        Ok(self.ring(o)?.into_fetched())
     }
 
     /// The issuer `iss` must equal, and where it came from.
@@ -547,32 +555,21 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
     // Keys are needed only when the input parses as a JWT: garbage is refused without a network
     // round trip.
     let parsed = Jwt::parse(&item.text);
-    let mut keys = if parsed.is_ok() {
-        Some(source.keys(&o)?)
+    let mut ring = if parsed.is_ok() {
+        Some(source.ring(&o)?)
     } else {
         None
     };
-    if let Some(k) = &keys {
-        let (issuer, from) = source.expected_issuer(k);
+    if let Some(r) = &ring {
+        let (issuer, from) = source.expected_issuer(r.fetched());
         exp.issuer = issuer;
         exp.issuer_source = from;
-        exp.discovery_warning = discovery_warning(&source, k);
+        exp.discovery_warning = discovery_warning(&source, r.fetched());
     }
-    let check = |keys: &Option<FetchedJwks>| {
-        parsed
-            .as_ref()
-            .ok()
-            .zip(keys.as_ref())
-            .map(|(jwt, k)| PreparedKeys::new(&k.jwks).check(jwt))
+    let sig = match (parsed.as_ref(), ring.as_mut()) {
+        (Ok(jwt), Some(r)) => Some(oidc::block_on(r.check(jwt, &o))?),
+        _ => None,
     };
-    let mut sig = check(&keys);
-    if matches!(sig, Some(SigOutcome::UnknownKid { .. }))
-        && let Some(k) = keys.as_mut()
-        && k.is_remote()
-    {
-        oidc::block_on(oidc::refetch_jwks(k, &o))?;
-        sig = check(&keys);
-    }
     let outcome = outcome(&parsed, sig.as_ref(), &exp, now);
     if g.json {
         render::emit_json(&json_doc(&outcome, None));

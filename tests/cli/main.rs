@@ -17,6 +17,7 @@ mod help;
 mod idps_cli;
 mod invoke_cli;
 mod issue15_cli;
+mod keyring_cli;
 mod keys_cli;
 mod login_cli;
 mod properties;
