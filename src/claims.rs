@@ -1,7 +1,13 @@
 //! The claim engine: each check of a token (format, signature, issuer, expiry, not_before, aud,
-//! client_id, token_use) written once as a function that returns a [`Check`], and `verify`'s rule
-//! set over them (the standard-claims profile, [`evaluate`]). The AgentCore and API Gateway rule
-//! sets ([`crate::authorizer::rules`]) use the same functions. Everything here is pure.
+//! client_id, scope, custom claims, token_use) written once as a function that returns a
+//! [`Check`], and `verify`'s rule set over them (the standard-claims profile, [`evaluate`]). The
+//! AgentCore and API Gateway rule sets ([`crate::authorizer::rules`]) use the same functions and
+//! add only what the service says (their `service_error`). Everything here is pure.
+//!
+//! One assertion vocabulary, after aws-jwt-verify's `assert.ts`: two comparisons
+//! ([`equals_one_of`], [`first_overlap`]) and one message style — [`missing`] (`Missing aud.
+//! Expected one of: a, b`), [`not_allowed`] (`aud not allowed: x. Expected one of: a, b`),
+//! [`not_a_string`] — ending in [`Expected`] (`Expected: x` or `Expected one of: a, b`).
 //!
 //! Dependencies: this module uses [`crate::verify`] (signature crypto), which uses nothing here,
 //! so `verify` → `rules` → `verify` is gone. One edge is left to move: the issuer check asks
@@ -43,6 +49,19 @@ pub struct Expectations {
     pub discovery_warning: Option<String>,
 }
 
+/// The passed `format` check: `compact JWS (RS256, kid rsa-1)`.
+pub fn format_pass(jwt: &Jwt) -> Check {
+    Check::new(
+        CheckId::Format,
+        Status::Pass,
+        format!(
+            "compact JWS ({}, kid {})",
+            esc_short(jwt.header_str("alg").unwrap_or("no alg"), 40),
+            esc_short(jwt.header_str("kid").unwrap_or("none"), 80)
+        ),
+    )
+}
+
 /// The failed `format` check of a non-JWT input.
 pub fn format_fail(e: &FormatError) -> Check {
     Check::new(
@@ -52,31 +71,225 @@ pub fn format_fail(e: &FormatError) -> Check {
     )
 }
 
-fn one_of(name: &str, actual: &[String], expected: &[String]) -> String {
-    let exp = esc_join(expected, ", ");
-    if actual.is_empty() {
-        format!("Missing {name}. Expected one of: {exp}")
-    } else {
-        format!(
-            "{name} not allowed: {}. Expected one of: {exp}",
-            esc_join(actual, ", ")
-        )
+// ---- the one assertion vocabulary (after aws-jwt-verify's assert.ts) -----------------------
+
+/// What a check expected, as its message ends: `Expected: x` for one value (issuer, token_use),
+/// `Expected one of: a, b` for a configured list. Values are escaped.
+#[derive(Debug, Clone, Copy)]
+pub enum Expected<'a> {
+    /// One value.
+    One(&'a str),
+    /// Any one of a list.
+    AnyOf(&'a [String]),
+}
+
+impl std::fmt::Display for Expected<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::One(v) => write!(f, "Expected: {}", esc(v)),
+            Expected::AnyOf(l) => write!(f, "Expected one of: {}", esc_join(l, ", ")),
+        }
     }
+}
+
+/// `Missing {name}. {expected}`.
+pub fn missing(name: &str, exp: Expected<'_>) -> String {
+    format!("Missing {name}. {exp}")
+}
+
+/// `{name} not allowed: {actual}. {expected}` (`actual` escaped here).
+pub fn not_allowed(name: &str, actual: &str, exp: Expected<'_>) -> String {
+    format!("{name} not allowed: {}. {exp}", esc(actual))
+}
+
+/// `{name} is present but not a string ({value}). {expected}`.
+pub fn not_a_string(name: &str, v: &Value, exp: Expected<'_>) -> String {
+    format!(
+        "{name} is present but not a string ({}). {exp}",
+        crate::render::esc_value(v)
+    )
+}
+
+/// "String equals one of": `actual` is in `allowed`.
+pub fn equals_one_of(actual: &str, allowed: &[String]) -> bool {
+    allowed.iter().any(|a| a == actual)
+}
+
+/// "Arrays overlap": the first of `actual` that is in `allowed` (a string claim counts as a
+/// one-item array: see [`Jwt::audiences`]).
+pub fn first_overlap<'a>(actual: &'a [String], allowed: &[String]) -> Option<&'a String> {
+    actual.iter().find(|a| equals_one_of(a, allowed))
+}
+
+/// A check that passes or fails on `ok`.
+fn pass_or_fail(id: CheckId, ok: bool, message: String) -> Check {
+    Check::new(id, if ok { Status::Pass } else { Status::Fail }, message)
+}
+
+/// `client_id`, a string claim, is one of `allowed` (AgentCore's allowedClients; verify's
+/// `--client-id` on an access token).
+pub fn client_id_check(jwt: &Jwt, allowed: &[String]) -> Check {
+    let actual = jwt.claims.get("client_id");
+    let exp = Expected::AnyOf(allowed);
+    let c = match actual {
+        None | Some(Value::Null) => {
+            pass_or_fail(CheckId::ClientId, false, missing("client_id", exp))
+        }
+        Some(Value::String(c)) if equals_one_of(c, allowed) => pass_or_fail(
+            CheckId::ClientId,
+            true,
+            format!("client_id {} is allowed", esc(c)),
+        ),
+        Some(Value::String(c)) => {
+            pass_or_fail(CheckId::ClientId, false, not_allowed("client_id", c, exp))
+        }
+        Some(v) => pass_or_fail(CheckId::ClientId, false, not_a_string("client_id", v, exp)),
+    };
+    c.expected(allowed.to_vec())
+        .actual(actual.cloned().unwrap_or(Value::Null))
+}
+
+/// `aud` (a string or an array) contains one of `allowed`.
+pub fn aud_check(jwt: &Jwt, allowed: &[String]) -> Check {
+    let auds = jwt.audiences();
+    let msg = match (first_overlap(&auds, allowed), auds.is_empty()) {
+        (Some(a), _) => format!("aud contains {}", esc(a)),
+        (None, true) => missing("aud", Expected::AnyOf(allowed)),
+        (None, false) => not_allowed("aud", &auds.join(", "), Expected::AnyOf(allowed)),
+    };
+    let ok = first_overlap(&auds, allowed).is_some();
+    pass_or_fail(CheckId::Aud, ok, msg)
+        .expected(allowed.to_vec())
+        .actual(jwt.claims.get("aud").cloned().unwrap_or(Value::Null))
+}
+
+/// Any one of `allowed` among the token's scopes (`scope`, space separated, and `scp`).
+pub fn scope_check(jwt: &Jwt, allowed: &[String]) -> Check {
+    let have = jwt.scopes();
+    let actual = if have.is_empty() {
+        Value::Null
+    } else {
+        Value::String(have.join(" "))
+    };
+    let exp = Expected::AnyOf(allowed);
+    let c = match (first_overlap(&have, allowed), have.is_empty()) {
+        (Some(f), _) => pass_or_fail(CheckId::Scope, true, format!("scope {} is allowed", esc(f))),
+        (None, true) => pass_or_fail(
+            CheckId::Scope,
+            false,
+            format!("no scope or scp claim. {exp}"),
+        ),
+        (None, false) => pass_or_fail(
+            CheckId::Scope,
+            false,
+            format!(
+                "none of the scopes [{}] is allowed. {exp}",
+                esc_join(&have, " ")
+            ),
+        ),
+    };
+    c.expected(allowed.to_vec()).actual(actual)
+}
+
+/// `token_use` equals `want` (Cognito's claim: `access` or `id`).
+pub fn token_use_check(jwt: &Jwt, want: Use) -> Check {
+    let want = match want {
+        Use::Access => "access",
+        Use::Id => "id",
+    };
+    let got = jwt.claims.get("token_use");
+    let exp = Expected::One(want);
+    let c = match got {
+        None | Some(Value::Null) => {
+            pass_or_fail(CheckId::TokenUse, false, missing("token_use", exp))
+        }
+        Some(Value::String(g)) if g == want => {
+            pass_or_fail(CheckId::TokenUse, true, format!("token_use is {want}"))
+        }
+        Some(Value::String(g)) => pass_or_fail(
+            CheckId::TokenUse,
+            false,
+            not_allowed("token_use", &short(g, 40), exp),
+        ),
+        Some(v) => pass_or_fail(CheckId::TokenUse, false, not_a_string("token_use", v, exp)),
+    };
+    c.expected([want])
+        .actual(got.cloned().unwrap_or(Value::Null))
+}
+
+/// One custom-claim rule, by its parts (AgentCore's `customClaims`: a value type, an operator,
+/// one value or a list): `claim:<name>`.
+pub fn custom_claim_check(
+    jwt: &Jwt,
+    name: &str,
+    value_type: &str,
+    operator: &str,
+    match_value: Option<&str>,
+    match_values: &[String],
+) -> Check {
+    let id = CheckId::claim(name);
+    let actual = jwt.claims.get(name).cloned();
+    let expected: Vec<String> = match (match_value, match_values.is_empty()) {
+        (Some(v), _) => vec![v.to_string()],
+        (None, false) => match_values.to_vec(),
+        (None, true) => Vec::new(),
+    };
+    // Escaped copies for the messages; the comparisons use the raw values.
+    let ename = esc(name);
+    let result: Result<String, String> = match (value_type, operator, actual.as_ref()) {
+        (_, _, None) => Err(format!("missing claim {ename}")),
+        ("STRING", "EQUALS", Some(v)) => match (v.as_str(), match_value) {
+            (Some(s), Some(want)) if s == want => Ok(format!("{ename} equals {}", esc(want))),
+            (Some(s), Some(want)) => Err(format!("{ename} is {}, not {}", esc(s), esc(want))),
+            (None, _) => Err(format!("{ename} is not a string")),
+            (_, None) => Err("invalid rule: EQUALS needs matchValueString".into()),
+        },
+        ("STRING_ARRAY", "CONTAINS", Some(v)) => match (v.as_array(), match_value) {
+            (Some(a), Some(want)) if a.iter().any(|x| x.as_str() == Some(want)) => {
+                Ok(format!("{ename} contains {}", esc(want)))
+            }
+            (Some(_), Some(want)) => Err(format!("{ename} does not contain {}", esc(want))),
+            (None, _) => Err(format!("{ename} is not an array")),
+            (_, None) => Err("invalid rule: CONTAINS needs matchValueString".into()),
+        },
+        ("STRING_ARRAY", "CONTAINS_ANY", Some(v)) => match v.as_array() {
+            Some(a) => {
+                let have: Vec<String> = a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect();
+                match first_overlap(&have, match_values) {
+                    Some(h) => Ok(format!("{ename} contains {}", esc(h))),
+                    None if match_values.is_empty() => {
+                        Err("invalid rule: CONTAINS_ANY needs matchValueStringList".into())
+                    }
+                    None => Err(format!(
+                        "{ename} contains none of: {}",
+                        esc_join(match_values, ", ")
+                    )),
+                }
+            }
+            None => Err(format!("{ename} is not an array")),
+        },
+        (t, o, _) => Err(format!(
+            "invalid rule: operator {} with value type {} (EQUALS goes with STRING; CONTAINS and CONTAINS_ANY with STRING_ARRAY)",
+            esc(o),
+            esc(t)
+        )),
+    };
+    let c = match result {
+        Ok(m) => Check::new(id, Status::Pass, m),
+        Err(m) => Check::new(id, Status::Fail, m),
+    };
+    c.expected(expected).actual(actual.unwrap_or(Value::Null))
 }
 
 /// Every check of a parsed token, in order: format, signature, issuer, expiry, not_before, then
 /// aud, client_id and token_use when asked for. `sig` is `None` when no key was available.
 pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i64) -> Vec<Check> {
     let mut checks = Vec::with_capacity(8);
-    checks.push(Check::new(
-        CheckId::Format,
-        Status::Pass,
-        format!(
-            "compact JWS ({}, kid {})",
-            esc_short(jwt.header_str("alg").unwrap_or("no alg"), 40),
-            esc_short(jwt.header_str("kid").unwrap_or("none"), 80)
-        ),
-    ));
+    checks.push(format_pass(jwt));
     checks.push(match sig {
         Some(o) => signature_check(o, None),
         None => Check::new(
@@ -106,132 +319,52 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
     checks.push(expiry_check(jwt, now, 0, leeway));
     checks.push(not_before_check(jwt, now, leeway));
 
-    // aud
     if !exp.audiences.is_empty() {
-        let auds = jwt.audiences();
-        let ok = auds.iter().any(|a| exp.audiences.contains(a));
-        let msg = if ok {
-            format!(
-                "aud contains {}",
-                esc(auds
-                    .iter()
-                    .find(|a| exp.audiences.contains(a))
-                    .map(String::as_str)
-                    .unwrap_or_default())
-            )
-        } else {
-            one_of("aud", &auds, &exp.audiences)
-        };
-        checks.push(
-            Check::new(
-                CheckId::Aud,
-                if ok { Status::Pass } else { Status::Fail },
-                msg,
-            )
-            .expected(exp.audiences.clone())
-            .actual(jwt.claims.get("aud").cloned().unwrap_or(Value::Null)),
-        );
+        checks.push(aud_check(jwt, &exp.audiences));
     }
-
-    // client_id (Cognito-aware, like aws-jwt-verify: aud for ID tokens, client_id otherwise)
     if !exp.client_ids.is_empty() {
-        let (claim, values) = if jwt.kind() == TokenKind::CognitoId {
-            ("aud", jwt.audiences())
-        } else {
-            (
-                "client_id",
-                jwt.claim_str("client_id")
-                    .map(|s| vec![s.to_string()])
-                    .unwrap_or_default(),
-            )
-        };
-        let ok = values.iter().any(|v| exp.client_ids.contains(v));
-        let not_string = jwt
-            .claims
-            .get("client_id")
-            .filter(|v| claim == "client_id" && !v.is_string() && !v.is_null());
-        let label = if claim == "aud" {
-            "Client ID (\"aud\" of an ID token)".to_string()
-        } else {
-            "client_id".to_string()
-        };
-        let msg = if let Some(v) = not_string {
-            format!(
-                "client_id is present but not a string ({}). Expected one of: {}",
-                crate::render::esc_value(v),
-                esc_join(&exp.client_ids, ", ")
-            )
-        } else if ok {
-            format!(
-                "{label} is {}",
-                esc(values
-                    .iter()
-                    .find(|v| exp.client_ids.contains(v))
-                    .map(String::as_str)
-                    .unwrap_or_default())
-            )
-        } else {
-            let mut m = one_of(&label, &values, &exp.client_ids);
-            if values.is_empty()
-                && let Some(a) = jwt
-                    .audiences()
-                    .into_iter()
-                    .find(|a| exp.client_ids.contains(a))
-            {
-                if jwt.claim_str("token_use") == Some("access") {
-                    m.push_str(&format!(
-                        " (the client id {} is in aud; this access token has no client_id claim)",
-                        esc(&a)
-                    ));
-                } else {
-                    m.push_str(&format!(
-                        " (the client id {} is in aud: this is not an access token)",
-                        esc(&a)
-                    ));
-                }
-            }
-            m
-        };
-        checks.push(
-            Check::new(
-                CheckId::ClientId,
-                if ok { Status::Pass } else { Status::Fail },
-                msg,
-            )
-            .expected(exp.client_ids.clone())
-            .actual(jwt.claims.get(claim).cloned().unwrap_or(Value::Null)),
-        );
+        checks.push(cognito_client_id_check(jwt, &exp.client_ids));
     }
-
-    // token_use
     if let Some(u) = exp.token_use {
-        let want = match u {
-            Use::Access => "access",
-            Use::Id => "id",
-        };
-        let got = jwt.claims.get("token_use");
-        let ok = got.and_then(Value::as_str) == Some(want);
-        let msg = match (ok, got.and_then(Value::as_str)) {
-            (true, _) => format!("token_use is {want}"),
-            (false, Some(g)) => {
-                format!(
-                    "token_use not allowed: {}. Expected: {want}",
-                    esc_short(g, 40)
-                )
-            }
-            (false, None) => format!("Missing token_use. Expected: {want}"),
-        };
-        checks.push(
-            Check::new(
-                CheckId::TokenUse,
-                if ok { Status::Pass } else { Status::Fail },
-                msg,
-            )
-            .expected([want])
-            .actual(got.cloned().unwrap_or(Value::Null)),
-        );
+        checks.push(token_use_check(jwt, u));
     }
     checks
+}
+
+/// verify's `--client-id`, Cognito-aware as aws-jwt-verify is: an ID token's client id is its
+/// `aud`, any other token's its `client_id` ([`client_id_check`]).
+pub fn cognito_client_id_check(jwt: &Jwt, allowed: &[String]) -> Check {
+    if jwt.kind() == TokenKind::CognitoId {
+        let label = "Client ID (\"aud\" of an ID token)";
+        let auds = jwt.audiences();
+        let exp = Expected::AnyOf(allowed);
+        let (ok, msg) = match (first_overlap(&auds, allowed), auds.is_empty()) {
+            (Some(a), _) => (true, format!("{label} contains {}", esc(a))),
+            (None, true) => (false, missing(label, exp)),
+            (None, false) => (false, not_allowed(label, &auds.join(", "), exp)),
+        };
+        return pass_or_fail(CheckId::ClientId, ok, msg)
+            .expected(allowed.to_vec())
+            .actual(jwt.claims.get("aud").cloned().unwrap_or(Value::Null));
+    }
+    let mut c = client_id_check(jwt, allowed);
+    // No client_id, but the client id is in aud: say what kind of token this is.
+    if jwt.claims.get("client_id").is_none_or(Value::is_null)
+        && let Some(a) = first_overlap(&jwt.audiences(), allowed)
+    {
+        if jwt.claim_str("token_use") == Some("access") {
+            c.message.push_str(&format!(
+                " (the client id {} is in aud; this access token has no client_id claim)",
+                esc(a)
+            ));
+        } else {
+            c.message.push_str(&format!(
+                " (the client id {} is in aud: this is not an access token)",
+                esc(a)
+            ));
+        }
+    }
+    c
 }
 
 /// The `signature` check for an outcome, without origin or reason.
@@ -394,5 +527,113 @@ pub fn not_before_check(jwt: &Jwt, now: i64, leeway: i64) -> Check {
             format!("valid since {} ({})", rfc3339(nbf), relative(nbf, now)),
         )
         .actual(nbf),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn jwt(claims: Value) -> Jwt {
+        use base64::Engine;
+        let b = |v: &Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string().as_bytes())
+        };
+        let text = format!(
+            "{}.{}.c2ln",
+            b(&json!({"alg": "RS256", "kid": "k"})),
+            b(&claims)
+        );
+        Jwt::parse(&text).expect("a JWT")
+    }
+
+    fn allowed(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn one_message_style_for_every_claim() {
+        let a = allowed(&["7abc", "9def"]);
+        let cases = [
+            (
+                client_id_check(&jwt(json!({})), &a),
+                "Missing client_id. Expected one of: 7abc, 9def",
+            ),
+            (
+                client_id_check(&jwt(json!({"client_id": "3q9f"})), &a),
+                "client_id not allowed: 3q9f. Expected one of: 7abc, 9def",
+            ),
+            (
+                client_id_check(&jwt(json!({"client_id": ["7abc"]})), &a),
+                "client_id is present but not a string ([\"7abc\"]). Expected one of: 7abc, 9def",
+            ),
+            (
+                client_id_check(&jwt(json!({"client_id": "9def"})), &a),
+                "client_id 9def is allowed",
+            ),
+            (
+                aud_check(&jwt(json!({})), &a),
+                "Missing aud. Expected one of: 7abc, 9def",
+            ),
+            (
+                aud_check(&jwt(json!({"aud": ["x", "y"]})), &a),
+                "aud not allowed: x, y. Expected one of: 7abc, 9def",
+            ),
+            (
+                aud_check(&jwt(json!({"aud": ["x", "9def"]})), &a),
+                "aud contains 9def",
+            ),
+            (
+                aud_check(&jwt(json!({"aud": "7abc"})), &a),
+                "aud contains 7abc",
+            ),
+            (
+                token_use_check(&jwt(json!({})), Use::Access),
+                "Missing token_use. Expected: access",
+            ),
+            (
+                token_use_check(&jwt(json!({"token_use": "id"})), Use::Access),
+                "token_use not allowed: id. Expected: access",
+            ),
+            (
+                token_use_check(&jwt(json!({"token_use": 1})), Use::Access),
+                "token_use is present but not a string (1). Expected: access",
+            ),
+            (
+                scope_check(&jwt(json!({"scope": "a b"})), &a),
+                "none of the scopes [a b] is allowed. Expected one of: 7abc, 9def",
+            ),
+        ];
+        for (check, want) in cases {
+            assert_eq!(check.message, want);
+        }
+    }
+
+    #[test]
+    fn values_from_the_token_are_escaped_in_messages() {
+        let a = allowed(&["ok"]);
+        let c = client_id_check(&jwt(json!({"client_id": "x\n✓ ACCEPTED"})), &a);
+        assert_eq!(
+            c.message,
+            "client_id not allowed: x\\n✓ ACCEPTED. Expected one of: ok"
+        );
+        assert!(!c.message.contains('\n'));
+    }
+
+    #[test]
+    fn both_rule_sets_word_a_check_alike() {
+        // verify's profile and the AgentCore rule set give the same words for the same claim.
+        let t = jwt(json!({"client_id": "3q9f", "token_use": "access"}));
+        let exp = Expectations {
+            client_ids: allowed(&["7abc"]),
+            ..Default::default()
+        };
+        let verify = evaluate(&t, None, &exp, 0);
+        let from_verify = verify.iter().find(|c| c.id == CheckId::ClientId).unwrap();
+        assert_eq!(
+            from_verify.message,
+            client_id_check(&t, &exp.client_ids).message
+        );
     }
 }

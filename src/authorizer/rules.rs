@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::authorizer::{Authorizer, CustomClaim, Located, RuleSet, SigningKeys};
 use crate::claims;
-use crate::render::{esc, esc_join, esc_value};
+use crate::render::esc;
 use crate::report::{Check, CheckId, Status};
 use crate::token::{FormatError, Jwt};
 use crate::verify::{self, SigOutcome};
@@ -55,18 +55,11 @@ pub fn evaluate(
     let mut checks = Vec::new();
     let jwt = match token {
         Ok(j) => {
-            checks.push(Check::new(
-                CheckId::Format,
-                Status::Pass,
-                "compact JWS: header.payload.signature",
-            ));
+            checks.push(claims::format_pass(j));
             j
         }
         Err(e) => {
-            checks.push(
-                Check::new(CheckId::Format, Status::Fail, format!("not a JWT: {e}"))
-                    .service_error(Some(service::PARSE)),
-            );
+            checks.push(claims::format_fail(e).service_error(Some(service::PARSE)));
             for id in [
                 CheckId::Signature,
                 CheckId::Issuer,
@@ -237,85 +230,26 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &SigningKeys) -> Check {
     claims::issuer_check(jwt, &expected, None)
 }
 
-/// The one message helper: `client_id not allowed: 3q9f. Expected one of: 7abc, 9def`.
-fn mismatch(name: &str, actual: Option<&Value>, expected: &[String]) -> String {
-    let exp = esc_join(expected, ", ");
-    match actual {
-        None | Some(Value::Null) => format!("missing {name}. Expected one of: {exp}"),
-        Some(v) => format!(
-            "{name} not allowed: {}. Expected one of: {exp}",
-            esc_value(v)
+/// `client_id` (AgentCore): claim `client_id`, a string, is one of `allowedClients`.
+fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
+    match allowed.filter(|a| !a.value.is_empty()) {
+        Some(allowed) => {
+            claims::client_id_check(jwt, &allowed.value).service_error(Some(service::CLIENT_ID))
+        }
+        None => Check::new(
+            CheckId::ClientId,
+            Status::Skip,
+            "allowedClients not configured",
         ),
     }
 }
 
-/// `client_id` (AgentCore): claim `client_id`, a string, is one of `allowedClients`.
-fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
-    let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
-        return Check::new(
-            CheckId::ClientId,
-            Status::Skip,
-            "allowedClients not configured",
-        );
-    };
-    let actual = jwt.claims.get("client_id");
-    let ok = actual
-        .and_then(Value::as_str)
-        .is_some_and(|c| allowed.value.iter().any(|a| a == c));
-    let c = if let Some(v) = actual.filter(|v| !v.is_string() && !v.is_null()) {
-        Check::new(
-            CheckId::ClientId,
-            Status::Fail,
-            format!(
-                "client_id is present but not a string ({}); AgentCore compares a string. Expected one of: {}",
-                esc_value(v),
-                esc_join(&allowed.value, ", ")
-            ),
-        )
-    } else if ok {
-        Check::new(
-            CheckId::ClientId,
-            Status::Pass,
-            format!(
-                "client_id {} is allowed",
-                actual.map(esc_value).unwrap_or_default()
-            ),
-        )
-    } else {
-        Check::new(
-            CheckId::ClientId,
-            Status::Fail,
-            mismatch("client_id", actual, &allowed.value),
-        )
-    };
-    c.expected(allowed.value.clone())
-        .actual(actual.cloned().unwrap_or(Value::Null))
-        .service_error(Some(service::CLIENT_ID))
-}
-
 /// `aud` (AgentCore): `aud` (string or array) contains one of `allowedAudience`.
 fn audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
-    let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
-        return Check::new(CheckId::Aud, Status::Skip, "allowedAudience not configured");
-    };
-    let actual = jwt.claims.get("aud");
-    let ok = jwt.audiences().iter().any(|a| allowed.value.contains(a));
-    let c = if ok {
-        Check::new(
-            CheckId::Aud,
-            Status::Pass,
-            "aud contains an allowed audience",
-        )
-    } else {
-        Check::new(
-            CheckId::Aud,
-            Status::Fail,
-            mismatch("aud", actual, &allowed.value),
-        )
-    };
-    c.expected(allowed.value.clone())
-        .actual(actual.cloned().unwrap_or(Value::Null))
-        .service_error(Some(service::AUD))
+    match allowed.filter(|a| !a.value.is_empty()) {
+        Some(allowed) => claims::aud_check(jwt, &allowed.value).service_error(Some(service::AUD)),
+        None => Check::new(CheckId::Aud, Status::Skip, "allowedAudience not configured"),
+    }
 }
 
 /// `aud` (API Gateway): `aud` contains an entry; only when the token has no `aud`, `client_id` may.
@@ -323,41 +257,18 @@ fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
     let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
         return Check::new(CheckId::Aud, Status::Skip, "no audience configured");
     };
-    let c = if let Some(aud) = jwt.claims.get("aud") {
-        let ok = jwt.audiences().iter().any(|a| allowed.value.contains(a));
-        if ok {
-            Check::new(
-                CheckId::Aud,
-                Status::Pass,
-                "aud contains an allowed audience",
-            )
-        } else {
-            Check::new(
-                CheckId::Aud,
-                Status::Fail,
-                mismatch("aud", Some(aud), &allowed.value),
-            )
-        }
-        .actual(aud.clone())
+    let c = if jwt.claims.contains_key("aud") {
+        claims::aud_check(jwt, &allowed.value)
     } else {
         let cid = jwt.claims.get("client_id");
-        let ok = cid
-            .and_then(Value::as_str)
-            .is_some_and(|c| allowed.value.iter().any(|a| a == c));
-        if ok {
-            Check::new(
-                CheckId::Aud,
-                Status::Pass,
-                "no aud; client_id is an allowed audience",
-            )
+        let mut c = claims::client_id_check(jwt, &allowed.value);
+        c.id = CheckId::Aud;
+        c.message = if c.status == Status::Pass {
+            "no aud; client_id is an allowed audience".to_string()
         } else {
-            Check::new(
-                CheckId::Aud,
-                Status::Fail,
-                format!("no aud, and {}", mismatch("client_id", cid, &allowed.value)),
-            )
-        }
-        .actual(json!({"client_id": cid.cloned().unwrap_or(Value::Null)}))
+            format!("no aud, and {}", c.message)
+        };
+        c.actual(json!({"client_id": cid.cloned().unwrap_or(Value::Null)}))
     };
     c.expected(allowed.value.clone())
         .service_error(Some(service::APIGW_AUD))
@@ -365,112 +276,27 @@ fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
 
 /// `scope`: any one allowed scope in `scope` (space separated) or `scp` (string or array).
 fn scope(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, apigw: bool) -> Check {
-    let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
-        let what = if apigw {
-            "no route authorization scopes configured"
-        } else {
-            "allowedScopes not configured"
-        };
-        return Check::new(CheckId::Scope, Status::Skip, what);
-    };
-    let have = jwt.scopes();
-    let actual = if have.is_empty() {
-        Value::Null
-    } else {
-        Value::String(have.join(" "))
-    };
-    let found: Vec<&String> = allowed.value.iter().filter(|a| have.contains(a)).collect();
-    let c = if let Some(f) = found.first() {
-        Check::new(
+    match allowed.filter(|a| !a.value.is_empty()) {
+        Some(allowed) => claims::scope_check(jwt, &allowed.value),
+        None if apigw => Check::new(
             CheckId::Scope,
-            Status::Pass,
-            format!("scope {} is allowed", esc(f)),
-        )
-    } else if have.is_empty() {
-        Check::new(
-            CheckId::Scope,
-            Status::Fail,
-            format!(
-                "no scope or scp claim. Expected one of: {}",
-                esc_join(&allowed.value, ", ")
-            ),
-        )
-    } else {
-        Check::new(
-            CheckId::Scope,
-            Status::Fail,
-            format!(
-                "none of the scopes [{}] is allowed. Expected one of: {}",
-                esc_join(&have, " "),
-                esc_join(&allowed.value, ", ")
-            ),
-        )
-    };
-    c.expected(allowed.value.clone()).actual(actual)
+            Status::Skip,
+            "no route authorization scopes configured",
+        ),
+        None => Check::new(CheckId::Scope, Status::Skip, "allowedScopes not configured"),
+    }
 }
 
 /// `claim:<name>`: one `customClaims` rule.
 fn custom_claim(jwt: &Jwt, rule: &CustomClaim) -> Check {
-    let id = CheckId::claim(&rule.name);
-    let actual = jwt.claims.get(&rule.name).cloned();
-    let expected: Vec<String> = match (&rule.match_value, rule.match_values.is_empty()) {
-        (Some(v), _) => vec![v.clone()],
-        (None, false) => rule.match_values.clone(),
-        (None, true) => Vec::new(),
-    };
-    // Escaped copies for the messages; the comparisons use the raw values.
-    let name = esc(&rule.name);
-    let result: Result<String, String> = match (
-        rule.value_type.as_str(),
-        rule.operator.as_str(),
-        actual.as_ref(),
-    ) {
-        (_, _, None) => Err(format!("missing claim {}", name)),
-        ("STRING", "EQUALS", Some(v)) => match (v.as_str(), &rule.match_value) {
-            (Some(s), Some(want)) if s == want => Ok(format!("{} equals {}", name, esc(want))),
-            (Some(s), Some(want)) => Err(format!("{} is {}, not {}", name, esc(s), esc(want))),
-            (None, _) => Err(format!("{} is not a string", name)),
-            (_, None) => Err("invalid rule: EQUALS needs matchValueString".into()),
-        },
-        ("STRING_ARRAY", "CONTAINS", Some(v)) => match (v.as_array(), &rule.match_value) {
-            (Some(a), Some(want)) if a.iter().any(|x| x.as_str() == Some(want)) => {
-                Ok(format!("{} contains {}", name, esc(want)))
-            }
-            (Some(_), Some(want)) => Err(format!("{} does not contain {}", name, esc(want))),
-            (None, _) => Err(format!("{} is not an array", name)),
-            (_, None) => Err("invalid rule: CONTAINS needs matchValueString".into()),
-        },
-        ("STRING_ARRAY", "CONTAINS_ANY", Some(v)) => match v.as_array() {
-            Some(a) => {
-                let hit = a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .find(|x| rule.match_values.iter().any(|w| w == x));
-                match hit {
-                    Some(h) => Ok(format!("{} contains {}", name, esc(h))),
-                    None if rule.match_values.is_empty() => {
-                        Err("invalid rule: CONTAINS_ANY needs matchValueStringList".into())
-                    }
-                    None => Err(format!(
-                        "{} contains none of: {}",
-                        name,
-                        esc_join(&rule.match_values, ", ")
-                    )),
-                }
-            }
-            None => Err(format!("{} is not an array", name)),
-        },
-        (t, o, _) => Err(format!(
-            "invalid rule: operator {} with value type {} (EQUALS goes with STRING; CONTAINS and CONTAINS_ANY with STRING_ARRAY)",
-            esc(o),
-            esc(t)
-        )),
-    };
-    let c = match result {
-        Ok(m) => Check::new(id, Status::Pass, m),
-        Err(m) => Check::new(id, Status::Fail, m),
-    };
-    c.expected(expected).actual(actual.unwrap_or(Value::Null))
+    claims::custom_claim_check(
+        jwt,
+        &rule.name,
+        &rule.value_type,
+        &rule.operator,
+        rule.match_value.as_deref(),
+        &rule.match_values,
+    )
 }
 
 /// The first failing check in the proxy's order (format, expiry, signature, issuer, not_before,

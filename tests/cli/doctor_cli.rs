@@ -103,7 +103,7 @@ fn id_token_fails_explain_and_invoke_and_prints_the_first_fix() {
     let (code, out, _) = run(c);
     assert_eq!(code, 1);
     assert!(
-        out.contains("✗ explain  rejected: client_id — missing client_id. Expected one of: 3ipsf00btbffko91d8irdu8up1 [id-token-for-allowed-clients]\n"),
+        out.contains("✗ explain  rejected: client_id — Missing client_id. Expected one of: 3ipsf00btbffko91d8irdu8up1 [id-token-for-allowed-clients]\n"),
         "{out}"
     );
     assert!(

@@ -48,7 +48,7 @@ fn seed_id_token_is_rejected_with_id_token_for_allowed_clients() {
     assert_eq!(c["actual"], Value::Null);
     assert_eq!(
         c["message"],
-        format!("missing client_id. Expected one of: {CLIENT}")
+        format!("Missing client_id. Expected one of: {CLIENT}")
     );
     assert_eq!(
         c["service_error"],
@@ -117,7 +117,7 @@ fn seed_id_token_human_output() {
     );
     assert!(
         out.contains(&format!(
-            "  ✗ client_id   missing client_id. Expected one of: {CLIENT}\n"
+            "  ✗ client_id   Missing client_id. Expected one of: {CLIENT}\n"
         )),
         "{out}"
     );
@@ -1068,14 +1068,14 @@ fn agentcore_json_runtime_id_token_is_rejected() {
   issuer: {ISSUER} (assumed offline: discoveryUrl without /.well-known/…; online the discovery document's issuer decides)
 
 checks
-  ✓ format      compact JWS: header.payload.signature
+  ✓ format      compact JWS (RS256, kid rsa-1)
   ✓ signature   RS256 signature valid with key rsa-1 (keys from
                 {jwks})
   ✓ issuer      iss is
                 {ISSUER}
   ✓ expiry      expires at 2100-01-01T00:00:00Z (in 73 y)
   ✓ not_before  no nbf claim (optional)
-  ✗ client_id   missing client_id. Expected one of: {CLIENT}
+  ✗ client_id   Missing client_id. Expected one of: {CLIENT}
   – aud         allowedAudience not configured
   – scope       allowedScopes not configured
 

@@ -265,7 +265,7 @@ fn client_id_that_is_not_a_string_is_named() {
     assert_eq!(
         check_msg(&v, "client_id"),
         format!(
-            "client_id is present but not a string ([\"{CLIENT}\"]); AgentCore compares a string. Expected one of: {CLIENT}"
+            "client_id is present but not a string ([\"{CLIENT}\"]). Expected one of: {CLIENT}"
         )
     );
     let (code, out) = verify_offline(&["--client-id", CLIENT, &t]);

@@ -123,7 +123,7 @@ fn id_token_gets_the_services_401_and_invoke_explains_it() {
     );
     assert!(
         out.contains(
-            "  ✗ client_id  missing client_id. Expected one of: 3ipsf00btbffko91d8irdu8up1\n"
+            "  ✗ client_id  Missing client_id. Expected one of: 3ipsf00btbffko91d8irdu8up1\n"
         ),
         "{out}"
     );

@@ -72,7 +72,7 @@ fn assert_id_token_rejected(out: &str, authorizer: &str, file: &str, line: usize
     );
     assert!(
         out.contains(&format!(
-            "  ✗ client_id   missing client_id. Expected one of: {CLIENT}\n"
+            "  ✗ client_id   Missing client_id. Expected one of: {CLIENT}\n"
         )),
         "{out}"
     );

@@ -474,7 +474,7 @@ fn client_id_is_cognito_aware_and_token_use_is_checked() {
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains(&format!(
-            "  ✓ client_id   Client ID (\"aud\" of an ID token) is {CLIENT}"
+            "  ✓ client_id   Client ID (\"aud\" of an ID token) contains {CLIENT}"
         )),
         "{out}"
     );
@@ -482,7 +482,7 @@ fn client_id_is_cognito_aware_and_token_use_is_checked() {
     let (code, out, _) = offline(&["--client-id", CLIENT, &tok("cognito-access.jwt")]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains(&format!("  ✓ client_id   client_id is {CLIENT}")),
+        out.contains(&format!("  ✓ client_id   client_id {CLIENT} is allowed")),
         "{out}"
     );
     // Another app client.
