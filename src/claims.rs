@@ -10,8 +10,8 @@
 //! [`not_a_string`] — ending in [`Expected`] (`Expected: x` or `Expected one of: a, b`).
 //!
 //! Dependencies: this module uses [`crate::verify`] (signature crypto), which uses nothing here,
-//! so `verify` → `rules` → `verify` is gone. One edge is left to move: the issuer check asks
-//! `authorizer::idp::lookalike_host` (a pure host test) while `authorizer::rules` uses this module.
+//! so `verify` → `rules` → `verify` is gone, and on [`crate::host`] (a pure host test) for the
+//! issuer check: nothing here imports `authorizer`, which builds its rule sets on this module.
 
 use serde_json::Value;
 
@@ -434,10 +434,7 @@ pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
     };
     // A look-alike host (`amazonаws.com` with a Cyrillic а) is named even when iss matches: the
     // expected issuer then is one too.
-    let (status, message) = match jwt
-        .claim_str("iss")
-        .and_then(crate::authorizer::idp::lookalike_host)
-    {
+    let (status, message) = match jwt.claim_str("iss").and_then(crate::host::lookalike_host) {
         Some(l) => (
             if status == Status::Pass {
                 Status::Warn

@@ -11,6 +11,7 @@ pub mod cognito;
 pub mod commands;
 pub mod error;
 pub mod fsx;
+pub mod host;
 pub mod keyring;
 pub mod mcp;
 pub mod net;

@@ -301,7 +301,7 @@ pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
     ]
     .into_iter()
     .flatten()
-    .filter_map(|u| idp::lookalike_host(&u))
+    .filter_map(|u| crate::host::lookalike_host(&u))
     .map(|l| crate::render::esc(&l.host).into_owned())
     .collect();
     let mut out = diagnose_escaped(cx);

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::authorizer::diagnose::Context;
 use crate::authorizer::{RuleSet, SigningKeys, SourceKind};
+use crate::host::lookalike_host;
 use crate::report::{Diagnosis, Status};
 use crate::token::{Jwt, TokenKind};
 
@@ -410,112 +411,6 @@ pub fn discovery_issuer_diagnosis(cx: &Context) -> Option<Diagnosis> {
             ))
             .at(cx.file(), line),
     )
-}
-
-// -------------------------------------------------------------------------------------------------
-// Lookalike hosts
-
-/// Why a host looks like another: its characters outside ASCII, or (for an ASCII `xn--` name) the
-/// scripts its Unicode form mixes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lookalike {
-    /// The host as written (lowercased).
-    pub host: String,
-    /// The host with every odd character shown as `<U+0430>`.
-    pub shown: String,
-    /// What is odd, one phrase: `U+0430 (Cyrillic)`, or the scripts an IDN label mixes.
-    pub why: String,
-}
-
-/// Scripts that may share one label (UTS #39 "highly restrictive" sets): Latin with Japanese,
-/// Chinese or Korean scripts.
-fn allowed_mix(scripts: &std::collections::BTreeSet<&'static str>) -> bool {
-    use unicode_script::Script;
-    let sets: [&[Script]; 3] = [
-        &[
-            Script::Latin,
-            Script::Han,
-            Script::Hiragana,
-            Script::Katakana,
-        ],
-        &[Script::Latin, Script::Han, Script::Hangul],
-        &[Script::Latin, Script::Han, Script::Bopomofo],
-    ];
-    sets.iter().any(|set| {
-        scripts
-            .iter()
-            .all(|s| set.iter().any(|x| x.full_name() == *s))
-    })
-}
-
-/// The scripts of the letters of `label` (Common and Inherited characters — digits, `-` — ignored).
-fn scripts_of(label: &str) -> std::collections::BTreeSet<&'static str> {
-    use unicode_script::{Script, UnicodeScript};
-    label
-        .chars()
-        .map(|c| c.script())
-        .filter(|s| !matches!(s, Script::Common | Script::Inherited | Script::Unknown))
-        .map(|s| s.full_name())
-        .collect()
-}
-
-/// A host that is not pure ASCII, or whose `xn--` labels decode to a mix of scripts: an issuer
-/// there only looks like the name it imitates (`amazonаws.com` with a Cyrillic `а`). `None` for
-/// ordinary hosts and for strings that are not URLs.
-pub fn lookalike_host(url: &str) -> Option<Lookalike> {
-    use unicode_script::UnicodeScript;
-    let (_, rest) = url.trim().split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let host = authority
-        .rsplit_once('@')
-        .map(|(_, h)| h)
-        .unwrap_or(authority)
-        .to_lowercase();
-    if !host.is_ascii() {
-        let mut odd: Vec<char> = Vec::new();
-        for c in host.chars().filter(|c| !c.is_ascii()) {
-            if !odd.contains(&c) {
-                odd.push(c);
-            }
-        }
-        let shown: String = host
-            .chars()
-            .map(|c| {
-                if c.is_ascii() {
-                    c.to_string()
-                } else {
-                    format!("<U+{:04X}>", c as u32)
-                }
-            })
-            .collect();
-        let why = odd
-            .iter()
-            .take(8)
-            .map(|c| format!("U+{:04X} {}", *c as u32, c.script().full_name()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Some(Lookalike {
-            host: host.clone(),
-            shown: crate::render::esc(&shown).into_owned(),
-            why: format!("not ASCII: {why}"),
-        });
-    }
-    for label in host.split('.').filter(|l| l.starts_with("xn--")) {
-        let (unicode, _) = idna::domain_to_unicode(label);
-        let scripts = scripts_of(&unicode);
-        if scripts.len() > 1 && !allowed_mix(&scripts) {
-            return Some(Lookalike {
-                host: host.clone(),
-                shown: crate::render::esc(&host).into_owned(),
-                why: format!(
-                    "the label {label} is the Unicode name {} mixing {} scripts",
-                    crate::render::esc(&unicode),
-                    scripts.into_iter().collect::<Vec<_>>().join(" and ")
-                ),
-            });
-        }
-    }
-    None
 }
 
 /// `lookalike-issuer`: the token's `iss`, the configured discovery URL or the discovery document's
