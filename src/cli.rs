@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 use crate::error::Result;
@@ -31,81 +31,12 @@ Run `tokdiag COMMAND --help` for each command's options and examples.",
     propagate_version = true
 )]
 pub struct Cli {
-    /// Global options given before the subcommand (each command accepts them after it, too).
+    /// The options every command takes, before or after its name.
     #[command(flatten)]
-    pub global: TopGlobals,
+    pub global: GlobalArgs,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// The global options given before the command name. Their clap arguments are built only when
-/// the command line can hold some (see [`skip_top_globals_for`]).
-#[derive(Debug, Default)]
-pub struct TopGlobals(pub GlobalArgs);
-
-/// Whether the top level builds its copy of the global options (see [`skip_top_globals_for`]).
-static TOP_GLOBALS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
-
-fn top_globals() -> bool {
-    TOP_GLOBALS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Called by `main` with the first argument. When it names a command, no option stands before
-/// the command, and the top level does not build its copy of the global options (a tenth of what
-/// `decode` spends); the command's own copy still takes them after its name. `completions` and
-/// `man` describe the whole command line, so they keep the top level's copy, as does `help`.
-pub fn skip_top_globals_for(first_arg: Option<&std::ffi::OsStr>) {
-    let name = first_arg.and_then(|a| a.to_str()).unwrap_or("");
-    if <Command as Subcommand>::has_subcommand(name) && !matches!(name, "completions" | "man") {
-        TOP_GLOBALS.store(false, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-impl Args for TopGlobals {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        if top_globals() {
-            GlobalArgs::augment_args(cmd)
-        } else {
-            cmd
-        }
-    }
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        if top_globals() {
-            GlobalArgs::augment_args_for_update(cmd)
-        } else {
-            cmd
-        }
-    }
-}
-
-impl FromArgMatches for TopGlobals {
-    fn from_arg_matches(m: &clap::ArgMatches) -> std::result::Result<Self, clap::Error> {
-        Self::from_arg_matches_mut(&mut m.clone())
-    }
-    fn from_arg_matches_mut(m: &mut clap::ArgMatches) -> std::result::Result<Self, clap::Error> {
-        if top_globals() {
-            GlobalArgs::from_arg_matches_mut(m).map(TopGlobals)
-        } else {
-            Ok(TopGlobals::default())
-        }
-    }
-    fn update_from_arg_matches(
-        &mut self,
-        m: &clap::ArgMatches,
-    ) -> std::result::Result<(), clap::Error> {
-        self.update_from_arg_matches_mut(&mut m.clone())
-    }
-    fn update_from_arg_matches_mut(
-        &mut self,
-        m: &mut clap::ArgMatches,
-    ) -> std::result::Result<(), clap::Error> {
-        if top_globals() {
-            self.0.update_from_arg_matches_mut(m)
-        } else {
-            Ok(())
-        }
-    }
 }
 
 /// When to color output.
@@ -120,28 +51,34 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Options every command accepts.
+/// The options every command takes, before or after its name (clap globals).
 #[derive(Debug, Clone, Args, Default)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Print one JSON document on stdout (JSON lines for batch verify); errors too.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
     /// Color output: auto (terminal and no NO_COLOR), always, never [default: auto].
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", global = true)]
     pub color: Option<ColorChoice>,
     /// Evaluate time checks at TIME (RFC 3339 or Unix seconds) instead of the clock.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", global = true)]
     pub now: Option<String>,
     /// Cache directory for JWKS, discovery documents and login tokens [default: XDG cache dir/tokdiag].
-    #[arg(long, value_name = "DIR", env = "TOKDIAG_CACHE_DIR")]
+    #[arg(long, value_name = "DIR", env = "TOKDIAG_CACHE_DIR", global = true)]
     pub cache_dir: Option<PathBuf>,
     /// Show HTTP exchanges on stderr (Authorization redacted).
-    #[arg(long, short = 'v')]
+    #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
     /// No summary or warnings on stderr.
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+}
+
+/// Which project file and which resource in it: the commands that read an authorizer config.
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Project options")]
+pub struct ProjectArgs {
     /// Authorizer config: .bedrock_agentcore.yaml, agentcore/agentcore.json (or its project
     /// directory), control-plane JSON, CloudFormation template, Terraform .tf files, or
     /// apigatewayv2 get-authorizer JSON [default: ./.bedrock_agentcore.yaml, else
@@ -155,21 +92,82 @@ pub struct GlobalArgs {
     /// The gateway to use (agentcore.json agentCoreGateways, CloudFormation, Terraform).
     #[arg(long, value_name = "NAME")]
     pub gateway: Option<String>,
-    /// AWS region (else AWS_REGION, else the user pool id's prefix).
+    /// Which resource: a CloudFormation logical id (a Runtime or Gateway), or a Terraform resource
+    /// (`TYPE.NAME` or `NAME`).
+    #[arg(long, value_name = "LOGICAL_ID")]
+    pub resource: Option<String>,
+    /// A value the file leaves unresolved (repeatable): CloudFormation parameter, `Resource.Attr`
+    /// or pseudo parameter; Terraform variable name or reference (`aws_cognito_user_pool.main.id`).
+    #[arg(long = "param", id = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// AWS region (resolves `AWS::Region`; else AWS_REGION, else the user pool id's prefix).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+}
+
+/// `decode`'s way to pick the token `login` cached when no token is given: by config and agent.
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Cached token")]
+pub struct CacheKeyArgs {
+    /// The config whose cached login token to read [default: ./.bedrock_agentcore.yaml, else
+    /// ./agentcore/agentcore.json].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The agent whose cached login token to read.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+}
+
+/// AWS credentials and the Cognito endpoint: the commands that call AWS.
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "AWS options")]
+pub struct AwsArgs {
     /// AWS profile.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Cognito endpoint URL (an emulator, for example); AWS_ENDPOINT_URL* are honoured too.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+/// The AgentCore data-plane endpoint: the commands that call a runtime.
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "AWS options")]
+pub struct RuntimeEndpointArgs {
     /// AgentCore data-plane endpoint [env: BEDROCK_AGENTCORE_DP_ENDPOINT].
     #[arg(long, value_name = "URL", env = "BEDROCK_AGENTCORE_DP_ENDPOINT")]
     pub runtime_endpoint: Option<String>,
+}
+
+/// The URL policy: the commands that fetch discovery documents, JWKS or token endpoints.
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Network options")]
+pub struct NetArgs {
     /// Allow plain-http discovery/JWKS URLs on hosts other than loopback.
     #[arg(long)]
     pub allow_http: bool,
+}
+
+fn parse_param(s: &str) -> std::result::Result<(String, String), String> {
+    s.split_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| "parameters must have the form Name=Value".to_string())
+}
+
+/// The option groups a command has, borrowed from its arguments (`None`: it has not that group).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Groups<'a> {
+    /// `--config`, `--agent`, `--gateway`, `--resource`, `--param`, `--region`.
+    pub project: Option<&'a ProjectArgs>,
+    /// `decode`'s `--config` and `--agent` (the cached token's key).
+    pub cache_key: Option<&'a CacheKeyArgs>,
+    /// `--profile`, `--endpoint-url`.
+    pub aws: Option<&'a AwsArgs>,
+    /// `--runtime-endpoint`.
+    pub runtime: Option<&'a RuntimeEndpointArgs>,
+    /// `--allow-http`.
+    pub net: Option<&'a NetArgs>,
 }
 
 /// The commands.
@@ -197,72 +195,93 @@ pub enum Command {
     Man(Lazy<commands::completions::ManArgs>),
 }
 
-/// A command's arguments, added to its clap command only when that command is built: when it is
-/// the one parsed, or for help, completions and the man page. Building every command's arguments
-/// on every run cost about a third of a millisecond per process. The command keeps the
-/// description of its `Command` variant (the arguments struct's own doc comment would replace it).
-///
-/// The global options are added the same way, to each command beside its own arguments, instead
-/// of clap's `global = true`: clap copies a global argument into every subcommand before parsing
-/// (13 options × 10 commands, 92 KB of heap and a tenth of the instructions of `decode`). They are
-/// merged with the ones given before the command by [`Cli::globals`].
-#[derive(Debug)]
-pub struct Lazy<T> {
-    /// The command's own arguments.
-    pub args: T,
-    /// Global options given after the command name (see `explicit_globals` for the environment).
-    pub global: GlobalArgs,
+impl Command {
+    /// The option groups of the command parsed.
+    pub fn groups(&self) -> Groups<'_> {
+        match self {
+            Command::Decode(a) => Groups {
+                cache_key: Some(&a.cache_key),
+                ..Groups::default()
+            },
+            Command::Verify(a) => Groups {
+                project: Some(&a.project),
+                net: Some(&a.net),
+                ..Groups::default()
+            },
+            Command::Explain(a) => Groups {
+                project: Some(&a.project),
+                net: Some(&a.net),
+                ..Groups::default()
+            },
+            Command::Login(a) => Groups {
+                project: Some(&a.project),
+                aws: Some(&a.aws),
+                net: Some(&a.net),
+                ..Groups::default()
+            },
+            Command::Invoke(a) => Groups {
+                project: Some(&a.project),
+                aws: Some(&a.aws),
+                runtime: Some(&a.runtime),
+                net: Some(&a.net),
+                ..Groups::default()
+            },
+            Command::Doctor(a) => Groups {
+                project: Some(&a.project),
+                aws: Some(&a.aws),
+                runtime: Some(&a.runtime),
+                net: Some(&a.net),
+                ..Groups::default()
+            },
+            Command::Proxy(a) => Groups {
+                project: Some(&a.project),
+                aws: Some(&a.aws),
+                net: Some(&a.net),
+                ..Groups::default()
+            },
+            Command::Keys(a) => Groups {
+                project: Some(&a.project),
+                net: Some(&a.net),
+                ..Groups::default()
+            },
+            Command::Completions(_) | Command::Man(_) => Groups::default(),
+        }
+    }
 }
+
+/// A command's arguments, added to its clap command only when that command is built: when it is
+/// the one parsed, or for help, completions and the man page (clap's `Command::defer`). Building
+/// every command's arguments on every run cost about a third of a millisecond per process. The
+/// command keeps the description of its `Command` variant (the arguments struct's own doc comment
+/// would replace it).
+#[derive(Debug)]
+pub struct Lazy<T>(pub T);
 
 impl<T> std::ops::Deref for Lazy<T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.args
+        &self.0
     }
-}
-
-/// Global options given after the command. When the top level has its own copy of the global
-/// options, that copy reads the environment, and the values clap took from the environment here
-/// are dropped, so that an option given before the command still beats the environment. When it
-/// has none ([`skip_top_globals_for`]), this copy is the only one, environment included.
-fn explicit_globals(m: &mut clap::ArgMatches) -> std::result::Result<GlobalArgs, clap::Error> {
-    use clap::parser::ValueSource;
-    let from_env = |id: &str| top_globals() && m.value_source(id) == Some(ValueSource::EnvVariable);
-    let (env_cache_dir, env_runtime_endpoint) =
-        (from_env("cache_dir"), from_env("runtime_endpoint"));
-    let mut g = GlobalArgs::from_arg_matches_mut(m)?;
-    if env_cache_dir {
-        g.cache_dir = None;
-    }
-    if env_runtime_endpoint {
-        g.runtime_endpoint = None;
-    }
-    Ok(g)
 }
 
 impl<T: clap::FromArgMatches> clap::FromArgMatches for Lazy<T> {
     fn from_arg_matches(m: &clap::ArgMatches) -> std::result::Result<Self, clap::Error> {
-        Self::from_arg_matches_mut(&mut m.clone())
+        T::from_arg_matches(m).map(Lazy)
     }
     fn from_arg_matches_mut(m: &mut clap::ArgMatches) -> std::result::Result<Self, clap::Error> {
-        let global = explicit_globals(m)?;
-        Ok(Lazy {
-            args: T::from_arg_matches_mut(m)?,
-            global,
-        })
+        T::from_arg_matches_mut(m).map(Lazy)
     }
     fn update_from_arg_matches(
         &mut self,
         m: &clap::ArgMatches,
     ) -> std::result::Result<(), clap::Error> {
-        self.update_from_arg_matches_mut(&mut m.clone())
+        self.0.update_from_arg_matches(m)
     }
     fn update_from_arg_matches_mut(
         &mut self,
         m: &mut clap::ArgMatches,
     ) -> std::result::Result<(), clap::Error> {
-        self.global = explicit_globals(m)?;
-        self.args.update_from_arg_matches_mut(m)
+        self.0.update_from_arg_matches_mut(m)
     }
 }
 
@@ -271,65 +290,10 @@ impl<T: Args> Args for Lazy<T> {
         T::group_id()
     }
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        cmd.defer(|c| keep_about(c, |c| GlobalArgs::augment_args(T::augment_args(c))))
+        cmd.defer(|c| keep_about(c, T::augment_args))
     }
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        cmd.defer(|c| {
-            keep_about(c, |c| {
-                GlobalArgs::augment_args_for_update(T::augment_args_for_update(c))
-            })
-        })
-    }
-}
-
-impl GlobalArgs {
-    /// `self` (given before the command) overridden by `after` (given after it): a flag is set
-    /// when either side sets it, an option takes the value given after the command if any.
-    pub fn merged(&self, after: &GlobalArgs) -> GlobalArgs {
-        fn pick<T: Clone>(before: &Option<T>, after: &Option<T>) -> Option<T> {
-            after.clone().or_else(|| before.clone())
-        }
-        GlobalArgs {
-            json: self.json || after.json,
-            color: pick(&self.color, &after.color),
-            now: pick(&self.now, &after.now),
-            cache_dir: pick(&self.cache_dir, &after.cache_dir),
-            verbose: self.verbose || after.verbose,
-            quiet: self.quiet || after.quiet,
-            config: pick(&self.config, &after.config),
-            agent: pick(&self.agent, &after.agent),
-            gateway: pick(&self.gateway, &after.gateway),
-            region: pick(&self.region, &after.region),
-            profile: pick(&self.profile, &after.profile),
-            endpoint_url: pick(&self.endpoint_url, &after.endpoint_url),
-            runtime_endpoint: pick(&self.runtime_endpoint, &after.runtime_endpoint),
-            allow_http: self.allow_http || after.allow_http,
-        }
-    }
-}
-
-impl Command {
-    /// The global options given after the command name.
-    pub fn globals(&self) -> &GlobalArgs {
-        match self {
-            Command::Decode(a) => &a.global,
-            Command::Verify(a) => &a.global,
-            Command::Explain(a) => &a.global,
-            Command::Login(a) => &a.global,
-            Command::Invoke(a) => &a.global,
-            Command::Doctor(a) => &a.global,
-            Command::Proxy(a) => &a.global,
-            Command::Keys(a) => &a.global,
-            Command::Completions(a) => &a.global,
-            Command::Man(a) => &a.global,
-        }
-    }
-}
-
-impl Cli {
-    /// The global options, from before and after the command name (after wins).
-    pub fn globals(&self) -> GlobalArgs {
-        self.global.0.merged(self.command.globals())
+        cmd.defer(|c| keep_about(c, T::augment_args_for_update))
     }
 }
 
@@ -343,7 +307,84 @@ fn keep_about(cmd: clap::Command, augment: fn(clap::Command) -> clap::Command) -
         .long_about(long_about.map_or(Resettable::Reset, Resettable::Value))
 }
 
-/// Resolved global options.
+/// The options of a command's groups that may also be written before the command name, as
+/// `tokdiag --config X explain`, and whether each takes a value. Global options need no help
+/// (clap takes them anywhere).
+const HOISTED: &[(&str, bool)] = &[
+    ("--config", true),
+    ("--agent", true),
+    ("--gateway", true),
+    ("--resource", true),
+    ("--param", true),
+    ("--region", true),
+    ("--profile", true),
+    ("--endpoint-url", true),
+    ("--runtime-endpoint", true),
+    ("--allow-http", false),
+];
+
+/// The global options that take a value (so that their value is not read as a command name).
+const GLOBAL_VALUED: &[&str] = &["--color", "--now", "--cache-dir"];
+
+/// Moves the group options written before the command name (`tokdiag --config X explain …`) to
+/// just after it (`tokdiag explain --config X …`), where the command's own parser takes them or
+/// refuses them (`tokdiag --runtime-endpoint U decode` is an error, as `decode --runtime-endpoint`
+/// is). A pure step on argv: anything it does not recognise — an unknown option, `--help`, no
+/// command name — leaves argv as it is, for clap to report.
+pub fn hoist_leading_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut hoisted = Vec::new();
+    let mut kept = Vec::new();
+    let mut i = 1;
+    while i < args.len() {
+        let Some(a) = args[i].to_str() else {
+            return args;
+        };
+        if !a.starts_with('-') {
+            break;
+        }
+        let name = a.split_once('=').map_or(a, |(n, _)| n);
+        let valued = !a.contains('=');
+        if let Some(&(_, takes)) = HOISTED.iter().find(|(n, _)| *n == name) {
+            let n = if takes && valued { 2 } else { 1 };
+            if i + n > args.len() {
+                return args;
+            }
+            hoisted.extend_from_slice(&args[i..i + n]);
+            i += n;
+        } else if matches!(a, "--json" | "-v" | "--verbose" | "-q" | "--quiet")
+            || (GLOBAL_VALUED.contains(&name) && !valued)
+        {
+            kept.push(args[i].clone());
+            i += 1;
+        } else if GLOBAL_VALUED.contains(&name) {
+            let Some(v) = args.get(i + 1) else {
+                return args;
+            };
+            kept.push(args[i].clone());
+            kept.push(v.clone());
+            i += 2;
+        } else {
+            return args;
+        }
+    }
+    let is_command = args
+        .get(i)
+        .and_then(|c| c.to_str())
+        .is_some_and(|c| <Command as Subcommand>::has_subcommand(c) && c != "help");
+    if hoisted.is_empty() || !is_command {
+        return args;
+    }
+    let mut out = Vec::with_capacity(args.len());
+    out.push(args[0].clone());
+    out.extend(kept);
+    out.push(args[i].clone());
+    out.extend(hoisted);
+    out.extend_from_slice(&args[i + 1..]);
+    out
+}
+
+/// The options a command runs with: the global ones and those of its groups (a group the command
+/// has not leaves its fields empty), resolved against the environment.
 #[derive(Debug, Clone)]
 pub struct Globals {
     /// `--json`.
@@ -364,6 +405,10 @@ pub struct Globals {
     pub agent: Option<String>,
     /// `--gateway`.
     pub gateway: Option<String>,
+    /// `--resource`.
+    pub resource: Option<String>,
+    /// `--param NAME=VALUE`, in order.
+    pub params: Vec<(String, String)>,
     /// How the implicit config was chosen when two candidates exist (shown as a warning).
     pub config_note: Option<String>,
     /// `--region`.
@@ -380,7 +425,7 @@ pub struct Globals {
 
 impl Globals {
     /// Resolves flags and environment.
-    pub fn resolve(g: &GlobalArgs) -> Result<Globals> {
+    pub fn resolve(g: &GlobalArgs, groups: Groups<'_>) -> Result<Globals> {
         use std::io::IsTerminal;
         let color = match g.color.unwrap_or_default() {
             ColorChoice::Always => true,
@@ -408,13 +453,19 @@ impl Globals {
                 .unwrap_or_else(std::env::temp_dir)
                 .join("tokdiag")
         });
-        let (config, config_note) = match &g.config {
-            Some(p) => (Some(p.clone()), None),
-            None => {
-                let (found, note) = crate::authorizer::config::discover(Path::new("."));
-                (found, note)
+        let given_config = groups
+            .project
+            .and_then(|p| p.config.clone())
+            .or_else(|| groups.cache_key.and_then(|c| c.config.clone()));
+        let (config, config_note) = match given_config {
+            Some(p) => (Some(p), None),
+            None if groups.project.is_some() || groups.cache_key.is_some() => {
+                crate::authorizer::config::discover(Path::new("."))
             }
+            None => (None, None),
         };
+        let project = groups.project.cloned().unwrap_or_default();
+        let aws = groups.aws.cloned().unwrap_or_default();
         Ok(Globals {
             json: g.json,
             color,
@@ -423,14 +474,18 @@ impl Globals {
             verbose: g.verbose,
             quiet: g.quiet,
             config,
-            agent: g.agent.clone(),
-            gateway: g.gateway.clone(),
+            agent: project
+                .agent
+                .or_else(|| groups.cache_key.and_then(|c| c.agent.clone())),
+            gateway: project.gateway,
+            resource: project.resource,
+            params: project.params,
             config_note,
-            region: g.region.clone(),
-            profile: g.profile.clone(),
-            endpoint_url: g.endpoint_url.clone(),
-            runtime_endpoint: g.runtime_endpoint.clone(),
-            allow_http: g.allow_http,
+            region: project.region,
+            profile: aws.profile,
+            endpoint_url: aws.endpoint_url,
+            runtime_endpoint: groups.runtime.and_then(|r| r.runtime_endpoint.clone()),
+            allow_http: groups.net.is_some_and(|n| n.allow_http),
         })
     }
 
@@ -446,14 +501,17 @@ impl Globals {
         }
     }
 
-    /// The options that select and shape the authorizer from `--config`, `--agent`, `--gateway`
-    /// and `--region` (the one place they are copied from; a command adds its own flags with
-    /// `..g.load_options()`). `config_note` is left for the caller, which may print it itself.
+    /// The options that select and shape the authorizer from `--config`, `--agent`, `--gateway`,
+    /// `--resource`, `--param` and `--region` (the one place they are copied from; a command adds
+    /// its own flags with `..g.load_options()`). `config_note` is left for the caller, which may
+    /// print it itself.
     pub fn load_options(&self) -> crate::authorizer::config::LoadOptions {
         crate::authorizer::config::LoadOptions {
             config: self.config.clone(),
             agent: self.agent.clone(),
             gateway: self.gateway.clone(),
+            resource: self.resource.clone(),
+            params: self.params.clone(),
             region: self.region.clone(),
             ..Default::default()
         }
@@ -467,7 +525,7 @@ impl Globals {
 
 /// Runs the parsed command; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
-    let g = Globals::resolve(&cli.globals())?;
+    let g = Globals::resolve(&cli.global, cli.command.groups())?;
     match cli.command {
         Command::Decode(a) => commands::decode::run(&a, &g),
         Command::Verify(a) => commands::verify::run(&a, &g),
@@ -479,5 +537,130 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Explain(a) => commands::explain::run(&a, &g),
         Command::Completions(a) => commands::completions::run(&a, &g),
         Command::Man(a) => commands::completions::run_man(&a, &g),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn hoist(args: &[&str]) -> Vec<String> {
+        let v = args.iter().map(std::ffi::OsString::from).collect();
+        hoist_leading_options(v)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn params_parse() {
+        assert_eq!(parse_param("A=b=c").unwrap(), ("A".into(), "b=c".into()));
+        assert!(parse_param("nope").is_err());
+        assert!(parse_param("=v").is_err());
+    }
+
+    #[test]
+    fn group_options_before_the_command_move_after_its_name() {
+        assert_eq!(
+            hoist(&["t", "--config", "c.yaml", "--json", "explain", "TOK"]),
+            ["t", "--json", "explain", "--config", "c.yaml", "TOK"]
+        );
+        assert_eq!(
+            hoist(&[
+                "t",
+                "--now",
+                "5",
+                "--param=A=b",
+                "--allow-http",
+                "login",
+                "--x"
+            ]),
+            [
+                "t",
+                "--now",
+                "5",
+                "login",
+                "--param=A=b",
+                "--allow-http",
+                "--x"
+            ]
+        );
+        assert_eq!(
+            hoist(&["t", "--region", "r", "--agent", "a", "doctor"]),
+            ["t", "doctor", "--region", "r", "--agent", "a"]
+        );
+    }
+
+    #[test]
+    fn anything_unrecognised_leaves_argv_alone() {
+        for args in [
+            &["t", "--config", "c", "--help", "explain"][..],
+            &["t", "--config", "c", "--bogus", "explain"],
+            &["t", "--config", "c"],
+            &["t", "--config"],
+            &["t", "--config", "c", "help", "explain"],
+            &["t", "--config", "c", "nosuchcommand"],
+            &["t", "--json", "decode", "--config", "c"],
+            &["t", "explain", "--config", "c"],
+        ] {
+            assert_eq!(hoist(args), args, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn a_value_that_looks_like_a_command_stays_a_value() {
+        // `--now decode` is --now's value; the command is explain.
+        assert_eq!(
+            hoist(&["t", "--config", "c", "--now", "decode", "explain"]),
+            ["t", "--now", "decode", "explain", "--config", "c"]
+        );
+    }
+
+    fn parse(args: &[&str]) -> std::result::Result<Cli, clap::Error> {
+        let argv = hoist_leading_options(args.iter().map(std::ffi::OsString::from).collect());
+        Cli::try_parse_from(argv)
+    }
+
+    #[test]
+    fn globals_are_taken_before_and_after_the_command() {
+        let a = parse(&["t", "--json", "decode", "x"]).unwrap();
+        let b = parse(&["t", "decode", "x", "--json"]).unwrap();
+        assert!(a.global.json && b.global.json);
+        let c = parse(&["t", "--now", "1", "explain", "--now", "2", "x"]).unwrap();
+        assert_eq!(c.global.now.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn group_options_are_only_on_the_commands_that_use_them() {
+        for args in [
+            &["t", "decode", "--runtime-endpoint", "u", "x"][..],
+            &["t", "--runtime-endpoint", "u", "decode", "x"],
+            &["t", "decode", "--param", "A=b", "x"],
+            &["t", "keys", "--profile", "p"],
+            &["t", "explain", "--endpoint-url", "http://127.0.0.1:1", "x"],
+            &["t", "completions", "bash", "--config", "c"],
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::UnknownArgument,
+                "{args:?}"
+            );
+        }
+        for args in [
+            &["t", "login", "--param", "A=b", "--resource", "R"][..],
+            &["t", "invoke", "--param", "A=b", "--runtime-endpoint", "u"],
+            &["t", "doctor", "--param", "A=b", "--profile", "p"],
+            &["t", "--config", "c", "--resource", "R", "explain", "x"],
+            &["t", "decode", "--config", "c", "--agent", "a"],
+        ] {
+            parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        }
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -5,9 +5,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    tokdiag::cli::skip_top_globals_for(std::env::args_os().nth(1).as_deref());
     let cli = parse();
-    let json = cli.globals().json;
+    let json = cli.global.json;
     match tokdiag::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -21,7 +20,8 @@ fn main() -> ExitCode {
 /// process to free: dropping them piece by piece cost a twentieth of the instructions of `decode`.
 fn parse() -> tokdiag::cli::Cli {
     let mut cmd = tokdiag::cli::Cli::command();
-    let mut matches = match cmd.try_get_matches_from_mut(std::env::args_os()) {
+    let argv = tokdiag::cli::hoist_leading_options(std::env::args_os().collect());
+    let mut matches = match cmd.try_get_matches_from_mut(argv) {
         Ok(m) => std::mem::ManuallyDrop::new(m),
         Err(e) => e.exit(),
     };

@@ -23,6 +23,9 @@ pub struct DecodeArgs {
     /// The token.
     #[command(flatten)]
     pub token: TokenArgs,
+    /// Which cached login token to read when no token is given.
+    #[command(flatten)]
+    pub cache_key: crate::cli::CacheKeyArgs,
 }
 
 /// A time claim in three forms.

@@ -55,6 +55,18 @@ pub struct DoctorArgs {
     /// Seconds to wait for each MCP answer.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub timeout: u64,
+    /// The project file and resource.
+    #[command(flatten)]
+    pub project: crate::cli::ProjectArgs,
+    /// AWS profile and Cognito endpoint.
+    #[command(flatten)]
+    pub aws: crate::cli::AwsArgs,
+    /// The AgentCore data-plane endpoint.
+    #[command(flatten)]
+    pub runtime: crate::cli::RuntimeEndpointArgs,
+    /// The URL policy.
+    #[command(flatten)]
+    pub net: crate::cli::NetArgs,
 }
 
 /// One step of the checklist.

@@ -40,6 +40,12 @@ pub struct ExplainArgs {
     /// Skip the signature check: evaluate the claims only.
     #[arg(long)]
     pub no_signature: bool,
+    /// The project file and resource.
+    #[command(flatten)]
+    pub project: crate::cli::ProjectArgs,
+    /// The URL policy.
+    #[command(flatten)]
+    pub net: crate::cli::NetArgs,
 }
 
 /// The authorizer sources besides `--config`: shared by `explain` and `proxy`.
@@ -67,21 +73,6 @@ pub struct AuthorizerArgs {
     /// Allowed scope (repeatable; overrides allowedScopes).
     #[arg(long = "allowed-scope", value_name = "SCOPE")]
     pub allowed_scope: Vec<String>,
-    /// Which resource: a CloudFormation logical id (a Runtime or Gateway), or a Terraform resource
-    /// (`TYPE.NAME` or `NAME`).
-    #[arg(long, value_name = "LOGICAL_ID")]
-    pub resource: Option<String>,
-    /// A value the file leaves unresolved (repeatable): CloudFormation parameter, `Resource.Attr`
-    /// or pseudo parameter; Terraform variable name or reference (`aws_cognito_user_pool.main.id`).
-    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
-    pub params: Vec<(String, String)>,
-}
-
-fn parse_param(s: &str) -> std::result::Result<(String, String), String> {
-    s.split_once('=')
-        .filter(|(k, _)| !k.is_empty())
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .ok_or_else(|| "parameters must have the form Name=Value".to_string())
 }
 
 impl AuthorizerArgs {
@@ -89,8 +80,6 @@ impl AuthorizerArgs {
     pub fn load_options(&self, g: &Globals) -> LoadOptions {
         LoadOptions {
             authorizer_json: self.authorizer_json.clone(),
-            resource: self.resource.clone(),
-            params: self.params.clone(),
             rules: self.rules,
             flags: AuthorizerFlags {
                 discovery_url: self.discovery_url.clone(),
@@ -362,11 +351,5 @@ mod tests {
         assert_eq!(wrap("aaa bbb ccc", 9, 2), "aaa bbb\n  ccc");
         assert_eq!(wrap("x\n  snippet: 1", 80, 4), "x\n      snippet: 1");
         assert_eq!(wrap("run `a b c` now", 8, 0), "run\n`a b c`\nnow");
-    }
-
-    #[test]
-    fn params_parse() {
-        assert_eq!(parse_param("A=b=c").unwrap(), ("A".into(), "b=c".into()));
-        assert!(parse_param("nope").is_err());
     }
 }

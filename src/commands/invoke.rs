@@ -88,6 +88,18 @@ pub struct InvokeArgs {
     /// value is sent as-is in initialize and in MCP-Protocol-Version (to reproduce 400s).
     #[arg(long, value_name = "VERSION")]
     pub protocol_version: Option<String>,
+    /// The project file and resource.
+    #[command(flatten)]
+    pub project: crate::cli::ProjectArgs,
+    /// AWS profile and Cognito endpoint.
+    #[command(flatten)]
+    pub aws: crate::cli::AwsArgs,
+    /// The AgentCore data-plane endpoint.
+    #[command(flatten)]
+    pub runtime: crate::cli::RuntimeEndpointArgs,
+    /// The URL policy.
+    #[command(flatten)]
+    pub net: crate::cli::NetArgs,
 }
 
 /// The target flags shared by `invoke` and `doctor`.

@@ -30,6 +30,12 @@ pub struct KeysArgs {
     /// Show the keys of this JWKS file instead (offline).
     #[arg(long, value_name = "FILE")]
     pub jwks: Option<PathBuf>,
+    /// The project file and resource.
+    #[command(flatten)]
+    pub project: crate::cli::ProjectArgs,
+    /// The URL policy.
+    #[command(flatten)]
+    pub net: crate::cli::NetArgs,
 }
 
 fn key_json(f: &KeyFacts) -> Value {

@@ -140,6 +140,15 @@ pub struct LoginArgs {
     /// App client id [default: the config's allowedClients[0], else allowedAudience[0]].
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
+    /// The project file and resource.
+    #[command(flatten)]
+    pub project: crate::cli::ProjectArgs,
+    /// AWS profile and Cognito endpoint.
+    #[command(flatten)]
+    pub aws: crate::cli::AwsArgs,
+    /// The URL policy.
+    #[command(flatten)]
+    pub net: crate::cli::NetArgs,
 }
 
 /// Runs `login`.

@@ -73,6 +73,15 @@ pub struct ProxyArgs {
     /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN from the environment].
     #[arg(long, value_name = "FILE")]
     pub sigv4_credentials: Option<PathBuf>,
+    /// The project file and resource.
+    #[command(flatten)]
+    pub project: crate::cli::ProjectArgs,
+    /// AWS profile and Cognito endpoint.
+    #[command(flatten)]
+    pub aws: crate::cli::AwsArgs,
+    /// The URL policy.
+    #[command(flatten)]
+    pub net: crate::cli::NetArgs,
 }
 
 /// Descriptors kept aside from the connection cap (std streams, the listener, the runtime, key

@@ -77,6 +77,12 @@ pub struct VerifyArgs {
     /// Which token of a JSON bundle (initiate-auth, OAuth response) to take [default: access].
     #[arg(long = "use", value_enum, value_name = "access|id")]
     pub use_token: Option<Use>,
+    /// The project file and resource.
+    #[command(flatten)]
+    pub project: crate::cli::ProjectArgs,
+    /// The URL policy.
+    #[command(flatten)]
+    pub net: crate::cli::NetArgs,
 }
 
 // ---------------------------------------------------------------------------------------------
