@@ -1245,3 +1245,46 @@ fn dry_run_refuses_a_placeholder_account_in_the_arn() {
         )
     );
 }
+
+/// A CloudFormation runtime's ARN is `!GetAtt McpRuntime.AgentRuntimeArn`, known only once the
+/// stack is deployed: `--param` supplies it to invoke as it does to explain, after the command
+/// name or before it, and `--resource` picks the runtime.
+#[test]
+fn invoke_takes_the_template_arn_from_param_before_or_after_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = mint(&access_claims());
+    let cfg = format!(
+        "{}/testdata/configs/cloudformation/mcp-runtime.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let param = format!("McpRuntime.AgentRuntimeArn={ARN}");
+    let expected = format!(
+        "POST https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/{ESCAPED}/invocations?qualifier=DEFAULT"
+    );
+    let mut after = invoke(dir.path());
+    after
+        .args([
+            "--config",
+            &cfg,
+            "--resource",
+            "McpRuntime",
+            "--param",
+            &param,
+        ])
+        .args(["--token", &token, "--dry-run"]);
+    let mut before = tokdiag(dir.path());
+    before
+        .env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT")
+        .args(["--config", &cfg, "--param", &param, "invoke"])
+        .args(["--token", &token, "--dry-run"]);
+    for c in [after, before] {
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out.lines().nth(1), Some(expected.as_str()), "{out}");
+    }
+    // Without it there is no ARN to call.
+    let mut c = invoke(dir.path());
+    c.args(["--config", &cfg, "--token", &token, "--dry-run"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2, "{err}");
+}
