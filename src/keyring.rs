@@ -44,7 +44,7 @@ impl KeyRing {
         let fetched = match spec {
             KeySpec::File(p) => FetchedJwks::from_file(p)?,
             KeySpec::Discovery(url) => {
-                oidc::check_url(url, o.allow_http)?;
+                crate::net::check_url(url, crate::net::UrlUse::Keys, o.allow_http)?;
                 oidc::fetch_keys(url, o).await?
             }
         };
@@ -57,7 +57,7 @@ impl KeyRing {
         match spec {
             KeySpec::File(p) => Ok(KeyRing::new(FetchedJwks::from_file(p)?)),
             KeySpec::Discovery(url) => {
-                oidc::check_url(url, o.allow_http)?;
+                crate::net::check_url(url, crate::net::UrlUse::Keys, o.allow_http)?;
                 oidc::block_on(KeyRing::acquire(spec, o))
             }
         }

@@ -1177,13 +1177,13 @@ impl Body {
     /// The next chunk of the body; `None` at its end.
     async fn chunk(&mut self) -> std::result::Result<Option<bytes::Bytes>, String> {
         match self {
-            Body::Reqwest(r) => r.chunk().await.map_err(|e| error_chain(&e)),
+            Body::Reqwest(r) => r.chunk().await.map_err(|e| crate::net::error_chain(&e)),
             Body::Hyper(b) => {
                 use http_body_util::BodyExt;
                 loop {
                     match b.frame().await {
                         None => return Ok(None),
-                        Some(Err(e)) => return Err(error_chain(&e)),
+                        Some(Err(e)) => return Err(crate::net::error_chain(&e)),
                         Some(Ok(frame)) => {
                             if let Ok(data) = frame.into_data() {
                                 return Ok(Some(data));
@@ -1195,21 +1195,6 @@ impl Body {
             }
         }
     }
-}
-
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = e.to_string();
-    let mut src = e.source();
-    let mut n = 0;
-    while let Some(s) = src {
-        cause = format!("{cause}: {s}");
-        src = s.source();
-        n += 1;
-        if n > 16 {
-            break;
-        }
-    }
-    cause
 }
 
 impl Client {
@@ -1242,12 +1227,15 @@ impl Client {
                 ));
             }
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
-            .timeout(opts.timeout)
-            .user_agent(concat!("tokdiag/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::network(format!("cannot build the HTTP client: {e}"), None))?;
+        // No redirects: a 3xx is the answer, shown as such, rather than the bearer token or a
+        // SigV4-signed body following it somewhere the user did not name.
+        let loopback = url::Url::parse(&opts.url).is_ok_and(|u| crate::net::is_loopback(&u));
+        let http = crate::net::client(crate::net::ClientSpec {
+            timeout: Some(opts.timeout),
+            connect_timeout: Duration::from_secs(10),
+            redirects: crate::net::Redirects::None,
+            no_proxy: loopback,
+        })?;
         Ok(Client {
             http,
             opts,
@@ -1433,7 +1421,11 @@ impl Client {
             .map_err(|e| Error::usage(format!("cannot build the request: {e}"), None))?;
         let fail = |e: &(dyn std::error::Error + 'static)| {
             Error::network(
-                format!("request to {} failed: {}", req.url, error_chain(e)),
+                format!(
+                    "request to {} failed: {}",
+                    req.url,
+                    crate::net::error_chain(e)
+                ),
                 None,
             )
         };
@@ -1685,7 +1677,7 @@ fn net_error(url: &str, e: &reqwest::Error, timeout: Duration) -> Error {
     if e.is_timeout() {
         return timeout_error(url, timeout);
     }
-    let cause = error_chain(e);
+    let cause = crate::net::error_chain(e);
     if e.is_connect() {
         return Error::network(
             format!("cannot connect to {url}: {cause}"),

@@ -125,29 +125,8 @@ pub async fn load_credentials(profile: Option<&str>, region: &str) -> Result<Aws
             let source = describe_source(&provider_name(&c), profile);
             Ok(AwsCredentials { creds: c, source })
         }
-        Err(e) => Err(no_credentials(error_chain(&e), profile)),
+        Err(e) => Err(no_credentials(crate::net::error_chain(&e), profile)),
     }
-}
-
-/// An error and all its sources, joined: the chain says which providers it tried and why each
-/// gave nothing.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    let mut n = 0;
-    while let Some(x) = src {
-        let t = x.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        src = x.source();
-        n += 1;
-        if n > 16 {
-            break;
-        }
-    }
-    s
 }
 
 fn no_credentials(why: String, profile: Option<&str>) -> Error {

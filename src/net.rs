@@ -1,11 +1,177 @@
-//! What every HTTP client of tokdiag shares: the URL policy (https, or plain http only to a
-//! loopback host unless `--allow-http`) and the async runtime. Discovery/JWKS fetching (`oidc`)
-//! and the token endpoint (`cognito::oauth`) both ask [`is_loopback`], so the two cannot drift
-//! apart again. Only network paths build a runtime; offline commands never do.
+//! What every HTTP client of tokdiag shares: the URL policy ([`check_url`]: https, or plain http
+//! only to a loopback host unless `--allow-http`), the one client builder ([`client`]: time caps,
+//! the redirect policy, no proxy for loopback), the bounded body reader ([`read_capped`]) and the
+//! async runtime. Discovery/JWKS fetching (`oidc`), the token endpoint (`cognito::oauth`) and MCP
+//! calls (`mcp`) all build on these, so they cannot drift apart again. Only network paths build a
+//! runtime; offline commands never do.
 
 use std::future::Future;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
+
+/// Redirects followed at most (when a client follows any).
+pub const MAX_REDIRECTS: usize = 3;
+
+/// What a URL is for, which decides the words of a refusal.
+#[derive(Debug, Clone, Copy)]
+pub enum UrlUse<'a> {
+    /// A discovery document or JWKS: keys must come over https.
+    Keys,
+    /// A request that carries secrets (a token endpoint, client credentials); the phrase names
+    /// the URL ("the token endpoint").
+    Secrets(&'a str),
+}
+
+/// Checks that `raw` is an http(s) URL, https unless its host is loopback ([`is_loopback`]) or
+/// `allow_http`. The refusal quotes the URL escaped and at most 200 characters long.
+pub fn check_url(raw: &str, what: UrlUse<'_>, allow_http: bool) -> Result<url::Url> {
+    let shown = crate::render::esc_short(raw.trim(), 200);
+    let url = url::Url::parse(raw.trim()).map_err(|e| match what {
+        UrlUse::Keys => Error::usage(
+            format!("invalid URL '{shown}': {e}"),
+            Some(
+                "give a full URL such as https://issuer.example.com/.well-known/openid-configuration"
+                    .to_string(),
+            ),
+        ),
+        UrlUse::Secrets(w) => Error::usage(
+            format!("{w} '{shown}' is not a URL ({e})"),
+            Some("give a full URL such as https://my-domain.auth.us-east-1.amazoncognito.com/oauth2/token".to_string()),
+        ),
+    })?;
+    match (url.scheme(), what) {
+        ("https", _) => Ok(url),
+        ("http", _) if allow_http || is_loopback(&url) => Ok(url),
+        ("http", UrlUse::Keys) => Err(Error::usage(
+            format!("refusing plain http for {url}: keys must come over https"),
+            Some(
+                "use the https URL, or pass --allow-http to accept plain http (test setups only)"
+                    .to_string(),
+            ),
+        )),
+        ("http", UrlUse::Secrets(w)) => Err(Error::usage(
+            format!(
+                "{w} {url} is plain http: tokdiag sends secrets only over https (or to loopback)"
+            ),
+            Some(
+                "use the https URL, or pass --allow-http for a test endpoint you trust".to_string(),
+            ),
+        )),
+        (other, UrlUse::Keys) => Err(Error::usage(
+            format!("unsupported URL scheme '{other}' in {url}"),
+            Some("discovery and JWKS URLs must be https".to_string()),
+        )),
+        (other, UrlUse::Secrets(w)) => Err(Error::usage(
+            format!("{w} {url} has the scheme {other}; expected https"),
+            None,
+        )),
+    }
+}
+
+/// Which redirects a client follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// None: a 3xx is the answer (token endpoints, MCP calls, the proxy's upstream: a redirect
+    /// there would move a secret or a bearer token somewhere the user did not name).
+    None,
+    /// At most [`MAX_REDIRECTS`], each to a URL [`check_url`] accepts (GETs of public documents).
+    Checked {
+        /// `--allow-http`.
+        allow_http: bool,
+    },
+}
+
+/// How one HTTP client behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientSpec {
+    /// Whole-request timeout (`None`: none, for a long-lived proxy upstream).
+    pub timeout: Option<Duration>,
+    /// Connect timeout (capped by `timeout`).
+    pub connect_timeout: Duration,
+    /// Redirect policy.
+    pub redirects: Redirects,
+    /// Bypass environment proxies (`HTTPS_PROXY` …): set for loopback targets, so that a proxy
+    /// from the environment cannot intercept test servers and emulators.
+    pub no_proxy: bool,
+}
+
+/// The one HTTP client builder: tokdiag's user agent, the time caps and the redirect policy of
+/// `spec`. Fails only when TLS cannot be set up on this machine.
+pub fn client(spec: ClientSpec) -> Result<reqwest::Client> {
+    client_builder(spec).build().map_err(|e| {
+        Error::network(
+            format!("cannot set up the HTTP client: {e}"),
+            Some("check the TLS and proxy settings of this machine".to_string()),
+        )
+    })
+}
+
+/// [`client`]'s builder, for a caller that adds settings of its own (the proxy's pool size).
+pub fn client_builder(spec: ClientSpec) -> reqwest::ClientBuilder {
+    let policy = match spec.redirects {
+        Redirects::None => reqwest::redirect::Policy::none(),
+        Redirects::Checked { allow_http } => reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+            }
+            let next = attempt.url().clone();
+            let ok = match next.scheme() {
+                "https" => true,
+                "http" => allow_http || is_loopback(&next),
+                _ => false,
+            };
+            if ok {
+                attempt.follow()
+            } else {
+                attempt.error(format!("redirect to {next} refused (https only)"))
+            }
+        }),
+    };
+    let connect = spec
+        .timeout
+        .map_or(spec.connect_timeout, |t| spec.connect_timeout.min(t));
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(connect)
+        .redirect(policy)
+        .user_agent(concat!("tokdiag/", env!("CARGO_PKG_VERSION")));
+    if let Some(t) = spec.timeout {
+        b = b.timeout(t);
+    }
+    if spec.no_proxy {
+        b = b.no_proxy();
+    }
+    b
+}
+
+/// Why [`read_capped`] stopped.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The body is (or declares itself) longer than the cap.
+    TooLarge,
+    /// The connection failed while reading.
+    Http(reqwest::Error),
+}
+
+/// Reads at most `max` bytes of `resp`'s body: a declared length over the cap is refused before
+/// reading, an undeclared one is cut off while streaming, so an endless body ends here at `max`,
+/// not when memory runs out.
+pub async fn read_capped(
+    mut resp: reqwest::Response,
+    max: usize,
+) -> std::result::Result<Vec<u8>, ReadError> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body: Vec<u8> = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(ReadError::Http)? {
+        if body.len() + chunk.len() > max {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 /// A current-thread tokio runtime (I/O and timers enabled). It fails only when the OS refuses an
 /// epoll/eventfd handle (out of file descriptors): a network error, not a panic.
@@ -34,9 +200,65 @@ pub fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
+/// An error and its sources as one line (`error sending request: … Connection refused`): each
+/// source once (a part already contained in an earlier one is dropped), at most 16 deep, without
+/// the Debug dumps some error types append.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur.take() {
+        let m = err.to_string();
+        if !m.is_empty() && !parts.iter().any(|p| p.contains(&m)) {
+            parts.push(m);
+        }
+        if parts.len() > 16 {
+            break;
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refusal(raw: &str, what: UrlUse<'_>, allow_http: bool) -> String {
+        let e = check_url(raw, what, allow_http).unwrap_err();
+        format!("{e}")
+    }
+
+    #[test]
+    fn one_url_policy_for_keys_and_secrets() {
+        for what in [UrlUse::Keys, UrlUse::Secrets("the token endpoint")] {
+            assert!(check_url("https://a.example/t", what, false).is_ok());
+            assert!(check_url("http://127.0.0.1:9/t", what, false).is_ok());
+            assert!(check_url("http://[::1]:9/t", what, false).is_ok());
+            assert!(check_url("http://localhost:9/t", what, false).is_ok());
+            assert!(check_url("http://a.example/t", what, true).is_ok());
+            assert!(check_url("http://app.localhost/t", what, false).is_err());
+            assert!(check_url("ftp://a.example/t", what, true).is_err());
+            assert!(check_url("nope", what, true).is_err());
+        }
+        assert!(
+            refusal("http://a.example/t", UrlUse::Keys, false)
+                .contains("refusing plain http for http://a.example/t: keys must come over https")
+        );
+        assert!(
+            refusal("http://a.example/t", UrlUse::Secrets("the token endpoint"), false).contains(
+                "the token endpoint http://a.example/t is plain http: tokdiag sends secrets only over https (or to loopback)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_refused_url_is_quoted_escaped_and_short() {
+        let hostile = format!("not a url\n\u{1b}[31m{}", "x".repeat(5000));
+        for what in [UrlUse::Keys, UrlUse::Secrets("the token endpoint")] {
+            let m = refusal(&hostile, what, false);
+            assert!(!m.contains('\u{1b}') && m.len() < 600, "{m}");
+        }
+    }
 
     fn lo(u: &str) -> bool {
         is_loopback(&url::Url::parse(u).unwrap())

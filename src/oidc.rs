@@ -14,8 +14,9 @@ use serde_json::Value;
 use sha2::Digest;
 
 use crate::error::{Error, Result};
-use crate::net::is_loopback;
-use crate::render::short;
+use crate::net::{
+    ClientSpec, MAX_REDIRECTS, ReadError, Redirects, UrlUse, check_url, is_loopback, read_capped,
+};
 
 /// Largest discovery document or JWKS accepted: 1 MiB (real ones are a few KiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -28,8 +29,6 @@ pub const DEFAULT_MAX_AGE: u64 = 3600;
 /// Longest cache lifetime, whatever the server or the cache file says: 24 h. A key set that
 /// lives longer in the cache would outlive a key rotation or revocation by days.
 pub const MAX_MAX_AGE: u64 = 24 * 3600;
-/// Redirects followed at most.
-pub const MAX_REDIRECTS: usize = 3;
 /// Hidden environment variable overriding the HTTP timeout in milliseconds (used by tests).
 pub const TIMEOUT_ENV: &str = "TOKDIAG_HTTP_TIMEOUT_MS";
 
@@ -216,35 +215,6 @@ pub fn discovery_url_for_issuer_or_suffixed(iss: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // URL policy
 
-/// Checks a URL before any request: https, or http to a loopback host, or http anywhere with
-/// `--allow-http`. Anything else is a usage error (exit 2).
-pub fn check_url(raw: &str, allow_http: bool) -> Result<url::Url> {
-    let url = url::Url::parse(raw.trim()).map_err(|e| {
-        Error::usage(
-            format!("invalid URL '{}': {e}", short(raw, 200)),
-            Some(
-                "give a full URL such as https://issuer.example.com/.well-known/openid-configuration"
-                    .to_string(),
-            ),
-        )
-    })?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if allow_http || is_loopback(&url) => Ok(url),
-        "http" => Err(Error::usage(
-            format!("refusing plain http for {url}: keys must come over https"),
-            Some(
-                "use the https URL, or pass --allow-http to accept plain http (test setups only)"
-                    .to_string(),
-            ),
-        )),
-        other => Err(Error::usage(
-            format!("unsupported URL scheme '{other}' in {url}"),
-            Some("discovery and JWKS URLs must be https".to_string()),
-        )),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Cache
 
@@ -361,51 +331,14 @@ pub fn max_age_from_cache_control(header: Option<&str>) -> u64 {
 // HTTP
 
 fn client(o: &FetchOptions, url: &url::Url) -> Result<reqwest::Client> {
-    let allow_http = o.allow_http;
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > MAX_REDIRECTS {
-            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
-        }
-        let next = attempt.url().clone();
-        let ok = match next.scheme() {
-            "https" => true,
-            "http" => allow_http || is_loopback(&next),
-            _ => false,
-        };
-        if ok {
-            attempt.follow()
-        } else {
-            attempt.error(format!("redirect to {next} refused (https only)"))
-        }
-    });
-    let mut b = reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT.min(o.timeout))
-        .timeout(o.timeout)
-        .redirect(policy)
-        .user_agent(concat!("tokdiag/", env!("CARGO_PKG_VERSION")));
-    if is_loopback(url) {
-        // A proxy from the environment must not intercept loopback test servers and emulators.
-        b = b.no_proxy();
-    }
-    b.build().map_err(|e| {
-        Error::network(
-            format!("cannot set up the HTTP client: {e}"),
-            Some("check the TLS and proxy settings of this machine".to_string()),
-        )
+    crate::net::client(ClientSpec {
+        timeout: Some(o.timeout),
+        connect_timeout: CONNECT_TIMEOUT,
+        redirects: Redirects::Checked {
+            allow_http: o.allow_http,
+        },
+        no_proxy: is_loopback(url),
     })
-}
-
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
 }
 
 fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
@@ -421,7 +354,7 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
 
 fn map_reqwest_error(e: reqwest::Error, url: &url::Url, o: &FetchOptions) -> Error {
     let host = url.host_str().unwrap_or("").to_string();
-    let chain = error_chain(&e);
+    let chain = crate::net::error_chain(&e);
     let lower = chain.to_lowercase();
     if e.is_timeout() || lower.contains("timed out") {
         let ms = o.timeout.as_millis();
@@ -497,13 +430,13 @@ fn map_reqwest_error(e: reqwest::Error, url: &url::Url, o: &FetchOptions) -> Err
 
 /// GETs a JSON document: bounded in time and size. Returns the JSON and the max-age granted.
 async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value, u64)> {
-    let url = check_url(url_str, o.allow_http)?;
+    let url = check_url(url_str, UrlUse::Keys, o.allow_http)?;
     let client = client(o, &url)?;
     let _spinner = crate::render::Spinner::start(format!(
         "fetching {what} from {}",
         url.host_str().unwrap_or("the issuer")
     ));
-    let mut resp = client
+    let resp = client
         .get(url.clone())
         .header("accept", "application/json")
         .send()
@@ -536,27 +469,13 @@ async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value,
             Some("check the URL: this is not a discovery document or JWKS".to_string()),
         )
     };
-    // A declared length over the cap is refused before reading; an undeclared one is cut off
-    // while streaming. Either way at most MAX_BODY_BYTES are held in memory.
-    if resp
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body: Vec<u8> = Vec::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => return Err(map_reqwest_error(e, &url, o)),
-        }
-    }
+    // At most MAX_BODY_BYTES are held in memory, declared or streamed.
+    let body = read_capped(resp, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match e {
+            ReadError::TooLarge => too_large(),
+            ReadError::Http(e) => map_reqwest_error(e, &url, o),
+        })?;
     let max_age = max_age_from_cache_control(cache_control.as_deref());
     if o.verbose {
         let redirected = if final_url != url {
@@ -626,7 +545,7 @@ async fn cached_json(
     bypass_cache: bool,
     usable: fn(&Value) -> bool,
 ) -> Result<(Value, bool, i64, u64)> {
-    check_url(url, o.allow_http)?;
+    check_url(url, UrlUse::Keys, o.allow_http)?;
     let now = crate::timefmt::system_now();
     if o.use_cache
         && !bypass_cache
@@ -975,21 +894,6 @@ mod tests {
             max_age_from_cache_control(Some("max-age=18446744073709551615")),
             86400
         );
-    }
-
-    #[test]
-    fn url_policy() {
-        assert!(check_url("https://example.com/x", false).is_ok());
-        assert!(check_url("http://127.0.0.1:9/x", false).is_ok());
-        assert!(check_url("http://127.1.2.3/x", false).is_ok());
-        assert!(check_url("http://[::1]:80/x", false).is_ok());
-        assert!(check_url("http://localhost:80/x", false).is_ok());
-        let e = check_url("http://example.com/x", false).unwrap_err();
-        assert_eq!(e.exit_code(), 2);
-        assert!(e.hint().unwrap().contains("--allow-http"));
-        assert!(check_url("http://example.com/x", true).is_ok());
-        assert!(check_url("ftp://example.com/x", true).is_err());
-        assert!(check_url("not a url", true).is_err());
     }
 
     #[test]

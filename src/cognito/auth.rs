@@ -444,7 +444,7 @@ impl Cognito {
             SdkError::DispatchFailure(_) => Error::network(
                 format!(
                     "cannot reach Cognito at {endpoint} ({op}): {}",
-                    error_chain(&e)
+                    crate::net::error_chain(&e)
                 ),
                 Some(reach_hint),
             ),
@@ -464,21 +464,6 @@ impl Cognito {
             ),
         }
     }
-}
-
-/// An error and its sources as one line (`dispatch failure: io error: … Connection refused`),
-/// without the Debug dumps `DisplayErrorContext` appends.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        let m = err.to_string();
-        if !m.is_empty() && !parts.iter().any(|p| p.contains(&m)) {
-            parts.push(m);
-        }
-        cur = err.source();
-    }
-    parts.join(": ")
 }
 
 fn sorted(mut v: Vec<&str>) -> Vec<&str> {

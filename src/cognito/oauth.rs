@@ -34,75 +34,39 @@ pub struct Grant<'a> {
     pub allow_http: bool,
 }
 
-/// Checks that `raw` is an http(s) URL, https unless loopback or `--allow-http`.
-pub fn check_url(raw: &str, what: &str, allow_http: bool) -> Result<url::Url> {
-    let u = url::Url::parse(raw).map_err(|e| {
-        Error::usage(
-            format!("{what} '{raw}' is not a URL ({e})"),
-            Some("give a full URL such as https://my-domain.auth.us-east-1.amazoncognito.com/oauth2/token".to_string()),
-        )
-    })?;
-    match u.scheme() {
-        "https" => Ok(u),
-        "http" if allow_http || crate::net::is_loopback(&u) => Ok(u),
-        "http" => Err(Error::usage(
-            format!(
-                "{what} {raw} is plain http: tokdiag sends secrets only over https (or to loopback)"
-            ),
-            Some(
-                "use the https URL, or pass --allow-http for a test endpoint you trust".to_string(),
-            ),
-        )),
-        s => Err(Error::usage(
-            format!("{what} {raw} has the scheme {s}; expected https"),
-            None,
-        )),
-    }
+fn check_url(raw: &str, what: &str, allow_http: bool) -> Result<url::Url> {
+    crate::net::check_url(raw, crate::net::UrlUse::Secrets(what), allow_http)
 }
 
-fn http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(20))
-        .user_agent(concat!("tokdiag/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::network(format!("cannot set up the HTTP client: {e}"), None))
+/// The client for token endpoints and their discovery documents: no redirects (a redirect would
+/// move the client secret somewhere the user did not name; a 3xx is reported as the answer).
+fn http_client(url: &url::Url) -> Result<reqwest::Client> {
+    crate::net::client(crate::net::ClientSpec {
+        timeout: Some(Duration::from_secs(20)),
+        connect_timeout: Duration::from_secs(5),
+        redirects: crate::net::Redirects::None,
+        no_proxy: crate::net::is_loopback(url),
+    })
 }
 
 /// Reads at most [`MAX_BODY`] bytes of `resp`: a declared length over the cap is refused before
 /// reading, an undeclared one is cut off while streaming (an endless body ends here, at 1 MiB,
 /// not when memory runs out), as [`crate::oidc`] reads discovery documents and JWKS.
-async fn read_body(mut resp: reqwest::Response, url: &str) -> Result<Vec<u8>> {
-    let too_large = || {
-        Error::network(
-            format!("{url} answered with more than 1 MiB"),
-            Some(
-                "check the URL: a token endpoint or discovery document answers a few KiB"
-                    .to_string(),
+async fn read_body(resp: reqwest::Response, url: &str) -> Result<Vec<u8>> {
+    crate::net::read_capped(resp, MAX_BODY)
+        .await
+        .map_err(|e| match e {
+            crate::net::ReadError::TooLarge => Error::network(
+                format!("{url} answered with more than 1 MiB"),
+                Some(
+                    "check the URL: a token endpoint or discovery document answers a few KiB"
+                        .to_string(),
+                ),
             ),
-        )
-    };
-    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(too_large());
-    }
-    let mut body: Vec<u8> = Vec::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > MAX_BODY {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
+            crate::net::ReadError::Http(e) => {
+                Error::network(format!("reading the answer of {url} failed: {e}"), None)
             }
-            Ok(None) => return Ok(body),
-            Err(e) => {
-                return Err(Error::network(
-                    format!("reading the answer of {url} failed: {e}"),
-                    None,
-                ));
-            }
-        }
-    }
+        })
 }
 
 fn send_error(e: &reqwest::Error, url: &str) -> Error {
@@ -126,11 +90,11 @@ pub async fn token_endpoint_from_discovery(
     verbose: bool,
     allow_http: bool,
 ) -> Result<Option<String>> {
-    check_url(discovery_url, "the discovery URL", allow_http)?;
+    let parsed = check_url(discovery_url, "the discovery URL", allow_http)?;
     if verbose {
         render::note(&format!("tokdiag: → GET {discovery_url}"));
     }
-    let resp = http_client()?
+    let resp = http_client(&parsed)?
         .get(discovery_url)
         .header("Accept", "application/json")
         .send()
@@ -181,7 +145,7 @@ pub fn basic_auth(client_id: &str, secret: &Secret) -> String {
 /// Runs the client-credentials grant.
 pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
     let url = g.token_endpoint;
-    check_url(url, "the token endpoint", g.allow_http)?;
+    let parsed = check_url(url, "the token endpoint", g.allow_http)?;
     let body = form_body(g.scopes);
     if g.verbose {
         render::note(&format!(
@@ -190,7 +154,7 @@ pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
     }
     let _spin =
         crate::render::Spinner::start(format!("requesting a client-credentials token from {url}"));
-    let resp = http_client()?
+    let resp = http_client(&parsed)?
         .post(url)
         .header("Authorization", basic_auth(g.client_id, g.secret))
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -200,6 +164,20 @@ pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
         .await
         .map_err(|e| send_error(&e, url))?;
     let status = resp.status().as_u16();
+    if resp.status().is_redirection() {
+        let to = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|l| format!(" to {}", render::esc_short(l, 200)))
+            .unwrap_or_default();
+        return Err(Error::refused(
+            format!(
+                "the token endpoint {url} answered HTTP {status}, a redirect{to}: tokdiag does not follow a redirect with the client secret"
+            ),
+            Some("give the final token endpoint URL with --token-endpoint (Cognito's is https://<domain>.auth.<region>.amazoncognito.com/oauth2/token)".to_string()),
+        ));
+    }
     let bytes = read_body(resp, url).await?;
     if g.verbose {
         render::note(&format!("tokdiag: ← HTTP {status} ({} bytes)", bytes.len()));

@@ -1734,3 +1734,33 @@ fn ctrl_c_at_the_password_prompt_gives_the_terminal_its_echo_back() {
     );
     assert_eq!(r["signal"], 2, "ended by SIGINT, as the shell expects: {r}");
 }
+
+/// A token endpoint that redirects is not followed: the client secret (Basic auth) and the form
+/// would go to a URL the user never named. The 307 is the answer, reported with its status.
+#[test]
+fn a_redirecting_token_endpoint_is_not_followed() {
+    let server = Server::start(|req| {
+        if req.target == "/oauth2/token" {
+            Reply::json(307, "").header("location", "/elsewhere/oauth2/token")
+        } else {
+            Reply::json(
+                200,
+                format!(r#"{{"access_token":"{}","expires_in":3600}}"#, cc_token()),
+            )
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = format!("{}/oauth2/token", server.base);
+    let o = run(&mut cc_login(dir.path(), &["--token-endpoint", &endpoint]));
+    assert_eq!(server.hits(), 1, "the redirect must not be followed");
+    assert_eq!(server.hits_on("/elsewhere/oauth2/token"), 0);
+    assert_ne!(o.code, 0);
+    assert!(o.stdout.is_empty());
+    assert_eq!(o.code, 1);
+    assert_eq!(
+        o.stderr,
+        format!(
+            "tokdiag: error: the token endpoint {endpoint} answered HTTP 307, a redirect to /elsewhere/oauth2/token: tokdiag does not follow a redirect with the client secret\n  hint: give the final token endpoint URL with --token-endpoint (Cognito's is https://<domain>.auth.<region>.amazoncognito.com/oauth2/token)\n"
+        )
+    );
+}
