@@ -323,14 +323,36 @@ const HOISTED: &[(&str, bool)] = &[
     ("--allow-http", false),
 ];
 
+/// Whether `command` has the group option `option` (the groups of [`Command::groups`]; a unit test
+/// checks the two against the clap tree).
+pub fn command_takes(command: &str, option: &str) -> bool {
+    let project = matches!(
+        option,
+        "--config" | "--agent" | "--gateway" | "--resource" | "--param" | "--region"
+    );
+    let aws = matches!(option, "--profile" | "--endpoint-url");
+    let net = option == "--allow-http";
+    let runtime = option == "--runtime-endpoint";
+    match command {
+        "decode" => matches!(option, "--config" | "--agent"),
+        "verify" | "explain" | "keys" => project || net,
+        "login" | "proxy" => project || aws || net,
+        "invoke" | "doctor" => project || aws || net || runtime,
+        _ => false,
+    }
+}
+
 /// The global options that take a value (so that their value is not read as a command name).
 const GLOBAL_VALUED: &[&str] = &["--color", "--now", "--cache-dir"];
 
 /// Moves the group options written before the command name (`tokdiag --config X explain …`) to
-/// just after it (`tokdiag explain --config X …`), where the command's own parser takes them or
-/// refuses them (`tokdiag --runtime-endpoint U decode` is an error, as `decode --runtime-endpoint`
-/// is). A pure step on argv: anything it does not recognise — an unknown option, `--help`, no
-/// command name — leaves argv as it is, for clap to report.
+/// just after it (`tokdiag explain --config X …`), where the command's own parser takes them. A
+/// prefix is shared: scripts put `--config`, `--region`, `--endpoint-url` before every command of
+/// a chain (login, explain, invoke), so a prefix option the command has no use for is dropped
+/// ([`command_takes`]); after the command name the command's parser refuses it
+/// (`tokdiag decode --runtime-endpoint URL` is a usage error). A pure step on argv: anything it
+/// does not recognise — an unknown option, `--help`, no command name — leaves argv as it is, for
+/// clap to report.
 pub fn hoist_leading_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let mut hoisted = Vec::new();
     let mut kept = Vec::new();
@@ -374,11 +396,24 @@ pub fn hoist_leading_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
     if hoisted.is_empty() || !is_command {
         return args;
     }
+    let command = args[i].to_str().unwrap_or("");
+    let mut taken = Vec::with_capacity(hoisted.len());
+    let mut rest = hoisted.into_iter().peekable();
+    while let Some(a) = rest.next() {
+        let text = a.to_str().unwrap_or("");
+        let name = text.split_once('=').map_or(text, |(n, _)| n);
+        let valued = HOISTED.iter().any(|(n, v)| *n == name && *v) && !text.contains('=');
+        let value = if valued { rest.next() } else { None };
+        if command_takes(command, name) {
+            taken.push(a);
+            taken.extend(value);
+        }
+    }
     let mut out = Vec::with_capacity(args.len());
     out.push(args[0].clone());
     out.extend(kept);
     out.push(args[i].clone());
-    out.extend(hoisted);
+    out.extend(taken);
     out.extend_from_slice(&args[i + 1..]);
     out
 }
@@ -635,7 +670,6 @@ mod tests {
     fn group_options_are_only_on_the_commands_that_use_them() {
         for args in [
             &["t", "decode", "--runtime-endpoint", "u", "x"][..],
-            &["t", "--runtime-endpoint", "u", "decode", "x"],
             &["t", "decode", "--param", "A=b", "x"],
             &["t", "keys", "--profile", "p"],
             &["t", "explain", "--endpoint-url", "http://127.0.0.1:1", "x"],
@@ -656,6 +690,52 @@ mod tests {
             &["t", "decode", "--config", "c", "--agent", "a"],
         ] {
             parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        }
+    }
+
+    #[test]
+    fn a_shared_prefix_gives_each_command_the_options_it_has() {
+        assert_eq!(
+            hoist(&["t", "--config", "c", "--endpoint-url", "u", "explain", "x"]),
+            ["t", "explain", "--config", "c", "x"]
+        );
+        assert_eq!(
+            hoist(&[
+                "t",
+                "--config=c",
+                "--runtime-endpoint",
+                "u",
+                "--allow-http",
+                "decode"
+            ]),
+            ["t", "decode", "--config=c"]
+        );
+        assert_eq!(
+            hoist(&["t", "--endpoint-url", "u", "--param", "A=b", "login"]),
+            ["t", "login", "--endpoint-url", "u", "--param", "A=b"]
+        );
+        let c = parse(&["t", "--runtime-endpoint", "u", "decode", "x"]).unwrap();
+        assert!(matches!(c.command, Command::Decode(_)));
+    }
+
+    #[test]
+    fn command_takes_matches_the_clap_tree() {
+        let mut root = Cli::command();
+        root.build();
+        for sub in root.get_subcommands() {
+            let mut sub = sub.clone();
+            sub.build();
+            for (opt, _) in HOISTED {
+                let has = sub
+                    .get_arguments()
+                    .any(|a| a.get_long().is_some_and(|l| format!("--{l}") == *opt));
+                assert_eq!(
+                    command_takes(sub.get_name(), opt),
+                    has,
+                    "{} {opt}",
+                    sub.get_name()
+                );
+            }
         }
     }
 
