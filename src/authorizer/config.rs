@@ -448,3 +448,56 @@ mod tests {
         assert!(err.hint().is_some());
     }
 }
+
+/// A resource's declared authorizer type (`AuthorizerType`, `authorizer_type`), once the
+/// template or module values are substituted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DeclaredType {
+    /// `CUSTOM_JWT`, `AWS_IAM` or `NONE`.
+    Known(crate::authorizer::AuthorizerType),
+    /// Still `${NAME}` (a parameter without a default, a variable, a reference): the name.
+    Unresolved(String),
+    /// Anything else, as written (the service refuses it).
+    Other(String),
+}
+
+impl DeclaredType {
+    /// Classifies the substituted text of the declared type (`None`: not a string).
+    pub(crate) fn of(text: Option<&str>) -> DeclaredType {
+        let Some(t) = text.map(str::trim) else {
+            return DeclaredType::Other(String::new());
+        };
+        if let Some(name) = crate::authorizer::explain::unresolved_param(t) {
+            return DeclaredType::Unresolved(name.to_string());
+        }
+        match crate::authorizer::AuthorizerType::parse(t) {
+            Some(k) => DeclaredType::Known(k),
+            None => DeclaredType::Other(t.to_string()),
+        }
+    }
+
+    /// The resource's type and JWT configuration: a declared `AWS_IAM`/`NONE` checks no JWT
+    /// even when a JWT configuration is written (it is then dropped; the loaders warn); else a
+    /// JWT configuration means `CUSTOM_JWT`, and without one `fallback` (the listing's type).
+    pub(crate) fn apply(
+        declared: Option<&DeclaredType>,
+        jwt: Option<JwtConfig>,
+        fallback: crate::authorizer::AuthorizerType,
+    ) -> (crate::authorizer::AuthorizerType, Option<JwtConfig>) {
+        use crate::authorizer::AuthorizerType;
+        match declared {
+            Some(DeclaredType::Known(t)) if *t != AuthorizerType::CustomJwt => (*t, None),
+            Some(DeclaredType::Known(t)) => (*t, jwt),
+            _ if jwt.is_some() => (AuthorizerType::CustomJwt, jwt),
+            _ => (fallback, None),
+        }
+    }
+
+    /// The unresolved name, when the declared type is one.
+    pub(crate) fn unresolved(declared: Option<&DeclaredType>) -> Option<String> {
+        match declared {
+            Some(DeclaredType::Unresolved(n)) => Some(n.clone()),
+            _ => None,
+        }
+    }
+}

@@ -648,6 +648,29 @@ fn not_configured_message(auth: &Authorizer) -> String {
         ),
         _ => format!("the {what} uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"),
     };
+    if let Some(name) = &auth.authorizer_type_unresolved {
+        return format!(
+            "the {what}'s authorizer type ${{{name}}} is unresolved, and it has no JWT authorizer configured: supply the type with {}",
+            crate::authorizer::explain::param_arg(name)
+        );
+    }
+    if auth.authorizer_type_declared
+        && matches!(
+            auth.source,
+            SourceKind::Cloudformation | SourceKind::Terraform
+        )
+    {
+        let written = match auth.source {
+            SourceKind::Terraform => {
+                format!("authorizer_type = \"{}\"", auth.authorizer_type.as_str())
+            }
+            _ => format!("AuthorizerType: {}", auth.authorizer_type.as_str()),
+        };
+        return format!(
+            "{what} {} has `{written}`: {how}",
+            auth.agent.as_deref().unwrap_or("?")
+        );
+    }
     let key = match auth.source {
         SourceKind::AgentcoreJson => {
             return format!(

@@ -148,7 +148,8 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64
             e.status = auth.kind.service_status(e.status);
         }
     }
-    let unresolved = undecided_by_unresolved(auth, keys, &mut checks);
+    let mut unresolved = undecided_by_unresolved(auth, keys, &mut checks);
+    undecided_type(auth, &mut checks, &mut unresolved);
     let jwt = parsed.as_ref().ok();
     let diagnoses = diagnose::diagnose(&Context {
         auth,
@@ -168,6 +169,10 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64
     {
         verdict = Verdict::Rejected;
     }
+    if auth.authorizer_type_unresolved.is_some() {
+        // Which checks apply at all depends on the type: nothing is decided.
+        verdict = Verdict::Unknown;
+    }
     Report {
         verdict,
         claims_only,
@@ -182,6 +187,28 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64
         warnings: auth.warnings.clone(),
         unresolved,
     }
+}
+
+/// A declared authorizer type that is still unresolved (`AuthorizerType: !Ref T`,
+/// `authorizer_type = var.t`) decides nothing: the `authorizer` check says so (first, replacing
+/// the "no JWT authorizer" failure) and the name leads the unresolved list.
+fn undecided_type(auth: &Authorizer, checks: &mut Vec<Check>, unresolved: &mut Vec<String>) {
+    let Some(name) = &auth.authorizer_type_unresolved else {
+        return;
+    };
+    let mut c = Check::new(
+        CheckId::Authorizer,
+        Status::Skip,
+        format!(
+            "cannot decide: the authorizer type ${{{name}}} is unresolved (CUSTOM_JWT checks the token as below, AWS_IAM refuses every bearer token); supply it with {}",
+            param_arg(name)
+        ),
+    );
+    c.reason = Some(UNRESOLVED);
+    checks.retain(|c| c.id != CheckId::Authorizer);
+    checks.insert(0, c);
+    unresolved.retain(|n| n != name);
+    unresolved.insert(0, name.clone());
 }
 
 /// The `--param` that supplies an unresolved `${NAME}` in `text`, when there is one.

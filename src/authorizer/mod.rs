@@ -303,6 +303,13 @@ pub struct Authorizer {
     /// The resource's inbound authorizer type. `CustomJwt` with `jwt: None` is a configuration
     /// that says JWT but configures none (reported as such).
     pub authorizer_type: AuthorizerType,
+    /// True when the source writes the type itself (`authorizerType`, `AuthorizerType`,
+    /// `authorizer_type`) rather than tokdiag deriving it from the authorizer configuration.
+    pub authorizer_type_declared: bool,
+    /// The unresolved value (`${NAME}` without the braces: a template parameter, a Terraform
+    /// reference) the declared type is written with: the type, so the verdict, is then undecided
+    /// until `--param NAME=…` supplies it.
+    pub authorizer_type_unresolved: Option<String>,
     /// Whether `agent` is the one the file picks without `--agent` (`default_agent`, or the only
     /// one): then the commands tokdiag suggests leave `--agent` out.
     pub agent_is_default: bool,
@@ -369,6 +376,8 @@ impl Authorizer {
             discovery_url_from_flag: false,
             kind: ResourceKind::Runtime,
             authorizer_type: AuthorizerType::AwsIam,
+            authorizer_type_declared: false,
+            authorizer_type_unresolved: None,
             request_header_allowlist: None,
             protocol: None,
             deployment: Deployment::default(),

@@ -775,3 +775,120 @@ fn verify_resolves_aws_region_in_a_cloudformation_discovery_url() {
         "{out}"
     );
 }
+
+// ------------------------------------------------- unresolved authorizer types (issue 13 item e)
+
+/// The seed's JWT settings as a CloudFormation gateway whose `AuthorizerType` is `type_yaml`.
+fn cfn_gateway_yaml(type_yaml: &str) -> String {
+    format!(
+        "Parameters:\n  T:\n    Type: String\nResources:\n  Gw:\n    Type: AWS::BedrockAgentCore::Gateway\n    Properties:\n      Name: gw\n      AuthorizerType: {type_yaml}\n      AuthorizerConfiguration:\n        CustomJWTAuthorizer:\n          DiscoveryUrl: {DISCOVERY}\n          AllowedClients:\n          - {CLIENT}\n"
+    )
+}
+
+/// Explains the access token with `config` and `extra`; asserts an undecided type named `name`.
+fn assert_type_undecided(cfg: &str, name: &str) {
+    let (code, v) = explain_json(&["--config", cfg], "access-token.jwt");
+    assert_eq!(code, 3, "{v:#}");
+    assert_eq!(v["verdict"], "unknown");
+    assert_eq!(v["unresolved"], json!([name]));
+    assert_eq!(v["checks"][0]["id"], "authorizer");
+    assert_eq!(v["checks"][0]["status"], "skip");
+    assert_eq!(
+        v["checks"][0]["message"],
+        format!(
+            "cannot decide: the authorizer type ${{{name}}} is unresolved (CUSTOM_JWT checks the token as below, AWS_IAM refuses every bearer token); supply it with --param {name}=VALUE"
+        )
+    );
+    let (code, out, err) = explain(&["--config", cfg], "access-token.jwt");
+    assert_eq!(code, 3, "{out}{err}");
+    assert_eq!(
+        out.lines().next().unwrap(),
+        format!(
+            "? UNKNOWN — the configuration leaves ${{{name}}} unresolved: supply it with --param {name}=VALUE"
+        )
+    );
+}
+
+#[test]
+fn an_unresolved_terraform_authorizer_type_decides_nothing_until_supplied() {
+    // Before: `authorizer_type = var.t` with a custom_jwt_authorizer block was taken as
+    // CUSTOM_JWT: ACCEPTED, exit 0, whatever the variable holds.
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("main.tf");
+    let body = format!(
+        "variable \"t\" {{}}\nresource \"aws_bedrockagentcore_gateway\" \"r\" {{\n  name            = \"r\"\n  authorizer_type = var.t\n  authorizer_configuration {{\n    custom_jwt_authorizer {{\n      discovery_url   = \"{DISCOVERY}\"\n      allowed_clients = [\"{CLIENT}\"]\n    }}\n  }}\n}}\n"
+    );
+    std::fs::write(&tf, &body).unwrap();
+    let cfg = tf.display().to_string();
+    assert_type_undecided(&cfg, "var.t");
+    // The same for a runtime.
+    std::fs::write(
+        &tf,
+        body.replace(
+            "aws_bedrockagentcore_gateway",
+            "aws_bedrockagentcore_agent_runtime",
+        )
+        .replace("  name ", "  agent_runtime_name "),
+    )
+    .unwrap();
+    assert_type_undecided(&cfg, "var.t");
+    std::fs::write(&tf, &body).unwrap();
+
+    let (code, out, err) = explain(
+        &["--config", &cfg, "--param", "t=CUSTOM_JWT"],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_access_token_accepted(&out, "gateway aws_bedrockagentcore_gateway.r", &cfg);
+
+    let (code, v) = explain_json(
+        &["--config", &cfg, "--param", "t=AWS_IAM"],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["verdict"], "rejected");
+    assert!(v.get("unresolved").is_none(), "{v:#}");
+    assert_eq!(v["authorizer"]["authorizer_type"], "AWS_IAM");
+    let d = crate::support::json::diag(&v, "authorizer-not-configured");
+    assert_eq!(
+        d["message"],
+        "gateway aws_bedrockagentcore_gateway.r has `authorizer_type = \"AWS_IAM\"`: the gateway uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"
+    );
+}
+
+#[test]
+fn an_unresolved_cloudformation_authorizer_type_decides_nothing_until_supplied() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, text) in [
+        ("gw.yaml", cfn_gateway_yaml("!Ref T")),
+        (
+            "gw.json",
+            format!(
+                "{{\"Parameters\": {{\"T\": {{\"Type\": \"String\"}}}}, \"Resources\": {{\"Gw\": {{\"Type\": \"AWS::BedrockAgentCore::Gateway\", \"Properties\": {{\"Name\": \"gw\", \"AuthorizerType\": {{\"Ref\": \"T\"}}, \"AuthorizerConfiguration\": {{\"CustomJWTAuthorizer\": {{\"DiscoveryUrl\": \"{DISCOVERY}\", \"AllowedClients\": [\"{CLIENT}\"]}}}}}}}}}}}}"
+            ),
+        ),
+    ] {
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        let cfg = path.display().to_string();
+        assert_type_undecided(&cfg, "T");
+        let (code, out, err) = explain(
+            &["--config", &cfg, "--param", "T=CUSTOM_JWT"],
+            "access-token.jwt",
+        );
+        assert_eq!(code, 0, "{file}: {out}{err}");
+        assert_access_token_accepted(&out, "gateway Gw", &cfg);
+        let (code, v) = explain_json(
+            &["--config", &cfg, "--param", "T=AWS_IAM"],
+            "access-token.jwt",
+        );
+        assert_eq!(code, 1, "{file}: {v:#}");
+        assert_eq!(v["verdict"], "rejected");
+        let d = crate::support::json::diag(&v, "authorizer-not-configured");
+        assert_eq!(
+            d["message"],
+            "gateway Gw has `AuthorizerType: AWS_IAM`: the gateway uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)",
+            "{file}"
+        );
+    }
+}

@@ -172,6 +172,13 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
     if rtype == GATEWAY_TYPE {
         gateway_type(&mut r, props, chosen.line, jwt.is_some(), &mut out);
     }
+    // The declared type decides (a `!Ref` or `--param` supplies it); unresolved, it decides nothing.
+    let declared = props
+        .and_then(|p| p.get_some("AuthorizerType"))
+        .map(|v| r.text(v, 0))
+        .map(|t| super::DeclaredType::of(Some(&t)));
+    let fallback = summaries[selected.index].authorizer_type;
+    let (authorizer_type, jwt) = super::DeclaredType::apply(declared.as_ref(), jwt, fallback);
 
     let mut other_jwt_agents = Vec::new();
     if jwt.is_none() {
@@ -219,7 +226,6 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
     if let Some(limit) = &r.stopped {
         return Err(limit.error(path, &chosen.key));
     }
-    let has_jwt_now = jwt.is_some();
     let gateway = rtype == GATEWAY_TYPE;
     out.warnings.extend(r.warnings());
     let mut ignored = out.ignored;
@@ -238,11 +244,9 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         region: r.region(),
         session_id: None,
         kind: summaries[selected.index].kind,
-        authorizer_type: if has_jwt_now {
-            AuthorizerType::CustomJwt
-        } else {
-            summaries[selected.index].authorizer_type
-        },
+        authorizer_type,
+        authorizer_type_declared: matches!(declared, Some(super::DeclaredType::Known(_))),
+        authorizer_type_unresolved: super::DeclaredType::unresolved(declared.as_ref()),
         authorizer_absent: auth_entry.is_none(),
         request_header_allowlist,
         protocol,

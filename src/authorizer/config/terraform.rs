@@ -522,8 +522,15 @@ fn load_module(
         (None, block_line)
     };
 
+    // The declared type (`authorizer_type`, evaluated: a variable or `--param` decides it).
+    let declared = res
+        .block
+        .body
+        .get_attribute("authorizer_type")
+        .map(|a| ev.eval(&a.value, res.file, None, 0))
+        .map(|n| super::DeclaredType::of(n.as_str()));
     if res.is_gateway() {
-        gateway_type(res, file, jwt.is_some(), &mut out);
+        gateway_type(res, file, declared.as_ref(), jwt.is_some(), &mut out);
     }
     misspelt_blocks(res, file, &mut out);
 
@@ -593,18 +600,10 @@ fn load_module(
             ..Deployment::default()
         }
     };
-    // The declared type (a gateway's `authorizer_type`, evaluated), else what the blocks say.
-    let declared = res
-        .block
-        .body
-        .get_attribute("authorizer_type")
-        .map(|a| ev.eval(&a.value, res.file, None, 0))
-        .and_then(|n| n.as_str().and_then(AuthorizerType::parse));
-    let authorizer_type = match (jwt.is_some(), declared) {
-        (true, _) => AuthorizerType::CustomJwt,
-        (false, Some(t)) => t,
-        (false, None) => summaries[chosen].authorizer_type,
-    };
+    // The declared type decides (a JWT block under another type is not checked); else what the
+    // blocks say. An unresolved one decides nothing (explain's verdict is then unknown).
+    let (authorizer_type, jwt) =
+        super::DeclaredType::apply(declared.as_ref(), jwt, summaries[chosen].authorizer_type);
     let protocol = if res.is_gateway() {
         res.block
             .body
@@ -645,6 +644,8 @@ fn load_module(
         region,
         kind: summaries[chosen].kind,
         authorizer_type,
+        authorizer_type_declared: matches!(declared, Some(super::DeclaredType::Known(_))),
+        authorizer_type_unresolved: super::DeclaredType::unresolved(declared.as_ref()),
         request_header_allowlist,
         protocol,
         deployment,
@@ -654,10 +655,21 @@ fn load_module(
 }
 
 /// Checks a gateway's `authorizer_type` against its `authorizer_configuration`.
-fn gateway_type(res: &Resource<'_>, file: &SourceFile, has_jwt: bool, out: &mut Findings) {
+fn gateway_type(
+    res: &Resource<'_>,
+    file: &SourceFile,
+    declared: Option<&super::DeclaredType>,
+    has_jwt: bool,
+    out: &mut Findings,
+) {
     let attr = res.block.body.get_attribute("authorizer_type");
     let line = attr.and_then(|a| file.line_of(a.key.span()));
-    match attr.and_then(|a| a.value.as_str()) {
+    let text = match declared {
+        Some(super::DeclaredType::Known(t)) => Some(t.as_str()),
+        Some(super::DeclaredType::Other(t)) => Some(t.as_str()),
+        _ => None,
+    };
+    match text {
         Some("CUSTOM_JWT") if !has_jwt => out.ignore(
             "authorizer_configuration",
             line,
