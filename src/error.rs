@@ -52,6 +52,8 @@ pub enum Error {
         path: String,
         /// The agents the file has.
         known: Vec<String>,
+        /// The agent `name` most likely misspells.
+        suggestion: Option<String>,
     },
     /// A token or key input that is unusable as *input* (e.g. an unreadable `@file`).
     #[error("{message}")]
@@ -137,12 +139,18 @@ impl Error {
             Error::Write { .. } => {
                 Some("check that the directory exists and is writable (or use --cache-dir)".into())
             }
-            Error::UnknownAgent { known, .. } => {
+            Error::UnknownAgent {
+                known, suggestion, ..
+            } => {
                 if known.is_empty() {
                     Some("the file defines no agents".into())
                 } else {
                     Some(format!(
-                        "use --agent with one of: {}",
+                        "{}use --agent with one of: {}",
+                        suggestion
+                            .as_deref()
+                            .map(|s| format!("did you mean --agent {}? ", crate::fsx::sh_word(s)))
+                            .unwrap_or_default(),
                         known
                             .iter()
                             .map(|k| crate::fsx::sh_word(k))

@@ -153,6 +153,10 @@ pub struct ResourceSummary {
     /// Terraform `TYPE.NAME`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The name the service knows it by, when the source also names it otherwise (Terraform's
+    /// `agent_runtime_name` / gateway `name`): `--agent`/`--gateway` take it too.
+    #[serde(skip)]
+    pub service_name: Option<String>,
     /// Its inbound authorizer type.
     pub authorizer_type: AuthorizerType,
     /// Whether it has a usable JWT authorizer configuration.

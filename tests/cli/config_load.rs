@@ -194,7 +194,7 @@ fn agent_flag_picks_another_agent_with_custom_claims() {
     assert_eq!(iam.other_jwt_agents, vec!["support_mcp", "billing_mcp"]);
     assert_eq!(
         iam.warnings,
-        vec!["the JWT authorizer is on agents support_mcp, billing_mcp: use --agent support_mcp"]
+        vec!["the JWT authorizer is on runtimes support_mcp, billing_mcp: use --agent support_mcp"]
     );
 }
 
@@ -244,7 +244,7 @@ fn jwt_authorizer_on_a_non_default_agent() {
     assert_eq!(a.other_jwt_agents, vec!["docs_mcp"]);
     assert_eq!(
         a.warnings,
-        vec!["the JWT authorizer is on agent docs_mcp: use --agent docs_mcp"]
+        vec!["the JWT authorizer is on runtime docs_mcp: use --agent docs_mcp"]
     );
     let b = load_with("configs/toolkit/jwt-on-other-agent.yaml", |o| {
         o.agent = Some("docs_mcp".into())
@@ -734,7 +734,7 @@ fn cloudformation_two_runtimes_pick_the_jwt_one_or_resource() {
     assert_eq!(agent.other_jwt_agents, vec!["ToolsRuntime"]);
     assert_eq!(
         agent.warnings,
-        vec!["the JWT authorizer is on resource ToolsRuntime: use --resource ToolsRuntime"]
+        vec!["the JWT authorizer is on runtime ToolsRuntime: use --resource ToolsRuntime"]
     );
 
     let err = load_with("configs/cloudformation/two-runtimes.yaml", |o| {

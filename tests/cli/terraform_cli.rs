@@ -892,3 +892,46 @@ fn an_unresolved_cloudformation_authorizer_type_decides_nothing_until_supplied()
         );
     }
 }
+
+// --------------------------------------------------- selection: did you mean (issue 13 item c)
+
+#[test]
+fn a_misspelt_resource_name_gets_a_did_you_mean_in_every_source() {
+    let dir = testdata(TF_DIR);
+    let tf_cases: [(&str, &str, String); 3] = [
+        ("--gateway", "tols", "did you mean --gateway tools? use --gateway with one of: tools".into()),
+        (
+            "--resource",
+            "aws_bedrockagentcore_gateway.tool",
+            "did you mean --resource aws_bedrockagentcore_gateway.tools? use --resource with one of: aws_bedrockagentcore_agent_runtime.mcp_server, aws_bedrockagentcore_gateway.tools".into(),
+        ),
+        (
+            "--agent",
+            "mcp_servr",
+            "did you mean --agent mcp_server? use --agent with one of: mcp_server".into(),
+        ),
+    ];
+    for (flag, name, hint) in tf_cases {
+        let (code, out, err) = explain(&["--config", &dir, flag, name], "id-token.jwt");
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.ends_with(&format!("\n  hint: {hint}\n")), "{err}");
+    }
+    // The gateway's service name is selected through the same code (select.rs).
+    let (code, out, err) = explain(
+        &["--config", &dir, "--gateway", "tools-gateway"],
+        "access-token.jwt",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let cfn = testdata("seed/cloudformation-gateway.yaml");
+    let (code, _, err) = explain(
+        &["--config", &cfn, "--resource", "ToolGateway"],
+        "id-token.jwt",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "tokdiag: error: {cfn} has no AgentCore resource ToolGateway\n  hint: did you mean --resource ToolsGateway? use --resource with one of: ToolsGateway\n"
+        )
+    );
+}

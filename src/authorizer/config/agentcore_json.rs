@@ -360,26 +360,10 @@ pub(crate) fn load(path: &str, root: &Node, opts: &ProjectOptions<'_>) -> Result
 
     let mut other_jwt_agents = Vec::new();
     if jwt.is_none() {
-        other_jwt_agents = summaries
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| *i != selected.index && s.has_jwt)
-            .map(|(_, s)| s.name.clone())
-            .collect();
-        if let Some(first) = summaries
-            .iter()
-            .enumerate()
-            .find(|(i, s)| *i != selected.index && s.has_jwt)
-            .map(|(_, s)| s)
-        {
-            out.warn(format!(
-                "the JWT authorizer is on {} {}: use {} {}",
-                first.kind.as_str(),
-                first.name,
-                first.kind.flag(),
-                crate::fsx::sh_word(&first.name)
-            ));
-        }
+        let (names, warning) =
+            select::jwt_elsewhere(&summaries, selected.index, select::Naming::Names);
+        other_jwt_agents = names;
+        out.warnings.extend(warning);
     }
 
     if let Some(j) = &mut jwt {
@@ -446,6 +430,7 @@ fn summary(r: &Res<'_>) -> ResourceSummary {
         kind: r.kind,
         name: r.name.clone(),
         id: None,
+        service_name: None,
         authorizer_type: t,
         has_jwt: has_jwt && t == AuthorizerType::CustomJwt,
     }

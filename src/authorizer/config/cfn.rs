@@ -102,6 +102,7 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
                 },
                 name: e.key.clone(),
                 id: None,
+                service_name: None,
                 authorizer_type: match declared {
                     Some(t) => t,
                     None if has => AuthorizerType::CustomJwt,
@@ -182,28 +183,10 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
 
     let mut other_jwt_agents = Vec::new();
     if jwt.is_none() {
-        for e in &runtimes {
-            let has = e
-                .value
-                .get_some("Properties")
-                .and_then(|p| p.get_some("AuthorizerConfiguration"))
-                .is_some();
-            if e.key != chosen.key && has {
-                other_jwt_agents.push(e.key.clone());
-            }
-        }
-        match other_jwt_agents.as_slice() {
-            [] => {}
-            [one] => out.warn(format!(
-                "the JWT authorizer is on resource {one}: use --resource {}",
-                crate::fsx::sh_word(one)
-            )),
-            many => out.warn(format!(
-                "the JWT authorizer is on resources {}: use --resource {}",
-                many.join(", "),
-                crate::fsx::sh_word(&many[0])
-            )),
-        }
+        let (names, warning) =
+            select::jwt_elsewhere(&summaries, selected.index, select::Naming::Ids);
+        other_jwt_agents = names;
+        out.warnings.extend(warning);
     }
 
     let arn_attr = if rtype == GATEWAY_TYPE {

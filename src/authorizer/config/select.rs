@@ -61,10 +61,7 @@ pub(crate) fn select(
                 let ids: Vec<String> = resources.iter().map(id_of).collect();
                 Error::usage(
                     format!("{path} has no AgentCore resource {want}"),
-                    Some(format!(
-                        "use --resource with one of: {}",
-                        crate::fsx::sh_words(&ids)
-                    )),
+                    Some(one_of("--resource", &ids, want)),
                 )
             });
     }
@@ -82,12 +79,19 @@ pub(crate) fn select(
             .iter()
             .find(|(_, r)| r.name == want)
             .or_else(|| of_kind.iter().find(|(_, r)| r.id.as_deref() == Some(want)))
+            .or_else(|| {
+                // The service's own name (Terraform `agent_runtime_name`, gateway `name`).
+                of_kind
+                    .iter()
+                    .find(|(_, r)| r.service_name.as_deref() == Some(want))
+            })
         {
             return Ok(chosen(*i));
         }
         let names: Vec<String> = of_kind.iter().map(|(_, r)| r.name.clone()).collect();
         if kind == ResourceKind::Runtime && naming == Naming::Names {
             return Err(Error::UnknownAgent {
+                suggestion: suggest(want, &names),
                 name: want.to_string(),
                 path: path.to_string(),
                 known: names,
@@ -99,11 +103,7 @@ pub(crate) fn select(
             Some(if names.is_empty() {
                 format!("it defines no {what}; {}", listing(resources))
             } else {
-                format!(
-                    "use {} with one of: {}",
-                    kind.flag(),
-                    crate::fsx::sh_words(&names)
-                )
+                one_of(kind.flag(), &names, want)
             }),
         ));
     }
@@ -130,6 +130,76 @@ pub(crate) fn select(
         ),
         Some(choose_hint(resources, naming)),
     ))
+}
+
+/// The name of `known` that `want` most likely misspells: the only one close to it (two close
+/// names, `support` for `support_agent` and `support_mcp`, suggest nothing), differing in fewer
+/// than half its characters (`a` is no typo of `g`).
+pub(crate) fn suggest(want: &str, known: &[String]) -> Option<String> {
+    let mut close = known
+        .iter()
+        .filter(|k| super::members::closest(want, &[k.as_str()]).is_some());
+    let (Some(only), None) = (close.next(), close.next()) else {
+        return None;
+    };
+    let d = super::members::distance(&want.to_lowercase(), &only.to_lowercase());
+    let longer = want.chars().count().max(only.chars().count());
+    (d * 2 < longer).then(|| only.clone())
+}
+
+/// `use --agent with one of: a, b`, led by `did you mean --agent a?` when `want` is close to
+/// one of them (names quoted for the shell).
+pub(crate) fn one_of(flag: &str, names: &[String], want: &str) -> String {
+    let list = format!("use {flag} with one of: {}", crate::fsx::sh_words(names));
+    match suggest(want, names) {
+        Some(s) => format!("did you mean {flag} {}? {list}", crate::fsx::sh_word(&s)),
+        None => list,
+    }
+}
+
+/// When the selected resource has no JWT authorizer but others do: their names (ids for a
+/// source named by ids) and the one warning every source gives, `the JWT authorizer is on
+/// gateway g: use --gateway g` (`runtimes a, b: use --agent a`; `--resource ID` for templates and
+/// Terraform).
+pub(crate) fn jwt_elsewhere(
+    resources: &[ResourceSummary],
+    selected: usize,
+    naming: Naming,
+) -> (Vec<String>, Option<String>) {
+    let others: Vec<&ResourceSummary> = resources
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| *i != selected && r.has_jwt)
+        .map(|(_, r)| r)
+        .collect();
+    let handle = |r: &ResourceSummary| match naming {
+        Naming::Ids => r.id.clone().unwrap_or_else(|| r.name.clone()),
+        Naming::Names => r.name.clone(),
+    };
+    let names: Vec<String> = others.iter().map(|r| handle(r)).collect();
+    let Some(first) = others.first() else {
+        return (names, None);
+    };
+    let flag = match naming {
+        Naming::Ids => "--resource",
+        Naming::Names => first.kind.flag(),
+    };
+    let what = if others.iter().all(|r| r.kind == first.kind) {
+        let plural = if others.len() > 1 { "s" } else { "" };
+        format!("{}{plural} {}", first.kind.as_str(), names.join(", "))
+    } else {
+        others
+            .iter()
+            .zip(&names)
+            .map(|(r, n)| format!("{} {n}", r.kind.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let warning = format!(
+        "the JWT authorizer is on {what}: use {flag} {}",
+        crate::fsx::sh_word(&names[0])
+    );
+    (names, Some(warning))
 }
 
 /// The resource chosen without flags: the default, else the only one, else the one with a JWT
@@ -208,6 +278,7 @@ mod tests {
             kind,
             name: name.into(),
             id: None,
+            service_name: None,
             authorizer_type: t,
             has_jwt: t == AuthorizerType::CustomJwt,
         }
@@ -262,6 +333,7 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(e.to_string(), "f has no gateway named a");
+        // `a` is no typo of `g`.
         assert_eq!(e.hint().as_deref(), Some("use --gateway with one of: g"));
     }
 
@@ -313,6 +385,115 @@ mod tests {
             e.hint().as_deref(),
             Some("use --gateway with one of: 'it'\\''s'")
         );
+    }
+
+    #[test]
+    fn a_misspelt_name_gets_a_did_you_mean() {
+        let rs = vec![
+            r(
+                ResourceKind::Runtime,
+                "support_agent",
+                AuthorizerType::CustomJwt,
+            ),
+            r(
+                ResourceKind::Runtime,
+                "support_mcp",
+                AuthorizerType::CustomJwt,
+            ),
+            r(
+                ResourceKind::Gateway,
+                "tools_gateway",
+                AuthorizerType::CustomJwt,
+            ),
+        ];
+        let pick = |w: Want| select("f", &rs, w, None, Naming::Names).unwrap_err();
+        let e = pick(Want {
+            gateway: Some("tools_gatway"),
+            ..Want::default()
+        });
+        assert_eq!(e.to_string(), "f has no gateway named tools_gatway");
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("did you mean --gateway tools_gateway? use --gateway with one of: tools_gateway")
+        );
+        let e = pick(Want {
+            agent: Some("suport_agent"),
+            ..Want::default()
+        });
+        assert_eq!(
+            e.hint().as_deref(),
+            Some(
+                "did you mean --agent support_agent? use --agent with one of: support_agent, support_mcp"
+            )
+        );
+        // Two names as close: no guess.
+        let e = pick(Want {
+            agent: Some("support"),
+            ..Want::default()
+        });
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("use --agent with one of: support_agent, support_mcp")
+        );
+        let e = pick(Want {
+            resource: Some("tools-gateway"),
+            ..Want::default()
+        });
+        assert_eq!(
+            e.hint().as_deref(),
+            Some(
+                "did you mean --resource tools_gateway? use --resource with one of: support_agent, support_mcp, tools_gateway"
+            )
+        );
+        // A hostile near-miss is suggested as one inert shell word.
+        let rs = vec![r(
+            ResourceKind::Gateway,
+            "gw$(id)",
+            AuthorizerType::CustomJwt,
+        )];
+        let e = select(
+            "f",
+            &rs,
+            Want {
+                gateway: Some("gw$(id"),
+                ..Want::default()
+            },
+            None,
+            Naming::Names,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("did you mean --gateway 'gw$(id)'? use --gateway with one of: 'gw$(id)'")
+        );
+    }
+
+    #[test]
+    fn one_warning_names_the_resources_with_a_jwt_authorizer() {
+        let rs = three();
+        assert_eq!(
+            jwt_elsewhere(&rs, 1, Naming::Names),
+            (
+                vec!["a".to_string(), "g".to_string()],
+                Some("the JWT authorizer is on runtime a, gateway g: use --agent a".to_string())
+            )
+        );
+        let mut ids = three();
+        ids[0].kind = ResourceKind::Gateway;
+        ids[0].id = Some("T.a".into());
+        assert_eq!(
+            jwt_elsewhere(&ids, 1, Naming::Ids).1.as_deref(),
+            Some("the JWT authorizer is on gateways T.a, g: use --resource T.a")
+        );
+        assert_eq!(
+            jwt_elsewhere(&rs, 2, Naming::Names).1.as_deref(),
+            Some("the JWT authorizer is on runtime a: use --agent a")
+        );
+        assert_eq!(jwt_elsewhere(&rs, 0, Naming::Names).0, vec!["g"]);
+        let mut none = three();
+        none[2].has_jwt = false;
+        none[0].has_jwt = false;
+        assert_eq!(jwt_elsewhere(&none, 1, Naming::Names), (vec![], None));
     }
 
     #[test]

@@ -341,6 +341,7 @@ impl Resource<'_> {
             },
             name: self.label.clone(),
             id: Some(self.address()),
+            service_name: self.service_name.clone(),
             authorizer_type: match declared {
                 Some(t) => t,
                 None if has_jwt => AuthorizerType::CustomJwt,
@@ -416,30 +417,15 @@ fn load_module(
         ));
     }
     let summaries: Vec<ResourceSummary> = resources.iter().map(Resource::summary).collect();
-    // `--agent`/`--gateway` also take the service's name (`agent_runtime_name`, `name`).
-    let by_service_name = |want: Option<&str>, rtype: &str| -> Option<String> {
-        let want = want?;
-        if resources
-            .iter()
-            .any(|r| r.rtype == rtype && r.label == want)
-        {
-            return Some(want.to_string());
-        }
-        resources
-            .iter()
-            .find(|r| r.rtype == rtype && r.service_name.as_deref() == Some(want))
-            .map(|r| r.label.clone())
-            .or_else(|| Some(want.to_string()))
-    };
-    let agent = by_service_name(opts.agent, RUNTIME_TYPE);
-    let gateway = by_service_name(opts.gateway, GATEWAY_TYPE);
+    // `--agent`/`--gateway` also take the service's name (`agent_runtime_name`, `name`): the
+    // summaries carry it for select.
     let selected = select::select(
         shown,
         &summaries,
         select::Want {
             resource: opts.resource,
-            agent: agent.as_deref(),
-            gateway: gateway.as_deref(),
+            agent: opts.agent,
+            gateway: opts.gateway,
         },
         None,
         select::Naming::Ids,
@@ -536,23 +522,9 @@ fn load_module(
 
     let mut other_jwt_agents = Vec::new();
     if jwt.is_none() {
-        for (i, r) in resources.iter().enumerate() {
-            if i != chosen && r.has_jwt_block() {
-                other_jwt_agents.push(r.address());
-            }
-        }
-        match other_jwt_agents.as_slice() {
-            [] => {}
-            [one] => out.warn(format!(
-                "the JWT authorizer is on {one}: use --resource {}",
-                crate::fsx::sh_word(one)
-            )),
-            many => out.warn(format!(
-                "the JWT authorizer is on {}: use --resource {}",
-                many.join(", "),
-                crate::fsx::sh_word(&many[0])
-            )),
-        }
+        let (names, warning) = select::jwt_elsewhere(&summaries, chosen, select::Naming::Ids);
+        other_jwt_agents = names;
+        out.warnings.extend(warning);
     }
 
     let arn_attr = if res.is_gateway() {

@@ -82,6 +82,7 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
                 kind: ResourceKind::Runtime,
                 name: name.clone(),
                 id: None,
+                service_name: None,
                 authorizer_type: if has {
                     AuthorizerType::CustomJwt
                 } else {
@@ -156,23 +157,9 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
 
     let mut other_jwt_agents = Vec::new();
     if jwt.is_none() {
-        for (i, (other, _, n)) in agents.iter().enumerate() {
-            if i != index && has_jwt(path, n) {
-                other_jwt_agents.push(other.clone());
-            }
-        }
-        match other_jwt_agents.as_slice() {
-            [] => {}
-            [one] => out.warn(format!(
-                "the JWT authorizer is on agent {one}: use --agent {}",
-                crate::fsx::sh_word(one)
-            )),
-            many => out.warn(format!(
-                "the JWT authorizer is on agents {}: use --agent {}",
-                many.join(", "),
-                crate::fsx::sh_word(&many[0])
-            )),
-        }
+        let (names, warning) = select::jwt_elsewhere(&summaries, index, select::Naming::Names);
+        other_jwt_agents = names;
+        out.warnings.extend(warning);
     }
 
     let has_jwt_now = jwt.is_some();
@@ -219,6 +206,7 @@ fn default_index(path: &str, root: &Node, names: &[String]) -> Result<Option<usi
             .position(|n| n == d)
             .map(Some)
             .ok_or_else(|| Error::UnknownAgent {
+                suggestion: select::suggest(d, names),
                 name: d.to_string(),
                 path: path.to_string(),
                 known: names.to_vec(),
@@ -445,7 +433,7 @@ mod tests {
         assert_eq!(a.other_jwt_agents, vec!["b"]);
         assert_eq!(
             a.warnings,
-            vec!["the JWT authorizer is on agent b: use --agent b"]
+            vec!["the JWT authorizer is on runtime b: use --agent b"]
         );
         let b = load("f", &root, Some("b")).unwrap();
         assert_eq!(b.allowed_clients(), ["c"]);
