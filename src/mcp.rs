@@ -1255,11 +1255,6 @@ impl Client {
         self.mcp_session.as_deref()
     }
 
-    /// The protocol version `initialize` negotiated, once it has.
-    pub fn negotiated(&self) -> Option<&str> {
-        self.negotiated.as_deref()
-    }
-
     /// The request for a JSON-RPC message (with `id` for requests, without for notifications),
     /// not yet signed (see [`Client::signed`]).
     pub fn request(&self, method: &str, params: Option<&Value>, id: Option<i64>) -> HttpRequest {

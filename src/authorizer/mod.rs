@@ -338,8 +338,6 @@ pub struct Authorizer {
     pub agent_arn: Option<String>,
     /// The region (`aws.region`, `aws-targets.json`, the ARN, `--region` for templates).
     pub region: Option<String>,
-    /// `bedrock_agentcore.agent_session_id`.
-    pub session_id: Option<String>,
     /// `requestHeaderAllowlist` (runtimes): the headers the service passes to the container;
     /// `None` when the source does not set one.
     pub request_header_allowlist: Option<Vec<String>>,
@@ -375,7 +373,6 @@ impl Authorizer {
             other_jwt_agents: Vec::new(),
             agent_arn: None,
             region: None,
-            session_id: None,
             duplicate_keys: Vec::new(),
             discovery_url_from_flag: false,
             kind: ResourceKind::Runtime,
@@ -387,11 +384,6 @@ impl Authorizer {
             deployment: Deployment::default(),
             resources: Vec::new(),
         }
-    }
-
-    /// The selected resource's name (agent, runtime, gateway, logical id or Terraform address).
-    pub fn name(&self) -> Option<&str> {
-        self.agent.as_deref()
     }
 
     /// The HTTP status the resource answers a failing JWT claim with (401 runtime, 403 gateway).

@@ -1,7 +1,8 @@
 //! The OAuth 2.0 client-credentials grant against a Cognito token endpoint (`/oauth2/token`):
 //! `POST grant_type=client_credentials&scope=…` with HTTP Basic client authentication, and the
 //! mapping of OAuth errors (`invalid_client`, `invalid_scope`, `unauthorized_client`) to a cause
-//! and a fix. Also reads `token_endpoint` from a discovery document.
+//! and a fix. The token endpoint named by a discovery document comes through `oidc` (its cache,
+//! caps and URL policy).
 
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use crate::cognito::{Secret, Tokens};
 use crate::error::{Error, Result};
 use crate::render;
 
-/// Largest response body read from a token endpoint or discovery document: 1 MiB.
+/// Largest response body read from a token endpoint: 1 MiB.
 const MAX_BODY: usize = 1024 * 1024;
 
 /// One client-credentials request.
@@ -38,7 +39,7 @@ fn check_url(raw: &str, what: &str, allow_http: bool) -> Result<url::Url> {
     crate::net::check_url(raw, crate::net::UrlUse::Secrets(what), allow_http)
 }
 
-/// The client for token endpoints and their discovery documents: no redirects (a redirect would
+/// The client for token endpoints: no redirects (a redirect would
 /// move the client secret somewhere the user did not name; a 3xx is reported as the answer).
 fn http_client(url: &url::Url) -> Result<reqwest::Client> {
     crate::net::client(crate::net::ClientSpec {
@@ -81,46 +82,6 @@ fn send_error(e: &reqwest::Error, url: &str) -> Error {
         format!("{url} {what}: {e}"),
         Some("check the network and the URL".to_string()),
     )
-}
-
-/// Reads `token_endpoint` from the discovery document at `discovery_url` (`None` when it has none,
-/// as with emulators).
-pub async fn token_endpoint_from_discovery(
-    discovery_url: &str,
-    verbose: bool,
-    allow_http: bool,
-) -> Result<Option<String>> {
-    let parsed = check_url(discovery_url, "the discovery URL", allow_http)?;
-    if verbose {
-        render::note(&format!("tokdiag: → GET {discovery_url}"));
-    }
-    let resp = http_client(&parsed)?
-        .get(discovery_url)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| send_error(&e, discovery_url))?;
-    let status = resp.status().as_u16();
-    let body = read_body(resp, discovery_url).await?;
-    if verbose {
-        render::note(&format!("tokdiag: ← HTTP {status} ({} bytes)", body.len()));
-    }
-    if status != 200 {
-        return Err(Error::network(
-            format!("the discovery document {discovery_url} answered HTTP {status}"),
-            Some("check the discoveryUrl, or give --token-endpoint / --domain".to_string()),
-        ));
-    }
-    let doc: Value = serde_json::from_slice(&body).map_err(|_| {
-        Error::network(
-            format!("the discovery document {discovery_url} is not JSON"),
-            Some("check the discoveryUrl, or give --token-endpoint / --domain".to_string()),
-        )
-    })?;
-    Ok(doc
-        .get("token_endpoint")
-        .and_then(Value::as_str)
-        .map(str::to_string))
 }
 
 /// The form body `grant_type=client_credentials[&scope=a b]`.

@@ -957,8 +957,12 @@ fn client_credentials_flow(
                     ));
                 }
             };
-            rt.block_on(oauth::token_endpoint_from_discovery(&discovery, g.verbose, g.allow_http))?
-                .ok_or_else(|| {
+            // Through the one discovery fetcher (its cache, caps and URL policy).
+            let fetched = rt.block_on(crate::oidc::fetch_discovery(
+                &discovery,
+                &crate::oidc::FetchOptions::from_globals(g),
+            ))?;
+            fetched.token_endpoint.ok_or_else(|| {
                     Error::usage(
                         format!("the discovery document {discovery} has no token_endpoint"),
                         Some("give --token-endpoint URL or --domain PREFIX (the pool needs a domain for client credentials)".to_string()),

@@ -76,7 +76,6 @@ pub(crate) fn load_control_plane(path: &str, root: &Node) -> Result<Authorizer> 
         other_jwt_agents: Vec::new(),
         agent_arn,
         region,
-        session_id: None,
         authorizer_type: if has_jwt_now {
             AuthorizerType::CustomJwt
         } else {
@@ -249,7 +248,6 @@ pub(crate) fn load_apigateway(
         other_jwt_agents: Vec::new(),
         agent_arn: None,
         region: None,
-        session_id: None,
         authorizer_type: AuthorizerType::CustomJwt,
         ..Authorizer::empty(SourceKind::ApigatewayJson, RuleSet::Apigateway)
     })

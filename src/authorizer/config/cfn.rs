@@ -225,7 +225,6 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
         other_jwt_agents,
         agent_arn: agent_arn.clone(),
         region: r.region(),
-        session_id: None,
         kind: summaries[selected.index].kind,
         authorizer_type,
         authorizer_type_declared: matches!(declared, Some(super::DeclaredType::Known(_))),

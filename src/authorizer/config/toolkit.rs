@@ -151,9 +151,6 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         .and_then(Node::str_items);
     let bac = node.get_some("bedrock_agentcore");
     let agent_arn = bac.and_then(|b| b.get_str("agent_arn")).map(str::to_string);
-    let session_id = bac
-        .and_then(|b| b.get_str("agent_session_id"))
-        .map(str::to_string);
 
     let mut other_jwt_agents = Vec::new();
     if jwt.is_none() {
@@ -178,7 +175,6 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
         other_jwt_agents,
         agent_arn,
         region,
-        session_id,
         authorizer_absent: node.entry("authorizer_configuration").is_none(),
         authorizer_type: if has_jwt_now {
             AuthorizerType::CustomJwt
