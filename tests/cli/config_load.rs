@@ -76,7 +76,6 @@ fn seed_incident_file_has_exact_lines() {
         a.agent_arn.as_deref(),
         Some("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/mcp_server-AbCdEf1234")
     );
-    assert_eq!(a.session_id, None);
     assert!(a.ignored.is_empty() && a.warnings.is_empty());
 }
 
@@ -99,10 +98,6 @@ fn toolkit_0_3_14_full_file() {
     assert_eq!(
         a.agent_arn.as_deref(),
         Some("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/mcp_server-AbCdEf1234")
-    );
-    assert_eq!(
-        a.session_id.as_deref(),
-        Some("5f0c2a9e-8d41-4b6f-9a7e-3c1d2b4e6f80")
     );
     assert!(a.ignored.is_empty(), "{:?}", a.ignored);
     assert!(a.warnings.is_empty(), "{:?}", a.warnings);
@@ -261,10 +256,6 @@ fn authorizer_configuration_null_is_iam() {
     assert_eq!(a.authorizer_line, Some(29));
     assert!(a.other_jwt_agents.is_empty());
     assert!(a.ignored.is_empty() && a.warnings.is_empty());
-    assert_eq!(
-        a.session_id.as_deref(),
-        Some("3593d85f-6b2a-4c1e-9d7f-0a8b1c2d3e4f")
-    );
 }
 
 #[test]
@@ -933,7 +924,7 @@ fn agentcore_json_runtime_with_deployed_state_and_targets() {
     .unwrap();
     assert_eq!(a.source, SourceKind::AgentcoreJson);
     assert_eq!(a.kind, tokdiag::authorizer::ResourceKind::Runtime);
-    assert_eq!(a.name(), Some("support_agent"));
+    assert_eq!(a.agent.as_deref(), Some("support_agent"));
     assert_eq!(
         a.authorizer_type,
         tokdiag::authorizer::AuthorizerType::CustomJwt
