@@ -71,6 +71,10 @@ pub enum Error {
         /// How to fix it.
         hint: Option<String>,
     },
+    /// Writing the output to stdout failed: a closed pipe (`| head -1`, exit 0 without a word, see
+    /// [`Error::is_closed_pipe`]) or a real write error (`>/dev/full`, exit 2).
+    #[error("cannot write to stdout: {0}")]
+    Stdout(#[source] std::io::Error),
     /// The remote side refused (Cognito 4xx, runtime error): exit 1.
     #[error("{message}")]
     Refused {
@@ -127,9 +131,16 @@ impl Error {
         }
     }
 
+    /// True when stdout's reader went away (a closed pipe): the reader has what it wanted, so the
+    /// process ends with 0 and says nothing.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, Error::Stdout(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// The one-line fix shown under the error.
     pub fn hint(&self) -> Option<String> {
         match self {
+            Error::Stdout(_) => None,
             Error::Usage { hint, .. }
             | Error::Config { hint, .. }
             | Error::Input { hint, .. }
@@ -165,6 +176,8 @@ impl Error {
     /// The process exit code: 1 refused, 2 usage/config/input, 3 network.
     pub fn exit_code(&self) -> u8 {
         match self {
+            Error::Stdout(_) if self.is_closed_pipe() => 0,
+            Error::Stdout(_) => 2,
             Error::Usage { .. }
             | Error::Read { .. }
             | Error::Write { .. }
@@ -179,3 +192,20 @@ impl Error {
 
 /// Result with tokdiag's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_pipe_is_quiet_success_and_other_write_errors_exit_2() {
+        let pipe = Error::Stdout(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(pipe.is_closed_pipe());
+        assert_eq!(pipe.exit_code(), 0);
+        let full = Error::Stdout(std::io::Error::from_raw_os_error(28));
+        assert!(!full.is_closed_pipe());
+        assert_eq!(full.exit_code(), 2);
+        assert!(full.to_string().starts_with("cannot write to stdout: "));
+        assert_eq!(full.hint(), None);
+    }
+}

@@ -194,50 +194,34 @@ fn sgr_len(s: &str) -> Option<usize> {
     Some(2 + end + 1)
 }
 
-/// Writes `text` to stdout, [sanitized](sanitize) for the terminal. A broken pipe exits 0 (the
-/// reader has what it wanted); any other write error (a full disk, `>/dev/full`, an I/O error)
-/// ends the process with exit 2 and one line on stderr, before anything can claim the output was
+/// Writes `text` to stdout, [sanitized](sanitize) for the terminal. A failed write is
+/// [`Error::Stdout`](crate::error::Error::Stdout), which `main` handles once: a closed pipe exits
+/// 0 without a word (the reader has what it wanted), any other write error (a full disk,
+/// `>/dev/full`) exits 2 with one line on stderr — before anything can claim the output was
 /// written.
-pub fn emit(text: &str) {
+pub fn emit(text: &str) -> crate::error::Result<()> {
     let text = sanitize(text);
     let mut out = std::io::stdout().lock();
-    let r = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    if let Err(e) = r {
-        drop(out);
-        stdout_failed(&e);
-    }
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(crate::error::Error::Stdout)
 }
 
-/// Ends the process after a failed write to stdout: exit 0 without a word when the reader went
-/// away (a closed pipe, as with `| head -1`), else one line on stderr and exit 2.
-pub fn stdout_failed(e: &std::io::Error) -> ! {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "{} cannot write to stdout: {e}",
-        "tokdiag: error:".red().bold()
-    );
-    std::process::exit(2);
-}
-
-/// Writes one line to stdout.
-pub fn emit_line(text: &str) {
+/// Writes one line to stdout (see [`emit`]).
+pub fn emit_line(text: &str) -> crate::error::Result<()> {
     let mut s = String::with_capacity(text.len() + 1);
     s.push_str(text);
     s.push('\n');
-    emit(&s);
+    emit(&s)
 }
 
-/// Writes a JSON document (pretty) to stdout.
-pub fn emit_json<T: Serialize>(value: &T) {
+/// Writes a JSON document (pretty) to stdout (see [`emit`]).
+pub fn emit_json<T: Serialize>(value: &T) -> crate::error::Result<()> {
     let s = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
         // Serializing our own data types cannot fail (no non-string map keys); keep a valid document anyway.
         format!("{{\"error\":{{\"message\":\"cannot serialize output: {e}\"}}}}")
     });
-    emit_line(&s);
+    emit_line(&s)
 }
 
 /// A note on stderr (suppressed by `--quiet` at the caller), [sanitized](sanitize).
@@ -249,9 +233,14 @@ pub fn note(text: &str) {
 /// Reports an error once: `tokdiag: error: …` and `  hint: …` on stderr, and under `--json` also
 /// the `{"error": {"message", "hint"}}` document on stdout so scripts always parse.
 pub fn report_error(e: &Error, json: bool) {
+    if e.is_closed_pipe() {
+        return;
+    }
     let hint = e.hint();
-    if json {
-        emit_json(&serde_json::json!({"error": {"message": e.to_string(), "hint": hint}}));
+    // A failed write to stdout is reported on stderr only: stdout is what failed.
+    if json && !matches!(e, Error::Stdout(_)) {
+        // Nothing more can be said if this write fails too.
+        let _ = emit_json(&serde_json::json!({"error": {"message": e.to_string(), "hint": hint}}));
     }
     // An error and its hint are one line each by design; values inside them (a path, a URL, an
     // agent name) may hold line breaks, so both are escaped as a whole here, as a safety net.

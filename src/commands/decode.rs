@@ -299,9 +299,9 @@ pub fn run(args: &DecodeArgs, g: &Globals) -> Result<u8> {
     let now = g.now();
     let v = view(&jwt, now, given.picked);
     if g.json {
-        render::emit_json(&v);
+        render::emit_json(&v)?;
     } else {
-        render::emit(&human(&v, now));
+        render::emit(&human(&v, now))?;
     }
     Ok(0)
 }

@@ -269,9 +269,9 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     steps.push(invoke_step(args, g, target, call_auth));
 
     if g.json {
-        render::emit_json(&serde_json::json!({ "steps": steps }));
+        render::emit_json(&serde_json::json!({ "steps": steps }))?;
     } else {
-        render::emit(&human(&steps, auth.as_ref()));
+        render::emit(&human(&steps, auth.as_ref()))?;
     }
     Ok(worst(&steps))
 }

@@ -134,9 +134,9 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> Result<u8> {
     )?;
     let report = explain::explain(&auth, &given.text, &keys, g.now());
     if g.json {
-        render::emit_json(&report);
+        render::emit_json(&report)?;
     } else {
-        render::emit(&human(&report));
+        render::emit(&human(&report))?;
         if !g.quiet {
             for w in &report.warnings {
                 // One line each, whatever the config holds.

@@ -648,7 +648,7 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
         protocol_choice(args.protocol_version.as_deref(), g)?;
     if let Some(f) = auth_mismatch_before_sending(&target, args.target.sigv4, args.token.is_some())
     {
-        return Ok(show_failure(&f, None, auth.is_some(), g));
+        return show_failure(&f, None, auth.is_some(), g);
     }
     let rt = runtime()?;
     let client_auth = if target.wants_sigv4(args.target.sigv4) {
@@ -741,9 +741,9 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
             let tool_error = matches!(op, Operation::CallTool(..))
                 && result.get("isError").and_then(Value::as_bool) == Some(true);
             if g.json {
-                render::emit_json(&result);
+                render::emit_json(&result)?;
             } else {
-                render::emit(&human_result(&op, &result));
+                render::emit(&human_result(&op, &result))?;
             }
             Ok(if tool_error { 1 } else { 0 })
         }
@@ -756,19 +756,24 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
             } else {
                 None
             };
-            Ok(show_failure(&f, report.as_ref(), auth.is_some(), g))
+            show_failure(&f, report.as_ref(), auth.is_some(), g)
         }
     }
 }
 
 /// Prints a failure (JSON or human); its exit code, 1.
-fn show_failure(f: &Failure, report: Option<&Report>, have_config: bool, g: &Globals) -> u8 {
+fn show_failure(
+    f: &Failure,
+    report: Option<&Report>,
+    have_config: bool,
+    g: &Globals,
+) -> Result<u8> {
     if g.json {
-        render::emit_json(&failure_json(f, report));
+        render::emit_json(&failure_json(f, report))?;
     } else {
-        render::emit(&human_failure(f, report, have_config));
+        render::emit(&human_failure(f, report, have_config))?;
     }
-    1
+    Ok(1)
 }
 
 /// The token to send: `--token` (any accepted form), stdin, or the login cache. `None` when there
@@ -1127,7 +1132,7 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
         if let Some(c) = creds {
             doc["credentials"] = json!(c);
         }
-        render::emit_json(&doc);
+        render::emit_json(&doc)?;
         return Ok(());
     }
     let mut out = String::new();
@@ -1169,7 +1174,7 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
             sigv4::SERVICE
         ));
     }
-    render::emit(&out);
+    render::emit(&out)?;
     Ok(())
 }
 

@@ -165,7 +165,7 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
                 json!([{"code": "discovery-issuer-mismatch", "message": m}]),
             );
         }
-        render::emit_json(&Value::Object(doc));
+        render::emit_json(&Value::Object(doc))?;
         return Ok(0);
     }
 
@@ -252,6 +252,6 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
             20,
         ));
     }
-    render::emit(&out);
+    render::emit(&out)?;
     Ok(0)
 }

@@ -1111,7 +1111,7 @@ fn finish(
     if printed_use == Some(Use::Access) && choice.allowed_audience && !choice.allowed_clients {
         warnings.push("warning: the authorizer's allowedAudience will refuse this access token: Cognito access tokens carry no aud claim (access-token-for-allowed-audience)".to_string());
     }
-    render::emit(&out);
+    render::emit(&out)?;
 
     if !g.quiet {
         let who = e.describe();

@@ -578,12 +578,12 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
     };
     let outcome = outcome(&parsed, sig.as_ref(), &exp, now);
     if g.json {
-        render::emit_json(&json_doc(&outcome, None));
+        render::emit_json(&json_doc(&outcome, None))?;
     } else {
         let mut out = summary_line(&outcome, now);
         out.push('\n');
         out.push_str(&check_rows(&outcome.checks));
-        render::emit(&out);
+        render::emit(&out)?;
     }
     Ok(if outcome.valid { 0 } else { 1 })
 }

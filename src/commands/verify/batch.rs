@@ -651,11 +651,14 @@ fn read_loop(
     send(&mut chunk);
 }
 
-/// Stops the process on a failed write to stdout, as every command does: quietly for a closed
-/// pipe (`| head -1`), with exit 2 otherwise. Nothing else is worth finishing then: the reader
-/// may be waiting on input that never ends.
+/// Stops the process on a failed write to stdout with the words and exit code every command gets
+/// from `main` ([`Error::Stdout`]: quietly for a closed pipe, `| head -1`; exit 2 otherwise). The
+/// batch does not return the error to `main`: nothing else is worth finishing, and the input
+/// thread may be blocked on a stdin that never ends.
 fn write_failed(e: std::io::Error) -> ! {
-    render::stdout_failed(&e)
+    let e = Error::Stdout(e);
+    render::report_error(&e, false);
+    std::process::exit(e.exit_code().into())
 }
 
 /// Verifies a batch and writes its lines in input order; returns the exit code.
