@@ -269,7 +269,9 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     steps.push(invoke_step(args, g, target, call_auth));
 
     if g.json {
-        render::emit_json(&serde_json::json!({ "steps": steps }))?;
+        let mut doc = serde_json::json!({ "steps": steps });
+        super::add_config_note(&mut doc, g);
+        render::emit_json(&doc)?;
     } else {
         render::emit(&human(&steps, auth.as_ref()))?;
     }

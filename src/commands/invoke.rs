@@ -741,6 +741,8 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
             let tool_error = matches!(op, Operation::CallTool(..))
                 && result.get("isError").and_then(Value::as_bool) == Some(true);
             if g.json {
+                let mut result = result;
+                super::add_config_note(&mut result, g);
                 render::emit_json(&result)?;
             } else {
                 render::emit(&human_result(&op, &result))?;
@@ -769,7 +771,9 @@ fn show_failure(
     g: &Globals,
 ) -> Result<u8> {
     if g.json {
-        render::emit_json(&failure_json(f, report))?;
+        let mut doc = failure_json(f, report);
+        super::add_config_note(&mut doc, g);
+        render::emit_json(&doc)?;
     } else {
         render::emit(&human_failure(f, report, have_config))?;
     }
@@ -1132,6 +1136,7 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
         if let Some(c) = creds {
             doc["credentials"] = json!(c);
         }
+        super::add_config_note(&mut doc, g);
         render::emit_json(&doc)?;
         return Ok(());
     }

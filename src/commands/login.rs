@@ -1076,6 +1076,8 @@ fn finish(
                 "user_pool_id": Some(e.user_pool_id.clone()).filter(|s| !s.is_empty()),
                 "client_id": e.client_id,
             });
+            let mut doc = doc;
+            super::add_config_note(&mut doc, g);
             let s = serde_json::to_string_pretty(&doc).unwrap_or_default();
             ("all tokens as JSON".to_string(), format!("{s}\n"))
         }

@@ -19,6 +19,21 @@ use crate::cli::Globals;
 use crate::error::{Error, Result};
 use crate::token::{Input, Use};
 
+/// Adds the note `Globals::config_note` holds (both `./.bedrock_agentcore.yaml` and
+/// `./agentcore/agentcore.json` exist: which is used, how to pick the other) to a command's JSON
+/// document as a `warnings` entry, the same text `explain --json` lists among its warnings.
+pub(crate) fn add_config_note(doc: &mut serde_json::Value, g: &Globals) {
+    let (Some(note), serde_json::Value::Object(m)) = (&g.config_note, doc) else {
+        return;
+    };
+    let w = m
+        .entry("warnings")
+        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+    if let serde_json::Value::Array(items) = w {
+        items.insert(0, serde_json::Value::String(note.clone()));
+    }
+}
+
 /// Largest token input read from stdin or a file: 1 MiB (a JSON bundle with three tokens is ~5 KiB).
 const MAX_STDIN: u64 = 1024 * 1024;
 

@@ -1508,3 +1508,83 @@ fn both_project_files_note_is_given_by_explain_login_invoke_and_doctor() {
     let (_, _, err) = run(c);
     assert!(!err.contains("exists too"), "{err}");
 }
+
+/// A directory holding both the toolkit's file and the new CLI's project.
+pub(crate) fn both_project_files() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::copy(
+        testdata("seed/.bedrock_agentcore.yaml"),
+        p.join(".bedrock_agentcore.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.join("agentcore")).unwrap();
+    std::fs::copy(
+        testdata("configs/agentcore-cli/agentcore/agentcore.json"),
+        p.join("agentcore/agentcore.json"),
+    )
+    .unwrap();
+    dir
+}
+
+/// The note as a JSON `warnings` entry.
+pub(crate) const BOTH_FILES_NOTE: &str = "using ./.bedrock_agentcore.yaml; ./agentcore/agentcore.json exists too: pass --config agentcore/agentcore.json to use it instead";
+
+#[test]
+fn both_project_files_note_is_a_json_warning_of_explain_invoke_and_doctor() {
+    // Before: `invoke --json` and `doctor --json` printed it on stderr only, so a script
+    // reading stdout never learnt which file was used.
+    let dir = both_project_files();
+    let p = dir.path();
+    let jwks = testdata("seed/jwks.json");
+    let token = testdata("seed/access-token.jwt");
+    let runs: [Vec<&str>; 3] = [
+        vec!["--json", "explain", "--jwks", &jwks, &token],
+        vec!["--json", "invoke", "--dry-run", "--token", &token],
+        vec![
+            "--json",
+            "doctor",
+            "--jwks",
+            &jwks,
+            "--token",
+            &token,
+            "--url",
+            "http://127.0.0.1:9/mcp",
+        ],
+    ];
+    for args in runs {
+        let mut c = tokdiag(p);
+        c.current_dir(p)
+            .env_remove("TOKDIAG_USERNAME")
+            .env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT")
+            .args(&args);
+        let (_, out, err) = run(c);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}\n{err}"));
+        assert_eq!(v["warnings"][0], BOTH_FILES_NOTE, "{args:?}: {v:#}");
+        assert_eq!(
+            v["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|w| *w == BOTH_FILES_NOTE)
+                .count(),
+            1,
+            "{args:?}: {v:#}"
+        );
+    }
+    // With --config the choice is the user's: no note.
+    let mut c = tokdiag(p);
+    c.current_dir(p).args([
+        "--json",
+        "--config",
+        ".bedrock_agentcore.yaml",
+        "invoke",
+        "--dry-run",
+        "--token",
+        &token,
+    ]);
+    let (_, out, _) = run(c);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.get("warnings").is_none(), "{v:#}");
+}

@@ -1075,6 +1075,27 @@ fn cc_login(dir: &Path, extra: &[&str]) -> Command {
 }
 
 #[test]
+fn login_json_carries_the_both_project_files_note() {
+    // Before: only on stderr; `login --json` on stdout did not say which config was used.
+    let server = TokenServer::start(good_answer);
+    let project = crate::explain_cli::both_project_files();
+    let endpoint = format!("{}/oauth2/token", server.url);
+    let mut c = cc_login(
+        project.path(),
+        &["--json", "--token-endpoint", &endpoint, "--no-cache"],
+    );
+    c.current_dir(project.path());
+    let o = run(&mut c);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(
+        v["warnings"],
+        serde_json::json!([crate::explain_cli::BOTH_FILES_NOTE])
+    );
+    assert_eq!(v["access_token"], cc_token());
+}
+
+#[test]
 fn client_credentials_posts_basic_auth_and_the_form_then_caches() {
     let server = TokenServer::start(good_answer);
     let dir = tempfile::tempdir().unwrap();
