@@ -314,6 +314,7 @@ fn parse_tree(path: &str, text: &str, root: &tree::Node, opts: &LoadOptions) -> 
                 gateway: opts.gateway.as_deref(),
                 params: &opts.params,
                 region,
+                json: text.trim_start().starts_with('{'),
             },
         );
     }

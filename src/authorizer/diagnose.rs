@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::authorizer::rules;
-use crate::authorizer::{Authorizer, Located, RuleSet, SigningKeys, SourceKind, idp};
+use crate::authorizer::{Authorizer, Located, RuleSet, SigningKeys, SourceKind, Syntax, idp};
 use crate::claims::reason;
 use crate::report::{Check, CheckId, Diagnosis, Status};
 use crate::token::{self, Jwt, TokenKind};
@@ -603,6 +603,15 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         && cx.cognito()
     {
         let line = cx.list_line(jwt.allowed_audience.as_ref());
+        // The source's own names (flags keep the API's: the prose is about the configuration).
+        let prose = |camel: &str| {
+            if auth.source == SourceKind::Flags {
+                camel.to_string()
+            } else {
+                key_name(auth, camel)
+            }
+        };
+        let (clients, audience) = (prose("allowedClients"), prose("allowedAudience"));
         let passes = |id: CheckId| {
             cx.checks
                 .iter()
@@ -613,10 +622,10 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             out.push(
                 Diagnosis::warning(
                     "clients-and-audience-unsatisfiable",
-                    "allowedClients and allowedAudience are both set, so a token needs both `client_id` and `aud`: this one has both and passes, but no stock Cognito token does (access tokens: client_id only; ID tokens: aud only)",
+                    format!("{clients} and {audience} are both set, so a token needs both `client_id` and `aud`: this one has both and passes, but no stock Cognito token does (access tokens: client_id only; ID tokens: aud only)"),
                 )
                 .fix(format!(
-                    "if other callers send stock Cognito tokens, keep one list: allowedClients for access tokens or allowedAudience for ID tokens ({})",
+                    "if other callers send stock Cognito tokens, keep one list: {clients} for access tokens or {audience} for ID tokens ({})",
                     cx.place(line)
                 ))
                 .at(cx.file(), line),
@@ -626,13 +635,13 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         out.push(
             Diagnosis::error(
                 "clients-and-audience-unsatisfiable",
-                "allowedClients and allowedAudience are both set, so a token needs both `client_id` and `aud`; no stock Cognito token has both (access tokens: client_id only; ID tokens: aud only)",
+                format!("{clients} and {audience} are both set, so a token needs both `client_id` and `aud`; no stock Cognito token has both (access tokens: client_id only; ID tokens: aud only)"),
             )
             .fix(format!(
-                "keep allowedClients and remove allowedAudience at {} (then send access tokens)",
+                "keep {clients} and remove {audience} at {} (then send access tokens)",
                 cx.place(line)
             ))
-            .fix("or keep allowedAudience, remove allowedClients, and send ID tokens")
+            .fix(format!("or keep {audience}, remove {clients}, and send ID tokens"))
             .at(cx.file(), line),
         );
     }
@@ -660,12 +669,10 @@ fn not_configured_message(auth: &Authorizer) -> String {
             SourceKind::Cloudformation | SourceKind::Terraform
         )
     {
-        let written = match auth.source {
-            SourceKind::Terraform => {
-                format!("authorizer_type = \"{}\"", auth.authorizer_type.as_str())
-            }
-            _ => format!("AuthorizerType: {}", auth.authorizer_type.as_str()),
-        };
+        let written = auth.syntax.pair(
+            &key_name(auth, "authorizerType"),
+            &auth.authorizer_type.as_str().into(),
+        );
         return format!(
             "{what} {} has `{written}`: {how}",
             auth.agent.as_deref().unwrap_or("?")
@@ -746,12 +753,10 @@ pub(crate) fn list_snippet(auth: &Authorizer, camel: &str, values: &[String]) ->
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match auth.source {
-        SourceKind::AgentcoreJson | SourceKind::ControlPlaneJson => {
-            format!("  \"{key}\": [{}]", quoted())
-        }
-        SourceKind::Terraform => format!("  {key} = [{}]", quoted()),
-        SourceKind::Flags => format!(
+    match auth.syntax {
+        Syntax::Json => format!("  \"{key}\": [{}]", quoted()),
+        Syntax::Hcl => format!("  {key} = [{}]", quoted()),
+        Syntax::Flags => format!(
             "  {}",
             values
                 .iter()
@@ -773,30 +778,34 @@ pub(crate) fn list_snippet(auth: &Authorizer, camel: &str, values: &[String]) ->
 pub(crate) fn scalar_snippet(auth: &Authorizer, camel: &str, value: &str) -> String {
     let key = key_name(auth, camel);
     let quoted = serde_json::Value::String(value.to_string()).to_string();
-    match auth.source {
-        SourceKind::AgentcoreJson | SourceKind::ControlPlaneJson => {
-            format!("  \"{key}\": {quoted}")
-        }
-        SourceKind::Terraform => format!("  {key} = {quoted}"),
-        SourceKind::Flags => format!("  {key} {value}"),
-        _ => format!("  {key}: {value}"),
+    match auth.syntax {
+        Syntax::Json => format!("  \"{key}\": {quoted}"),
+        Syntax::Hcl => format!("  {key} = {quoted}"),
+        Syntax::Flags => format!("  {key} {value}"),
+        Syntax::Yaml => format!("  {key}: {value}"),
     }
 }
 
 /// A whole JWT authorizer in the source's own language.
 fn authorizer_snippet(auth: &Authorizer, disc: &str, client: &str) -> String {
+    // The URL and client id may come from the token: quoted as JSON/HCL strings there.
+    let q = |v: &str| serde_json::Value::String(v.to_string()).to_string();
+    let (disc_q, client_q) = (q(disc), q(client));
     match auth.source {
         SourceKind::AgentcoreJson => format!(
-            "  \"authorizerType\": \"CUSTOM_JWT\",\n  \"authorizerConfiguration\": {{\n    \"customJwtAuthorizer\": {{\n      \"discoveryUrl\": \"{disc}\",\n      \"allowedClients\": [\"{client}\"]\n    }}\n  }}"
+            "  \"authorizerType\": \"CUSTOM_JWT\",\n  \"authorizerConfiguration\": {{\n    \"customJwtAuthorizer\": {{\n      \"discoveryUrl\": {disc_q},\n      \"allowedClients\": [{client_q}]\n    }}\n  }}"
+        ),
+        SourceKind::Cloudformation if auth.syntax == Syntax::Json => format!(
+            "  \"AuthorizerConfiguration\": {{\n    \"CustomJWTAuthorizer\": {{\n      \"DiscoveryUrl\": {disc_q},\n      \"AllowedClients\": [{client_q}]\n    }}\n  }}"
+        ),
+        SourceKind::Terraform => format!(
+            "  authorizer_configuration {{\n    custom_jwt_authorizer {{\n      discovery_url   = {disc_q}\n      allowed_clients = [{client_q}]\n    }}\n  }}"
+        ),
+        SourceKind::ControlPlaneJson => format!(
+            "  {{\"customJWTAuthorizer\": {{\"discoveryUrl\": {disc_q}, \"allowedClients\": [{client_q}]}}}}"
         ),
         SourceKind::Cloudformation => format!(
             "  AuthorizerConfiguration:\n    CustomJWTAuthorizer:\n      DiscoveryUrl: {disc}\n      AllowedClients:\n      - {client}"
-        ),
-        SourceKind::Terraform => format!(
-            "  authorizer_configuration {{\n    custom_jwt_authorizer {{\n      discovery_url   = \"{disc}\"\n      allowed_clients = [\"{client}\"]\n    }}\n  }}"
-        ),
-        SourceKind::ControlPlaneJson => format!(
-            "  {{\"customJWTAuthorizer\": {{\"discoveryUrl\": \"{disc}\", \"allowedClients\": [\"{client}\"]}}}}"
         ),
         _ => format!(
             "  authorizer_configuration:\n    customJWTAuthorizer:\n      discoveryUrl: {disc}\n      allowedClients:\n      - {client}"

@@ -48,6 +48,72 @@ pub enum SourceKind {
     Flags,
 }
 
+/// The syntax of the source file, for the snippets fixes show: a CloudFormation template is
+/// YAML or JSON, the other sources have one syntax each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Syntax {
+    /// YAML (the toolkit file, a YAML template).
+    #[default]
+    Yaml,
+    /// JSON (agentcore.json, control-plane output, a JSON template).
+    Json,
+    /// HCL (Terraform).
+    Hcl,
+    /// Command-line flags.
+    Flags,
+}
+
+impl Syntax {
+    /// The syntax a source kind is written in (a CloudFormation template: YAML unless the loader
+    /// says JSON).
+    pub fn of(source: SourceKind) -> Syntax {
+        match source {
+            SourceKind::AgentcoreYaml | SourceKind::Cloudformation => Syntax::Yaml,
+            SourceKind::ControlPlaneJson
+            | SourceKind::AgentcoreJson
+            | SourceKind::ApigatewayJson => Syntax::Json,
+            SourceKind::Terraform => Syntax::Hcl,
+            SourceKind::Flags => Syntax::Flags,
+        }
+    }
+
+    /// One member as written in this syntax: `key: value` (YAML, a list in flow style),
+    /// `"key": value` (JSON), `key = value` (HCL). Strings are JSON-quoted in JSON and HCL.
+    pub fn pair(self, key: &str, value: &serde_json::Value) -> String {
+        use serde_json::Value;
+        match self {
+            Syntax::Json => format!("\"{key}\": {value}"),
+            Syntax::Hcl => format!("{key} = {value}"),
+            Syntax::Yaml | Syntax::Flags => {
+                let plain = |v: &Value| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let v = match value {
+                    Value::Array(items) => format!(
+                        "[{}]",
+                        items.iter().map(plain).collect::<Vec<_>>().join(", ")
+                    ),
+                    v => plain(v),
+                };
+                format!("{key}: {v}")
+            }
+        }
+    }
+
+    /// How to put a member under `wrapper`: `indent it under a `customJWTAuthorizer:` key`,
+    /// `move it into a `"CustomJWTAuthorizer": { … }` member`, `move it into a
+    /// `custom_jwt_authorizer { … }` block`. `them` for several.
+    pub fn nest(self, wrapper: &str, them: bool) -> String {
+        let it = if them { "them" } else { "it" };
+        match self {
+            Syntax::Json => format!("move {it} into a `\"{wrapper}\": {{ … }}` member"),
+            Syntax::Hcl => format!("move {it} into a `{wrapper} {{ … }}` block"),
+            Syntax::Yaml | Syntax::Flags => format!("indent {it} under a `{wrapper}:` key"),
+        }
+    }
+}
+
 /// What kind of AgentCore resource the selected authorizer guards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -295,6 +361,9 @@ pub struct DuplicateKey {
 pub struct Authorizer {
     /// Where it came from.
     pub source: SourceKind,
+    /// The syntax of that source (a CloudFormation template is YAML or JSON): fixes show
+    /// snippets in it.
+    pub syntax: Syntax,
     /// The file it came from.
     pub file: Option<String>,
     /// The name of the selected resource: toolkit agent, new-CLI runtime or gateway name,
@@ -361,6 +430,7 @@ impl Authorizer {
     pub fn empty(source: SourceKind, rules: RuleSet) -> Self {
         Authorizer {
             source,
+            syntax: Syntax::of(source),
             file: None,
             agent: None,
             agent_is_default: false,

@@ -885,9 +885,16 @@ fn an_unresolved_cloudformation_authorizer_type_decides_nothing_until_supplied()
         assert_eq!(code, 1, "{file}: {v:#}");
         assert_eq!(v["verdict"], "rejected");
         let d = crate::support::json::diag(&v, "authorizer-not-configured");
+        let written = if file.ends_with(".json") {
+            "\"AuthorizerType\": \"AWS_IAM\""
+        } else {
+            "AuthorizerType: AWS_IAM"
+        };
         assert_eq!(
             d["message"],
-            "gateway Gw has `AuthorizerType: AWS_IAM`: the gateway uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)",
+            format!(
+                "gateway Gw has `{written}`: the gateway uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"
+            ),
             "{file}"
         );
     }
@@ -932,6 +939,138 @@ fn a_misspelt_resource_name_gets_a_did_you_mean_in_every_source() {
         err,
         format!(
             "tokdiag: error: {cfn} has no AgentCore resource ToolGateway\n  hint: did you mean --resource ToolsGateway? use --resource with one of: ToolsGateway\n"
+        )
+    );
+}
+
+// ----------------------------------------- fixes in the template's own syntax (issue 13 item a)
+
+/// A CloudFormation runtime trusting the seed's client (a JSON template when `json`, else YAML),
+/// with the seed's `DiscoveryUrl` when `discovery`.
+fn cfn_runtime(json: bool, discovery: bool) -> String {
+    if json {
+        let disc = if discovery {
+            format!("\"DiscoveryUrl\": \"{DISCOVERY}\", ")
+        } else {
+            String::new()
+        };
+        format!(
+            "{{\n  \"Resources\": {{\n    \"Rt\": {{\n      \"Type\": \"AWS::BedrockAgentCore::Runtime\",\n      \"Properties\": {{\n        \"AuthorizerConfiguration\": {{\n          \"CustomJWTAuthorizer\": {{{disc}\"AllowedClients\": [\"{CLIENT}\"]}}\n        }}\n      }}\n    }}\n  }}\n}}\n"
+        )
+    } else {
+        let disc = if discovery {
+            format!("          DiscoveryUrl: {DISCOVERY}\n")
+        } else {
+            String::new()
+        };
+        format!(
+            "Resources:\n  Rt:\n    Type: AWS::BedrockAgentCore::Runtime\n    Properties:\n      AuthorizerConfiguration:\n        CustomJWTAuthorizer:\n{disc}          AllowedClients:\n          - {CLIENT}\n"
+        )
+    }
+}
+
+#[test]
+fn a_json_template_gets_json_snippets_and_a_yaml_template_yaml() {
+    // Before: a JSON template was told to write `AllowedAudience:\n  - x` and
+    // `add `DiscoveryUrl: https://…``, YAML it cannot hold.
+    let dir = tempfile::tempdir().unwrap();
+    for json in [true, false] {
+        let path = dir.path().join(if json { "t.json" } else { "t.yaml" });
+        let cfg = path.display().to_string();
+        // The ID token against AllowedClients: the fix writes AllowedAudience.
+        std::fs::write(&path, cfn_runtime(json, true)).unwrap();
+        let (code, v) = explain_json(&["--config", &cfg], "id-token.jwt");
+        assert_eq!(code, 1, "{v:#}");
+        let d = crate::support::json::diag(&v, "id-token-for-allowed-clients");
+        let fixes: Vec<String> = (0..d["fixes"].as_array().unwrap().len())
+            .map(|i| crate::support::json::fix(d, i))
+            .collect();
+        let snippet = if json {
+            format!("  \"AllowedAudience\": [\"{CLIENT}\"]")
+        } else {
+            format!("  AllowedAudience:\n  - {CLIENT}")
+        };
+        assert!(
+            fixes.iter().any(|f| f.contains(&snippet)),
+            "json={json}: {fixes:#?}"
+        );
+        // No DiscoveryUrl: config-invalid, its fix in the template's syntax.
+        std::fs::write(&path, cfn_runtime(json, false)).unwrap();
+        let (code, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+        assert_eq!(code, 1, "{v:#}");
+        let d = crate::support::json::diag(&v, "config-invalid");
+        let line = if json { 7 } else { 6 };
+        let add = if json {
+            "add `\"DiscoveryUrl\": \"https://<issuer>/.well-known/openid-configuration\"`"
+        } else {
+            "add `DiscoveryUrl: https://<issuer>/.well-known/openid-configuration`"
+        };
+        assert_eq!(
+            crate::support::json::fix(d, 0),
+            format!("at {cfg}:{line}: {add}"),
+            "json={json}"
+        );
+        assert_eq!(
+            crate::support::json::fix(d, 1),
+            "then update the stack (`aws cloudformation deploy --template-file <template> --stack-name <stack>`)"
+        );
+    }
+}
+
+#[test]
+fn config_invalid_fixes_speak_each_source_syntax() {
+    // Before: every source was told `add `discoveryUrl: …`` / `indent them under a `X:` key`.
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("main.tf");
+    std::fs::write(
+        &tf,
+        "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  agent_runtime_name = \"r\"\n  authorizer_configuration {\n    custom_jwt_authorizer {\n      allowed_audience = [\"x\"]\n    }\n  }\n}\n",
+    )
+    .unwrap();
+    let cfg = tf.display().to_string();
+    let (code, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    assert_eq!(code, 1, "{v:#}");
+    let d = crate::support::json::diag(&v, "config-invalid");
+    assert_eq!(
+        crate::support::json::fix(d, 0),
+        format!(
+            "at {cfg}:4: add `discovery_url = \"https://<issuer>/.well-known/openid-configuration\"`"
+        )
+    );
+    // The JWT fields directly under authorizer_configuration: a block to add, not a YAML key.
+    std::fs::write(
+        &tf,
+        format!(
+            "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {{\n  agent_runtime_name = \"r\"\n  authorizer_configuration {{\n    discovery_url   = \"{DISCOVERY}\"\n    allowed_clients = [\"{CLIENT}\"]\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let (code, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    assert_eq!(code, 1, "{v:#}");
+    let d = crate::support::json::diag(&v, "config-invalid");
+    assert_eq!(
+        crate::support::json::fix(d, 0),
+        format!(
+            "at {cfg}:3: move them into a `custom_jwt_authorizer {{ … }}` block (authorizer_configuration → custom_jwt_authorizer → discovery_url)"
+        )
+    );
+    // A JSON template without any allowed list.
+    let t = dir.path().join("t.json");
+    std::fs::write(
+        &t,
+        format!(
+            "{{\"Resources\": {{\"Rt\": {{\"Type\": \"AWS::BedrockAgentCore::Runtime\", \"Properties\": {{\"AuthorizerConfiguration\": {{\"CustomJWTAuthorizer\": {{\"DiscoveryUrl\": \"{DISCOVERY}\"}}}}}}}}}}}}"
+        ),
+    )
+    .unwrap();
+    let cfg = t.display().to_string();
+    let (code, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    assert_eq!(code, 1, "{v:#}");
+    let d = crate::support::json::diag(&v, "config-invalid");
+    assert_eq!(
+        crate::support::json::fix(d, 0),
+        format!(
+            "at {cfg}:1: add `\"AllowedClients\": [\"<app client id>\"]` (Cognito access tokens carry `client_id`)"
         )
     );
 }

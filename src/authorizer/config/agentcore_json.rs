@@ -121,7 +121,7 @@ struct Res<'a> {
 
 /// Loads the authorizer of one runtime or gateway of `agentcore.json` at `path`.
 pub(crate) fn load(path: &str, root: &Node, opts: &ProjectOptions<'_>) -> Result<Authorizer> {
-    let mut out = Findings::default();
+    let mut out = Findings::new(crate::authorizer::Syntax::Json);
     let mut invalid: Vec<InvalidConfig> = Vec::new();
     for e in root.as_map().unwrap_or(&[]) {
         if !TOP_KEYS.contains(&e.key.as_str()) {

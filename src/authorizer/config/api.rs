@@ -24,7 +24,7 @@ pub(crate) fn detect_control_plane(root: &Node) -> bool {
 
 /// Loads a control-plane description.
 pub(crate) fn load_control_plane(path: &str, root: &Node) -> Result<Authorizer> {
-    let mut out = Findings::default();
+    let mut out = Findings::new(crate::authorizer::Syntax::Json);
     let full = root.as_map().is_some_and(|m| {
         m.iter()
             .any(|e| e.key == "authorizerConfiguration" || e.key.starts_with("agentRuntime"))
@@ -172,7 +172,7 @@ pub(crate) fn load_apigateway(
         ));
     };
     let cfg = &cfg_entry.value;
-    let mut out = Findings::default();
+    let mut out = Findings::new(crate::authorizer::Syntax::Json);
     let mut jwt = JwtConfig {
         line: cfg_entry.line,
         ..JwtConfig::default()

@@ -64,6 +64,8 @@ pub(crate) struct CfnOptions<'a> {
     pub params: &'a [(String, String)],
     /// `--region`, else `AWS_REGION`/`AWS_DEFAULT_REGION` (already looked up by the caller).
     pub region: Option<String>,
+    /// The template is JSON (else YAML): fixes show snippets in its syntax.
+    pub json: bool,
 }
 
 /// Loads the authorizer of one `AWS::BedrockAgentCore::Runtime` resource.
@@ -127,7 +129,12 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
     let _ = &ids;
 
     let mut r = Resolver::new(root, opts);
-    let mut out = Findings::default();
+    let syntax = if opts.json {
+        crate::authorizer::Syntax::Json
+    } else {
+        crate::authorizer::Syntax::Yaml
+    };
+    let mut out = Findings::new(syntax);
     let rtype = chosen.value.get_str("Type").unwrap_or(RUNTIME_TYPE);
     let props = chosen.value.get_some("Properties");
     let auth_entry = props.and_then(|p| p.entry("AuthorizerConfiguration"));
@@ -215,6 +222,7 @@ pub(crate) fn load(path: &str, root: &Node, opts: &CfnOptions<'_>) -> Result<Aut
     ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
     Ok(Authorizer {
         source: SourceKind::Cloudformation,
+        syntax,
         file: Some(path.to_string()),
         agent: Some(chosen.key.clone()),
         rules: RuleSet::Agentcore,
@@ -275,8 +283,9 @@ fn gateway_type(
             "AuthorizerType",
             resource_line,
             format!(
-                "{GATEWAY_TYPE}{} has no `AuthorizerType`, which CloudFormation requires: add `AuthorizerType: CUSTOM_JWT`",
-                at(resource_line)
+                "{GATEWAY_TYPE}{} has no `AuthorizerType`, which CloudFormation requires: add `{}`",
+                at(resource_line),
+                out.syntax.pair("AuthorizerType", &"CUSTOM_JWT".into())
             ),
         );
         return;
@@ -290,14 +299,17 @@ fn gateway_type(
             "AuthorizerConfiguration",
             line,
             format!(
-                "`AuthorizerType: CUSTOM_JWT`{} needs `AuthorizerConfiguration.CustomJWTAuthorizer`, which the service requires: add it",
+                "`{}`{} needs `AuthorizerConfiguration.CustomJWTAuthorizer`, which the service requires: add it",
+                out.syntax.pair("AuthorizerType", &"CUSTOM_JWT".into()),
                 at(line)
             ),
         );
     } else if t != "CUSTOM_JWT" && has_jwt {
         out.warn(format!(
-            "`AuthorizerType: {t}`{} does not check JWTs, so the gateway ignores its CustomJWTAuthorizer: write `AuthorizerType: CUSTOM_JWT`",
-            at(line)
+            "`{}`{} does not check JWTs, so the gateway ignores its CustomJWTAuthorizer: write `{}`",
+            out.syntax.pair("AuthorizerType", &t.as_str().into()),
+            at(line),
+            out.syntax.pair("AuthorizerType", &"CUSTOM_JWT".into())
         ));
     }
 }
@@ -1119,6 +1131,7 @@ mod tests {
             gateway: None,
             params: &params,
             region: Some("eu-west-1".into()),
+            json: false,
         };
         let mut r = Resolver::new(&root, &opts);
         let v = parse(value, "v").unwrap();
@@ -1201,6 +1214,7 @@ mod tests {
             gateway: None,
             params: &[],
             region: None,
+            json: false,
         };
         let mut r = Resolver::new(&root, &opts);
         let v = parse(

@@ -21,7 +21,7 @@ pub(crate) fn detect(root: &Node) -> bool {
 
 /// Loads the authorizer of a `get-gateway` description.
 pub(crate) fn load(path: &str, root: &Node) -> Result<Authorizer> {
-    let mut out = Findings::default();
+    let mut out = Findings::new(crate::authorizer::Syntax::Json);
     let (jwt, authorizer_line) = match root.entry("authorizerConfiguration") {
         Some(e) => (
             jwt::authorizer_configuration(

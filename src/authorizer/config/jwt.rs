@@ -40,6 +40,23 @@ pub(crate) struct Findings {
     pub ignored: Vec<IgnoredKey>,
     /// Other remarks, one line each.
     pub warnings: Vec<String>,
+    /// The syntax of the source, for the snippets in fixes.
+    pub syntax: crate::authorizer::Syntax,
+}
+
+impl Findings {
+    /// Findings for a source written in `syntax`.
+    pub(crate) fn new(syntax: crate::authorizer::Syntax) -> Findings {
+        Findings {
+            syntax,
+            ..Findings::default()
+        }
+    }
+
+    /// `key: value` / `"key": value` / `key = value` in the source's syntax.
+    fn pair(&self, key: &str, value: serde_json::Value) -> String {
+        self.syntax.pair(key, &value)
+    }
 }
 
 impl Findings {
@@ -125,8 +142,10 @@ pub(crate) fn authorizer_configuration(
                 &e.key,
                 e.line,
                 format!(
-                    "`{}` sits directly under `{owner}`, where it is not a member: indent it under a `{wrapper}:` key ({owner} → {wrapper} → {})",
-                    e.key, e.key
+                    "`{}` sits directly under `{owner}`, where it is not a member: {} ({owner} → {wrapper} → {})",
+                    e.key,
+                    out.syntax.nest(&wrapper, false),
+                    e.key
                 ),
             );
             loose.push(e.clone());
@@ -183,7 +202,11 @@ pub(crate) fn authorizer_configuration(
                     at(owner_line)
                 ),
                 line: owner_line,
-                fix: format!("indent them under a `{wrapper}:` key ({owner} → {wrapper} → {})", loose.first().map(|e| e.key.as_str()).unwrap_or("discoveryUrl")),
+                fix: format!(
+                    "{} ({owner} → {wrapper} → {})",
+                    out.syntax.nest(&wrapper, true),
+                    loose.first().map(|e| e.key.as_str()).unwrap_or("discoveryUrl")
+                ),
             },
         );
         return Ok(Some(jwt));
@@ -280,8 +303,8 @@ pub(crate) fn jwt_authorizer(
                 k,
                 e.line,
                 format!(
-                    "`{k}` is not a `{owner}` field and is never checked: AgentCore takes the discovery document's URL, write `{}: {target}`",
-                    n("discoveryUrl")
+                    "`{k}` is not a `{owner}` field and is never checked: AgentCore takes the discovery document's URL, write `{}`",
+                    out.pair(&n("discoveryUrl"), target.into())
                 ),
             );
         } else {
@@ -307,7 +330,7 @@ pub(crate) fn jwt_authorizer(
                 n("discoveryUrl")
             ),
             line: owner_line,
-            fix: format!("add `{}: {example}`", n("discoveryUrl")),
+            fix: format!("add `{}`", out.pair(&n("discoveryUrl"), example.into())),
         });
     }
     if jwt.allowed_clients.is_none()
@@ -325,7 +348,10 @@ pub(crate) fn jwt_authorizer(
                 n("customClaims")
             ),
             line: owner_line,
-            fix: format!("add `{}: [<app client id>]` (Cognito access tokens carry `client_id`)", n("allowedClients")),
+            fix: format!(
+                "add `{}` (Cognito access tokens carry `client_id`)",
+                out.pair(&n("allowedClients"), serde_json::json!(["<app client id>"]))
+            ),
         });
     }
     jwt

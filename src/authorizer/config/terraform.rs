@@ -437,7 +437,7 @@ fn load_module(
     let state = state.unwrap_or(State::Absent);
     let module = Module::new(&files, &tfvars, &state);
     let mut ev = Eval::new(&module, opts);
-    let mut out = Findings::default();
+    let mut out = Findings::new(crate::authorizer::Syntax::Hcl);
     if let State::Unreadable(why) = &state {
         out.warn(format!("{shown}/terraform.tfstate is not used: {why}"));
     }
