@@ -655,6 +655,9 @@ fn not_configured_message(auth: &Authorizer) -> String {
         AuthorizerType::None => format!(
             "the {what} has no inbound authorizer (authorizerType NONE): it does not check bearer tokens at all"
         ),
+        AuthorizerType::CustomJwt => format!(
+            "the {what} says CUSTOM_JWT but configures no JWT authorizer, which the service requires: it refuses this configuration at deploy time"
+        ),
         _ => format!("the {what} uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"),
     };
     if let Some(name) = &auth.authorizer_type_unresolved {

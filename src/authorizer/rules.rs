@@ -91,7 +91,7 @@ pub fn evaluate(
         checks.push(Check::new(
             CheckId::Authorizer,
             Status::Fail,
-            "the runtime has no JWT authorizer (no authorizer_configuration, or one set to null): it accepts only IAM SigV4 and refuses every bearer token with 403",
+            no_jwt_message(auth),
         ));
         return checks;
     };
@@ -120,6 +120,29 @@ pub fn evaluate(
         checks.push(custom_claim(jwt, &c.value));
     }
     checks
+}
+
+/// The `authorizer` check's failure: the resource's kind, its type, the source's key name.
+fn no_jwt_message(auth: &Authorizer) -> String {
+    use crate::authorizer::{AuthorizerType, SourceKind};
+    let what = auth.kind.as_str();
+    let key = match auth.source {
+        SourceKind::Cloudformation => "AuthorizerConfiguration",
+        SourceKind::Terraform => "authorizer_configuration block",
+        SourceKind::AgentcoreJson | SourceKind::ControlPlaneJson => "authorizerConfiguration",
+        _ => "authorizer_configuration",
+    };
+    match auth.authorizer_type {
+        AuthorizerType::None => format!(
+            "the {what} has no JWT authorizer (authorizer type NONE): it checks no bearer token"
+        ),
+        AuthorizerType::CustomJwt => format!(
+            "the {what} has no JWT authorizer (CUSTOM_JWT without a JWT configuration): the service refuses this configuration at deploy time"
+        ),
+        AuthorizerType::AwsIam => format!(
+            "the {what} has no JWT authorizer (no {key}, or one set to null): it accepts only IAM SigV4 and refuses every bearer token with 403"
+        ),
+    }
 }
 
 /// `signature`: key by `kid` from the JWKS, algorithm pinned by the key.

@@ -1074,3 +1074,44 @@ fn config_invalid_fixes_speak_each_source_syntax() {
         )
     );
 }
+
+#[test]
+fn a_missing_authorizer_block_is_absent_and_a_bare_custom_jwt_is_not_iam() {
+    // Before: Terraform said "authorizer_configuration is null" for a block never written, and
+    // CUSTOM_JWT without a configuration was described as "uses IAM SigV4".
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("main.tf");
+    std::fs::write(
+        &tf,
+        "resource \"aws_bedrockagentcore_agent_runtime\" \"r\" {\n  agent_runtime_name = \"r\"\n}\n",
+    )
+    .unwrap();
+    let cfg = tf.display().to_string();
+    let (code, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(
+        crate::support::json::diag(&v, "authorizer-not-configured")["message"],
+        "authorizer_configuration is absent: the runtime uses IAM SigV4 and refuses bearer tokens with 403 (AccessDenied)"
+    );
+    assert_eq!(
+        crate::support::json::check(&v, "authorizer")["message"],
+        "the runtime has no JWT authorizer (no authorizer_configuration block, or one set to null): it accepts only IAM SigV4 and refuses every bearer token with 403"
+    );
+    let project = dir.path().join("agentcore.json");
+    std::fs::write(
+        &project,
+        "{\"runtimes\": [{\"name\": \"a\", \"authorizerType\": \"CUSTOM_JWT\"}]}",
+    )
+    .unwrap();
+    let cfg = project.display().to_string();
+    let (code, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(
+        crate::support::json::diag(&v, "authorizer-not-configured")["message"],
+        "runtime a has authorizerType CUSTOM_JWT: the runtime says CUSTOM_JWT but configures no JWT authorizer, which the service requires: it refuses this configuration at deploy time"
+    );
+    assert_eq!(
+        crate::support::json::check(&v, "authorizer")["message"],
+        "the runtime has no JWT authorizer (CUSTOM_JWT without a JWT configuration): the service refuses this configuration at deploy time"
+    );
+}

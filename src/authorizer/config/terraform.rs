@@ -617,6 +617,7 @@ fn load_module(
         kind: summaries[chosen].kind,
         authorizer_type,
         authorizer_type_declared: matches!(declared, Some(super::DeclaredType::Known(_))),
+        authorizer_absent: auth_blocks.is_empty() && auth_attr.is_none(),
         authorizer_type_unresolved: super::DeclaredType::unresolved(declared.as_ref()),
         request_header_allowlist,
         protocol,
