@@ -508,7 +508,7 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                     } else {
                         flag
                     };
-                    format!("{flag} {name}")
+                    format!("{flag} {}", crate::fsx::sh_word(name))
                 })
                 .collect();
             d = d.fix(format!(

@@ -319,15 +319,7 @@ fn config_step(a: &Authorizer) -> Step {
                 "for a JWT authorizer use {} (it has one)",
                 a.other_jwt_agents
                     .iter()
-                    .map(|n| {
-                        let flag = a
-                            .resources
-                            .iter()
-                            .find(|r| &r.name == n)
-                            .map(|r| r.kind.flag())
-                            .unwrap_or("--agent");
-                        format!("{flag} {n}")
-                    })
+                    .map(|n| crate::authorizer::config::select::select_arg(&a.resources, n))
                     .collect::<Vec<_>>()
                     .join(" or ")
             )],

@@ -232,12 +232,12 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
                     .to_string()
             } else {
                 format!(
-                    "use --agent {} (it has a JWT authorizer)",
+                    "use {} (it has a JWT authorizer)",
                     auth.other_jwt_agents
                         .iter()
-                        .map(|a| crate::fsx::sh_word(a))
+                        .map(|a| crate::authorizer::config::select::select_arg(&auth.resources, a))
                         .collect::<Vec<_>>()
-                        .join(" or --agent ")
+                        .join(" or ")
                 )
             }),
         ));

@@ -553,3 +553,23 @@ fn an_unresolved_terraform_value_is_the_unknown_reason_and_the_fix() {
         "{out}"
     );
 }
+
+#[test]
+fn terraform_iam_runtime_names_the_jwt_gateway_with_the_flag_that_selects_it() {
+    // Before: "use --agent aws_bedrockagentcore_gateway.gw", which --agent refuses.
+    let dir = tempfile::tempdir().unwrap();
+    let tf = dir.path().join("main.tf");
+    std::fs::write(
+        &tf,
+        "resource \"aws_bedrockagentcore_agent_runtime\" \"iam\" {\n  agent_runtime_name = \"iam\"\n}\nresource \"aws_bedrockagentcore_gateway\" \"gw\" {\n  name            = \"gw\"\n  authorizer_type = \"CUSTOM_JWT\"\n  authorizer_configuration {\n    custom_jwt_authorizer {\n      discovery_url   = \"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx/.well-known/openid-configuration\"\n      allowed_clients = [\"c\"]\n    }\n  }\n}\n",
+    )
+    .unwrap();
+    let mut c = doctor(dir.path());
+    no_aws(&mut c, dir.path());
+    c.args(["--config", &tf.display().to_string(), "--agent", "iam"]);
+    let (_, out, _) = run(c);
+    assert!(
+        out.contains("warning (config): for a JWT authorizer use --resource aws_bedrockagentcore_gateway.gw (it has one)\n"),
+        "{out}"
+    );
+}

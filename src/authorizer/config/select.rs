@@ -202,6 +202,21 @@ pub(crate) fn jwt_elsewhere(
     (names, Some(warning))
 }
 
+/// The flag and argument that select `handle` (a name or an id from
+/// [`Authorizer::other_jwt_agents`](crate::authorizer::Authorizer)) among `resources`:
+/// `--gateway g`, `--agent a`, `--resource TYPE.NAME` (Terraform addresses), shell-quoted.
+pub(crate) fn select_arg(resources: &[ResourceSummary], handle: &str) -> String {
+    let flag = match resources
+        .iter()
+        .find(|r| r.name == handle || r.id.as_deref() == Some(handle))
+    {
+        Some(r) if r.name != handle => "--resource",
+        Some(r) => r.kind.flag(),
+        None => "--agent",
+    };
+    format!("{flag} {}", crate::fsx::sh_word(handle))
+}
+
 /// The resource chosen without flags: the default, else the only one, else the one with a JWT
 /// authorizer.
 fn implicit_choice(resources: &[ResourceSummary], default: Option<usize>) -> Option<usize> {
@@ -494,6 +509,19 @@ mod tests {
         none[2].has_jwt = false;
         none[0].has_jwt = false;
         assert_eq!(jwt_elsewhere(&none, 1, Naming::Names), (vec![], None));
+    }
+
+    #[test]
+    fn select_arg_names_the_flag_that_takes_the_handle() {
+        let mut rs = three();
+        rs[2].id = Some("aws_bedrockagentcore_gateway.g".into());
+        assert_eq!(select_arg(&rs, "a"), "--agent a");
+        assert_eq!(select_arg(&rs, "g"), "--gateway g");
+        assert_eq!(
+            select_arg(&rs, "aws_bedrockagentcore_gateway.g"),
+            "--resource aws_bedrockagentcore_gateway.g"
+        );
+        assert_eq!(select_arg(&[], "x y"), "--agent 'x y'");
     }
 
     #[test]
