@@ -669,7 +669,7 @@ fn not_configured_message(auth: &Authorizer) -> String {
     if auth.authorizer_type_declared
         && matches!(
             auth.source,
-            SourceKind::Cloudformation | SourceKind::Terraform
+            SourceKind::Cloudformation | SourceKind::Terraform | SourceKind::ControlPlaneJson
         )
     {
         let written = auth.syntax.pair(

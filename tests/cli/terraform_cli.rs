@@ -1115,3 +1115,33 @@ fn a_missing_authorizer_block_is_absent_and_a_bare_custom_jwt_is_not_iam() {
         "the runtime has no JWT authorizer (CUSTOM_JWT without a JWT configuration): the service refuses this configuration at deploy time"
     );
 }
+
+#[test]
+fn a_get_gateway_with_type_none_checks_no_jwt_whatever_its_configuration() {
+    // Before: authorizerType NONE with a customJWTAuthorizer was warned about, then the JWT
+    // configuration was evaluated anyway (ACCEPTED for the access token).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gw.json");
+    let text = std::fs::read_to_string(testdata("seed/get-gateway.json")).unwrap();
+    assert!(text.contains("\"authorizerType\": \"CUSTOM_JWT\""));
+    std::fs::write(
+        &path,
+        text.replace(
+            "\"authorizerType\": \"CUSTOM_JWT\"",
+            "\"authorizerType\": \"NONE\"",
+        ),
+    )
+    .unwrap();
+    let cfg = path.display().to_string();
+    let (code, v) = explain_json(&["--config", &cfg], "access-token.jwt");
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["verdict"], "rejected");
+    let d = crate::support::json::diag(&v, "authorizer-not-configured");
+    let msg = d["message"].as_str().unwrap();
+    assert!(
+        msg.ends_with(
+            " has `\"authorizerType\": \"NONE\"`: the gateway has no inbound authorizer (authorizerType NONE): it does not check bearer tokens at all"
+        ),
+        "{msg}"
+    );
+}

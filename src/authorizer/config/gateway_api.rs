@@ -62,7 +62,11 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Authorizer> {
         .get_str("name")
         .or_else(|| root.get_str("gatewayId"))
         .map(str::to_string);
-    let has_jwt = jwt.is_some();
+    // A declared AWS_IAM/NONE checks no JWT (the warning above says so): as in templates.
+    let declared_text = type_entry.and_then(|e| e.value.as_str());
+    let declared = declared_text.map(|t| super::DeclaredType::of(Some(t)));
+    let t = authorizer_type(declared_text, jwt.is_some());
+    let (_, jwt) = super::DeclaredType::apply(declared.as_ref(), jwt, t);
     let mut ignored = out.ignored;
     ignored.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
     Ok(Authorizer {
@@ -79,7 +83,8 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Authorizer> {
         agent_arn: gateway_arn.clone(),
         region,
         kind: ResourceKind::Gateway,
-        authorizer_type: authorizer_type(type_entry.and_then(|e| e.value.as_str()), has_jwt),
+        authorizer_type: t,
+        authorizer_type_declared: matches!(declared, Some(super::DeclaredType::Known(_))),
         deployment: Deployment {
             gateway_id: root.get_str("gatewayId").map(str::to_string),
             gateway_arn: gateway_arn.clone(),
