@@ -73,11 +73,8 @@ pub fn region_from_arn(arn: &str) -> Result<String> {
     }
     // A template's placeholder (`<REPLACE-WITH-YOUR-AWS-ACCOUNT>`, `${AccountId}`) builds a URL
     // that cannot work: said here, before anything is sent or printed.
-    let placeholder = |v: &str| {
-        v.contains(['<', '>', '{', '}', '$']) || v.to_ascii_uppercase().contains("REPLACE")
-    };
     for (what, v) in [("region", parts[3]), ("account", parts[4])] {
-        if placeholder(v) {
+        if is_placeholder(v) {
             return Err(Error::usage(
                 format!(
                     "the runtime ARN's {what} is a placeholder ({}): {}",
@@ -91,6 +88,13 @@ pub fn region_from_arn(arn: &str) -> Result<String> {
         }
     }
     Ok(parts[3].to_string())
+}
+
+/// Whether an ARN's region or account (or a config's `account`/`region`) is a template's
+/// placeholder rather than a value: `<REPLACE-WITH-YOUR-AWS-ACCOUNT>`, `${AccountId}`, `$REGION`,
+/// `{{account}}`, `REPLACE_ME`.
+pub fn is_placeholder(v: &str) -> bool {
+    v.contains(['<', '>', '{', '}', '$']) || v.to_ascii_uppercase().contains("REPLACE")
 }
 
 /// The invocation URL of a runtime: `<endpoint>/runtimes/<escaped ARN>/invocations?qualifier=Q`,
@@ -692,7 +696,7 @@ pub fn diagnose(
         }
         401 => {
             f.code = "unauthorized";
-            f.message = format!("the {noun} refused the token (401): {m}");
+            f.message = format!("the {noun} refused the token (401)");
             f.explain_token = sent.token_sent;
             f.fixes.push(
                 "evaluate the token against the config: `tokdiag explain --token \"$TOKEN\"`"
@@ -757,7 +761,7 @@ pub fn diagnose(
         403 if sent.kind == Kind::Gateway && sent.token_sent => {
             // A gateway refuses a failing JWT with 403 where a runtime says 401.
             f.code = "token-refused";
-            f.message = format!("the gateway's JWT authorizer refused the token (403): {m}");
+            f.message = "the gateway's JWT authorizer refused the token (403)".into();
             f.explain_token = true;
             f.fixes.push(
                 "evaluate the token against the gateway's authorizer: `tokdiag explain --gateway NAME \
@@ -767,7 +771,7 @@ pub fn diagnose(
         }
         403 if sent.sigv4 && (has("signature") || has("Signature") || has("security token")) => {
             f.code = "sigv4-refused";
-            f.message = format!("the {noun} refused the SigV4 signature (403): {m}");
+            f.message = format!("the {noun} refused the SigV4 signature (403)");
             f.fixes.push(
                 "check the credentials (`aws sts get-caller-identity`), the clock (SigV4 allows 5 \
                  minutes of skew) and that the region is the resource's"
@@ -777,7 +781,7 @@ pub fn diagnose(
         403 if sent.sigv4 => {
             f.code = "access-denied";
             f.message = format!(
-                "the {noun} denied the signed request (403): {m}; the IAM identity lacks permission"
+                "the {noun} denied the signed request (403): the IAM identity lacks permission"
             );
             f.fixes.push(format!(
                 "allow bedrock-agentcore:{} on the resource for the identity that signed \
@@ -792,7 +796,7 @@ pub fn diagnose(
         403 if has("ACCESS_DENIED") || has("AccessDenied") || has("Access denied") => {
             f.code = "access-denied";
             f.message = format!(
-                "the {noun} denied access (403): {m}; a {noun} without a JWT authorizer (IAM SigV4) \
+                "the {noun} denied access (403): a {noun} without a JWT authorizer (IAM SigV4) \
                  refuses every bearer token this way"
             );
             f.fixes.push(format!(
@@ -802,7 +806,7 @@ pub fn diagnose(
         }
         403 => {
             f.code = "forbidden";
-            f.message = format!("the {noun} refused the request (403): {m}");
+            f.message = format!("the {noun} refused the request (403)");
             f.explain_token = sent.token_sent;
             f.fixes.push(
                 "evaluate the token against the config: `tokdiag explain --token \"$TOKEN\"`"
@@ -931,12 +935,12 @@ pub fn diagnose(
         }
         415 => {
             f.code = "content-type";
-            f.message = format!("{server} refused the Content-Type (415): {m}");
+            f.message = format!("{server} refused the Content-Type (415)");
             f.fixes.push("send `Content-Type: application/json`".into());
         }
         400 if has("session ID") || has("Session ID") => {
             f.code = "session-required";
-            f.message = format!("{server} wants a session it issued: {m}");
+            f.message = format!("{server} wants a session it issued");
             f.fixes.push(
                 "run the MCP server stateless (Python 1.x: FastMCP(..., stateless_http=True); 2.x: \
                  run(..., stateless_http=True); TypeScript: sessionIdGenerator: undefined), as \
@@ -959,7 +963,7 @@ pub fn diagnose(
         }
         404 => {
             f.code = "not-found";
-            f.message = format!("nothing answers at this URL (404): {m}");
+            f.message = "nothing answers at this URL (404)".into();
             f.fixes.push(match sent.kind {
                 Kind::Runtime => {
                     "check the agent ARN, its region and the qualifier (`agentcore status` shows the ARN)"
@@ -973,7 +977,7 @@ pub fn diagnose(
         }
         421 => {
             f.code = "invalid-host";
-            f.message = format!("{server} refused the Host header (421): {m}");
+            f.message = format!("{server} refused the Host header (421)");
             f.fixes.push(
                 "bind the server to 0.0.0.0 (the Python SDK's default 127.0.0.1 turns on \
                  DNS-rebinding protection, which refuses other Host headers)"
@@ -1009,7 +1013,7 @@ pub fn diagnose(
         }
         429 => {
             f.code = "throttled";
-            f.message = format!("throttled (429): {m}");
+            f.message = "throttled (429)".into();
             f.fixes.push("retry later, with backoff".into());
         }
         s if (200..300).contains(&s) => {
@@ -1031,7 +1035,7 @@ pub fn diagnose(
                 _ => "error",
             };
             f.message = format!(
-                "the server answered {} with a JSON-RPC {what} ({code}): {m}",
+                "the server answered {} with a JSON-RPC {what} ({code})",
                 sent.method
             );
             f.fixes.push(match code {
@@ -1049,7 +1053,7 @@ pub fn diagnose(
                 ),
                 -32010 => "read the runtime's CloudWatch logs for the container's error".into(),
                 -32003 => "retry later, with backoff".into(),
-                _ => "see the server's message above".into(),
+                _ => said_fix(server_message.is_some(), body),
             });
         }
         s if s >= 500 => {
@@ -1058,7 +1062,7 @@ pub fn diagnose(
             } else {
                 "server-error"
             };
-            f.message = format!("the {noun} failed ({s}): {m}");
+            f.message = format!("the {noun} failed ({s})");
             f.fixes.push(
                 "read the server's logs (CloudWatch for a runtime); retry once for a transient error"
                     .into(),
@@ -1071,16 +1075,22 @@ pub fn diagnose(
             // The server's words are shown once, on their own line (`server says:`); without
             // them the body is (`body:`), and the fix points at what was shown.
             f.message = format!("unexpected HTTP {s} from the {noun}");
-            f.fixes.push(if server_message.is_some() {
-                "read the server's message above".into()
-            } else if body.trim().is_empty() {
-                "the answer has no body: check the URL and the server's logs".into()
-            } else {
-                "see the response body above".into()
-            });
+            f.fixes.push(said_fix(server_message.is_some(), body));
         }
     }
     f
+}
+
+/// The fix of an answer tokdiag has no words for: it points at what the output shows (the
+/// server's message, else the body, else says there is neither).
+fn said_fix(has_message: bool, body: &str) -> String {
+    if has_message {
+        "read the server's message above".into()
+    } else if body.trim().is_empty() {
+        "the answer has no body: check the URL and the server's logs".into()
+    } else {
+        "see the response body above".into()
+    }
 }
 
 fn shown_accept(a: &str) -> String {

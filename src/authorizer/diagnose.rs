@@ -433,6 +433,74 @@ fn scope_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     );
 }
 
+/// `config-placeholder`: a template's placeholder left in the resource's ARN, account or region
+/// (`<REPLACE-WITH-YOUR-AWS-ACCOUNT>`, `${AccountId}`), which `invoke` refuses. Templates
+/// (CloudFormation, Terraform) resolve `${…}` at deploy time, so only literal sources are read.
+fn placeholder_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
+    let auth = cx.auth;
+    if matches!(
+        auth.source,
+        SourceKind::Cloudformation | SourceKind::Terraform | SourceKind::Flags
+    ) {
+        return;
+    }
+    let is = crate::mcp::is_placeholder;
+    let esc = |v: &str| crate::render::esc(v).into_owned();
+    let mut found: Vec<(String, String)> = Vec::new();
+    let arns = [
+        auth.agent_arn.as_deref(),
+        auth.deployment.gateway_arn.as_deref(),
+    ];
+    for (i, arn) in arns.into_iter().enumerate() {
+        let Some(arn) = arn else { continue };
+        if i == 1 && auth.agent_arn.as_deref() == Some(arn) {
+            continue;
+        }
+        let parts: Vec<&str> = arn.split(':').collect();
+        if parts.len() < 6 {
+            continue;
+        }
+        for (what, v) in [("region", parts[3]), ("account", parts[4])] {
+            if is(v) {
+                found.push((
+                    format!(
+                        "the ARN's {what} is a placeholder ({}): {}",
+                        esc(v),
+                        esc(arn)
+                    ),
+                    what.to_string(),
+                ));
+            }
+        }
+    }
+    for (key, what, v) in [
+        ("account", "account", auth.deployment.account.as_deref()),
+        ("region", "region", auth.region.as_deref()),
+    ] {
+        let Some(v) = v else { continue };
+        // Already named through the ARN it came from.
+        if is(v) && !found.iter().any(|(m, w)| w == what && m.contains(&esc(v))) {
+            found.push((
+                format!("the config's {key} is a placeholder: {}", esc(v)),
+                what.to_string(),
+            ));
+        }
+    }
+    for (message, what) in found {
+        out.push(
+            Diagnosis::warning(
+                "config-placeholder",
+                format!("{message}: `tokdiag invoke` cannot build its URL"),
+            )
+            .fix(format!(
+                "put the real {what} in {} (`agentcore status` or `aws bedrock-agentcore-control list-agent-runtimes` prints the ARN)",
+                cx.place(None)
+            ))
+            .at(cx.file(), None),
+        );
+    }
+}
+
 fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let auth = cx.auth;
     for k in &auth.ignored {
@@ -472,6 +540,14 @@ fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
             .at(cx.file(), d.line),
         );
     }
+    for w in &auth.config_warnings {
+        out.push(
+            Diagnosis::warning(w.code, w.message.clone())
+                .fix(format!("at {}: {}", cx.place(w.line), w.fix))
+                .at(cx.file(), w.line),
+        );
+    }
+    placeholder_diagnoses(cx, out);
     if let Some(jwt) = &auth.jwt {
         for i in &jwt.invalid {
             out.push(

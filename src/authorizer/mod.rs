@@ -356,6 +356,21 @@ pub struct DuplicateKey {
     pub line: Option<usize>,
 }
 
+/// A remark about the config file that has a stable code (a `warning` diagnosis): an unquoted
+/// account YAML reads as an integer (`config-account-unquoted`), an account that lost digits
+/// (`config-account-digits`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning {
+    /// The diagnosis code.
+    pub code: &'static str,
+    /// One line: what is wrong (values already escaped).
+    pub message: String,
+    /// What to write instead.
+    pub fix: String,
+    /// 1-based line of the key.
+    pub line: Option<usize>,
+}
+
 /// A loaded authorizer configuration.
 #[derive(Debug, Clone)]
 pub struct Authorizer {
@@ -419,6 +434,8 @@ pub struct Authorizer {
     pub resources: Vec<ResourceSummary>,
     /// Keys written twice in one mapping of the file (`config-duplicate-key`).
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// Coded remarks about the file, reported as `warning` diagnoses beside the duplicate keys.
+    pub config_warnings: Vec<ConfigWarning>,
     /// True when the discovery URL came from `--discovery-url` (over the file's, or with no
     /// file): fixes about it then name the flag, not the file.
     pub discovery_url_from_flag: bool,
@@ -444,6 +461,7 @@ impl Authorizer {
             agent_arn: None,
             region: None,
             duplicate_keys: Vec::new(),
+            config_warnings: Vec::new(),
             discovery_url_from_flag: false,
             kind: ResourceKind::Runtime,
             authorizer_type: AuthorizerType::AwsIam,

@@ -876,16 +876,25 @@ pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) ->
         )
     };
     out.push_str(&format!("  {}\n", f.message));
+    // The server's words are shown once, here, not also in the message above; without them
+    // the body is, on one escaped line of at most 500 characters.
     if let Some(m) = &f.server_message {
-        out.push_str(&format!("  {} {m}\n", "server says:".dimmed()));
+        out.push_str(&format!(
+            "  {} {}\n",
+            "server says:".dimmed(),
+            render::esc(m)
+        ));
     }
-    if f.server_message.is_none() && f.code == "http-error" && !f.body.trim().is_empty() {
-        // An answer tokdiag has no words for: its body, on one line, at most 500 characters.
+    if f.server_message.is_none() && f.status != 0 && !f.body.trim().is_empty() {
         let body: String = f.body.trim().chars().take(500).collect();
         out.push_str(&format!("  {} {}\n", "body:".dimmed(), render::esc(&body)));
     }
     if let Some(w) = &f.www_authenticate {
-        out.push_str(&format!("  {} {w}\n", "WWW-Authenticate:".dimmed()));
+        out.push_str(&format!(
+            "  {} {}\n",
+            "WWW-Authenticate:".dimmed(),
+            render::esc(w)
+        ));
     }
     if let Some(r) = report {
         out.push_str(&format!(

@@ -261,11 +261,15 @@ fn authorizer_configuration_null_is_iam() {
 #[test]
 fn unquoted_account_read_as_integer_warns() {
     let a = load_file("configs/toolkit/unquoted-account.yaml");
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
     assert_eq!(
-        a.warnings,
-        vec![
-            "aws.account (line 10) is written unquoted as 123456789012, which YAML reads as an integer: the starter toolkit refuses it (pydantic: \"Input should be a valid string\"); quote it: account: '123456789012'"
-        ]
+        a.config_warnings,
+        vec![tokdiag::authorizer::ConfigWarning {
+            code: "config-account-unquoted",
+            message: "aws.account (line 10) is written unquoted as 123456789012, which YAML reads as an integer: the starter toolkit refuses it (pydantic: \"Input should be a valid string\")".into(),
+            fix: "quote it: account: '123456789012'".into(),
+            line: Some(10),
+        }]
     );
     assert_eq!(a.allowed_clients(), ["5m6n7o8p9q0r1s2t3u4v5w6x7y"]);
     assert_eq!(a.region.as_deref(), Some("ap-southeast-2"));
@@ -275,6 +279,7 @@ fn unquoted_account_read_as_integer_warns() {
 fn leading_zero_account_keeps_twelve_digits() {
     let a = load_file("configs/toolkit/entra-leading-zero-account.yaml");
     assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    assert!(a.config_warnings.is_empty(), "{:?}", a.config_warnings);
     assert_eq!(
         a.agent_arn.as_deref(),
         Some(
@@ -296,11 +301,12 @@ fn leading_zero_account_keeps_twelve_digits() {
 #[test]
 fn octal_looking_account_warns() {
     let a = load_file("configs/toolkit/octal-account.yaml");
-    assert_eq!(a.warnings.len(), 1);
-    assert!(
-        a.warnings[0].contains("account: '012345670123'"),
-        "{:?}",
-        a.warnings
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    assert_eq!(a.config_warnings.len(), 1);
+    assert_eq!(a.config_warnings[0].code, "config-account-unquoted");
+    assert_eq!(
+        a.config_warnings[0].fix,
+        "quote it: account: '012345670123'"
     );
 }
 

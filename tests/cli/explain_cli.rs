@@ -1587,4 +1587,93 @@ fn both_project_files_note_is_a_json_warning_of_explain_invoke_and_doctor() {
     let (_, out, _) = run(c);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v.get("warnings").is_none(), "{v:#}");
+
+/// An unquoted account and a template's placeholder in the ARN: `warning` diagnoses with codes in
+/// --json, and each said once (escaped) in the human output; the verdict stays the token's.
+#[test]
+fn unquoted_account_and_placeholder_arn_are_coded_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(".bedrock_agentcore.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "default_agent: mcp_server\nagents:\n  mcp_server:\n    name: mcp_server\n    entrypoint: m.py\n    aws:\n      account: 123456789012\n      region: us-east-1\n    bedrock_agentcore:\n      agent_arn: arn:aws:bedrock-agentcore:us-east-1:<REPLACE-WITH-YOUR-AWS-ACCOUNT>\u{202e}x:runtime/m-abc\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {DISCOVERY}\n        allowedClients: [{CLIENT}]\n"
+        ),
+    )
+    .unwrap();
+    let cfg = p.display().to_string();
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, v) = run_json(c);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["verdict"], "accepted");
+    assert_eq!(
+        codes(&v),
+        vec!["config-account-unquoted", "config-placeholder"]
+    );
+    let d = diag(&v, "config-account-unquoted");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(
+        d["message"],
+        "aws.account (line 7) is written unquoted as 123456789012, which YAML reads as an integer: the starter toolkit refuses it (pydantic: \"Input should be a valid string\")"
+    );
+    assert_eq!(
+        d["fixes"],
+        json!([format!("at {cfg}:7: quote it: account: '123456789012'")])
+    );
+    assert_eq!(d["line"], 7);
+    let d = diag(&v, "config-placeholder");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(
+        d["message"],
+        "the ARN's account is a placeholder (<REPLACE-WITH-YOUR-AWS-ACCOUNT>\\u{202e}x): arn:aws:bedrock-agentcore:us-east-1:<REPLACE-WITH-YOUR-AWS-ACCOUNT>\\u{202e}x:runtime/m-abc: `tokdiag invoke` cannot build its URL"
+    );
+    assert_eq!(
+        d["fixes"],
+        json!([format!(
+            "put the real account in {cfg} (`agentcore status` or `aws bedrock-agentcore-control list-agent-runtimes` prints the ARN)"
+        )])
+    );
+    // Human: each once, the escape sequence escaped; nothing repeated on stderr.
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !out.contains('\u{202e}') && !err.contains('\u{202e}'),
+        "{out}{err}"
+    );
+    assert_eq!(
+        out.matches("is written unquoted as 123456789012").count(),
+        1,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("the ARN's account is a placeholder").count(),
+        1,
+        "{out}"
+    );
+    assert!(
+        !err.contains("unquoted") && !err.contains("placeholder"),
+        "{err}"
+    );
+    // A placeholder account without an ARN; a quoted account is not warned about.
+    std::fs::write(
+        &p,
+        format!(
+            "default_agent: mcp_server\nagents:\n  mcp_server:\n    name: mcp_server\n    entrypoint: m.py\n    aws:\n      account: '${{AccountId}}'\n      region: us-east-1\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {DISCOVERY}\n        allowedClients: [{CLIENT}]\n"
+        ),
+    )
+    .unwrap();
+    let mut c = tokdiag(dir.path());
+    c.args(["explain", "--config", &cfg, "--no-signature"])
+        .arg(testdata("seed/access-token.jwt"));
+    let (_, v) = run_json(c);
+    assert_eq!(codes(&v), vec!["config-placeholder"]);
+    assert_eq!(
+        diag(&v, "config-placeholder")["message"],
+        "the config's account is a placeholder: ${AccountId}: `tokdiag invoke` cannot build its URL"
+    );
 }

@@ -1056,7 +1056,7 @@ fn gateway_403_for_a_refused_jwt_is_explained() {
     .arg(format!("@{}", testdata("seed/id-token.jwt")));
     let (code, out, _) = run(c);
     assert_eq!(code, 1);
-    assert!(out.starts_with("✗ token-refused (initialize) — the endpoint answered HTTP 403\n  the gateway's JWT authorizer refused the token (403): Forbidden\n"), "{out}");
+    assert!(out.starts_with("✗ token-refused (initialize) — the endpoint answered HTTP 403\n  the gateway's JWT authorizer refused the token (403)\n  server says: Forbidden\n"), "{out}");
     assert!(out.contains("id-token-for-allowed-clients"), "{out}");
 }
 
@@ -1287,4 +1287,73 @@ fn invoke_takes_the_template_arn_from_param_before_or_after_the_command() {
     c.args(["--config", &cfg, "--token", &token, "--dry-run"]);
     let (code, _, err) = run(c);
     assert_eq!(code, 2, "{err}");
+}
+
+/// Each refusal arm shows the server's words once (`server says:`), not also in the headline;
+/// without them, the body on one escaped line, and only then "see the response body above".
+#[test]
+fn every_refusal_shows_the_servers_words_once() {
+    let said = "Long words from the server \u{1b}[31m that must appear once";
+    let esc = "Long words from the server \\u{1b}[31m that must appear once";
+    let note =
+        "  note: pass --config .bedrock_agentcore.yaml to see which rule refused the token\n";
+    let cases: [(u16, &str, String); 5] = [
+        (
+            403,
+            "forbidden (initialize) — the endpoint answered HTTP 403\n  the runtime refused the request (403)",
+            format!("{note}  fix: evaluate the token against the config: `tokdiag explain --token \"$TOKEN\"`\n"),
+        ),
+        (
+            404,
+            "not-found (initialize) — the endpoint answered HTTP 404\n  nothing answers at this URL (404)",
+            "  fix: check the agent ARN, its region and the qualifier (`agentcore status` shows the ARN)\n".into(),
+        ),
+        (
+            429,
+            "throttled (initialize) — the endpoint answered HTTP 429\n  throttled (429)",
+            "  fix: retry later, with backoff\n".into(),
+        ),
+        (
+            503,
+            "server-error (initialize) — the endpoint answered HTTP 503\n  the runtime failed (503)",
+            "  fix: read the server's logs (CloudWatch for a runtime); retry once for a transient error\n".into(),
+        ),
+        (
+            200,
+            "jsonrpc-error (initialize) — the server answered HTTP 200\n  the server answered initialize with a JSON-RPC error (-32099)",
+            "  fix: read the server's message above\n".into(),
+        ),
+    ];
+    for (status, head, tail) in cases {
+        let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "error": {"code": -32099, "message": said}})
+            .to_string();
+        let (code, out, _stub) = against_stub(status, &body, &[]);
+        assert_eq!(code, 1, "{out}");
+        let want = format!("✗ {head}\n  server says: {esc}\n{tail}");
+        // 503 on initialize also names FastMCP's crash; compare the common prefix there.
+        if status == 503 {
+            assert!(out.starts_with(&want), "{out}");
+        } else {
+            assert_eq!(out, want);
+        }
+        assert_eq!(out.matches("that must appear once").count(), 1, "{out}");
+        assert!(!out.contains('\u{1b}'), "{out}");
+    }
+    // Without a message: the body, escaped, on one line; the fix points at it.
+    let (code, out, _stub) = against_stub(429, "{\"retry\":\"later\"}", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "✗ throttled (initialize) — the endpoint answered HTTP 429\n  throttled (429)\n  body: {\"retry\":\"later\"}\n  fix: retry later, with backoff\n"
+    );
+    let (code, out, _stub) = against_stub(
+        200,
+        r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32099}}"#,
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "✗ jsonrpc-error (initialize) — the server answered HTTP 200\n  the server answered initialize with a JSON-RPC error (-32099)\n  body: {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32099}}\n  fix: see the response body above\n"
+    );
 }

@@ -408,7 +408,7 @@ fn invoke_names_what_the_iam_proxy_refused() {
         out,
         format!(
             "✗ sigv4-refused (initialize) — the endpoint answered HTTP 403\n  \
-             the MCP server refused the SigV4 signature (403): {said}\n  \
+             the MCP server refused the SigV4 signature (403)\n  \
              server says: {said}\n  \
              fix: check the credentials (`aws sts get-caller-identity`), the clock (SigV4 allows 5 minutes of skew) and that the region is the resource's\n"
         )

@@ -7,7 +7,8 @@ use super::members;
 use super::select;
 use super::tree::{Entry, Kind, Node};
 use crate::authorizer::{
-    Authorizer, AuthorizerType, Deployment, ResourceKind, ResourceSummary, RuleSet, SourceKind,
+    Authorizer, AuthorizerType, ConfigWarning, Deployment, ResourceKind, ResourceSummary, RuleSet,
+    SourceKind,
 };
 use crate::error::{Error, Result};
 
@@ -139,6 +140,11 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
     if let Some(aws) = aws {
         aws_keys(aws, &mut out);
     }
+    let config_warnings: Vec<ConfigWarning> = aws
+        .and_then(|a| a.entry("account"))
+        .and_then(account)
+        .into_iter()
+        .collect();
     let region = aws.and_then(|a| a.get_str("region")).map(str::to_string);
     let account = aws.and_then(|a| a.get_str("account")).map(str::to_string);
     let protocol = aws
@@ -188,6 +194,7 @@ pub(crate) fn load(path: &str, root: &Node, agent: Option<&str>) -> Result<Autho
             ..Deployment::default()
         },
         resources: if legacy { Vec::new() } else { summaries },
+        config_warnings,
         ..Authorizer::empty(SourceKind::AgentcoreYaml, RuleSet::Agentcore)
     })
 }
@@ -367,31 +374,41 @@ fn aws_keys(aws: &Node, out: &mut Findings) {
             inspect_dropped(e, out);
         }
     }
-    if let Some(e) = aws.entry("account") {
-        account(e, out);
-    }
 }
 
-/// Warns about an account that the toolkit (PyYAML, YAML 1.1, then pydantic) refuses.
-fn account(e: &Entry, out: &mut Findings) {
+/// An account that the toolkit (PyYAML, YAML 1.1, then pydantic) refuses, or that lost digits:
+/// a `config-account-unquoted` / `config-account-digits` warning.
+fn account(e: &Entry) -> Option<ConfigWarning> {
     let Kind::Scalar { text, plain } = &e.value.kind else {
-        return;
+        return None;
     };
     if e.value.is_null() || text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
-        return;
+        return None;
     }
     let padded = format!("{text:0>12}");
     if *plain && yaml11_int(text) {
-        out.warn(format!(
-            "aws.account{} is written unquoted as {text}, which YAML reads as an integer: the starter toolkit refuses it (pydantic: \"Input should be a valid string\"); quote it: account: '{padded}'",
-            at(e.line)
-        ));
+        Some(ConfigWarning {
+            code: "config-account-unquoted",
+            message: format!(
+                "aws.account{} is written unquoted as {text}, which YAML reads as an integer: the starter toolkit refuses it (pydantic: \"Input should be a valid string\")",
+                at(e.line)
+            ),
+            fix: format!("quote it: account: '{padded}'"),
+            line: e.line,
+        })
     } else if text.len() < 12 {
-        out.warn(format!(
-            "aws.account{} has {} digits, not 12 (leading zeros lost?): write account: '{padded}'",
-            at(e.line),
-            text.len()
-        ));
+        Some(ConfigWarning {
+            code: "config-account-digits",
+            message: format!(
+                "aws.account{} has {} digits, not 12 (leading zeros lost?)",
+                at(e.line),
+                text.len()
+            ),
+            fix: format!("write account: '{padded}'"),
+            line: e.line,
+        })
+    } else {
+        None
     }
 }
 
