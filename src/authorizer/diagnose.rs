@@ -501,6 +501,29 @@ fn placeholder_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     }
 }
 
+/// The config file's own warnings, which need no token (ignored and duplicate keys, coded
+/// remarks, placeholders), escaped: what `doctor` reports as `warnings`.
+pub fn config_warnings(auth: &Authorizer) -> Vec<Diagnosis> {
+    let keys = SigningKeys::NotChecked { issuer: None };
+    let cx = Context {
+        auth,
+        jwt: None,
+        checks: &[],
+        keys: &keys,
+    };
+    let safe = Escaped::of(&cx);
+    let cx = Context {
+        auth: &safe.auth,
+        jwt: None,
+        checks: &[],
+        keys: &keys,
+    };
+    let mut out = Vec::new();
+    config_diagnoses(&cx, &mut out);
+    out.retain(|d| d.severity == crate::report::Severity::Warning);
+    out
+}
+
 fn config_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let auth = cx.auth;
     for k in &auth.ignored {

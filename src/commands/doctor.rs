@@ -268,12 +268,21 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     // 5. invoke
     steps.push(invoke_step(args, g, target, call_auth));
 
+    // The config's own warnings (coded, as explain's diagnoses), whatever the token.
+    let warnings = auth
+        .as_ref()
+        .map(crate::authorizer::diagnose::config_warnings)
+        .unwrap_or_default();
     if g.json {
-        let mut doc = serde_json::json!({ "steps": steps });
+        // The config's coded warnings have explain's diagnosis shape; `warnings` holds notes
+        // (the both-project-files note), as in explain.
+        let mut doc = serde_json::json!({ "steps": steps, "diagnoses": warnings });
         super::add_config_note(&mut doc, g);
         render::emit_json(&doc)?;
     } else {
-        render::emit(&human(&steps, auth.as_ref()))?;
+        let mut out = human(&steps, auth.as_ref());
+        out.push_str(&human_warnings(&warnings));
+        render::emit(&out)?;
     }
     Ok(worst(&steps))
 }
@@ -791,6 +800,26 @@ fn human(steps: &[Step], auth: Option<&Authorizer>) -> String {
                 "{} {f}\n",
                 format!("warning ({}):", s.name).yellow()
             ));
+        }
+    }
+    out
+}
+
+/// The config's warnings, each once: `warning (code): message` and its fixes.
+fn human_warnings(warnings: &[crate::report::Diagnosis]) -> String {
+    let mut out = String::new();
+    if warnings.is_empty() {
+        return out;
+    }
+    out.push('\n');
+    for d in warnings {
+        out.push_str(&format!(
+            "{} {}\n",
+            format!("warning ({}):", d.code).yellow(),
+            d.message
+        ));
+        for f in &d.fixes {
+            out.push_str(&format!("  {} {f}\n", "fix:".cyan()));
         }
     }
     out

@@ -570,6 +570,64 @@ fn terraform_iam_runtime_names_the_jwt_gateway_with_the_flag_that_selects_it() {
     let (_, out, _) = run(c);
     assert!(
         out.contains("warning (config): for a JWT authorizer use --resource aws_bedrockagentcore_gateway.gw (it has one)\n"),
+
+/// The config's own warnings are in doctor's output too: `diagnoses` with codes in --json (an
+/// unquoted account, a placeholder in the ARN), and once each in the human output, escaped.
+#[test]
+fn config_warnings_have_codes_and_are_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(".bedrock_agentcore.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "default_agent: mcp_server\nagents:\n  mcp_server:\n    name: mcp_server\n    entrypoint: m.py\n    aws:\n      account: 123456789012\n      region: us-east-1\n    bedrock_agentcore:\n      agent_arn: arn:aws:bedrock-agentcore:us-east-1:<REPLACE-WITH-YOUR-AWS-ACCOUNT>\u{202e}:runtime/m-abc\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {DISCOVERY}\n        allowedClients: [{CLIENT}]\n"
+        ),
+    )
+    .unwrap();
+    let cfg = p.display().to_string();
+    let args = |c: &mut assert_cmd::Command| {
+        c.arg("--config")
+            .arg(&cfg)
+            .args(["--jwks", &testdata("seed/jwks.json"), "--token"])
+            .arg(format!("@{}", testdata("seed/access-token.jwt")));
+    };
+    let mut c = doctor(dir.path());
+    args(&mut c);
+    c.arg("--json");
+    let (_, out, err) = run(c);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let w = v["diagnoses"].as_array().unwrap();
+    let codes: Vec<&str> = w.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(
+        codes,
+        ["config-account-unquoted", "config-placeholder"],
+        "{v:#}"
+    );
+    assert_eq!(w[0]["severity"], "warning");
+    assert_eq!(
+        w[0]["fixes"][0],
+        format!("at {cfg}:7: quote it: account: '123456789012'")
+    );
+    assert_eq!(
+        w[1]["message"],
+        "the ARN's account is a placeholder (<REPLACE-WITH-YOUR-AWS-ACCOUNT>\\u{202e}): arn:aws:bedrock-agentcore:us-east-1:<REPLACE-WITH-YOUR-AWS-ACCOUNT>\\u{202e}:runtime/m-abc: `tokdiag invoke` cannot build its URL"
+    );
+    let mut c = doctor(dir.path());
+    args(&mut c);
+    let (_, out, err) = run(c);
+    assert!(
+        !out.contains('\u{202e}') && !err.contains('\u{202e}'),
+        "{out}{err}"
+    );
+    assert_eq!(
+        out.matches("warning (config-account-unquoted): aws.account (line 7) is written unquoted as 123456789012, which YAML reads as an integer").count(),
+        1,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("warning (config-placeholder): the ARN's account is a placeholder")
+            .count(),
+        1,
         "{out}"
     );
 }
