@@ -1268,7 +1268,20 @@ fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     let allowed = cx.auth.allowed_audience();
     let line = cx.audience_line();
     let first = allowed.first().cloned().unwrap_or_default();
-    if !j.claims.contains_key("aud") {
+    if !j.claims.contains_key("aud") && j.claim_str("client_id").is_none() {
+        // Neither claim: nothing says which client this is, so no list to switch to.
+        out.push(
+            Diagnosis::error(
+                "wrong-client",
+                format!(
+                    "the token has no `aud` claim (and no `client_id`), but the authorizer allows only aud {}",
+                    allowed.join(", ")
+                ),
+            )
+            .fix(format!("get a token issued for {first} (its aud names the audience)"))
+            .at(cx.file(), line),
+        );
+    } else if !j.claims.contains_key("aud") {
         let cid = j.claim_str("client_id").unwrap_or(&first).to_string();
         out.push(
             Diagnosis::error(
@@ -1292,11 +1305,24 @@ fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
     } else if let Some(d) = idp::entra_audience_form(cx, j, line) {
         out.push(d);
     } else {
-        let aud = j.audiences().join(", ");
+        let auds = j.audiences();
+        let aud = auds.join(", ");
+        // An aud with no string in it (`[]`, a number): said as written, and nothing to add.
+        let shown = if auds.is_empty() {
+            format!(
+                "{}, which holds no audience string,",
+                j.claims
+                    .get("aud")
+                    .map(crate::render::short_value)
+                    .unwrap_or_default()
+            )
+        } else {
+            aud.clone()
+        };
         let mut d = Diagnosis::error(
             "wrong-client",
             format!(
-                "the token's aud is {aud} but the authorizer allows {}",
+                "the token's aud is {shown} but the authorizer allows {}",
                 allowed.join(", ")
             ),
         )
@@ -1304,13 +1330,13 @@ fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         if let Some(f) = idp::audience_fix(cx, j) {
             d = d.fix(f);
         }
-        out.push(
-            d.fix(format!(
+        if !auds.is_empty() {
+            d = d.fix(format!(
                 "or add {aud} to allowedAudience at {}",
                 cx.place(line)
-            ))
-            .at(cx.file(), line),
-        );
+            ));
+        }
+        out.push(d.at(cx.file(), line));
     }
 }
 

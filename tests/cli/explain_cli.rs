@@ -1677,3 +1677,55 @@ fn unquoted_account_and_placeholder_arn_are_coded_warnings() {
         "the config's account is a placeholder: ${AccountId}: `tokdiag invoke` cannot build its URL"
     );
 }
+
+/// An `aud` with no string in it, and a token with neither `aud` nor `client_id`: the message
+/// says what the token holds, and no fix proposes adding nothing to allowedAudience.
+#[test]
+fn aud_without_a_string_and_no_client_claim_are_worded_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_cfg(
+        dir.path(),
+        &format!(
+            "    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {DISCOVERY}\n        allowedAudience: [{CLIENT}]\n"
+        ),
+    );
+    let explain = |claims: Value| {
+        let mut c = tokdiag(dir.path());
+        c.args(["explain", "--config", &cfg, "--no-signature"])
+            .arg(mint(&claims));
+        run_json(c)
+    };
+    let mut claims = access_claims();
+    claims["aud"] = json!([]);
+    let (code, v) = explain(claims);
+    assert_eq!(code, 1, "{v:#}");
+    let d = diag(&v, "wrong-client");
+    assert_eq!(
+        d["message"],
+        format!(
+            "the token's aud is [], which holds no audience string, but the authorizer allows {CLIENT}"
+        )
+    );
+    assert_eq!(
+        d["fixes"],
+        json!([format!("get a token issued for {CLIENT}")])
+    );
+
+    let mut claims = access_claims();
+    claims.as_object_mut().unwrap().remove("client_id");
+    let (code, v) = explain(claims);
+    assert_eq!(code, 1, "{v:#}");
+    let d = diag(&v, "wrong-client");
+    assert_eq!(
+        d["message"],
+        format!(
+            "the token has no `aud` claim (and no `client_id`), but the authorizer allows only aud {CLIENT}"
+        )
+    );
+    assert_eq!(
+        d["fixes"],
+        json!([format!(
+            "get a token issued for {CLIENT} (its aud names the audience)"
+        )])
+    );
+}

@@ -479,3 +479,243 @@ fn yaml_bombs_are_refused() {
         assert!(e.to_string().contains(needle), "{name}: {e}");
     }
 }
+
+// ------------------------------------------------ diagnoses over random configs × random tokens
+
+/// Values shared by the configured lists and the token's claims, so that they overlap often.
+const VALUES: &[&str] = &[
+    "a",
+    "b",
+    "api://b",
+    "res/read",
+    "read",
+    "3ipsf00btbffko91d8irdu8up1",
+];
+
+fn value() -> impl Strategy<Value = String> {
+    prop::sample::select(VALUES).prop_map(str::to_string)
+}
+
+fn list() -> impl Strategy<Value = Option<Vec<String>>> {
+    proptest::option::of(prop::collection::vec(value(), 1..3))
+}
+
+/// A claim that is absent, a string, an array of strings, or a number.
+fn claim() -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        Just(None),
+        value().prop_map(|v| Some(Value::String(v))),
+        prop::collection::vec(value(), 0..3)
+            .prop_map(|v| Some(Value::Array(v.into_iter().map(Value::String).collect()))),
+        Just(Some(Value::from(7))),
+    ]
+}
+
+/// Issuers of the providers idp.rs knows (their token kinds pick its provider fixes).
+const ISSUERS: &[&str] = &[
+    "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx",
+    "https://login.microsoftonline.com/31386ae4-e5c5-4956-80b9-3868597721b3/v2.0",
+    "https://dev-1.okta.com/oauth2/default",
+    "https://kc.example.com/realms/r",
+    "https://t.auth0.com/",
+];
+
+/// The values a fix proposes to add to `list` ("add X, Y to allowedAudience at …").
+fn proposed_additions(fix: &str, list: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let needle = format!(" to {list}");
+    let mut rest = fix;
+    while let Some(i) = rest.find(&needle) {
+        if let Some(start) = rest[..i].rfind("add ") {
+            out.extend(
+                rest[start + 4..i]
+                    .split(", ")
+                    .map(|v| v.trim_matches(['`', '"', '\'']).to_string()),
+            );
+        }
+        rest = &rest[i + needle.len()..];
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A fix never proposes adding a value the list already holds, and an accepted token gets no
+    /// error-severity diagnosis (`clients-and-audience-unsatisfiable` included).
+    #[test]
+    fn fixes_never_add_a_configured_value(
+        clients in list(),
+        audience in list(),
+        scopes in list(),
+        custom in proptest::option::of((prop::sample::select(vec!["cognito:groups", "roles", "tier"]), value())),
+        iss in prop::sample::select(ISSUERS),
+        client_id in claim(),
+        aud in claim(),
+        scope in proptest::option::of(prop::collection::vec(value(), 0..3)),
+        roles in proptest::option::of(prop::collection::vec(value(), 1..3)),
+        other in proptest::option::of((prop::sample::select(vec!["azp", "appid", "cid"]), value())),
+        token_use in proptest::option::of(prop::sample::select(vec!["access", "id"])),
+        groups in proptest::option::of(prop::collection::vec(value(), 0..3)),
+    ) {
+        use tokdiag::authorizer::{
+            Authorizer, CustomClaim, JwtConfig, Located, RuleSet, SigningKeys, SourceKind,
+        };
+        if clients.is_none() && audience.is_none() && scopes.is_none() && custom.is_none() {
+            return Ok(());
+        }
+        let jwt = JwtConfig {
+            discovery_url: Some(Located::at(
+                format!("{}/.well-known/openid-configuration", iss.trim_end_matches('/')),
+                Some(5),
+            )),
+            allowed_clients: clients.clone().map(|v| Located::at(v, Some(6))),
+            allowed_audience: audience.clone().map(|v| Located::at(v, Some(7))),
+            allowed_scopes: scopes.clone().map(|v| Located::at(v, Some(8))),
+            custom_claims: custom
+                .iter()
+                .map(|(name, v)| {
+                    Located::at(
+                        CustomClaim {
+                            name: name.to_string(),
+                            value_type: "STRING_ARRAY".into(),
+                            operator: "CONTAINS".into(),
+                            match_value: Some(v.clone()),
+                            match_values: Vec::new(),
+                        },
+                        Some(9),
+                    )
+                })
+                .collect(),
+            line: Some(4),
+            ..JwtConfig::default()
+        };
+        let mut auth = Authorizer::from_flags(RuleSet::Agentcore, jwt);
+        auth.source = SourceKind::AgentcoreYaml;
+        auth.file = Some(".bedrock_agentcore.yaml".into());
+        auth.agent = Some("mcp_server".into());
+
+        let now = 1_800_000_000i64;
+        let mut c = Map::new();
+        c.insert("iss".into(), Value::String(iss.to_string()));
+        c.insert("sub".into(), Value::String("u".into()));
+        c.insert("iat".into(), Value::from(now - 10));
+        c.insert("exp".into(), Value::from(now + 3600));
+        if let Some(v) = client_id { c.insert("client_id".into(), v); }
+        if let Some(v) = aud { c.insert("aud".into(), v); }
+        if let Some(s) = scope { c.insert("scope".into(), Value::String(s.join(" "))); }
+        if let Some(r) = roles { c.insert("roles".into(), Value::from(r)); }
+        if let Some((k, v)) = other { c.insert(k.into(), Value::String(v)); }
+        if let Some(t) = token_use { c.insert("token_use".into(), Value::String(t.into())); }
+        if let Some(g) = groups { c.insert("cognito:groups".into(), Value::from(g)); }
+        let header = serde_json::json!({"alg": "RS256", "kid": "k"});
+        let token = format!(
+            "{}.{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(Value::Object(c).to_string().as_bytes()),
+            b64(b"sig")
+        );
+        let keys = SigningKeys::NotChecked { issuer: Some(iss.to_string()) };
+        let r = tokdiag::authorizer::explain::explain(&auth, &token, &keys, now);
+        let lists = [
+            ("allowedClients", clients.unwrap_or_default()),
+            ("allowedAudience", audience.unwrap_or_default()),
+            ("allowedScopes", scopes.unwrap_or_default()),
+        ];
+        for d in &r.diagnoses {
+            prop_assert!(!d.message.contains("  ") && !d.message.contains(" is  "), "{}: a value is missing: {}", d.code, d.message);
+            for fix in &d.fixes {
+                for (name, configured) in &lists {
+                    for v in proposed_additions(fix, name) {
+                        prop_assert!(!v.trim().is_empty(), "{}: fix proposes adding nothing: {fix}", d.code);
+                        prop_assert!(
+                            !configured.contains(&v),
+                            "{}: fix proposes adding {v}, already in {name} {configured:?}: {fix}",
+                            d.code
+                        );
+                    }
+                }
+            }
+        }
+        if r.verdict == tokdiag::report::Verdict::Accepted {
+            let errors: Vec<&str> = r
+                .diagnoses
+                .iter()
+                .filter(|d| d.severity == tokdiag::report::Severity::Error)
+                .map(|d| d.code)
+                .collect();
+            prop_assert!(errors.is_empty(), "accepted, yet error diagnoses {errors:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Both lists configured and a Cognito token carrying a listed client_id and a listed aud:
+    /// ACCEPTED, and `clients-and-audience-unsatisfiable` is a warning that says the token passes.
+    #[test]
+    fn both_lists_and_both_claims_is_an_accepted_warning(
+        clients in prop::collection::vec(value(), 1..3),
+        audience in prop::collection::vec(value(), 1..3),
+        ci in any::<prop::sample::Index>(),
+        ai in any::<prop::sample::Index>(),
+        token_use in prop::sample::select(vec!["access", "id"]),
+    ) {
+        use tokdiag::authorizer::{Authorizer, JwtConfig, Located, RuleSet, SigningKeys, SourceKind};
+        let iss = ISSUERS[0];
+        let jwt = JwtConfig {
+            discovery_url: Some(Located::new(format!("{iss}/.well-known/openid-configuration"))),
+            allowed_clients: Some(Located::at(clients.clone(), Some(6))),
+            allowed_audience: Some(Located::at(audience.clone(), Some(7))),
+            ..JwtConfig::default()
+        };
+        let mut auth = Authorizer::from_flags(RuleSet::Agentcore, jwt);
+        auth.source = SourceKind::AgentcoreYaml;
+        auth.file = Some("c.yaml".into());
+        let now = 1_800_000_000i64;
+        let claims = serde_json::json!({
+            "iss": iss, "sub": "u", "iat": now - 10, "exp": now + 3600, "token_use": token_use,
+            "client_id": ci.get(&clients), "aud": ai.get(&audience),
+        });
+        let token = format!(
+            "{}.{}.{}",
+            b64(br#"{"alg":"RS256","kid":"k"}"#),
+            b64(claims.to_string().as_bytes()),
+            b64(b"sig")
+        );
+        let keys = SigningKeys::NotChecked { issuer: Some(iss.to_string()) };
+        let r = tokdiag::authorizer::explain::explain(&auth, &token, &keys, now);
+        prop_assert_eq!(r.verdict, tokdiag::report::Verdict::Accepted);
+        let d: Vec<_> = r.diagnoses.iter().collect();
+        prop_assert_eq!(d.len(), 1, "{:?}", d);
+        prop_assert_eq!(d[0].code, "clients-and-audience-unsatisfiable");
+        prop_assert_eq!(d[0].severity, tokdiag::report::Severity::Warning);
+        prop_assert_eq!(
+            d[0].message.as_str(),
+            "allowedClients and allowedAudience are both set, so a token needs both `client_id` and `aud`: this one has both and passes, but no stock Cognito token does (access tokens: client_id only; ID tokens: aud only)"
+        );
+        prop_assert_eq!(
+            d[0].fixes.clone(),
+            vec!["if other callers send stock Cognito tokens, keep one list: allowedClients for access tokens or allowedAudience for ID tokens (c.yaml:7)".to_string()]
+        );
+    }
+}
+
+#[test]
+fn proposed_additions_reads_the_fix_wording() {
+    assert_eq!(
+        proposed_additions(
+            "or add a, api://b to allowedAudience at f:7",
+            "allowedAudience"
+        ),
+        ["a", "api://b"]
+    );
+    assert!(
+        proposed_additions(
+            "or add the scope the token carries to allowedScopes at f",
+            "allowedClients"
+        )
+        .is_empty()
+    );
+}
