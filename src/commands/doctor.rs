@@ -269,10 +269,19 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     steps.push(invoke_step(args, g, target, call_auth));
 
     // The config's own warnings (coded, as explain's diagnoses), whatever the token.
-    let warnings = auth
+    let mut warnings = auth
         .as_ref()
         .map(crate::authorizer::diagnose::config_warnings)
         .unwrap_or_default();
+    if let (Some(a), Some(k)) = (jwt_auth, keys.as_ref())
+        && let Some(m) = discovery_mismatch(a, k)
+    {
+        warnings.push(
+            crate::report::Diagnosis::warning("discovery-issuer-mismatch", m).fix(
+                "make the issuer publish the URL it is reached at (its public hostname or issuer URL setting), so that the document, the tokens and discoveryUrl name one issuer",
+            ),
+        );
+    }
     if g.json {
         // The config's coded warnings have explain's diagnosis shape; `warnings` holds notes
         // (the both-project-files note), as in explain.
@@ -377,6 +386,23 @@ fn config_step(a: &Authorizer) -> Step {
     }
 }
 
+/// The `discovery-issuer-mismatch` sentence when the keys came from a discovery document whose
+/// `issuer` is not its URL's (escaped); `None` offline.
+fn discovery_mismatch(a: &Authorizer, k: &SigningKeys) -> Option<String> {
+    let SigningKeys::Jwks {
+        issuer: Some(issuer),
+        origin,
+        ..
+    } = k
+    else {
+        return None;
+    };
+    if !origin.contains("://") {
+        return None;
+    }
+    crate::authorizer::idp::discovery_issuer_warning(&a.discovery_url()?, issuer)
+}
+
 fn keys_step(a: &Authorizer, k: &SigningKeys, offline: bool) -> Step {
     match k {
         SigningKeys::Jwks {
@@ -389,17 +415,24 @@ fn keys_step(a: &Authorizer, k: &SigningKeys, offline: bool) -> Step {
                 .iter()
                 .filter_map(|j| j.common.key_id.clone())
                 .collect();
-            Step::pass(
+            let mut step = Step::pass(
                 "keys",
                 format!(
-                    "{} key{} ({}) from {origin}{}; issuer {}",
+                    "{} key{} ({}) from {}{}; issuer {}",
                     jwks.keys.len(),
                     if jwks.keys.len() == 1 { "" } else { "s" },
-                    kids.join(", "),
+                    render::esc(&kids.join(", ")),
+                    render::esc(origin),
                     if offline { " (offline)" } else { "" },
-                    issuer.as_deref().unwrap_or("unknown")
+                    render::esc(issuer.as_deref().unwrap_or("unknown"))
                 ),
-            )
+            );
+            if discovery_mismatch(a, k).is_some() {
+                // Said in full once, in the warnings below.
+                step.status = Status::Warn;
+                step.message.push_str(" (discovery-issuer-mismatch)");
+            }
+            step
         }
         SigningKeys::Unavailable { reason } => Step::fail(
             "keys",
@@ -793,7 +826,10 @@ fn human(steps: &[Step], auth: Option<&Authorizer>) -> String {
                 f.replace('\n', "\n  ")
             ));
         }
-    } else if let Some(s) = steps.iter().find(|s| s.status == Status::Warn) {
+    } else if let Some(s) = steps
+        .iter()
+        .find(|s| s.status == Status::Warn && !s.fixes.is_empty())
+    {
         out.push('\n');
         for f in &s.fixes {
             out.push_str(&format!(

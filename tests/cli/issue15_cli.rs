@@ -533,3 +533,63 @@ fn verify_client_id_help_says_what_tokdiag_does() {
     );
     assert!(!flat.contains("like aws-jwt-verify"), "{out}");
 }
+
+/// doctor names a discovery document that lies too: the keys step is a warn, and
+/// `discovery-issuer-mismatch` is in --json `warnings` with both values, said once in the human
+/// output.
+#[test]
+fn doctor_names_a_discovery_document_that_lies() {
+    let server = JwksServer::start();
+    let url = server.discovery_url();
+    let base = url
+        .trim_end_matches("/.well-known/openid-configuration")
+        .to_string();
+    server.set_issuer(ISSUER);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join(".bedrock_agentcore.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "default_agent: m\nagents:\n  m:\n    name: m\n    entrypoint: m.py\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {url}\n        allowedClients: [{CLIENT}]\n"
+        ),
+    )
+    .unwrap();
+    let doctor = |json: bool| {
+        let mut c = tokdiag(dir.path());
+        c.env_remove("BEDROCK_AGENTCORE_DP_ENDPOINT")
+            .arg("doctor")
+            .arg("--config")
+            .arg(&cfg);
+        c.args(["--token", &token_of(ISSUER)]);
+        if json {
+            c.arg("--json");
+        }
+        run(c)
+    };
+    let want = format!(
+        "the discovery document at {url} says its issuer is {ISSUER}, not {base} (its URL without /.well-known/openid-configuration), as OpenID Connect Discovery §4.3 requires; tokens are compared with {ISSUER}, the issuer the document claims"
+    );
+    let (_, out, err) = doctor(true);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let keys = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "keys")
+        .unwrap();
+    assert_eq!(keys["status"], "warn", "{v:#}");
+    assert_eq!(
+        v["warnings"][0]["code"], "discovery-issuer-mismatch",
+        "{v:#}"
+    );
+    assert_eq!(v["warnings"][0]["severity"], "warning");
+    assert_eq!(v["warnings"][0]["message"], want);
+    let (_, out, _) = doctor(false);
+    assert_eq!(
+        out.matches(&format!("warning (discovery-issuer-mismatch): {want}\n"))
+            .count(),
+        1,
+        "{out}"
+    );
+    assert_eq!(out.matches("says its issuer is").count(), 1, "{out}");
+}
