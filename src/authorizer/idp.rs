@@ -826,7 +826,13 @@ pub fn entra_audience_form(cx: &Context, j: &Jwt, line: Option<usize>) -> Option
             .find(|x| **x == format!("api://{a}") || a == format!("api://{x}"))
             .map(|x| (a.clone(), x.clone()))
     })?;
-    let both = entra_audiences(&have);
+    // Both forms, then the list's other values: the snippet replaces the whole list.
+    let mut both = entra_audiences(&have);
+    for a in allowed {
+        if !both.contains(a) {
+            both.push(a.clone());
+        }
+    }
     let mut d = Diagnosis::error(
         "entra-audience-form",
         format!(
@@ -932,6 +938,15 @@ pub fn scope_diagnosis(cx: &Context, j: &Jwt) -> Option<Diagnosis> {
     } else {
         "the token carries the scope with its prefix"
     };
+    // The whole list, with the scope rewritten (the snippet replaces the list: the other
+    // allowed scopes stay).
+    let mut rewritten: Vec<String> = Vec::new();
+    for a in allowed {
+        let v = if *a == want { got.clone() } else { a.clone() };
+        if !rewritten.contains(&v) {
+            rewritten.push(v);
+        }
+    }
     Some(
         Diagnosis::error(
             "scope-form",
@@ -941,7 +956,7 @@ pub fn scope_diagnosis(cx: &Context, j: &Jwt) -> Option<Diagnosis> {
         )
         .fix(format!(
             "write the scope as tokens carry it at {place}:\n{}{}",
-            list_setting(cx, "allowedScopes", &[got]),
+            list_setting(cx, "allowedScopes", &rewritten),
             redeploy(cx)
         ))
         .at(cx.file(), line),

@@ -1120,3 +1120,45 @@ fn entra_fixes_speak_terraform_and_agentcore_json() {
         );
     }
 }
+
+/// The snippets of scope-form and entra-audience-form replace the whole list: the list's other
+/// values stay in them (before: only the rewritten value, dropping the rest).
+#[test]
+fn form_fixes_keep_the_lists_other_values() {
+    let (code, v) = explain_json(
+        "entra/v2-working.yaml",
+        "entra/v2-access-token.jwt",
+        &[
+            "--allowed-audience",
+            &format!("api://{API_APP}"),
+            "--allowed-audience",
+            "other-api",
+        ],
+    );
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(codes(&v), vec!["entra-audience-form"]);
+    assert!(
+        fix(diag(&v, "entra-audience-form"), 0).ends_with(&format!(
+            ":\n  allowedAudience:\n  - api://{API_APP}\n  - {API_APP}\n  - other-api{REDEPLOY}"
+        )),
+        "{v:#}"
+    );
+    let (code, v) = explain_json(
+        "entra/v2-working.yaml",
+        "entra/v2-access-token.jwt",
+        &[
+            "--allowed-scope",
+            "other.scope",
+            "--allowed-scope",
+            &format!("api://{API_APP}/mcp.invoke"),
+        ],
+    );
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(codes(&v), vec!["scope-form"]);
+    assert!(
+        fix(diag(&v, "scope-form"), 0).ends_with(&format!(
+            ":\n  allowedScopes:\n  - other.scope\n  - mcp.invoke{REDEPLOY}"
+        )),
+        "{v:#}"
+    );
+}
