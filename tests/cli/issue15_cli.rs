@@ -579,11 +579,11 @@ fn doctor_names_a_discovery_document_that_lies() {
         .unwrap();
     assert_eq!(keys["status"], "warn", "{v:#}");
     assert_eq!(
-        v["warnings"][0]["code"], "discovery-issuer-mismatch",
+        v["diagnoses"][0]["code"], "discovery-issuer-mismatch",
         "{v:#}"
     );
-    assert_eq!(v["warnings"][0]["severity"], "warning");
-    assert_eq!(v["warnings"][0]["message"], want);
+    assert_eq!(v["diagnoses"][0]["severity"], "warning");
+    assert_eq!(v["diagnoses"][0]["message"], want);
     let (_, out, _) = doctor(false);
     assert_eq!(
         out.matches(&format!("warning (discovery-issuer-mismatch): {want}\n"))
