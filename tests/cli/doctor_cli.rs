@@ -581,6 +581,9 @@ fn terraform_iam_runtime_names_the_jwt_gateway_with_the_flag_that_selects_it() {
     let (_, out, _) = run(c);
     assert!(
         out.contains("warning (config): for a JWT authorizer use --resource aws_bedrockagentcore_gateway.gw (it has one)\n"),
+        "{out}"
+    );
+}
 
 /// The config's own warnings are in doctor's output too: `diagnoses` with codes in --json (an
 /// unquoted account, a placeholder in the ARN), and once each in the human output, escaped.

@@ -1587,6 +1587,7 @@ fn both_project_files_note_is_a_json_warning_of_explain_invoke_and_doctor() {
     let (_, out, _) = run(c);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v.get("warnings").is_none(), "{v:#}");
+}
 
 /// An unquoted account and a template's placeholder in the ARN: `warning` diagnoses with codes in
 /// --json, and each said once (escaped) in the human output; the verdict stays the token's.
