@@ -718,11 +718,30 @@ pub fn client_id_in_other_claim(
     );
     // The YAML that replaces allowedClients: allowedAudience (where the provider's aud names the
     // API) plus a custom claim on the provider's client claim.
+    // A list already configured is written whole (its values first), so that pasting the
+    // snippet never drops them or adds a second key; configured custom claims are kept.
+    let configured_aud = cx.auth.allowed_audience().to_vec();
+    let claims_configured = cx.auth.jwt.as_ref().map_or(0, |j| j.custom_claims.len());
     let replacement = |audiences: Vec<String>| {
+        let mut merged = configured_aud.clone();
+        for a in audiences {
+            if !merged.contains(&a) {
+                merged.push(a);
+            }
+        }
         let mut s = String::new();
-        if !audiences.is_empty() {
-            s.push_str(&list_setting(cx, "allowedAudience", &audiences));
+        if !merged.is_empty() && merged != configured_aud {
+            s.push_str(&list_setting(cx, "allowedAudience", &merged));
             s.push_str(setting_sep(cx));
+        }
+        if claims_configured > 0 {
+            let note = format!(
+                "keep the {claims_configured} customClaims rule(s) already configured and add this one to them"
+            );
+            s.push_str(&match cx.auth.syntax {
+                crate::authorizer::Syntax::Json => format!("  ({note})\n"),
+                _ => format!("  # {note}\n"),
+            });
         }
         s.push_str(&custom_claim_setting(cx, claim, false, val));
         s.push_str(&redeploy(cx));

@@ -1162,3 +1162,30 @@ fn form_fixes_keep_the_lists_other_values() {
         "{v:#}"
     );
 }
+
+/// `client-id-in-other-claim`'s "replace allowedClients with" snippet keeps what is configured: an
+/// allowedAudience already there is written whole with the token's audience added (pasting it
+/// drops nothing and adds no second key), and configured customClaims rules are kept.
+#[test]
+fn client_id_in_other_claim_keeps_configured_audience_and_claims() {
+    let src = std::fs::read_to_string(idp("okta/allowed-clients.yaml")).unwrap();
+    let yaml = src.replace(
+        "        allowedClients:\n        - 0oa8f3k2l9XyZ1abc5d7\n",
+        "        allowedClients:\n        - 0oa8f3k2l9XyZ1abc5d7\n        allowedAudience:\n        - other-api\n        customClaims:\n        - inboundTokenClaimName: groups\n          inboundTokenClaimValueType: STRING_ARRAY\n          authorizingClaimMatchValue:\n            claimMatchOperator: CONTAINS\n            claimMatchValue:\n              matchValueString: mcp\n",
+    );
+    assert_ne!(yaml, src, "the fixture changed: update this test");
+    let dir = tempfile::Builder::new()
+        .prefix("idps-")
+        .tempdir_in(concat!(env!("CARGO_MANIFEST_DIR"), "/target"))
+        .unwrap();
+    std::fs::write(dir.path().join("cfg.yaml"), yaml).unwrap();
+    let name = dir.path().file_name().unwrap().to_str().unwrap();
+    let rel = format!("../../target/{name}/cfg.yaml");
+    let (_, v) = explain_json(&rel, "okta/access-token.jwt", &[]);
+    let d = diag(&v, "client-id-in-other-claim");
+    let f = fix(d, 1);
+    assert!(
+        f.contains(":24 replace allowedClients with:\n  allowedAudience:\n  - other-api\n  - api://default\n  # keep the 1 customClaims rule(s) already configured and add this one to them\n  customClaims:\n  - inboundTokenClaimName: cid\n"),
+        "{f}"
+    );
+}
