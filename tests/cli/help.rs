@@ -397,3 +397,34 @@ sys.stdout.write(str(code) + "\n" + out.decode("utf-8", "replace"))
     assert_eq!(code, 0);
     assert_eq!(err, "");
 }
+
+/// README's command 1 shows exactly what the command prints: the sample is the first `text`
+/// block after "## Try it", the command the `sh` block before it (run from the package root,
+/// without colour, as a new user's first run).
+#[test]
+fn readme_command_1_sample_is_what_it_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("## Try it (command 1, offline)").unwrap()..];
+    let block = |tag: &str| {
+        let start = section.find(&format!("```{tag}\n")).unwrap() + tag.len() + 4;
+        let len = section[start..].find("```\n").unwrap();
+        section[start..start + len].to_string()
+    };
+    let command = block("sh");
+    let args: Vec<&str> = command
+        .trim()
+        .strip_prefix("cargo run --locked -q -- ")
+        .expect("command 1 is a cargo run")
+        .split_whitespace()
+        .collect();
+    let mut c = crate::support::tokens::bare();
+    c.current_dir(env!("CARGO_MANIFEST_DIR")).args(&args);
+    let (code, out, _) = crate::support::tokens::run(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        block("text"),
+        "README's sample differs from the output"
+    );
+}
