@@ -59,6 +59,46 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// Shortest interval between two JWKS refetches triggered by unknown kids.
 const REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 
+/// Most accepted tokens remembered by the evaluation memo.
+pub const MEMO_CAP: usize = 4096;
+
+/// One remembered acceptance: the token was accepted with the keys of `generation` at `from`,
+/// and stays accepted until `until` (`exp` minus the service's expiry margin) — the only checks
+/// that depend on time are `expiry` (fails from `until` on) and `not_before` (once passed, passes
+/// later too). A clock that goes back before `from` misses the memo.
+#[derive(Debug, Clone, Copy)]
+struct Accepted {
+    generation: u64,
+    from: i64,
+    until: i64,
+}
+
+/// Tokens accepted recently, keyed by their bytes: a repeated token skips the signature check and
+/// the claim parsing. Bounded by [`MEMO_CAP`]; expired entries go first, then everything.
+#[derive(Debug, Default)]
+struct Memo {
+    map: HashMap<Box<str>, Accepted>,
+}
+
+impl Memo {
+    fn hit(&self, token: &str, generation: u64, now: i64) -> bool {
+        self.map
+            .get(token)
+            .is_some_and(|a| a.generation == generation && a.from <= now && now < a.until)
+    }
+
+    fn insert(&mut self, token: &str, a: Accepted, now: i64) {
+        if self.map.len() >= MEMO_CAP && !self.map.contains_key(token) {
+            self.map
+                .retain(|_, e| now < e.until && e.generation == a.generation);
+            if self.map.len() >= MEMO_CAP {
+                self.map.clear();
+            }
+        }
+        self.map.insert(token.into(), a);
+    }
+}
+
 /// A response body: a fixed buffer or the upstream's stream.
 pub type Body = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -94,8 +134,10 @@ pub struct Settings {
 #[derive(Debug)]
 pub struct State {
     settings: Settings,
-    keys: RwLock<Arc<SigningKeys>>,
+    /// The keys and their generation (bumped by each refetch that replaced them).
+    keys: RwLock<(Arc<SigningKeys>, u64)>,
     last_refetch: Mutex<Option<Instant>>,
+    memo: Mutex<Memo>,
     http: reqwest::Client,
     requests: AtomicU64,
 }
@@ -133,8 +175,9 @@ impl State {
             })?;
         Ok(State {
             settings,
-            keys: RwLock::new(Arc::new(keys)),
+            keys: RwLock::new((Arc::new(keys), 0)),
             last_refetch: Mutex::new(None),
+            memo: Mutex::new(Memo::default()),
             http,
             requests: AtomicU64::new(0),
         })
@@ -145,7 +188,7 @@ impl State {
         &self.settings
     }
 
-    fn keys(&self) -> Arc<SigningKeys> {
+    fn keys(&self) -> (Arc<SigningKeys>, u64) {
         match self.keys.read() {
             Ok(k) => k.clone(),
             // A writer panicked mid-swap; the Arc inside is still whole.
@@ -157,11 +200,47 @@ impl State {
         self.settings.now.unwrap_or_else(crate::timefmt::system_now)
     }
 
+    /// Whether `token` was accepted earlier with the current keys and is still within its time
+    /// window at `now` (then its evaluation would accept it again).
+    fn memo_accepts(&self, token: &str, now: i64) -> bool {
+        let generation = self.keys().1;
+        self.memo
+            .lock()
+            .is_ok_and(|m| m.hit(token, generation, now))
+    }
+
+    /// Remembers an accepted token until its `exp` minus the service's expiry margin.
+    fn remember(&self, token: &str, generation: u64, now: i64) {
+        let Some(exp) = Jwt::parse(token).ok().and_then(|j| j.claim_time("exp")) else {
+            return;
+        };
+        let until = exp.saturating_sub(rules::expiry_margin(&self.settings.auth));
+        if now >= until {
+            return;
+        }
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(
+                token,
+                Accepted {
+                    generation,
+                    from: now,
+                    until,
+                },
+                now,
+            );
+        }
+    }
+
     /// Evaluates a token with `explain`; on an unknown kid, refetches the JWKS once (at most every
-    /// 30 s) and evaluates again.
+    /// 30 s) and evaluates again. An accepted token is remembered (see [`Memo`]); only
+    /// [`decide`] reads the memo, since it needs the verdict alone.
     pub async fn evaluate(&self, token: &str) -> Report {
-        let keys = self.keys();
-        let report = explain::explain(&self.settings.auth, token, &keys, self.now());
+        let now = self.now();
+        let (keys, generation) = self.keys();
+        let report = explain::explain(&self.settings.auth, token, &keys, now);
+        if report.verdict == Verdict::Accepted {
+            self.remember(token, generation, now);
+        }
         if !report.diagnoses.iter().any(|d| d.code == "unknown-kid") {
             return report;
         }
@@ -181,10 +260,24 @@ impl State {
         match explain::obtain_keys_async(&self.settings.auth, jwt.as_ref(), o).await {
             Ok(k @ SigningKeys::Jwks { .. }) => {
                 let k = Arc::new(k);
-                if let Ok(mut w) = self.keys.write() {
-                    *w = k.clone();
+                let generation = match self.keys.write() {
+                    Ok(mut w) => {
+                        w.1 += 1;
+                        w.0 = k.clone();
+                        w.1
+                    }
+                    Err(_) => return report,
+                };
+                // Acceptances made with the old keys are not trusted any more.
+                if let Ok(mut m) = self.memo.lock() {
+                    m.map.retain(|_, a| a.generation == generation);
                 }
-                explain::explain(&self.settings.auth, token, &k, self.now())
+                let now = self.now();
+                let report = explain::explain(&self.settings.auth, token, &k, now);
+                if report.verdict == Verdict::Accepted {
+                    self.remember(token, generation, now);
+                }
+                report
             }
             _ => report,
         }
@@ -270,6 +363,9 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
             reason: "no bearer token (Authorization missing or empty)".into(),
         };
     };
+    if state.memo_accepts(token, state.now()) {
+        return accept_rule(method, headers);
+    }
     let report = state.evaluate(token).await;
     if report.verdict != Verdict::Accepted {
         let codes: Vec<Cow<str>> = report.diagnoses.iter().map(|d| esc(d.code)).collect();
@@ -1471,6 +1567,46 @@ pub async fn serve(
 mod tests {
     use super::*;
     use crate::report::Status;
+
+    #[test]
+    fn memo_hits_only_within_the_window_and_the_generation() {
+        let mut m = Memo::default();
+        let a = Accepted {
+            generation: 1,
+            from: 100,
+            until: 200,
+        };
+        m.insert("t", a, 100);
+        assert!(m.hit("t", 1, 100));
+        assert!(m.hit("t", 1, 199));
+        assert!(!m.hit("t", 1, 200), "refused from `until` on");
+        assert!(!m.hit("t", 1, 99), "a clock gone back re-evaluates");
+        assert!(!m.hit("t", 2, 150), "keys replaced since");
+        assert!(!m.hit("u", 1, 150));
+        assert!(!m.hit("t\n", 1, 150), "the exact bytes only");
+    }
+
+    #[test]
+    fn memo_stays_bounded_and_drops_expired_entries_first() {
+        let mut m = Memo::default();
+        let at = |until| Accepted {
+            generation: 0,
+            from: 0,
+            until,
+        };
+        for i in 0..MEMO_CAP {
+            // Half of them expired by time 50.
+            m.insert(&format!("t{i}"), at(if i % 2 == 0 { 10 } else { 100 }), 0);
+        }
+        assert_eq!(m.map.len(), MEMO_CAP);
+        m.insert("new", at(100), 50);
+        assert_eq!(m.map.len(), MEMO_CAP / 2 + 1);
+        assert!(m.hit("t1", 0, 50) && m.hit("new", 0, 50));
+        for i in 0..MEMO_CAP {
+            m.insert(&format!("n{i}"), at(100), 50);
+        }
+        assert!(m.map.len() <= MEMO_CAP, "{}", m.map.len());
+    }
 
     #[test]
     fn accept_rule() {

@@ -98,7 +98,7 @@ pub fn evaluate(
     let apigw = auth.rules == RuleSet::Apigateway;
     checks.push(signature(jwt, keys, apigw));
     checks.push(issuer(jwt, auth, keys));
-    let margin = if apigw { 0 } else { AGENTCORE_EXPIRY_MARGIN };
+    let margin = expiry_margin(auth);
     checks.push(
         claims::expiry_check(jwt, now, margin, 0)
             .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0)),
@@ -142,6 +142,16 @@ fn no_jwt_message(auth: &Authorizer) -> String {
         AuthorizerType::AwsIam => format!(
             "the {what} has no JWT authorizer (no {key}, or one set to null): it accepts only IAM SigV4 and refuses every bearer token with 403"
         ),
+    }
+}
+
+/// How many seconds before `exp` the service already refuses a token (AgentCore: 60, API
+/// Gateway: 0): an accepted token stays accepted until `exp` minus this.
+pub fn expiry_margin(auth: &Authorizer) -> i64 {
+    if auth.rules == RuleSet::Apigateway {
+        0
+    } else {
+        AGENTCORE_EXPIRY_MARGIN
     }
 }
 

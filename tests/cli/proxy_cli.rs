@@ -1296,3 +1296,110 @@ fn a_gateway_front_door_refuses_failing_jwts_with_403() {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert!(v["headers"].get("authorization").is_some(), "{body}");
 }
+
+/// A toolkit config whose JWT authorizer takes its keys from `discovery_url` (and allows the
+/// seed's client).
+fn discovery_cfg(dir: &std::path::Path, discovery_url: &str) -> String {
+    let p = dir.join("agent.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "default_agent: a\nagents:\n  a:\n    name: a\n    aws:\n      region: us-east-1\n    authorizer_configuration:\n      customJWTAuthorizer:\n        discoveryUrl: {discovery_url}\n        allowedClients:\n          - {CLIENT}\n"
+        ),
+    )
+    .unwrap();
+    p.display().to_string()
+}
+
+fn system_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn a_remembered_token_is_refused_once_it_enters_the_expiry_margin() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = upstream::start(upstream::Mode::Echo);
+    let cfg = seed_cfg();
+    // The clock, not --now: the memo must notice time passing.
+    let p = Proxy::start_at(
+        dir.path(),
+        None,
+        &[
+            "--config",
+            &cfg,
+            "--jwks",
+            &testdata("jwks.json"),
+            "--upstream",
+            &up.url,
+        ],
+    );
+    let mut c = access_claims();
+    let t0 = system_now();
+    c["iat"] = json!(t0 - 10);
+    c["auth_time"] = json!(t0 - 10);
+    // Accepted for about 3 s more (AgentCore refuses from 60 s before exp on).
+    c["exp"] = json!(t0 + 63);
+    let token = mint(&c);
+    for _ in 0..3 {
+        let (status, _, body) = post_initialize(&p.url(), &mcp_headers(Some(&token)));
+        assert_eq!(status, 200, "{body}");
+    }
+    while system_now() < t0 + 4 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (status, _, body) = post_initialize(&p.url(), &mcp_headers(Some(&token)));
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body,
+        r#"{"message":"OAuth authorization failed: Ineffectual token, will expire within the next minute"}"#
+    );
+    assert_eq!(up.seen.lock().unwrap().len(), 3);
+    let line = p.wait_log("refused: check expiry failed");
+    assert!(line.contains("inside the 60 s margin"), "{line}");
+}
+
+#[test]
+fn a_remembered_token_is_refused_after_a_key_rotation_drops_its_key() {
+    use crate::support::jwks_server::JwksServer;
+    let dir = tempfile::tempdir().unwrap();
+    let server = JwksServer::start();
+    server.set_jwks_file("jwks-rsa-only.json");
+    let up = upstream::start(upstream::Mode::Echo);
+    let cfg = discovery_cfg(dir.path(), &server.discovery_url());
+    // Keys from the discovery URL (no --jwks), so an unknown kid refetches them.
+    let p = Proxy::start(dir.path(), &["--config", &cfg, "--upstream", &up.url]);
+    let old = mint(&access_claims());
+    for _ in 0..2 {
+        let (status, _, body) = post_initialize(&p.url(), &mcp_headers(Some(&old)));
+        assert_eq!(status, 200, "{body}");
+    }
+    // The issuer rotates rsa-1 out: the new set holds only its EC key.
+    let all: Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata("jwks.json")).unwrap()).unwrap();
+    let ec: Vec<Value> = all["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["kid"] == "ec256-1")
+        .cloned()
+        .collect();
+    server.set_jwks(json!({ "keys": ec }));
+    let new = mint_with(
+        "ec256-1.pem",
+        "ec256-1",
+        jsonwebtoken::Algorithm::ES256,
+        &access_claims(),
+    );
+    let (status, _, body) = post_initialize(&p.url(), &mcp_headers(Some(&new)));
+    assert_eq!(status, 200, "the new key is found by the refetch: {body}");
+    assert_eq!(server.jwks_hits(), 2, "the start, then one refetch");
+    // The old token was accepted a moment ago, with keys that are gone now.
+    let (status, _, body) = post_initialize(&p.url(), &mcp_headers(Some(&old)));
+    assert_eq!(status, 401, "{body}");
+    let line = p.wait_log("refused: check signature failed");
+    assert!(line.contains("unknown-kid"), "{line}");
+    assert_eq!(up.seen.lock().unwrap().len(), 3);
+}
