@@ -22,7 +22,8 @@ use std::sync::{Arc, Mutex};
 use super::{Item, KeySource, batch_line, discovery_warning};
 use crate::claims::Expectations;
 use crate::error::{Error, Result};
-use crate::oidc::{self, FetchOptions, FetchedJwks};
+use crate::keyring::KeyRing;
+use crate::oidc::{self, FetchOptions};
 use crate::render;
 use crate::token::{self, FormatError, Jwt, MAX_TOKEN_BYTES};
 use crate::verify::{PreparedKeys, SigOutcome};
@@ -286,13 +287,11 @@ struct Done {
     refused: usize,
 }
 
-/// The keys once loaded, with the expectations that depend on them.
+/// The keys once loaded (a [`KeyRing`]: its refetch policy, its generation), with the
+/// expectations that depend on them.
 struct Loaded {
-    keys: FetchedJwks,
-    prepared: Arc<PreparedKeys>,
+    ring: KeyRing,
     expect: Arc<Expectations>,
-    /// Bumped when the keys are fetched again.
-    generation: u32,
 }
 
 /// The keys of the batch: loaded by the first worker that needs them, fetched again at most once.
@@ -306,7 +305,6 @@ struct KeyState {
     loaded: Option<Loaded>,
     /// Loading failed: the batch stops with this error.
     failed: bool,
-    refetched: bool,
 }
 
 /// What a worker uses of the keys for a while.
@@ -339,9 +337,9 @@ impl Shared {
 impl Keys {
     fn view_of(l: &Loaded) -> View {
         View {
-            prepared: l.prepared.clone(),
+            prepared: l.ring.prepared().clone(),
             expect: l.expect.clone(),
-            generation: l.generation,
+            generation: l.ring.generation(),
         }
     }
 
@@ -368,10 +366,8 @@ impl Keys {
                 expect.issuer_source = from;
                 expect.discovery_warning = discovery_warning(&self.ctx.source, &keys);
                 let loaded = Loaded {
-                    prepared: Arc::new(PreparedKeys::new(&keys.jwks)),
+                    ring: KeyRing::new(keys),
                     expect: Arc::new(expect),
-                    keys,
-                    generation: 0,
                 };
                 let v = Keys::view_of(&loaded);
                 s.loaded = Some(loaded);
@@ -385,30 +381,21 @@ impl Keys {
         }
     }
 
-    /// After an unknown kid with keys of generation `seen`: fetches the JWKS once more (once per
-    /// batch, and only keys from the network), and returns the keys to check again with, if newer.
+    /// After an unknown kid with keys of generation `seen`: fetches the JWKS once more as the
+    /// ring's policy allows (keys from the network, at most once per
+    /// [`REFETCH_INTERVAL`](crate::keyring::REFETCH_INTERVAL)), unless another worker already
+    /// did, and returns the keys to check again with, if newer.
     fn refetch(&self, seen: u32, shared: &Shared) -> Option<View> {
         let mut s = self.state.lock().ok()?;
-        let refetched = s.refetched;
         let l = s.loaded.as_mut()?;
-        if l.generation == seen && !refetched && l.keys.is_remote() {
-            match oidc::block_on(oidc::refetch_jwks(&mut l.keys, &self.ctx.fetch)) {
-                Ok(()) => {
-                    l.prepared = Arc::new(PreparedKeys::new(&l.keys.jwks));
-                    l.generation += 1;
-                }
-                Err(e) => {
-                    if let Ok(mut slot) = shared.late_error.lock()
-                        && slot.is_none()
-                    {
-                        *slot = Some(e);
-                    }
-                }
-            }
-            s.refetched = true;
+        if l.ring.generation() == seen
+            && let Err(e) = oidc::block_on(l.ring.refetch(&self.ctx.fetch))
+            && let Ok(mut slot) = shared.late_error.lock()
+            && slot.is_none()
+        {
+            *slot = Some(e);
         }
-        let l = s.loaded.as_ref()?;
-        (l.generation != seen).then(|| Keys::view_of(l))
+        (l.ring.generation() != seen).then(|| Keys::view_of(l))
     }
 }
 
