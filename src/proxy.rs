@@ -1137,6 +1137,9 @@ static LOG: LazyLock<LogQueue> = LazyLock::new(|| {
             use std::io::Write;
             let mut err = std::io::stderr();
             while let Ok(line) = rx.recv() {
+                // Under load, let a few more lines come: one wake-up and one write for many
+                // requests instead of one each (the log is read by people, 2 ms late is fine).
+                std::thread::sleep(Duration::from_millis(2));
                 let mut buf = line;
                 buf.push('\n');
                 // Batch what is already queued into one write.
