@@ -229,9 +229,12 @@ pub fn diagnoses_human(diagnoses: &[Diagnosis]) -> String {
 pub fn human(r: &Report) -> String {
     use colored::Colorize;
     let mut out = String::new();
-    let what = match r.authorizer.kind {
-        crate::authorizer::ResourceKind::Runtime => "agent",
-        crate::authorizer::ResourceKind::Gateway => "gateway",
+    // The toolkit calls its runtimes agents; every other source (agentcore.json, CloudFormation,
+    // Terraform, control-plane JSON) calls them runtimes.
+    let what = match (r.authorizer.kind, r.authorizer.source) {
+        (crate::authorizer::ResourceKind::Gateway, _) => "gateway",
+        (_, crate::authorizer::SourceKind::AgentcoreYaml) => "agent",
+        _ => "runtime",
     };
     let who = match (&r.authorizer.agent, &r.authorizer.file) {
         (Some(a), Some(f)) => format!("{what} {}, {}", render::esc(a), render::esc(f)),

@@ -1063,7 +1063,7 @@ fn agentcore_json_runtime_id_token_is_rejected() {
         out,
         format!(
             "✗ REJECTED — AgentCore refuses this Cognito ID token
-  authorizer: agent support_agent, {file}
+  authorizer: runtime support_agent, {file}
   the service answers 401: Claim 'client_id' value mismatch with configuration.
   issuer: {ISSUER} (assumed offline: discoveryUrl without /.well-known/…; online the discovery document's issuer decides)
 

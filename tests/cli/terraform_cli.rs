@@ -206,7 +206,7 @@ fn terraform_runtime_id_token_is_rejected() {
     assert_eq!(code, 1, "{out}{err}");
     assert_id_token_rejected(
         &out,
-        "agent aws_bedrockagentcore_agent_runtime.mcp_server",
+        "runtime aws_bedrockagentcore_agent_runtime.mcp_server",
         &main,
         40,
     );
@@ -224,7 +224,7 @@ fn terraform_runtime_access_token_is_accepted() {
     assert_eq!(code, 0, "{out}{err}");
     assert_access_token_accepted(
         &out,
-        "agent aws_bedrockagentcore_agent_runtime.mcp_server",
+        "runtime aws_bedrockagentcore_agent_runtime.mcp_server",
         &main,
     );
     let (_, v) = explain_json(
@@ -697,7 +697,7 @@ fn an_unresolved_reference_that_is_supplied_decides_again() {
         "access-token.jwt",
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert_access_token_accepted(&out, "agent aws_bedrockagentcore_agent_runtime.r", &cfg);
+    assert_access_token_accepted(&out, "runtime aws_bedrockagentcore_agent_runtime.r", &cfg);
     // A real failure still decides: the ID token has no client_id whatever the discovery URL.
     let (body, _) = body_with("discovery_url", "var.disc");
     std::fs::write(&tf, tf_resource(false, &body)).unwrap();
