@@ -206,13 +206,12 @@ pub fn is_loopback(url: &url::Url) -> bool {
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur.take() {
+    // Bounded by depth, not by parts kept: a chain whose sources repeat keeps no new part.
+    for _ in 0..16 {
+        let Some(err) = cur else { break };
         let m = err.to_string();
         if !m.is_empty() && !parts.iter().any(|p| p.contains(&m)) {
             parts.push(m);
-        }
-        if parts.len() > 16 {
-            break;
         }
         cur = err.source();
     }
@@ -258,6 +257,27 @@ mod tests {
             let m = refusal(&hostile, what, false);
             assert!(!m.contains('\u{1b}') && m.len() < 600, "{m}");
         }
+    }
+
+    /// An error that is its own source: the chain must still end.
+    #[derive(Debug)]
+    struct Loop;
+    impl std::fmt::Display for Loop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("again")
+        }
+    }
+    impl std::error::Error for Loop {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&Loop)
+        }
+    }
+
+    #[test]
+    fn an_error_chain_ends_and_says_each_part_once() {
+        assert_eq!(error_chain(&Loop), "again");
+        let io = std::io::Error::other("connection refused");
+        assert_eq!(error_chain(&io), "connection refused");
     }
 
     fn lo(u: &str) -> bool {
