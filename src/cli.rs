@@ -342,6 +342,9 @@ pub fn command_takes(command: &str, option: &str) -> bool {
     }
 }
 
+/// The global options that are flags.
+const GLOBAL_FLAGS: &[&str] = &["--json", "-v", "--verbose", "-q", "--quiet"];
+
 /// The global options that take a value (so that their value is not read as a command name).
 const GLOBAL_VALUED: &[&str] = &["--color", "--now", "--cache-dir"];
 
@@ -354,66 +357,56 @@ const GLOBAL_VALUED: &[&str] = &["--color", "--now", "--cache-dir"];
 /// does not recognise — an unknown option, `--help`, no command name — leaves argv as it is, for
 /// clap to report.
 pub fn hoist_leading_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let mut hoisted = Vec::new();
-    let mut kept = Vec::new();
+    // The option words before the command name, read once: each group option as (its name in
+    // HOISTED, first word, word count), each global option as (first word, word count).
+    let mut hoisted: Vec<(&'static str, usize, usize)> = Vec::new();
+    let mut kept: Vec<(usize, usize)> = Vec::new();
     let mut i = 1;
-    while i < args.len() {
-        let Some(a) = args[i].to_str() else {
+    while let Some(word) = args.get(i) {
+        let Some(a) = word.to_str() else {
             return args;
         };
         if !a.starts_with('-') {
             break;
         }
-        let name = a.split_once('=').map_or(a, |(n, _)| n);
-        let valued = !a.contains('=');
-        if let Some(&(_, takes)) = HOISTED.iter().find(|(n, _)| *n == name) {
-            let n = if takes && valued { 2 } else { 1 };
-            if i + n > args.len() {
-                return args;
-            }
-            hoisted.extend_from_slice(&args[i..i + n]);
-            i += n;
-        } else if matches!(a, "--json" | "-v" | "--verbose" | "-q" | "--quiet")
-            || (GLOBAL_VALUED.contains(&name) && !valued)
-        {
-            kept.push(args[i].clone());
-            i += 1;
+        let (name, inline) = a.split_once('=').map_or((a, false), |(n, _)| (n, true));
+        let (group, takes_value) = if let Some(&(n, v)) = HOISTED.iter().find(|(n, _)| *n == name) {
+            (Some(n), v)
+        } else if GLOBAL_FLAGS.contains(&a) {
+            (None, false)
         } else if GLOBAL_VALUED.contains(&name) {
-            let Some(v) = args.get(i + 1) else {
-                return args;
-            };
-            kept.push(args[i].clone());
-            kept.push(v.clone());
-            i += 2;
+            (None, true)
         } else {
             return args;
+        };
+        let words = if takes_value && !inline { 2 } else { 1 };
+        if i + words > args.len() {
+            return args;
         }
+        match group {
+            Some(n) => hoisted.push((n, i, words)),
+            None => kept.push((i, words)),
+        }
+        i += words;
     }
-    let is_command = args
-        .get(i)
-        .and_then(|c| c.to_str())
-        .is_some_and(|c| <Command as Subcommand>::has_subcommand(c) && c != "help");
-    if hoisted.is_empty() || !is_command {
+    let command = match args.get(i).and_then(|c| c.to_str()) {
+        Some(c) if c != "help" && <Command as Subcommand>::has_subcommand(c) => c,
+        _ => return args,
+    };
+    if hoisted.is_empty() {
         return args;
-    }
-    let command = args[i].to_str().unwrap_or("");
-    let mut taken = Vec::with_capacity(hoisted.len());
-    let mut rest = hoisted.into_iter().peekable();
-    while let Some(a) = rest.next() {
-        let text = a.to_str().unwrap_or("");
-        let name = text.split_once('=').map_or(text, |(n, _)| n);
-        let valued = HOISTED.iter().any(|(n, v)| *n == name && *v) && !text.contains('=');
-        let value = if valued { rest.next() } else { None };
-        if command_takes(command, name) {
-            taken.push(a);
-            taken.extend(value);
-        }
     }
     let mut out = Vec::with_capacity(args.len());
     out.push(args[0].clone());
-    out.extend(kept);
+    for &(start, n) in &kept {
+        out.extend_from_slice(&args[start..start + n]);
+    }
     out.push(args[i].clone());
-    out.extend(taken);
+    for &(name, start, n) in &hoisted {
+        if command_takes(command, name) {
+            out.extend_from_slice(&args[start..start + n]);
+        }
+    }
     out.extend_from_slice(&args[i + 1..]);
     out
 }
