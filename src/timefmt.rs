@@ -48,39 +48,71 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// Unix seconds as RFC 3339 UTC (`2026-01-01T00:00:00Z`). Out-of-range values (beyond year 9999)
 /// are shown as the raw number.
 pub fn rfc3339(secs: i64) -> String {
-    // 253402300799 = 9999-12-31T23:59:59Z
-    if !(-62_135_596_800..=253_402_300_799).contains(&secs) {
-        return format!("{secs} (out of range)");
+    Rfc3339(secs).to_string()
+}
+
+/// [`rfc3339`] as a `Display` value, to write into a line without a string of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Rfc3339(pub i64);
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0;
+        // 253402300799 = 9999-12-31T23:59:59Z
+        if !(-62_135_596_800..=253_402_300_799).contains(&secs) {
+            return write!(f, "{secs} (out of range)");
+        }
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            (rem % 3600) / 60,
+            rem % 60
+        )
     }
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
 }
 
 /// A duration in seconds, rounded to its largest sensible unit: `42 s`, `41 min`, `3 h`, `12 d`, `74 y`.
 pub fn span(secs: u64) -> String {
-    match secs {
-        0..=119 => format!("{secs} s"),
-        120..=7199 => format!("{} min", secs / 60),
-        7200..=172_799 => format!("{} h", secs / 3600),
-        172_800..=63_071_999 => format!("{} d", secs / 86_400),
-        _ => format!("{} y", secs / 31_536_000),
+    Span(secs).to_string()
+}
+
+/// [`span`] as a `Display` value.
+#[derive(Debug, Clone, Copy)]
+pub struct Span(pub u64);
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0;
+        match secs {
+            0..=119 => write!(f, "{secs} s"),
+            120..=7199 => write!(f, "{} min", secs / 60),
+            7200..=172_799 => write!(f, "{} h", secs / 3600),
+            172_800..=63_071_999 => write!(f, "{} d", secs / 86_400),
+            _ => write!(f, "{} y", secs / 31_536_000),
+        }
     }
 }
 
 /// `in 41 min` for a future time, `3 h ago` for a past one, `now` for the same second.
 pub fn relative(target: i64, now: i64) -> String {
-    let delta = target.saturating_sub(now);
-    match delta {
-        0 => "now".to_string(),
-        d if d > 0 => format!("in {}", span(d as u64)),
-        d => format!("{} ago", span(d.unsigned_abs())),
+    Relative(target, now).to_string()
+}
+
+/// [`relative`] as a `Display` value: `Relative(target, now)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Relative(pub i64, pub i64);
+
+impl std::fmt::Display for Relative {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.saturating_sub(self.1) {
+            0 => f.write_str("now"),
+            d if d > 0 => write!(f, "in {}", Span(d as u64)),
+            d => write!(f, "{} ago", Span(d.unsigned_abs())),
+        }
     }
 }
 

@@ -440,56 +440,70 @@ fn batch_line(
             out.push_str(&s);
         }
     } else {
-        out.push_str(&summary_line(&o, now));
+        write_summary(&o, now, out);
     }
     o.valid
 }
 
 /// The one-line summary of a token: `✓ kid/alg kind sub=… exp …` or `✗ check: message`.
 fn summary_line(o: &Outcome, now: i64) -> String {
+    let mut out = String::new();
+    write_summary(o, now, &mut out);
+    out
+}
+
+/// [`summary_line`] appended to `out` (a batch writes its lines into one buffer).
+fn write_summary(o: &Outcome, now: i64, out: &mut String) {
+    use std::fmt::Write;
+    // Writing into a String cannot fail.
     if !o.valid {
-        let first = o
-            .checks
-            .iter()
-            .find(|c| c.status == Status::Fail)
-            .map(|c| format!("{}: {}", render::esc(c.id.as_str()), c.message))
-            .unwrap_or_default();
-        return format!("{} {first}", render::symbol(Status::Fail));
+        out.push_str(&render::symbol(Status::Fail));
+        out.push(' ');
+        if let Some(c) = o.checks.iter().find(|c| c.status == Status::Fail) {
+            let _ = write!(out, "{}: {}", render::esc(c.id.as_str()), c.message);
+        }
+        return;
     }
-    let (kid, alg) = match o.sig {
-        Some(SigOutcome::Valid { kid, alg }) => (
-            kid.as_deref()
-                .map(|k| render::esc_short(k, 80))
-                .unwrap_or_else(|| "-".into()),
-            render::esc(alg).into_owned(),
-        ),
-        _ => ("-".to_string(), "unverified".to_string()),
-    };
+    let start = out.len();
+    out.push_str(&render::symbol(Status::Pass));
     let Some(jwt) = o.jwt else {
-        return render::symbol(Status::Pass);
+        return;
     };
-    let sub = jwt
-        .claims
-        .get("sub")
-        .map(render::esc_value)
-        .unwrap_or_else(|| "-".to_string());
-    let exp = jwt
-        .claim_time("exp")
-        .map(|e| {
-            format!(
-                "exp {} ({})",
-                timefmt::rfc3339(e),
-                timefmt::relative(e, now)
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "{} {kid}/{alg} {} sub={sub} {exp}",
-        render::symbol(Status::Pass),
-        jwt.kind().as_str()
-    )
-    .trim_end()
-    .to_string()
+    out.push(' ');
+    match o.sig {
+        Some(SigOutcome::Valid { kid, alg }) => {
+            match kid.as_deref() {
+                Some(k) => out.push_str(&render::esc_short(k, 80)),
+                None => out.push('-'),
+            }
+            out.push('/');
+            out.push_str(&render::esc(alg));
+        }
+        _ => out.push_str("-/unverified"),
+    }
+    out.push(' ');
+    out.push_str(jwt.kind().as_str());
+    out.push_str(" sub=");
+    match jwt.claims.get("sub") {
+        Some(serde_json::Value::String(s)) => out.push_str(&render::esc(s)),
+        Some(v) => out.push_str(&render::esc_value(v)),
+        None => out.push('-'),
+    }
+    match jwt.claim_time("exp") {
+        Some(e) => {
+            let _ = write!(
+                out,
+                " exp {} ({})",
+                timefmt::Rfc3339(e),
+                timefmt::Relative(e, now)
+            );
+        }
+        None => {
+            // As the line was trimmed when it had no expiry.
+            let keep = start + out[start..].trim_end().len();
+            out.truncate(keep);
+        }
+    }
 }
 
 fn json_doc(o: &Outcome, line: Option<usize>) -> Value {
