@@ -49,8 +49,36 @@ pub struct Expectations {
     pub discovery_warning: Option<String>,
 }
 
+/// How much of a passed check to build. A batch's text line reads only whether every check
+/// passed and the first failure, so it asks for [`Detail::Failures`]: a passed check then has
+/// its id and status but no message, expected or actual values (building them was a fifth of a
+/// batch's work beside the crypto). The outcome of every check is the same either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Every check with its message and values (JSON, explain, a single token).
+    #[default]
+    Full,
+    /// Failed, skipped and warning checks in full; passed checks bare.
+    Failures,
+}
+
+impl Detail {
+    /// True when a passed check is to be built bare.
+    fn brief(self) -> bool {
+        self == Detail::Failures
+    }
+}
+
+/// A passed check without message or values ([`Detail::Failures`]).
+fn bare_pass(id: CheckId) -> Check {
+    Check::new(id, Status::Pass, String::new())
+}
+
 /// The passed `format` check: `compact JWS (RS256, kid rsa-1)`.
-pub fn format_pass(jwt: &Jwt) -> Check {
+pub fn format_pass(jwt: &Jwt, d: Detail) -> Check {
+    if d.brief() {
+        return bare_pass(CheckId::Format);
+    }
     Check::new(
         CheckId::Format,
         Status::Pass,
@@ -128,10 +156,13 @@ fn pass_or_fail(id: CheckId, ok: bool, message: String) -> Check {
 
 /// `client_id`, a string claim, is one of `allowed` (AgentCore's allowedClients; verify's
 /// `--client-id` on an access token).
-pub fn client_id_check(jwt: &Jwt, allowed: &[String]) -> Check {
+pub fn client_id_check(jwt: &Jwt, allowed: &[String], d: Detail) -> Check {
     let actual = jwt.claims.get("client_id");
     let exp = Expected::AnyOf(allowed);
     let c = match actual {
+        Some(Value::String(c)) if d.brief() && equals_one_of(c, allowed) => {
+            return bare_pass(CheckId::ClientId);
+        }
         None | Some(Value::Null) => {
             pass_or_fail(CheckId::ClientId, false, missing("client_id", exp))
         }
@@ -150,8 +181,11 @@ pub fn client_id_check(jwt: &Jwt, allowed: &[String]) -> Check {
 }
 
 /// `aud` (a string or an array) contains one of `allowed`.
-pub fn aud_check(jwt: &Jwt, allowed: &[String]) -> Check {
+pub fn aud_check(jwt: &Jwt, allowed: &[String], d: Detail) -> Check {
     let auds = jwt.audiences();
+    if d.brief() && first_overlap(&auds, allowed).is_some() {
+        return bare_pass(CheckId::Aud);
+    }
     let msg = match (first_overlap(&auds, allowed), auds.is_empty()) {
         (Some(a), _) => format!("aud contains {}", esc(a)),
         (None, true) => missing("aud", Expected::AnyOf(allowed)),
@@ -192,12 +226,15 @@ pub fn scope_check(jwt: &Jwt, allowed: &[String]) -> Check {
 }
 
 /// `token_use` equals `want` (Cognito's claim: `access` or `id`).
-pub fn token_use_check(jwt: &Jwt, want: Use) -> Check {
+pub fn token_use_check(jwt: &Jwt, want: Use, d: Detail) -> Check {
     let want = match want {
         Use::Access => "access",
         Use::Id => "id",
     };
     let got = jwt.claims.get("token_use");
+    if d.brief() && got.and_then(Value::as_str) == Some(want) {
+        return bare_pass(CheckId::TokenUse);
+    }
     let exp = Expected::One(want);
     let c = match got {
         None | Some(Value::Null) => {
@@ -288,10 +325,21 @@ pub fn custom_claim_check(
 /// Every check of a parsed token, in order: format, signature, issuer, expiry, not_before, then
 /// aud, client_id and token_use when asked for. `sig` is `None` when no key was available.
 pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i64) -> Vec<Check> {
+    evaluate_with(jwt, sig, exp, now, Detail::Full)
+}
+
+/// [`evaluate`], with passed checks built as `d` says.
+pub fn evaluate_with(
+    jwt: &Jwt,
+    sig: Option<&SigOutcome>,
+    exp: &Expectations,
+    now: i64,
+    d: Detail,
+) -> Vec<Check> {
     let mut checks = Vec::with_capacity(8);
-    checks.push(format_pass(jwt));
+    checks.push(format_pass(jwt, d));
     checks.push(match sig {
-        Some(o) => signature_check(o, None),
+        Some(o) => signature_check(o, None, d),
         None => Check::new(
             CheckId::Signature,
             Status::Skip,
@@ -305,6 +353,7 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
             Some(&exp.issuer_source)
                 .filter(|s| !s.is_empty())
                 .map(String::as_str),
+            d,
         ),
         None => Check::new(
             CheckId::Issuer,
@@ -316,27 +365,30 @@ pub fn evaluate(jwt: &Jwt, sig: Option<&SigOutcome>, exp: &Expectations, now: i6
         checks.push(Check::new(CheckId::Discovery, Status::Warn, w.clone()));
     }
     let leeway = exp.leeway.min(i64::MAX as u64) as i64;
-    checks.push(expiry_check(jwt, now, 0, leeway));
-    checks.push(not_before_check(jwt, now, leeway));
+    checks.push(expiry_check(jwt, now, 0, leeway, d));
+    checks.push(not_before_check(jwt, now, leeway, d));
 
     if !exp.audiences.is_empty() {
-        checks.push(aud_check(jwt, &exp.audiences));
+        checks.push(aud_check(jwt, &exp.audiences, d));
     }
     if !exp.client_ids.is_empty() {
-        checks.push(cognito_client_id_check(jwt, &exp.client_ids));
+        checks.push(cognito_client_id_check(jwt, &exp.client_ids, d));
     }
     if let Some(u) = exp.token_use {
-        checks.push(token_use_check(jwt, u));
+        checks.push(token_use_check(jwt, u, d));
     }
     checks
 }
 
 /// verify's `--client-id`, Cognito-aware as aws-jwt-verify is: an ID token's client id is its
 /// `aud`, any other token's its `client_id` ([`client_id_check`]).
-pub fn cognito_client_id_check(jwt: &Jwt, allowed: &[String]) -> Check {
+pub fn cognito_client_id_check(jwt: &Jwt, allowed: &[String], d: Detail) -> Check {
     if jwt.kind() == TokenKind::CognitoId {
         let label = "Client ID (\"aud\" of an ID token)";
         let auds = jwt.audiences();
+        if d.brief() && first_overlap(&auds, allowed).is_some() {
+            return bare_pass(CheckId::ClientId);
+        }
         let exp = Expected::AnyOf(allowed);
         let (ok, msg) = match (first_overlap(&auds, allowed), auds.is_empty()) {
             (Some(a), _) => (true, format!("{label} contains {}", esc(a))),
@@ -347,7 +399,7 @@ pub fn cognito_client_id_check(jwt: &Jwt, allowed: &[String]) -> Check {
             .expected(allowed.to_vec())
             .actual(jwt.claims.get("aud").cloned().unwrap_or(Value::Null));
     }
-    let mut c = client_id_check(jwt, allowed);
+    let mut c = client_id_check(jwt, allowed, d);
     // No client_id, but the client id is in aud: say what kind of token this is.
     if jwt.claims.get("client_id").is_none_or(Value::is_null)
         && let Some(a) = first_overlap(&jwt.audiences(), allowed)
@@ -368,12 +420,15 @@ pub fn cognito_client_id_check(jwt: &Jwt, allowed: &[String]) -> Check {
 }
 
 /// The `signature` check for an outcome, without origin or reason.
-fn signature_base(o: &SigOutcome) -> Check {
+fn signature_base(o: &SigOutcome, d: Detail) -> Check {
     let status = if o.is_valid() {
         Status::Pass
     } else {
         Status::Fail
     };
+    if status == Status::Pass && d.brief() {
+        return bare_pass(CheckId::Signature);
+    }
     let c = Check::new(CheckId::Signature, status, o.message());
     match o {
         SigOutcome::UnknownKid { kid, known } => {
@@ -390,9 +445,9 @@ fn signature_base(o: &SigOutcome) -> Check {
 
 /// The `signature` check for an outcome (shared by `verify` and `explain`): the outcome's message,
 /// where the keys came from, and the reason the diagnoser reads.
-pub fn signature_check(outcome: &SigOutcome, origin: Option<&str>) -> Check {
-    let mut c = signature_base(outcome);
-    if let Some(o) = origin {
+pub fn signature_check(outcome: &SigOutcome, origin: Option<&str>, d: Detail) -> Check {
+    let mut c = signature_base(outcome, d);
+    if let Some(o) = origin.filter(|_| !c.message.is_empty()) {
         c.message = format!("{} (keys from {})", c.message, esc(o));
     }
     c.reason = match outcome {
@@ -406,7 +461,14 @@ pub fn signature_check(outcome: &SigOutcome, origin: Option<&str>) -> Check {
 
 /// `issuer`: `iss` equals `expected` exactly (a trailing slash matters). `source` says where the
 /// expected issuer came from (`from --issuer`), for `verify`'s messages. Shared by `verify`.
-pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
+pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>, d: Detail) -> Check {
+    if d.brief()
+        && let Some(iss) = jwt.claim_str("iss")
+        && iss == expected
+        && crate::host::lookalike_host(iss).is_none()
+    {
+        return bare_pass(CheckId::Issuer);
+    }
     let actual = jwt.claims.get("iss").cloned().unwrap_or(Value::Null);
     let from = source.map(|s| format!(" ({})", esc(s))).unwrap_or_default();
     let shown = esc(expected);
@@ -455,8 +517,14 @@ pub fn issuer_check(jwt: &Jwt, expected: &str, source: Option<&str>) -> Check {
 
 /// `expiry`: `exp` present and more than `margin` seconds away (AgentCore: 60; API Gateway and
 /// `verify`: 0), with `leeway` seconds of clock skew tolerated (`verify --leeway`). Shared by `verify`.
-pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64) -> Check {
+pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64, d: Detail) -> Check {
     use crate::timefmt::{relative, rfc3339};
+    if d.brief()
+        && let Some(exp) = jwt.claim_time("exp")
+        && exp.saturating_sub(now).saturating_add(leeway) > margin
+    {
+        return bare_pass(CheckId::Expiry);
+    }
     let lw = if leeway > 0 {
         format!(", leeway {leeway} s")
     } else {
@@ -504,9 +572,13 @@ pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64) -> Check {
 }
 
 /// `not_before`: `nbf`, when present, not in the future (beyond `leeway`). Shared by `verify`.
-pub fn not_before_check(jwt: &Jwt, now: i64, leeway: i64) -> Check {
+pub fn not_before_check(jwt: &Jwt, now: i64, leeway: i64, d: Detail) -> Check {
     use crate::timefmt::{relative, rfc3339};
     match jwt.claim_time("nbf") {
+        None if d.brief() && !jwt.claims.contains_key("nbf") => bare_pass(CheckId::NotBefore),
+        Some(nbf) if d.brief() && nbf <= now.saturating_add(leeway) => {
+            bare_pass(CheckId::NotBefore)
+        }
         None if jwt.claims.contains_key("nbf") => {
             Check::new(CheckId::NotBefore, Status::Fail, "nbf is not a number")
                 .actual(jwt.claims.get("nbf").cloned().unwrap_or(Value::Null))
@@ -554,47 +626,47 @@ mod tests {
         let a = allowed(&["7abc", "9def"]);
         let cases = [
             (
-                client_id_check(&jwt(json!({})), &a),
+                client_id_check(&jwt(json!({})), &a, Detail::Full),
                 "Missing client_id. Expected one of: 7abc, 9def",
             ),
             (
-                client_id_check(&jwt(json!({"client_id": "3q9f"})), &a),
+                client_id_check(&jwt(json!({"client_id": "3q9f"})), &a, Detail::Full),
                 "client_id not allowed: 3q9f. Expected one of: 7abc, 9def",
             ),
             (
-                client_id_check(&jwt(json!({"client_id": ["7abc"]})), &a),
+                client_id_check(&jwt(json!({"client_id": ["7abc"]})), &a, Detail::Full),
                 "client_id is present but not a string ([\"7abc\"]). Expected one of: 7abc, 9def",
             ),
             (
-                client_id_check(&jwt(json!({"client_id": "9def"})), &a),
+                client_id_check(&jwt(json!({"client_id": "9def"})), &a, Detail::Full),
                 "client_id 9def is allowed",
             ),
             (
-                aud_check(&jwt(json!({})), &a),
+                aud_check(&jwt(json!({})), &a, Detail::Full),
                 "Missing aud. Expected one of: 7abc, 9def",
             ),
             (
-                aud_check(&jwt(json!({"aud": ["x", "y"]})), &a),
+                aud_check(&jwt(json!({"aud": ["x", "y"]})), &a, Detail::Full),
                 "aud not allowed: x, y. Expected one of: 7abc, 9def",
             ),
             (
-                aud_check(&jwt(json!({"aud": ["x", "9def"]})), &a),
+                aud_check(&jwt(json!({"aud": ["x", "9def"]})), &a, Detail::Full),
                 "aud contains 9def",
             ),
             (
-                aud_check(&jwt(json!({"aud": "7abc"})), &a),
+                aud_check(&jwt(json!({"aud": "7abc"})), &a, Detail::Full),
                 "aud contains 7abc",
             ),
             (
-                token_use_check(&jwt(json!({})), Use::Access),
+                token_use_check(&jwt(json!({})), Use::Access, Detail::Full),
                 "Missing token_use. Expected: access",
             ),
             (
-                token_use_check(&jwt(json!({"token_use": "id"})), Use::Access),
+                token_use_check(&jwt(json!({"token_use": "id"})), Use::Access, Detail::Full),
                 "token_use not allowed: id. Expected: access",
             ),
             (
-                token_use_check(&jwt(json!({"token_use": 1})), Use::Access),
+                token_use_check(&jwt(json!({"token_use": 1})), Use::Access, Detail::Full),
                 "token_use is present but not a string (1). Expected: access",
             ),
             (
@@ -610,12 +682,58 @@ mod tests {
     #[test]
     fn values_from_the_token_are_escaped_in_messages() {
         let a = allowed(&["ok"]);
-        let c = client_id_check(&jwt(json!({"client_id": "x\n✓ ACCEPTED"})), &a);
+        let c = client_id_check(
+            &jwt(json!({"client_id": "x\n✓ ACCEPTED"})),
+            &a,
+            Detail::Full,
+        );
         assert_eq!(
             c.message,
             "client_id not allowed: x\\n✓ ACCEPTED. Expected one of: ok"
         );
         assert!(!c.message.contains('\n'));
+    }
+
+    #[test]
+    fn brief_detail_changes_no_outcome_and_no_failure() {
+        // Failures-only detail: the same checks with the same statuses; failures, warnings and
+        // skips word for word; passes bare.
+        let exp = Expectations {
+            issuer: Some("https://issuer.example".into()),
+            audiences: allowed(&["a1"]),
+            client_ids: allowed(&["c1"]),
+            token_use: Some(Use::Access),
+            ..Default::default()
+        };
+        let tokens = [
+            json!({"iss": "https://issuer.example", "exp": 2000, "nbf": 10, "aud": "a1",
+                   "client_id": "c1", "token_use": "access"}),
+            json!({"iss": "https://issuer.example/", "exp": 1000, "nbf": 1500, "aud": ["x"],
+                   "client_id": "c2", "token_use": "id"}),
+            json!({"iss": "https://issuer.example", "exp": "soon", "nbf": "x"}),
+            json!({"iss": "https://amazon\u{430}ws.com", "exp": 1030}),
+            json!({}),
+        ];
+        let sig = SigOutcome::Valid {
+            kid: Some("k".into()),
+            alg: "RS256".into(),
+        };
+        for t in tokens {
+            let t = jwt(t);
+            for sig in [Some(&sig), None] {
+                let full = evaluate_with(&t, sig, &exp, 1000, Detail::Full);
+                let brief = evaluate_with(&t, sig, &exp, 1000, Detail::Failures);
+                assert_eq!(full.len(), brief.len());
+                for (f, b) in full.iter().zip(&brief) {
+                    assert_eq!((f.id.as_str(), f.status), (b.id.as_str(), b.status));
+                    if f.status == Status::Pass {
+                        assert_eq!(b.message, "");
+                    } else {
+                        assert_eq!(f.message, b.message);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -630,7 +748,7 @@ mod tests {
         let from_verify = verify.iter().find(|c| c.id == CheckId::ClientId).unwrap();
         assert_eq!(
             from_verify.message,
-            client_id_check(&t, &exp.client_ids).message
+            client_id_check(&t, &exp.client_ids, Detail::Full).message
         );
     }
 }

@@ -55,7 +55,7 @@ pub fn evaluate(
     let mut checks = Vec::new();
     let jwt = match token {
         Ok(j) => {
-            checks.push(claims::format_pass(j));
+            checks.push(claims::format_pass(j, claims::Detail::Full));
             j
         }
         Err(e) => {
@@ -100,10 +100,10 @@ pub fn evaluate(
     checks.push(issuer(jwt, auth, keys));
     let margin = expiry_margin(auth);
     checks.push(
-        claims::expiry_check(jwt, now, margin, 0)
+        claims::expiry_check(jwt, now, margin, 0, claims::Detail::Full)
             .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0)),
     );
-    checks.push(claims::not_before_check(jwt, now, 0));
+    checks.push(claims::not_before_check(jwt, now, 0, claims::Detail::Full));
     if apigw {
         checks.push(Check::new(
             CheckId::ClientId,
@@ -182,7 +182,7 @@ fn signature(jwt: &Jwt, keys: &SigningKeys, rsa_only: bool) -> Check {
         ),
         SigningKeys::Jwks { jwks, origin, .. } => {
             let outcome = verify::check_signature(jwt, jwks);
-            let mut c = claims::signature_check(&outcome, Some(origin));
+            let mut c = claims::signature_check(&outcome, Some(origin), claims::Detail::Full);
             // tokdiag verifies PS*/EdDSA; AgentCore's support for them is not documented.
             if let SigOutcome::Valid { alg, .. } = &outcome
                 && !rsa_only
@@ -260,15 +260,14 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &SigningKeys) -> Check {
         };
         return Check::new(CheckId::Issuer, Status::Skip, why).actual(actual);
     };
-    claims::issuer_check(jwt, &expected, None)
+    claims::issuer_check(jwt, &expected, None, claims::Detail::Full)
 }
 
 /// `client_id` (AgentCore): claim `client_id`, a string, is one of `allowedClients`.
 fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
     match allowed.filter(|a| !a.value.is_empty()) {
-        Some(allowed) => {
-            claims::client_id_check(jwt, &allowed.value).service_error(Some(service::CLIENT_ID))
-        }
+        Some(allowed) => claims::client_id_check(jwt, &allowed.value, claims::Detail::Full)
+            .service_error(Some(service::CLIENT_ID)),
         None => Check::new(
             CheckId::ClientId,
             Status::Skip,
@@ -280,7 +279,8 @@ fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
 /// `aud` (AgentCore): `aud` (string or array) contains one of `allowedAudience`.
 fn audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
     match allowed.filter(|a| !a.value.is_empty()) {
-        Some(allowed) => claims::aud_check(jwt, &allowed.value).service_error(Some(service::AUD)),
+        Some(allowed) => claims::aud_check(jwt, &allowed.value, claims::Detail::Full)
+            .service_error(Some(service::AUD)),
         None => Check::new(CheckId::Aud, Status::Skip, "allowedAudience not configured"),
     }
 }
@@ -291,10 +291,10 @@ fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
         return Check::new(CheckId::Aud, Status::Skip, "no audience configured");
     };
     let c = if jwt.claims.contains_key("aud") {
-        claims::aud_check(jwt, &allowed.value)
+        claims::aud_check(jwt, &allowed.value, claims::Detail::Full)
     } else {
         let cid = jwt.claims.get("client_id");
-        let mut c = claims::client_id_check(jwt, &allowed.value);
+        let mut c = claims::client_id_check(jwt, &allowed.value, claims::Detail::Full);
         c.id = CheckId::Aud;
         c.message = if c.status == Status::Pass {
             "no aud; client_id is an allowed audience".to_string()

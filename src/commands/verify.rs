@@ -401,6 +401,7 @@ fn outcome<'a>(
     sig: Option<&'a SigOutcome>,
     exp: &Expectations,
     now: i64,
+    detail: claims::Detail,
 ) -> Outcome<'a> {
     match parsed {
         Err(e) => Outcome {
@@ -410,7 +411,7 @@ fn outcome<'a>(
             sig: None,
         },
         Ok(jwt) => {
-            let checks = claims::evaluate(jwt, sig, exp, now);
+            let checks = claims::evaluate_with(jwt, sig, exp, now, detail);
             Outcome {
                 valid: !checks.iter().any(|c| c.status == Status::Fail),
                 jwt: Some(jwt),
@@ -433,7 +434,13 @@ fn batch_line(
     json: bool,
     out: &mut String,
 ) -> bool {
-    let o = outcome(parsed, sig, exp, now);
+    // A text line reads only the first failure: passed checks are built bare.
+    let detail = if json {
+        claims::Detail::Full
+    } else {
+        claims::Detail::Failures
+    };
+    let o = outcome(parsed, sig, exp, now, detail);
     if json {
         // Serializing a JSON value into a String cannot fail.
         if let Ok(s) = serde_json::to_string(&json_doc(&o, Some(line))) {
@@ -590,7 +597,7 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
         (Ok(jwt), Some(r)) => Some(oidc::block_on(r.check(jwt, &o))?),
         _ => None,
     };
-    let outcome = outcome(&parsed, sig.as_ref(), &exp, now);
+    let outcome = outcome(&parsed, sig.as_ref(), &exp, now, claims::Detail::Full);
     if g.json {
         render::emit_json(&json_doc(&outcome, None))?;
     } else {
