@@ -181,6 +181,14 @@ fn has_ascii_space_or_control(bytes: &[u8]) -> bool {
         .fold(false, |found, &b| found | (b <= b' ') | (b == 0x7f))
 }
 
+/// [`b64`] into `buf` (appended).
+fn b64_into(seg: &str, what: &str, buf: &mut Vec<u8>) -> Result<(), FormatError> {
+    let seg = seg.trim_end_matches('=');
+    URL_SAFE_NO_PAD
+        .decode_vec(seg, buf)
+        .map_err(|_| FormatError::new(format!("the {what} is not valid base64url")))
+}
+
 /// Decodes one base64url segment (padding tolerated, as some issuers emit it).
 fn b64(seg: &str, what: &str) -> Result<Vec<u8>, FormatError> {
     let seg = seg.trim_end_matches('=');
@@ -354,9 +362,9 @@ impl Jwt {
                 MAX_TOKEN_BYTES / 1024
             )));
         }
-        let parts: Vec<&str> = token.split('.').collect();
+        let segments = memchr::memchr_iter(b'.', token.as_bytes()).count() + 1;
         let spaced = |c: char| c.is_whitespace() || c.is_control();
-        if parts.len() > 1
+        if segments > 1
             && (has_ascii_space_or_control(token.as_bytes())
                 || (!token.is_ascii() && token.chars().any(spaced)))
         {
@@ -364,7 +372,7 @@ impl Jwt {
                 "the token contains whitespace inside it (two tokens, or a wrapped line?)",
             ));
         }
-        match parts.len() {
+        match segments {
             3 => {}
             5 => {
                 return Err(FormatError::new(
@@ -382,17 +390,26 @@ impl Jwt {
                 )));
             }
         }
-        if parts[0].is_empty() || parts[1].is_empty() {
+        let mut parts = token.splitn(3, '.');
+        let (Some(h), Some(p), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(FormatError::new("the header or payload segment is empty"));
+        };
+        if h.is_empty() || p.is_empty() {
             return Err(FormatError::new("the header or payload segment is empty"));
         }
-        let header = json_object(&b64(parts[0], "header")?, "header")?;
-        let claims = json_object(&b64(parts[1], "payload")?, "payload")?;
-        let signature = b64(parts[2], "signature")?;
+        // One buffer for the decoded header, then the payload: they are parsed, not kept.
+        let mut buf = Vec::with_capacity(h.len().max(p.len()) / 4 * 3 + 3);
+        b64_into(h, "header", &mut buf)?;
+        let header = json_object(&buf, "header")?;
+        buf.clear();
+        b64_into(p, "payload", &mut buf)?;
+        let claims = json_object(&buf, "payload")?;
+        let signature = b64(sig, "signature")?;
         Ok(Jwt {
             raw: token.to_string(),
             header,
             claims,
-            signing_input_len: parts[0].len() + 1 + parts[1].len(),
+            signing_input_len: h.len() + 1 + p.len(),
             signature,
         })
     }

@@ -441,20 +441,43 @@ impl Memo {
             .hash_one((token.len(), &token[token.len().saturating_sub(HASH_TAIL)..]))
     }
 
-    /// The remembered outcome of `token` checked with keys of `generation`.
-    fn get(&mut self, token: &[u8], generation: u32) -> Option<SigOutcome> {
+    /// The remembered outcome of `token` checked with keys of `generation` (an entry of the
+    /// older generation moves to the younger one).
+    fn lookup(&mut self, token: &[u8], generation: u32) -> Option<&SigOutcome> {
         let h = self.hash(token);
-        if let Some(o) = self.young.find(h, token, generation) {
-            return Some(o.clone());
+        if self.young.find(h, token, generation).is_none() {
+            let o = self.old.find(h, token, generation)?.clone();
+            self.put_hashed(h, token, generation, o);
         }
-        let o = self.old.find(h, token, generation)?.clone();
-        self.put_hashed(h, token, generation, o.clone());
-        Some(o)
+        self.young.find(h, token, generation)
     }
 
-    fn put(&mut self, token: &[u8], generation: u32, o: SigOutcome) {
+    /// The remembered outcome, without moving it.
+    fn peek(&self, token: &[u8], generation: u32) -> Option<&SigOutcome> {
+        let h = self.hash(token);
+        self.young
+            .find(h, token, generation)
+            .or_else(|| self.old.find(h, token, generation))
+    }
+
+    /// Remembers `o`; gives it back when the token is too long to keep.
+    fn insert(&mut self, token: &[u8], generation: u32, o: SigOutcome) -> Option<SigOutcome> {
+        if token.len() > MEMO_BYTES / 64 {
+            return Some(o);
+        }
         let h = self.hash(token);
         self.put_hashed(h, token, generation, o);
+        None
+    }
+
+    #[cfg(test)]
+    fn get(&mut self, token: &[u8], generation: u32) -> Option<SigOutcome> {
+        self.lookup(token, generation).cloned()
+    }
+
+    #[cfg(test)]
+    fn put(&mut self, token: &[u8], generation: u32, o: SigOutcome) {
+        let _ = self.insert(token, generation, o);
     }
 
     fn put_hashed(&mut self, h: u64, token: &[u8], generation: u32, o: SigOutcome) {
@@ -502,41 +525,41 @@ fn verify_chunk(c: Chunk, keys: &Keys, shared: &Shared, memo: &mut Memo) -> Done
             Entry::Text { line, start, end } => (*line, Jwt::parse(&clean(&c.text[*start..*end]))),
             Entry::Bad { line, why } => (*line, Err(bad_line(why))),
         };
-        let mut sig = None;
+        // The signature outcome: in the memo (no copy), or here when the memo does not keep it.
+        let mut owned: Option<SigOutcome> = None;
+        let mut memo_gen = None;
         if let Ok(jwt) = &parsed {
             if view.is_none() {
                 view = keys.get(shared);
             }
             if let Some(v) = &view {
                 let raw = jwt.raw.as_bytes();
-                let mut o = match memo.get(raw, v.generation) {
-                    Some(o) => o,
-                    None => {
-                        let o = v.prepared.check(jwt);
-                        memo.put(raw, v.generation, o.clone());
-                        o
-                    }
+                let generation = v.generation;
+                if memo.lookup(raw, generation).is_none() {
+                    owned = memo.insert(raw, generation, v.prepared.check(jwt));
+                }
+                let unknown =
+                    |o: Option<&SigOutcome>| matches!(o, Some(SigOutcome::UnknownKid { .. }));
+                let is_unknown = match &owned {
+                    Some(o) => unknown(Some(o)),
+                    None => unknown(memo.peek(raw, generation)),
                 };
-                if matches!(o, SigOutcome::UnknownKid { .. })
-                    && let Some(newer) = keys.refetch(v.generation, shared)
-                {
-                    o = newer.prepared.check(jwt);
-                    memo.put(raw, newer.generation, o.clone());
+                memo_gen = Some(generation);
+                if is_unknown && let Some(newer) = keys.refetch(generation, shared) {
+                    let o = newer.prepared.check(jwt);
+                    let _ = memo.insert(raw, newer.generation, o.clone());
+                    owned = Some(o);
                     view = Some(newer);
                 }
-                sig = Some(o);
             }
         }
+        let sig = match (&owned, &parsed, memo_gen) {
+            (Some(o), _, _) => Some(o),
+            (None, Ok(jwt), Some(g)) => memo.peek(jwt.raw.as_bytes(), g),
+            _ => None,
+        };
         let expect = view.as_ref().map_or(&ctx.expect, |v| &*v.expect);
-        if !batch_line(
-            &parsed,
-            sig.as_ref(),
-            expect,
-            ctx.now,
-            line,
-            ctx.json,
-            &mut out,
-        ) {
+        if !batch_line(&parsed, sig, expect, ctx.now, line, ctx.json, &mut out) {
             refused += 1;
         }
         out.push('\n');
