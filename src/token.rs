@@ -266,15 +266,21 @@ fn parse_strict(bytes: &[u8]) -> serde_json::Result<(Value, Option<String>)> {
                 if found.is_some() {
                     // The document is refused: read the rest only to find a syntax error.
                     map.next_value::<IgnoredAny>()?;
-                } else if m.contains_key(&k) {
-                    map.next_value::<IgnoredAny>()?;
-                    found = Some(k);
-                } else {
-                    let (v, inner) = map.next_value_seed(Strict)?;
-                    if let Some(inner) = inner {
-                        found = Some(format!("{k}.{inner}"));
+                    continue;
+                }
+                // One lookup for the duplicate test and the insertion.
+                match m.entry(k) {
+                    serde_json::map::Entry::Occupied(e) => {
+                        map.next_value::<IgnoredAny>()?;
+                        found = Some(e.key().clone());
                     }
-                    m.insert(k, v);
+                    serde_json::map::Entry::Vacant(e) => {
+                        let (v, inner) = map.next_value_seed(Strict)?;
+                        if let Some(inner) = inner {
+                            found = Some(format!("{}.{inner}", e.key()));
+                        }
+                        e.insert(v);
+                    }
                 }
             }
             Ok((Value::Object(m), found))

@@ -409,10 +409,30 @@ struct Memo {
     old: MemoGen,
 }
 
+/// A hasher for keys that are already hashes (the memo's, drawn with a random seed): the key's
+/// bits as they are, instead of SipHash over them a second time.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; fold anything else in rather than lose it.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 #[derive(Default)]
 struct MemoGen {
     /// Hash of the token → (start, end) in `bytes`, keys generation, outcome.
-    map: HashMap<u64, (usize, usize, u32, SigOutcome)>,
+    map: HashMap<u64, (usize, usize, u32, SigOutcome), std::hash::BuildHasherDefault<Prehashed>>,
     bytes: Vec<u8>,
 }
 
