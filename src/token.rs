@@ -157,13 +157,25 @@ impl std::fmt::Display for FormatError {
     }
 }
 
+/// The header segment parsed last and its header, for [`Jwt::parse_with`].
+#[derive(Debug, Default)]
+pub struct HeaderMemo {
+    last: Option<(String, std::sync::Arc<Map<String, Value>>)>,
+}
+
+impl HeaderMemo {
+    /// Longest header segment remembered.
+    const MAX_SEGMENT: usize = 1024;
+}
+
 /// A decoded (not verified) compact JWS.
 #[derive(Debug, Clone)]
 pub struct Jwt {
     /// The token as given (cleaned).
     pub raw: String,
-    /// The JOSE header.
-    pub header: Map<String, Value>,
+    /// The JOSE header (shared: the tokens of a batch usually have the same one, parsed once
+    /// with a [`HeaderMemo`]).
+    pub header: std::sync::Arc<Map<String, Value>>,
     /// The claims.
     pub claims: Map<String, Value>,
     /// Length of `header.payload`, the signing input, within `raw`.
@@ -358,6 +370,12 @@ impl Jwt {
     /// Parses a compact JWS (`header.payload.signature`). Everything that is not one, including
     /// JWE (5 segments), opaque tokens and truncated input, gives a [`FormatError`] naming why.
     pub fn parse(token: &str) -> Result<Jwt, FormatError> {
+        Jwt::parse_with(token, &mut HeaderMemo::default())
+    }
+
+    /// [`Jwt::parse`], with the header taken from `memo` when it is the header segment parsed
+    /// last (a batch's tokens mostly share one), and remembered there otherwise.
+    pub fn parse_with(token: &str, memo: &mut HeaderMemo) -> Result<Jwt, FormatError> {
         if token.is_empty() {
             return Err(FormatError::new("the input is empty"));
         }
@@ -405,9 +423,18 @@ impl Jwt {
         }
         // One buffer for the decoded header, then the payload: they are parsed, not kept.
         let mut buf = Vec::with_capacity(h.len().max(p.len()) / 4 * 3 + 3);
-        b64_into(h, "header", &mut buf)?;
-        let header = json_object(&buf, "header")?;
-        buf.clear();
+        let header = match &memo.last {
+            Some((seg, header)) if seg == h => header.clone(),
+            _ => {
+                b64_into(h, "header", &mut buf)?;
+                let header = std::sync::Arc::new(json_object(&buf, "header")?);
+                buf.clear();
+                if h.len() <= HeaderMemo::MAX_SEGMENT {
+                    memo.last = Some((h.to_string(), header.clone()));
+                }
+                header
+            }
+        };
         b64_into(p, "payload", &mut buf)?;
         let claims = json_object(&buf, "payload")?;
         let signature = b64(sig, "signature")?;
@@ -485,7 +512,7 @@ impl Jwt {
             return std::borrow::Cow::Borrowed(self);
         }
         std::borrow::Cow::Owned(Jwt {
-            header: h.unwrap_or_else(|| self.header.clone()),
+            header: h.map_or_else(|| self.header.clone(), std::sync::Arc::new),
             claims: c.unwrap_or_else(|| self.claims.clone()),
             ..self.clone()
         })
@@ -797,6 +824,30 @@ mod tests {
             URL_SAFE_NO_PAD.encode(claims),
             URL_SAFE_NO_PAD.encode("sig")
         )
+    }
+
+    #[test]
+    fn header_memo_shares_a_repeated_header_and_only_that() {
+        let mut memo = HeaderMemo::default();
+        let h = r#"{"alg":"RS256","kid":"k1"}"#;
+        let a = Jwt::parse_with(&make(h, r#"{"sub":"a"}"#), &mut memo).unwrap();
+        let b = Jwt::parse_with(&make(h, r#"{"sub":"b"}"#), &mut memo).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&a.header, &b.header));
+        assert_eq!(b.claim_str("sub"), Some("b"));
+        let c = Jwt::parse_with(&make(r#"{"alg":"ES256"}"#, "{}"), &mut memo).unwrap();
+        assert_eq!(c.header_str("alg"), Some("ES256"));
+        // A header that does not parse is refused every time, not remembered.
+        let bad = make(r#"{"alg":"RS256","alg":"none"}"#, "{}");
+        for _ in 0..2 {
+            let e = Jwt::parse_with(&bad, &mut memo).unwrap_err();
+            assert!(e.message.contains("repeats the key"), "{}", e.message);
+        }
+        assert_eq!(
+            Jwt::parse_with(&make(h, "{}"), &mut memo)
+                .unwrap()
+                .header_str("kid"),
+            Some("k1")
+        );
     }
 
     #[test]

@@ -179,7 +179,7 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64
         authorizer: view(auth, keys),
         token: jwt.map(|j| TokenView {
             kind: j.kind(),
-            header: j.header.clone(),
+            header: (*j.header).clone(),
             claims: j.claims.clone(),
         }),
         checks,

@@ -515,7 +515,7 @@ fn write_summary(o: &Outcome, now: i64, out: &mut String) {
 
 fn json_doc(o: &Outcome, line: Option<usize>) -> Value {
     let token = match o.jwt {
-        Some(j) => json!({"kind": j.kind(), "header": j.header, "claims": j.claims}),
+        Some(j) => json!({"kind": j.kind(), "header": &*j.header, "claims": j.claims}),
         None => Value::Null,
     };
     match line {

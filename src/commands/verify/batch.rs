@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::keyring::KeyRing;
 use crate::oidc::{self, FetchOptions};
 use crate::render;
-use crate::token::{self, FormatError, Jwt, MAX_TOKEN_BYTES};
+use crate::token::{self, FormatError, HeaderMemo, Jwt, MAX_TOKEN_BYTES};
 use crate::verify::{PreparedKeys, SigOutcome};
 
 /// Longest input line kept: a token at the parser's limit plus room for `Bearer `, quotes and
@@ -535,14 +535,23 @@ fn bad_line(why: &Line) -> FormatError {
 }
 
 /// Verifies one chunk into its output lines.
-fn verify_chunk(c: Chunk, keys: &Keys, shared: &Shared, memo: &mut Memo) -> Done {
+fn verify_chunk(
+    c: Chunk,
+    keys: &Keys,
+    shared: &Shared,
+    memo: &mut Memo,
+    headers: &mut HeaderMemo,
+) -> Done {
     let ctx = &keys.ctx;
     let mut out = String::with_capacity(c.entries.len() * if ctx.json { 1024 } else { 160 });
     let mut refused = 0;
     let mut view = keys.current();
     for e in &c.entries {
         let (line, parsed) = match e {
-            Entry::Text { line, start, end } => (*line, Jwt::parse(&clean(&c.text[*start..*end]))),
+            Entry::Text { line, start, end } => (
+                *line,
+                Jwt::parse_with(&clean(&c.text[*start..*end]), headers),
+            ),
             Entry::Bad { line, why } => (*line, Err(bad_line(why))),
         };
         // The signature outcome: in the memo (no copy), or here when the memo does not keep it.
@@ -755,6 +764,7 @@ pub fn run(input: Input, ctx: Context, what: &str) -> Result<u8> {
         );
         pool.push(std::thread::spawn(move || {
             let mut memo = Memo::new();
+            let mut headers = HeaderMemo::default();
             loop {
                 let next = match chunk_rx.lock() {
                     Ok(rx) => rx.recv(),
@@ -764,7 +774,7 @@ pub fn run(input: Input, ctx: Context, what: &str) -> Result<u8> {
                 if shared.stop.load(Ordering::SeqCst) {
                     break;
                 }
-                let done = verify_chunk(chunk, &keys, &shared, &mut memo);
+                let done = verify_chunk(chunk, &keys, &shared, &mut memo, &mut headers);
                 if done_tx.send(done).is_err() {
                     break;
                 }
