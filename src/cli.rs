@@ -449,6 +449,9 @@ pub struct Globals {
     pub runtime_endpoint: Option<String>,
     /// `--allow-http`.
     pub allow_http: bool,
+    /// Where the code below the commands sends its notes and warnings (stderr, filtered by
+    /// `--verbose` and `--quiet`).
+    pub notes: crate::notes::Notes,
 }
 
 impl Globals {
@@ -465,12 +468,6 @@ impl Globals {
             }
         };
         colored::control::set_override(color);
-        crate::render::set_progress(crate::render::progress_wanted(
-            std::io::stderr().is_terminal(),
-            g.quiet,
-            g.json,
-            g.verbose,
-        ));
         let now = g
             .now
             .as_deref()
@@ -514,18 +511,28 @@ impl Globals {
             endpoint_url: aws.endpoint_url,
             runtime_endpoint: groups.runtime.and_then(|r| r.runtime_endpoint.clone()),
             allow_http: groups.net.is_some_and(|n| n.allow_http),
+            notes: crate::render::stderr_notes(
+                g.verbose,
+                g.quiet,
+                crate::render::progress_wanted(
+                    std::io::stderr().is_terminal(),
+                    g.quiet,
+                    g.json,
+                    g.verbose,
+                ),
+            ),
         })
     }
 
-    /// Says on stderr which config is used when both `.bedrock_agentcore.yaml` and
-    /// `agentcore/agentcore.json` exist (the text `explain` shows among its warnings), unless
-    /// `--quiet`. For the commands that do not print the authorizer's warnings: `login`,
+    /// Says which config is used when both `.bedrock_agentcore.yaml` and
+    /// `agentcore/agentcore.json` exist (the text `explain` shows among its warnings): a
+    /// [`Note::ConfigWarning`](crate::notes::Note::ConfigWarning) to [`Globals::notes`], shown
+    /// unless `--quiet`. For the commands that do not print the authorizer's warnings: `login`,
     /// `invoke`, `doctor`.
-    pub fn print_config_note(&self) {
-        if let Some(n) = &self.config_note
-            && !self.quiet
-        {
-            crate::render::note(&format!("warning: {}", crate::render::esc(n)));
+    pub fn send_config_note(&self) {
+        if let Some(n) = &self.config_note {
+            self.notes
+                .send(crate::notes::Note::ConfigWarning(n.clone()));
         }
     }
 

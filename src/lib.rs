@@ -15,6 +15,7 @@ pub mod host;
 pub mod keyring;
 pub mod mcp;
 pub mod net;
+pub mod notes;
 pub mod oidc;
 pub mod proxy;
 pub mod render;

@@ -230,6 +230,31 @@ pub fn note(text: &str) {
     let _ = writeln!(err, "{}", sanitize(text));
 }
 
+/// The [`Notes`](crate::notes::Notes) of a run: each note that the flags show is written to
+/// stderr the moment it is sent ([`note_text`], then [`note`]); with `progress`, each wait shows a
+/// [`Spinner`] (see [`progress_wanted`]).
+pub fn stderr_notes(verbose: bool, quiet: bool, progress: bool) -> crate::notes::Notes {
+    let notes = crate::notes::Notes::new(verbose, quiet, |n| note(&note_text(n)));
+    if progress {
+        notes.with_progress(|what| crate::notes::Busy::new(Spinner::start(what)))
+    } else {
+        notes
+    }
+}
+
+/// How a [`Note`](crate::notes::Note) reads on stderr: `tokdiag: …` for traces and information,
+/// `tokdiag: warning: …` for warnings, `warning: …` (the text escaped) for configuration
+/// warnings, an HTTP exchange as it is.
+pub fn note_text(n: &crate::notes::Note) -> std::borrow::Cow<'_, str> {
+    use crate::notes::Note;
+    match n {
+        Note::Trace(t) | Note::Info(t) => format!("tokdiag: {t}").into(),
+        Note::Warning(t) => format!("tokdiag: warning: {t}").into(),
+        Note::ConfigWarning(t) => format!("warning: {}", esc(t)).into(),
+        Note::Exchange(t) => t.as_str().into(),
+    }
+}
+
 /// Reports an error once: `tokdiag: error: …` and `  hint: …` on stderr, and under `--json` also
 /// the `{"error": {"message", "hint"}}` document on stdout so scripts always parse.
 pub fn report_error(e: &Error, json: bool) {
@@ -256,31 +281,21 @@ pub fn report_error(e: &Error, json: bool) {
     }
 }
 
-/// Whether network waits show a spinner: set once by [`set_progress`] from the global flags.
-static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Enables the spinner for network waits. `Globals::resolve` calls it with true only when stderr
-/// is a terminal and none of `--quiet`, `--json`, `--verbose` is given (the spinner would garble
+/// Whether network waits show a spinner, from the facts that decide it: only when stderr is a
+/// terminal and none of `--quiet`, `--json`, `--verbose` is given (the spinner would garble
 /// verbose lines, and scripts never want it).
-pub fn set_progress(enabled: bool) {
-    PROGRESS.store(enabled, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Whether the spinner should run, from the facts that decide it.
 pub fn progress_wanted(stderr_is_tty: bool, quiet: bool, json: bool, verbose: bool) -> bool {
     stderr_is_tty && !quiet && !json && !verbose
 }
 
-/// A spinner on stderr while a network request runs; cleared when dropped. Hidden (no output at
-/// all) unless [`set_progress`] enabled it.
+/// A spinner on stderr while a network request runs; cleared when dropped. Code below the
+/// commands asks for one through [`Notes::busy`](crate::notes::Notes::busy), which shows it only
+/// when [`stderr_notes`] was given `progress`.
 pub struct Spinner(Option<indicatif::ProgressBar>);
 
 impl Spinner {
     /// Starts a spinner with `message` (e.g. "fetching JWKS from issuer.example.com").
     pub fn start(message: impl Into<String>) -> Spinner {
-        if !PROGRESS.load(std::sync::atomic::Ordering::Relaxed) {
-            return Spinner(None);
-        }
         let pb =
             indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
         if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {

@@ -146,7 +146,7 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     let mut steps = Vec::new();
 
     // 1. config
-    g.print_config_note();
+    g.send_config_note();
     let auth = match invoke::load_config(g) {
         Ok(Some(a)) => {
             steps.push(config_step(&a));
@@ -742,7 +742,7 @@ fn invoke_step(
         protocol_version: mcp::PROTOCOL_VERSION.to_string(),
         protocol_header_override: None,
         timeout: Duration::from_secs(args.timeout.max(1)),
-        verbose: g.verbose,
+        notes: g.notes.clone(),
     };
     let mut client = match Client::new(opts) {
         Ok(c) => c,

@@ -611,7 +611,7 @@ pub use crate::net::runtime;
 /// Runs `invoke`.
 pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
     let auth = load_config(g)?;
-    g.print_config_note();
+    g.send_config_note();
     let target = args.target.resolve(auth.as_ref(), g)?.ok_or_else(|| {
         Error::usage(
             "no target: nothing to invoke",
@@ -693,7 +693,7 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
         protocol_version,
         protocol_header_override,
         timeout: Duration::from_secs(args.timeout.max(1)),
-        verbose: g.verbose,
+        notes: g.notes.clone(),
     };
     let mut client = Client::new(opts)?;
     if args.dry_run {

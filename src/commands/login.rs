@@ -155,7 +155,7 @@ pub struct LoginArgs {
 pub fn run(args: &LoginArgs, g: &Globals) -> Result<u8> {
     check_flags(args)?;
     let az = crate::authorizer::config::load(&g.load_options())?;
-    g.print_config_note();
+    g.send_config_note();
     let t = resolve_target(args, g, az.as_ref())?;
     if args.logout {
         return logout(args, g, &t);
@@ -285,7 +285,7 @@ fn resolve_target(args: &LoginArgs, g: &Globals, az: Option<&Authorizer>) -> Res
     }
     if t.client_id.is_none() && t.pool_id.is_none() {
         // Nothing configured: continue the last login of this config (or the last of all).
-        let last = cache::read_last(&g.cache_dir);
+        let last = cache::read_last(&g.cache_dir, &g.notes);
         if let Some(p) = last.by_config.get(&t.config_key).or(last.latest.as_ref()) {
             let cc = p.username.starts_with("client-credentials:");
             if cc == (args.flow == Flow::ClientCredentials) {
@@ -775,7 +775,7 @@ fn resolve_username(
     if let Some(u) = t
         .last_user
         .clone()
-        .or_else(|| cache::last_user(&g.cache_dir, pool, client))
+        .or_else(|| cache::last_user(&g.cache_dir, pool, client, &g.notes))
     {
         if !g.quiet {
             render::note(&format!(
@@ -806,12 +806,12 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
         endpoint_url: g.endpoint_url.clone(),
         profile: g.profile.clone(),
         endpoint_display: endpoint.clone(),
-        verbose: g.verbose,
+        notes: g.notes.clone(),
     };
     let path = cache::entry_path(&g.cache_dir, &pool, client_id, &username);
 
     if !args.no_cache
-        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path)?
+        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path, &g.notes)?
     {
         if entry.is_fresh(now) {
             return finish(g, t, choice, &entry, Got::Cache, Some(&path), &[]);
@@ -851,7 +851,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
                 Refresh::Tokens(tokens) => {
                     cache::refuse_tokens(&format!("Cognito at {endpoint}"), &tokens)?;
                     let e = entry.refreshed(&tokens, now);
-                    let p = cache::save(&g.cache_dir, &e)?;
+                    let p = cache::save(&g.cache_dir, &e, &g.notes)?;
                     return finish(g, t, choice, &e, Got::Refresh, p.as_deref(), &[]);
                 }
                 Refresh::Refused(why) => {
@@ -895,7 +895,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
     let saved = if args.no_cache {
         None
     } else {
-        cache::save(&g.cache_dir, &entry)?
+        cache::save(&g.cache_dir, &entry, &g.notes)?
     };
     finish(
         g,
@@ -927,7 +927,7 @@ fn client_credentials_flow(
     let now = g.now();
     let path = cache::entry_path(&g.cache_dir, &pool, client_id, &user);
     if !args.no_cache
-        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path)?
+        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path, &g.notes)?
         && entry.is_fresh(now)
     {
         return finish(g, t, choice, &entry, Got::Cache, Some(&path), &[]);
@@ -976,7 +976,7 @@ fn client_credentials_flow(
         scopes: &args.scopes,
         token_endpoint: &token_endpoint,
         pool_id: t.pool_id.as_deref(),
-        verbose: g.verbose,
+        notes: &g.notes,
         allow_http: g.allow_http,
     };
     let tokens = rt.block_on(oauth::client_credentials(&grant))?;
@@ -994,7 +994,7 @@ fn client_credentials_flow(
     let saved = if args.no_cache {
         None
     } else {
-        cache::save(&g.cache_dir, &entry)?
+        cache::save(&g.cache_dir, &entry, &g.notes)?
     };
     finish(
         g,
@@ -1171,6 +1171,7 @@ fn finish(
                 username: e.username.clone(),
                 at: now,
             },
+            &g.notes,
         )?;
     }
     Ok(0)
@@ -1197,7 +1198,7 @@ fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
             } else if let Some(u) = t
                 .last_user
                 .clone()
-                .or_else(|| cache::last_user(&g.cache_dir, &pool, c))
+                .or_else(|| cache::last_user(&g.cache_dir, &pool, c, &g.notes))
             {
                 u
             } else {
@@ -1209,7 +1210,7 @@ fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
             (pool, c.to_string(), user)
         }
         None => {
-            let last = cache::read_last(&g.cache_dir);
+            let last = cache::read_last(&g.cache_dir, &g.notes);
             match last.by_config.get(&t.config_key).or(last.latest.as_ref()) {
                 Some(p) => (
                     p.user_pool_id.clone(),
@@ -1224,7 +1225,7 @@ fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
         }
     };
     let path = cache::entry_path(&g.cache_dir, &pool, &client, &user);
-    let who = cache::load(&g.cache_dir, &path)
+    let who = cache::load(&g.cache_dir, &path, &g.notes)
         .map(|e| e.describe())
         .unwrap_or_else(|| format!("{user} (app client {client})"));
     let removed = crate::fsx::remove_file_if_exists(&path)?;
@@ -1236,6 +1237,7 @@ fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
             username: user,
             at: 0,
         },
+        &g.notes,
     )?;
     if removed {
         say(format!("logged out {who}: removed {}", path.display()));
