@@ -75,6 +75,24 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
+impl GlobalArgs {
+    /// The palette `--color` asks for: `always`, `never`, or for `auto` (the default) color when
+    /// stdout is a terminal, `NO_COLOR` is unset or empty, and `--json` is not given. `main` asks
+    /// too, for an error reported after the command gave up its [`Globals`].
+    pub fn palette(&self) -> crate::render::Palette {
+        use std::io::IsTerminal;
+        crate::render::Palette::new(match self.color.unwrap_or_default() {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+                    && !self.json
+            }
+        })
+    }
+}
+
 /// Which project file and which resource in it: the commands that read an authorizer config.
 #[derive(Debug, Clone, Args, Default)]
 #[command(next_help_heading = "Project options")]
@@ -419,6 +437,8 @@ pub struct Globals {
     pub json: bool,
     /// Whether stdout gets color.
     pub color: bool,
+    /// The palette of human output, from `color` (passed to every formatting function).
+    pub palette: crate::render::Palette,
     /// `--now`, parsed; `None` = the clock.
     pub now: Option<i64>,
     /// Cache directory.
@@ -458,16 +478,8 @@ impl Globals {
     /// Resolves flags and environment.
     pub fn resolve(g: &GlobalArgs, groups: Groups<'_>) -> Result<Globals> {
         use std::io::IsTerminal;
-        let color = match g.color.unwrap_or_default() {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stdout().is_terminal()
-                    && !g.json
-            }
-        };
-        colored::control::set_override(color);
+        let palette = g.palette();
+        let color = palette.color;
         let now = g
             .now
             .as_deref()
@@ -494,6 +506,7 @@ impl Globals {
         Ok(Globals {
             json: g.json,
             color,
+            palette,
             now,
             cache_dir,
             verbose: g.verbose,
@@ -520,6 +533,7 @@ impl Globals {
                     g.json,
                     g.verbose,
                 ),
+                palette,
             ),
         })
     }

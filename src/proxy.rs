@@ -1167,8 +1167,10 @@ static LOG: LazyLock<LogQueue> = LazyLock::new(|| {
 
 /// Writes one line to the proxy log (stderr) without blocking; the text is
 /// [sanitized](crate::render::sanitize) as a last guard, the data in it is already [escaped](esc).
+/// The log has no color, and [escaped](esc) data has no escape character that a palette could
+/// keep: sanitizing it without one changes nothing.
 pub fn log_line(text: String) {
-    let text = match crate::render::sanitize(&text) {
+    let text = match crate::render::sanitize(&text, crate::render::Palette::PLAIN) {
         Cow::Borrowed(_) => text,
         Cow::Owned(s) => s,
     };

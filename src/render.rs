@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use colored::Colorize;
+use colored::Color;
 use serde::Serialize;
 
 use crate::error::Error;
@@ -145,8 +145,8 @@ pub fn esc_join<S: AsRef<str>>(items: &[S], sep: &str) -> String {
 /// the visible escape `\u001b` (which is also the JSON escape of that character, so JSON output
 /// keeps its meaning). The only escape sequences kept are the SGR color codes tokdiag itself
 /// writes, and only while color is on; SGR 8 (concealed text) is never kept.
-pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
-    sanitize_with(text, colored::control::SHOULD_COLORIZE.should_colorize())
+pub fn sanitize(text: &str, p: Palette) -> std::borrow::Cow<'_, str> {
+    sanitize_with(text, p.color)
 }
 
 /// [`sanitize`] with the color decision given.
@@ -194,13 +194,13 @@ fn sgr_len(s: &str) -> Option<usize> {
     Some(2 + end + 1)
 }
 
-/// Writes `text` to stdout, [sanitized](sanitize) for the terminal. A failed write is
+/// Writes `text` to stdout, [sanitized](sanitize) for the terminal under the palette `p`. A failed write is
 /// [`Error::Stdout`](crate::error::Error::Stdout), which `main` handles once: a closed pipe exits
 /// 0 without a word (the reader has what it wanted), any other write error (a full disk,
 /// `>/dev/full`) exits 2 with one line on stderr — before anything can claim the output was
 /// written.
-pub fn emit(text: &str) -> crate::error::Result<()> {
-    let text = sanitize(text);
+pub fn emit(p: Palette, text: &str) -> crate::error::Result<()> {
+    let text = sanitize(text, p);
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
@@ -208,33 +208,34 @@ pub fn emit(text: &str) -> crate::error::Result<()> {
 }
 
 /// Writes one line to stdout (see [`emit`]).
-pub fn emit_line(text: &str) -> crate::error::Result<()> {
+pub fn emit_line(p: Palette, text: &str) -> crate::error::Result<()> {
     let mut s = String::with_capacity(text.len() + 1);
     s.push_str(text);
     s.push('\n');
-    emit(&s)
+    emit(p, &s)
 }
 
-/// Writes a JSON document (pretty) to stdout (see [`emit`]).
+/// Writes a JSON document (pretty) to stdout (see [`emit`]). JSON needs no palette: serde writes
+/// every control character as an escape, so no color sequence can be in it.
 pub fn emit_json<T: Serialize>(value: &T) -> crate::error::Result<()> {
     let s = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
         // Serializing our own data types cannot fail (no non-string map keys); keep a valid document anyway.
         format!("{{\"error\":{{\"message\":\"cannot serialize output: {e}\"}}}}")
     });
-    emit_line(&s)
+    emit_line(Palette::PLAIN, &s)
 }
 
-/// A note on stderr (suppressed by `--quiet` at the caller), [sanitized](sanitize).
-pub fn note(text: &str) {
+/// A note on stderr (suppressed by `--quiet` at the caller), [sanitized](sanitize) under `p`.
+pub fn note(p: Palette, text: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", sanitize(text));
+    let _ = writeln!(err, "{}", sanitize(text, p));
 }
 
 /// The [`Notes`](crate::notes::Notes) of a run: each note that the flags show is written to
-/// stderr the moment it is sent ([`note_text`], then [`note`]); with `progress`, each wait shows a
-/// [`Spinner`] (see [`progress_wanted`]).
-pub fn stderr_notes(verbose: bool, quiet: bool, progress: bool) -> crate::notes::Notes {
-    let notes = crate::notes::Notes::new(verbose, quiet, |n| note(&note_text(n)));
+/// stderr the moment it is sent ([`note_text`], then [`note`] under `p`); with `progress`, each
+/// wait shows a [`Spinner`] (see [`progress_wanted`]).
+pub fn stderr_notes(verbose: bool, quiet: bool, progress: bool, p: Palette) -> crate::notes::Notes {
+    let notes = crate::notes::Notes::new(verbose, quiet, move |n| note(p, &note_text(n)));
     if progress {
         notes.with_progress(|what| crate::notes::Busy::new(Spinner::start(what)))
     } else {
@@ -256,8 +257,8 @@ pub fn note_text(n: &crate::notes::Note) -> std::borrow::Cow<'_, str> {
 }
 
 /// Reports an error once: `tokdiag: error: …` and `  hint: …` on stderr, and under `--json` also
-/// the `{"error": {"message", "hint"}}` document on stdout so scripts always parse.
-pub fn report_error(e: &Error, json: bool) {
+/// the `{"error": {"message", "hint"}}` document on stdout so scripts always parse. Colored by `p`.
+pub fn report_error(e: &Error, json: bool, p: Palette) {
     if e.is_closed_pipe() {
         return;
     }
@@ -273,11 +274,11 @@ pub fn report_error(e: &Error, json: bool) {
     let _ = writeln!(
         err,
         "{} {}",
-        "tokdiag: error:".red().bold(),
-        sanitize(&esc(&e.to_string()))
+        p.red_bold("tokdiag: error:"),
+        sanitize(&esc(&e.to_string()), p)
     );
     if let Some(h) = hint {
-        let _ = writeln!(err, "  {} {}", "hint:".cyan(), sanitize(&esc(&h)));
+        let _ = writeln!(err, "  {} {}", p.cyan("hint:"), sanitize(&esc(&h), p));
     }
 }
 
@@ -315,31 +316,125 @@ impl Drop for Spinner {
     }
 }
 
+/// How human output is colored: built once from `--color` (and, for `auto`, `NO_COLOR` and
+/// whether stdout is a terminal) and passed to every function that formats or writes text. The
+/// color codes are the `colored` crate's; no process-wide switch is involved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Palette {
+    /// Whether color sequences are written at all.
+    pub color: bool,
+}
+
+/// SGR style codes, as `colored` writes them.
+const BOLD: &str = "1";
+const DIMMED: &str = "2";
+
+impl Palette {
+    /// No color.
+    pub const PLAIN: Palette = Palette { color: false };
+
+    /// The palette for a color decision.
+    pub fn new(color: bool) -> Palette {
+        Palette { color }
+    }
+
+    /// `text` in the style `style` (SGR codes, "" for none) and foreground `fg`, written exactly
+    /// as `colored` writes it: `ESC[style;fgm text ESC[0m`, the style re-applied after each reset
+    /// inside `text` (so a colored part keeps the outer style after it ends). Plain text as it is
+    /// when color is off.
+    fn paint(self, text: &str, style: &str, fg: Option<Color>) -> String {
+        if !self.color || (style.is_empty() && fg.is_none()) {
+            return text.to_string();
+        }
+        let mut start = String::from("\x1B[");
+        start.push_str(style);
+        if let Some(fg) = fg {
+            if !style.is_empty() {
+                start.push(';');
+            }
+            start.push_str(&fg.to_fg_str());
+        }
+        start.push('m');
+        const RESET: &str = "\x1B[0m";
+        let mut out = String::with_capacity(start.len() + text.len() + RESET.len());
+        out.push_str(&start);
+        let mut rest = text;
+        while let Some(i) = rest.find(RESET) {
+            out.push_str(&rest[..i + RESET.len()]);
+            out.push_str(&start);
+            rest = &rest[i + RESET.len()..];
+        }
+        out.push_str(rest);
+        out.push_str(RESET);
+        out
+    }
+
+    /// Green.
+    pub fn green(self, text: &str) -> String {
+        self.paint(text, "", Some(Color::Green))
+    }
+
+    /// Bold green.
+    pub fn green_bold(self, text: &str) -> String {
+        self.paint(text, BOLD, Some(Color::Green))
+    }
+
+    /// Bold red.
+    pub fn red_bold(self, text: &str) -> String {
+        self.paint(text, BOLD, Some(Color::Red))
+    }
+
+    /// Yellow.
+    pub fn yellow(self, text: &str) -> String {
+        self.paint(text, "", Some(Color::Yellow))
+    }
+
+    /// Bold yellow.
+    pub fn yellow_bold(self, text: &str) -> String {
+        self.paint(text, BOLD, Some(Color::Yellow))
+    }
+
+    /// Cyan.
+    pub fn cyan(self, text: &str) -> String {
+        self.paint(text, "", Some(Color::Cyan))
+    }
+
+    /// Bold.
+    pub fn bold(self, text: &str) -> String {
+        self.paint(text, BOLD, None)
+    }
+
+    /// Dimmed.
+    pub fn dimmed(self, text: &str) -> String {
+        self.paint(text, DIMMED, None)
+    }
+}
+
 /// A status symbol, colored.
-pub fn symbol(status: Status) -> String {
+pub fn symbol(p: Palette, status: Status) -> String {
     let s = status.symbol();
     match status {
-        Status::Pass => s.green().to_string(),
-        Status::Fail => s.red().bold().to_string(),
-        Status::Skip => s.dimmed().to_string(),
-        Status::Warn => s.yellow().bold().to_string(),
+        Status::Pass => p.green(s),
+        Status::Fail => p.red_bold(s),
+        Status::Skip => p.dimmed(s),
+        Status::Warn => p.yellow_bold(s),
     }
 }
 
 /// A section heading.
-pub fn heading(text: &str) -> String {
-    text.bold().to_string()
+pub fn heading(p: Palette, text: &str) -> String {
+    p.bold(text)
 }
 
 /// A dimmed aside.
-pub fn dim(text: &str) -> String {
-    text.dimmed().to_string()
+pub fn dim(p: Palette, text: &str) -> String {
+    p.dimmed(text)
 }
 
 /// A key/value table: keys padded to the longest (at most `max_key`), two-space indent. Keys are
 /// [escaped](esc) here (they may be claim names); values are the caller's to escape, since they
 /// may carry color.
-pub fn table(rows: &[(String, String)], max_key: usize) -> String {
+pub fn table(p: Palette, rows: &[(String, String)], max_key: usize) -> String {
     let rows: Vec<(std::borrow::Cow<'_, str>, &String)> =
         rows.iter().map(|(k, v)| (esc(k), v)).collect();
     let width = rows
@@ -352,7 +447,7 @@ pub fn table(rows: &[(String, String)], max_key: usize) -> String {
     for (k, v) in &rows {
         let pad = width.saturating_sub(k.chars().count());
         out.push_str("  ");
-        out.push_str(&k.cyan().to_string());
+        out.push_str(&p.cyan(k));
         out.push_str(&" ".repeat(pad + 2));
         out.push_str(v);
         out.push('\n');
@@ -408,6 +503,25 @@ mod tests {
             esc_value(&serde_json::json!(["a\u{2028}"])),
             "[\"a\\u{2028}\"]"
         );
+    }
+
+    #[test]
+    fn palette_writes_what_colored_writes() {
+        use colored::Colorize;
+        colored::control::set_override(true);
+        let p = Palette::new(true);
+        let inner = format!("a{}b", "x".green());
+        assert_eq!(p.green("✓"), "✓".green().to_string());
+        assert_eq!(p.green_bold("OK"), "OK".green().bold().to_string());
+        assert_eq!(p.red_bold("✗"), "✗".red().bold().to_string());
+        assert_eq!(p.yellow("w"), "w".yellow().to_string());
+        assert_eq!(p.yellow_bold("!"), "!".yellow().bold().to_string());
+        assert_eq!(p.cyan("k"), "k".cyan().to_string());
+        assert_eq!(p.bold(&inner), inner.bold().to_string());
+        assert_eq!(p.dimmed(""), "".dimmed().to_string());
+        colored::control::unset_override();
+        assert_eq!(Palette::PLAIN.red_bold("✗"), "✗");
+        assert_eq!(symbol(Palette::PLAIN, Status::Warn), "!");
     }
 
     #[test]

@@ -188,7 +188,7 @@ pub fn view(jwt: &Jwt, now: i64, picked: Option<Use>) -> DecodeView<'_> {
 }
 
 /// Human text for a time claim: `2026-01-01T00:00:00Z (expires in 41 min)`.
-fn time_phrase(claim: &str, t: i64, now: i64) -> String {
+fn time_phrase(claim: &str, t: i64, now: i64, p: render::Palette) -> String {
     let rel = timefmt::relative(t, now);
     let phrase = match claim {
         "exp" if t > now => format!("expires {rel}"),
@@ -200,16 +200,19 @@ fn time_phrase(claim: &str, t: i64, now: i64) -> String {
     format!(
         "{}  {}",
         timefmt::rfc3339(t),
-        render::dim(&format!("({phrase})"))
+        render::dim(p, &format!("({phrase})"))
     )
 }
 
-/// Human rendering of a decode view.
-pub fn human(v: &DecodeView<'_>, now: i64) -> String {
+/// Human rendering of a decode view, colored by `p`.
+pub fn human(v: &DecodeView<'_>, now: i64, p: render::Palette) -> String {
     let mut out = String::new();
-    out.push_str(&render::heading(v.description));
+    out.push_str(&render::heading(p, v.description));
     if let Some(Value::String(tu)) = v.claims.get("token_use") {
-        out.push_str(&render::dim(&format!("  (token_use={})", render::esc(tu))));
+        out.push_str(&render::dim(
+            p,
+            &format!("  (token_use={})", render::esc(tu)),
+        ));
     }
     out.push('\n');
     let a = &v.annotations;
@@ -251,23 +254,23 @@ pub fn human(v: &DecodeView<'_>, now: i64) -> String {
         .and_then(|_| v.times.get("exp"))
         .and_then(|t| t["unix"].as_i64())
     {
-        rows.push(("expiry".into(), time_phrase("exp", t, now)));
+        rows.push(("expiry".into(), time_phrase("exp", t, now, p)));
     }
-    out.push_str(&render::table(&rows, 12));
+    out.push_str(&render::table(p, &rows, 12));
     for n in &a.notes {
-        out.push_str(&format!("  {}\n", render::dim(&format!("note: {n}"))));
+        out.push_str(&format!("  {}\n", render::dim(p, &format!("note: {n}"))));
     }
     out.push('\n');
-    out.push_str(&render::heading("header"));
+    out.push_str(&render::heading(p, "header"));
     out.push('\n');
     let hrows: Vec<(String, String)> = v
         .header
         .iter()
         .map(|(k, val)| (k.clone(), render::esc_value(val)))
         .collect();
-    out.push_str(&render::table(&hrows, 16));
+    out.push_str(&render::table(p, &hrows, 16));
     out.push('\n');
-    out.push_str(&render::heading("claims"));
+    out.push_str(&render::heading(p, "claims"));
     out.push('\n');
     let crows: Vec<(String, String)> = v
         .claims
@@ -275,7 +278,7 @@ pub fn human(v: &DecodeView<'_>, now: i64) -> String {
         .map(|(k, val)| {
             let shown = match (v.times.get(k), val) {
                 (Some(t), _) => match t["unix"].as_i64() {
-                    Some(u) => format!("{u}  {}", time_phrase(k, u, now)),
+                    Some(u) => format!("{u}  {}", time_phrase(k, u, now, p)),
                     None => render::esc_value(val),
                 },
                 _ => render::esc_value(val),
@@ -283,7 +286,7 @@ pub fn human(v: &DecodeView<'_>, now: i64) -> String {
             (k.clone(), shown)
         })
         .collect();
-    out.push_str(&render::table(&crows, 16));
+    out.push_str(&render::table(p, &crows, 16));
     out
 }
 
@@ -301,7 +304,7 @@ pub fn run(args: &DecodeArgs, g: &Globals) -> Result<u8> {
     if g.json {
         render::emit_json(&v)?;
     } else {
-        render::emit(&human(&v, now))?;
+        render::emit(g.palette, &human(&v, now, g.palette))?;
     }
     Ok(0)
 }

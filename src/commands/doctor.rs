@@ -11,7 +11,6 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use clap::Args;
-use colored::Colorize;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -289,9 +288,9 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
         super::add_config_note(&mut doc, g);
         render::emit_json(&doc)?;
     } else {
-        let mut out = human(&steps, auth.as_ref());
-        out.push_str(&human_warnings(&warnings));
-        render::emit(&out)?;
+        let mut out = human(&steps, auth.as_ref(), g.palette);
+        out.push_str(&human_warnings(&warnings, g.palette));
+        render::emit(g.palette, &out)?;
     }
     Ok(worst(&steps))
 }
@@ -792,12 +791,12 @@ fn invoke_step(
     }
 }
 
-fn human(steps: &[Step], auth: Option<&Authorizer>) -> String {
+fn human(steps: &[Step], auth: Option<&Authorizer>, p: render::Palette) -> String {
     let mut out = String::new();
     if let Some(a) = auth {
         out.push_str(&format!(
             "{} — {} {} ({})\n",
-            render::heading("tokdiag doctor"),
+            render::heading(p, "tokdiag doctor"),
             match a.kind {
                 crate::authorizer::ResourceKind::Gateway => "gateway",
                 crate::authorizer::ResourceKind::Runtime => "agent",
@@ -806,13 +805,13 @@ fn human(steps: &[Step], auth: Option<&Authorizer>) -> String {
             a.file.as_deref().unwrap_or("flags")
         ));
     } else {
-        out.push_str(&format!("{}\n", render::heading("tokdiag doctor")));
+        out.push_str(&format!("{}\n", render::heading(p, "tokdiag doctor")));
     }
     let width = steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for s in steps {
         out.push_str(&format!(
             "{} {:width$}  {}\n",
-            render::symbol(s.status),
+            render::symbol(p, s.status),
             s.name,
             s.message
         ));
@@ -822,7 +821,7 @@ fn human(steps: &[Step], auth: Option<&Authorizer>) -> String {
         for f in &s.fixes {
             out.push_str(&format!(
                 "{} {}\n",
-                format!("fix ({}):", s.name).cyan(),
+                p.cyan(&format!("fix ({}):", s.name)),
                 f.replace('\n', "\n  ")
             ));
         }
@@ -834,7 +833,7 @@ fn human(steps: &[Step], auth: Option<&Authorizer>) -> String {
         for f in &s.fixes {
             out.push_str(&format!(
                 "{} {f}\n",
-                format!("warning ({}):", s.name).yellow()
+                p.yellow(&format!("warning ({}):", s.name))
             ));
         }
     }
@@ -842,7 +841,7 @@ fn human(steps: &[Step], auth: Option<&Authorizer>) -> String {
 }
 
 /// The config's warnings, each once: `warning (code): message` and its fixes.
-fn human_warnings(warnings: &[crate::report::Diagnosis]) -> String {
+fn human_warnings(warnings: &[crate::report::Diagnosis], p: render::Palette) -> String {
     let mut out = String::new();
     if warnings.is_empty() {
         return out;
@@ -851,11 +850,11 @@ fn human_warnings(warnings: &[crate::report::Diagnosis]) -> String {
     for d in warnings {
         out.push_str(&format!(
             "{} {}\n",
-            format!("warning ({}):", d.code).yellow(),
+            p.yellow(&format!("warning ({}):", d.code)),
             d.message
         ));
         for f in &d.fixes {
-            out.push_str(&format!("  {} {f}\n", "fix:".cyan()));
+            out.push_str(&format!("  {} {f}\n", p.cyan("fix:")));
         }
     }
     out

@@ -136,11 +136,11 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> Result<u8> {
     if g.json {
         render::emit_json(&report)?;
     } else {
-        render::emit(&human(&report))?;
+        render::emit(g.palette, &human(&report, g.palette))?;
         if !g.quiet {
             for w in &report.warnings {
                 // One line each, whatever the config holds.
-                render::note(&format!("warning: {}", render::esc(w)));
+                render::note(g.palette, &format!("warning: {}", render::esc(w)));
             }
         }
     }
@@ -200,34 +200,33 @@ fn wrap(text: &str, width: usize, indent: usize) -> String {
 }
 
 /// Human rendering of diagnoses: code (with `[file:line]`), the cause, and each fix, wrapped at 78
-/// columns without breaking a `command`. Shared by `explain` and `invoke`.
-pub fn diagnoses_human(diagnoses: &[Diagnosis]) -> String {
-    use colored::Colorize;
+/// columns without breaking a `command`, colored by `p`. Shared by `explain` and `invoke`.
+pub fn diagnoses_human(diagnoses: &[Diagnosis], p: render::Palette) -> String {
     let mut out = String::new();
     for d in diagnoses {
         let sym = match d.severity {
-            Severity::Error => render::symbol(Status::Fail),
-            Severity::Warning => render::symbol(Status::Warn),
+            Severity::Error => render::symbol(p, Status::Fail),
+            Severity::Warning => render::symbol(p, Status::Warn),
         };
         let place = match (&d.file, d.line) {
-            (Some(f), Some(l)) => render::dim(&format!("  [{}:{l}]", render::esc(f))),
+            (Some(f), Some(l)) => render::dim(p, &format!("  [{}:{l}]", render::esc(f))),
             _ => String::new(),
         };
         out.push_str(&format!(
             "  {sym} {}{place}\n    {}\n",
-            d.code.bold(),
+            p.bold(d.code),
             wrap(&d.message, 78, 4)
         ));
         for f in &d.fixes {
-            out.push_str(&format!("    {} {}\n", "fix:".cyan(), wrap(f, 78, 9)));
+            out.push_str(&format!("    {} {}\n", p.cyan("fix:"), wrap(f, 78, 9)));
         }
     }
     out
 }
 
-/// Human rendering of a report: verdict first, one line per check, then diagnoses with fixes.
-pub fn human(r: &Report) -> String {
-    use colored::Colorize;
+/// Human rendering of a report: verdict first, one line per check, then diagnoses with fixes,
+/// colored by `p`.
+pub fn human(r: &Report, p: render::Palette) -> String {
     let mut out = String::new();
     // The toolkit calls its runtimes agents; every other source (agentcore.json, CloudFormation,
     // Terraform, control-plane JSON) calls them runtimes.
@@ -254,23 +253,23 @@ pub fn human(r: &Report) -> String {
     let headline = match r.verdict {
         Verdict::Accepted if r.claims_only => format!(
             "{} {} (claims only: signature not checked) — {kind}",
-            "✓".green(),
-            "ACCEPTED".green().bold()
+            p.green("✓"),
+            p.green_bold("ACCEPTED")
         ),
         Verdict::Accepted => format!(
             "{} {} — {service} would accept this {kind}",
-            "✓".green(),
-            "ACCEPTED".green().bold()
+            p.green("✓"),
+            p.green_bold("ACCEPTED")
         ),
         Verdict::Rejected => format!(
             "{} {} — {service} refuses this {kind}",
-            "✗".red().bold(),
-            "REJECTED".red().bold()
+            p.red_bold("✗"),
+            p.red_bold("REJECTED")
         ),
         Verdict::Unknown => format!(
             "{} {} — {}",
-            "?".yellow().bold(),
-            "UNKNOWN".yellow().bold(),
+            p.yellow_bold("?"),
+            p.yellow_bold("UNKNOWN"),
             render::esc(
                 &r.unknown_reason()
                     .unwrap_or_else(|| "the signature or issuer could not be checked".into())
@@ -305,7 +304,7 @@ pub fn human(r: &Report) -> String {
         ));
     }
     out.push('\n');
-    out.push_str(&render::heading("checks"));
+    out.push_str(&render::heading(p, "checks"));
     out.push('\n');
     let width = r
         .checks
@@ -324,21 +323,22 @@ pub fn human(r: &Report) -> String {
             wrap(&c.message, 78, 4 + width + 2)
         );
         let line = if c.status == Status::Skip {
-            render::dim(&line)
+            render::dim(p, &line)
         } else {
             line
         };
-        out.push_str(&format!("  {} {}\n", render::symbol(c.status), line));
+        out.push_str(&format!("  {} {}\n", render::symbol(p, c.status), line));
     }
     if !r.diagnoses.is_empty() {
         out.push('\n');
-        out.push_str(&render::heading("diagnosis"));
+        out.push_str(&render::heading(p, "diagnosis"));
         out.push('\n');
-        out.push_str(&diagnoses_human(&r.diagnoses));
+        out.push_str(&diagnoses_human(&r.diagnoses, p));
     }
     if r.claims_only {
         out.push('\n');
         out.push_str(&render::dim(
+            p,
             "note: --no-signature: the signature was not checked; the verdict covers the claims only\n",
         ));
     }

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use colored::Colorize;
 use serde_json::{Value, json};
 
 use crate::authorizer::Authorizer;
@@ -407,6 +406,7 @@ async fn resolve_gateway_tool(
     client: &mut Client,
     name: &str,
     quiet: bool,
+    p: render::Palette,
 ) -> Result<String, CallError> {
     let list = client.call("tools/list", None).await?;
     let listed = |n: &str| {
@@ -425,9 +425,12 @@ async fn resolve_gateway_tool(
         [one] => {
             let target = one.strip_suffix(&format!("___{name}")).unwrap_or(one);
             if !quiet {
-                render::note(&format!(
-                    "tool {name}: calling {one} (gateway target {target}, the only one with that tool)"
-                ));
+                render::note(
+                    p,
+                    &format!(
+                        "tool {name}: calling {one} (gateway target {target}, the only one with that tool)"
+                    ),
+                );
             }
             Ok((*one).to_string())
         }
@@ -450,17 +453,18 @@ async fn resolve_gateway_tool(
 
 /// Runs `initialize` → `notifications/initialized` → `op`; returns (initialize result, op result).
 pub async fn session(client: &mut Client, op: &Operation) -> Result<(Value, Value), CallError> {
-    session_with(client, op, true)
+    session_with(client, op, true, render::Palette::PLAIN)
         .await
         .map(|(init, result, _)| (init, result))
 }
 
-/// [`session`], saying on stderr (unless `quiet`) which gateway target a bare tool name chose;
-/// also returns the operation as sent (the tool's full gateway name).
+/// [`session`], saying on stderr (unless `quiet`; colored by `p`) which gateway target a bare
+/// tool name chose; also returns the operation as sent (the tool's full gateway name).
 pub async fn session_with(
     client: &mut Client,
     op: &Operation,
     quiet: bool,
+    p: render::Palette,
 ) -> Result<(Value, Value, Operation), CallError> {
     let init = client.initialize().await?;
     let op = match op {
@@ -468,7 +472,7 @@ pub async fn session_with(
             if client.options().kind == Kind::Gateway && !name.contains("___") =>
         {
             Operation::CallTool(
-                resolve_gateway_tool(client, name, quiet).await?,
+                resolve_gateway_tool(client, name, quiet, p).await?,
                 args.clone(),
             )
         }
@@ -484,11 +488,14 @@ fn session_id(given: Option<&str>, g: &Globals) -> String {
     match given {
         Some(s) => {
             if s.chars().count() < mcp::MIN_RUNTIME_SESSION_ID && !g.quiet {
-                render::note(&format!(
-                    "warning: --session-id has {} characters; AgentCore requires at least {}",
-                    s.chars().count(),
-                    mcp::MIN_RUNTIME_SESSION_ID
-                ));
+                render::note(
+                    g.palette,
+                    &format!(
+                        "warning: --session-id has {} characters; AgentCore requires at least {}",
+                        s.chars().count(),
+                        mcp::MIN_RUNTIME_SESSION_ID
+                    ),
+                );
             }
             s.to_string()
         }
@@ -519,11 +526,14 @@ pub fn protocol_choice(v: Option<&str>, g: &Globals) -> Result<(String, Option<S
         return Ok((v.to_string(), None));
     }
     if !g.quiet {
-        render::note(&format!(
-            "note: --protocol-version {v} is not an MCP version tokdiag knows ({}): sending it as-is \
+        render::note(
+            g.palette,
+            &format!(
+                "note: --protocol-version {v} is not an MCP version tokdiag knows ({}): sending it as-is \
              in initialize and in MCP-Protocol-Version",
-            mcp::KNOWN_PROTOCOL_VERSIONS.join(", ")
-        ));
+                mcp::KNOWN_PROTOCOL_VERSIONS.join(", ")
+            ),
+        );
     }
     Ok((v.to_string(), Some(v.to_string())))
 }
@@ -674,11 +684,14 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
     if let Auth::SigV4 { creds, region } = &client_auth
         && !g.quiet
     {
-        render::note(&format!(
-            "signing with SigV4 ({}, {region}): credentials from {}",
-            sigv4::SERVICE,
-            creds.source
-        ));
+        render::note(
+            g.palette,
+            &format!(
+                "signing with SigV4 ({}, {region}): credentials from {}",
+                sigv4::SERVICE,
+                creds.source
+            ),
+        );
     }
     let token = client_auth.token().map(str::to_string);
     let opts = ClientOptions {
@@ -700,7 +713,7 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
         dry_run(&client, &op, g)?;
         return Ok(0);
     }
-    let outcome = rt.block_on(session_with(&mut client, &op, g.quiet));
+    let outcome = rt.block_on(session_with(&mut client, &op, g.quiet, g.palette));
     drop(rt);
     match outcome {
         Ok((init, result, sent_op)) => {
@@ -721,22 +734,25 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
                     .get("protocolVersion")
                     .and_then(Value::as_str)
                     .unwrap_or("?");
-                render::note(&format!(
-                    "{} {} · server {} · protocol {negotiated}{} · runtime session {}{}",
-                    "invoked".dimmed(),
-                    target.url,
-                    server.trim(),
-                    if negotiated == asked {
-                        String::new()
-                    } else {
-                        format!(" (asked {asked})")
-                    },
-                    client.options().runtime_session_id,
-                    client
-                        .mcp_session()
-                        .map(|s| format!(" · mcp session {s}"))
-                        .unwrap_or_default()
-                ));
+                render::note(
+                    g.palette,
+                    &format!(
+                        "{} {} · server {} · protocol {negotiated}{} · runtime session {}{}",
+                        g.palette.dimmed("invoked"),
+                        target.url,
+                        server.trim(),
+                        if negotiated == asked {
+                            String::new()
+                        } else {
+                            format!(" (asked {asked})")
+                        },
+                        client.options().runtime_session_id,
+                        client
+                            .mcp_session()
+                            .map(|s| format!(" · mcp session {s}"))
+                            .unwrap_or_default()
+                    ),
+                );
             }
             let tool_error = matches!(op, Operation::CallTool(..))
                 && result.get("isError").and_then(Value::as_bool) == Some(true);
@@ -745,7 +761,7 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
                 super::add_config_note(&mut result, g);
                 render::emit_json(&result)?;
             } else {
-                render::emit(&human_result(&op, &result))?;
+                render::emit(g.palette, &human_result(&op, &result, g.palette))?;
             }
             Ok(if tool_error { 1 } else { 0 })
         }
@@ -775,7 +791,7 @@ fn show_failure(
         super::add_config_note(&mut doc, g);
         render::emit_json(&doc)?;
     } else {
-        render::emit(&human_failure(f, report, have_config))?;
+        render::emit(g.palette, &human_failure(f, report, have_config, g.palette))?;
     }
     Ok(1)
 }
@@ -800,6 +816,7 @@ pub fn obtain_token(
         Err(Error::Usage { .. }) if spec.is_none() => {
             if say_missing && !g.quiet {
                 render::note(
+                    g.palette,
                     "note: no token (none given with --token, none cached by `tokdiag login`): \
                      sending without Authorization",
                 );
@@ -852,21 +869,26 @@ fn failure_json(f: &Failure, report: Option<&Report>) -> Value {
 }
 
 /// Human rendering of a failure: the name, the server's words, the fixes, and (for a refused
-/// token) what `explain` finds.
-pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) -> String {
+/// token) what `explain` finds; colored by `p`.
+pub fn human_failure(
+    f: &Failure,
+    report: Option<&Report>,
+    have_config: bool,
+    p: render::Palette,
+) -> String {
     let mut out = if f.status == 0 {
         format!(
             "{} {} {} — not sent\n",
-            render::symbol(Status::Fail),
-            f.code.bold(),
-            render::dim(&format!("({})", f.method)),
+            render::symbol(p, Status::Fail),
+            p.bold(f.code),
+            render::dim(p, &format!("({})", f.method)),
         )
     } else {
         format!(
             "{} {} {} — {} answered HTTP {}\n",
-            render::symbol(Status::Fail),
-            f.code.bold(),
-            render::dim(&format!("({})", f.method)),
+            render::symbol(p, Status::Fail),
+            p.bold(f.code),
+            render::dim(p, &format!("({})", f.method)),
             if f.status == 200 {
                 "the server"
             } else {
@@ -881,25 +903,25 @@ pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) ->
     if let Some(m) = &f.server_message {
         out.push_str(&format!(
             "  {} {}\n",
-            "server says:".dimmed(),
+            p.dimmed("server says:"),
             render::esc(m)
         ));
     }
     if f.server_message.is_none() && f.status != 0 && !f.body.trim().is_empty() {
         let body: String = f.body.trim().chars().take(500).collect();
-        out.push_str(&format!("  {} {}\n", "body:".dimmed(), render::esc(&body)));
+        out.push_str(&format!("  {} {}\n", p.dimmed("body:"), render::esc(&body)));
     }
     if let Some(w) = &f.www_authenticate {
         out.push_str(&format!(
             "  {} {}\n",
-            "WWW-Authenticate:".dimmed(),
+            p.dimmed("WWW-Authenticate:"),
             render::esc(w)
         ));
     }
     if let Some(r) = report {
         out.push_str(&format!(
             "\n{} (explain: the token against {}) — verdict {}\n",
-            render::heading("why"),
+            render::heading(p, "why"),
             r.authorizer
                 .file
                 .as_deref()
@@ -909,23 +931,23 @@ pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) ->
         for c in r.checks.iter().filter(|c| c.status == Status::Fail) {
             out.push_str(&format!(
                 "  {} {}  {}\n",
-                render::symbol(c.status),
+                render::symbol(p, c.status),
                 render::esc(c.id.as_str()),
                 c.message
             ));
         }
-        out.push_str(&crate::commands::explain::diagnoses_human(&r.diagnoses));
+        out.push_str(&crate::commands::explain::diagnoses_human(&r.diagnoses, p));
         if !r.diagnoses.is_empty() {
             return out;
         }
     } else if f.explain_token && !have_config {
         out.push_str(&format!(
             "  {} pass --config .bedrock_agentcore.yaml to see which rule refused the token\n",
-            "note:".dimmed()
+            p.dimmed("note:")
         ));
     }
     for fx in &f.fixes {
-        out.push_str(&format!("  {} {fx}\n", "fix:".cyan()));
+        out.push_str(&format!("  {} {fx}\n", p.cyan("fix:")));
     }
     out
 }
@@ -965,10 +987,10 @@ fn schema_type(s: &Value) -> String {
 }
 
 /// Human rendering of a successful result.
-pub fn human_result(op: &Operation, result: &Value) -> String {
+pub fn human_result(op: &Operation, result: &Value, p: render::Palette) -> String {
     match op {
-        Operation::ListTools => human_tools(result),
-        Operation::CallTool(name, _) => human_tool_result(name, result),
+        Operation::ListTools => human_tools(result, p),
+        Operation::CallTool(name, _) => human_tool_result(name, result, p),
         Operation::Method(_, _) => format!(
             "{}\n",
             serde_json::to_string_pretty(result).unwrap_or_default()
@@ -976,8 +998,8 @@ pub fn human_result(op: &Operation, result: &Value) -> String {
     }
 }
 
-/// Tools with their descriptions and input schemas.
-pub fn human_tools(result: &Value) -> String {
+/// Tools with their descriptions and input schemas, colored by `p`.
+pub fn human_tools(result: &Value, p: render::Palette) -> String {
     let tools = result
         .get("tools")
         .and_then(Value::as_array)
@@ -990,7 +1012,7 @@ pub fn human_tools(result: &Value) -> String {
     );
     for t in &tools {
         let name = t.get("name").and_then(Value::as_str).unwrap_or("?");
-        out.push_str(&format!("\n{}\n", render::heading(name)));
+        out.push_str(&format!("\n{}\n", render::heading(p, name)));
         if let Some(d) = t.get("description").and_then(Value::as_str) {
             let first = d.trim().lines().next().unwrap_or("");
             if !first.is_empty() {
@@ -1005,10 +1027,10 @@ pub fn human_tools(result: &Value) -> String {
             .unwrap_or_default();
         let props = schema.get("properties").and_then(Value::as_object);
         match props {
-            Some(p) if !p.is_empty() => {
+            Some(props) if !props.is_empty() => {
                 out.push_str("  input:\n");
-                let width = p.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-                for (k, v) in p {
+                let width = props.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+                for (k, v) in props {
                     let pad = " ".repeat(width - k.chars().count());
                     let req = if required.contains(&k.as_str()) {
                         "  required".to_string()
@@ -1024,7 +1046,7 @@ pub fn human_tools(result: &Value) -> String {
                         .unwrap_or_default();
                     out.push_str(&format!(
                         "    {}{pad}  {}{req}{desc}\n",
-                        k.cyan(),
+                        p.cyan(k),
                         schema_type(v)
                     ));
                 }
@@ -1035,16 +1057,17 @@ pub fn human_tools(result: &Value) -> String {
     out
 }
 
-/// A tool result: its text content (or structured content), and whether the tool failed.
-pub fn human_tool_result(name: &str, result: &Value) -> String {
+/// A tool result: its text content (or structured content), and whether the tool failed;
+/// colored by `p`.
+pub fn human_tool_result(name: &str, result: &Value, p: render::Palette) -> String {
     let is_error = result.get("isError").and_then(Value::as_bool) == Some(true);
     let mut out = if is_error {
         format!(
             "{} {name}: the tool reported an error\n",
-            render::symbol(Status::Fail)
+            render::symbol(p, Status::Fail)
         )
     } else {
-        format!("{} {name}\n", render::symbol(Status::Pass))
+        format!("{} {name}\n", render::symbol(p, Status::Pass))
     };
     let mut shown = false;
     for c in result
@@ -1188,7 +1211,7 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
             sigv4::SERVICE
         ));
     }
-    render::emit(&out)?;
+    render::emit(g.palette, &out)?;
     Ok(())
 }
 
@@ -1209,7 +1232,6 @@ mod tests {
 
     #[test]
     fn an_unexpected_400_shows_the_servers_words_once_or_the_body() {
-        colored::control::set_override(false);
         let sent = crate::mcp::SentContext {
             method: "tools/list".into(),
             kind: crate::mcp::Kind::Url,
@@ -1224,30 +1246,29 @@ mod tests {
             &sent,
         );
         assert_eq!(
-            human_failure(&f, None, false),
+            human_failure(&f, None, false, render::Palette::PLAIN),
             format!(
                 "✗ http-error (tools/list) — the endpoint answered HTTP 400\n  unexpected HTTP 400 from the MCP server\n  server says: {long}\n  fix: read the server's message above\n"
             )
         );
         let f = crate::mcp::diagnose(400, None, "{\"detail\":\"bad\"}", None, &sent);
         assert_eq!(
-            human_failure(&f, None, false),
+            human_failure(&f, None, false, render::Palette::PLAIN),
             "✗ http-error (tools/list) — the endpoint answered HTTP 400\n  unexpected HTTP 400 from the MCP server\n  body: {\"detail\":\"bad\"}\n  fix: see the response body above\n"
         );
         let f = crate::mcp::diagnose(400, None, "", None, &sent);
         assert_eq!(
-            human_failure(&f, None, false),
+            human_failure(&f, None, false, render::Palette::PLAIN),
             "✗ http-error (tools/list) — the endpoint answered HTTP 400\n  unexpected HTTP 400 from the MCP server\n  fix: the answer has no body: check the URL and the server's logs\n"
         );
     }
 
     #[test]
     fn tools_render() {
-        colored::control::set_override(false);
         let r = json!({"tools": [{"name": "echo", "description": "Return the text unchanged.",
             "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}}]});
         assert_eq!(
-            human_tools(&r),
+            human_tools(&r, render::Palette::PLAIN),
             "1 tool\n\necho\n  Return the text unchanged.\n  input:\n    text  string  required\n"
         );
     }

@@ -169,6 +169,7 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
         return Ok(0);
     }
 
+    let p = g.palette;
     let mut out = String::new();
     let mut head: Vec<(String, String)> = Vec::new();
     if let Some(i) = issuer {
@@ -182,23 +183,23 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
     } else {
         head.push(("jwks file".into(), render::esc(&keys.jwks_url).into_owned()));
     }
-    out.push_str(&render::table(&head, 30));
+    out.push_str(&render::table(p, &head, 30));
     if let Some(m) = &mismatch {
         out.push_str(&format!(
             "  {} discovery-issuer-mismatch: {m}\n",
-            render::symbol(crate::report::Status::Warn)
+            render::symbol(p, crate::report::Status::Warn)
         ));
     }
     if !endpoints.is_empty() {
-        out.push_str(&render::heading("endpoints"));
+        out.push_str(&render::heading(p, "endpoints"));
         out.push('\n');
         let shown: Vec<(String, String)> = endpoints
             .iter()
             .map(|(k, v)| (k.clone(), render::esc(v).into_owned()))
             .collect();
-        out.push_str(&render::table(&shown, 40));
+        out.push_str(&render::table(p, &shown, 40));
     }
-    out.push_str(&render::heading(&format!("keys ({})", facts.len())));
+    out.push_str(&render::heading(p, &format!("keys ({})", facts.len())));
     out.push('\n');
     let cols: Vec<[String; 5]> = facts
         .iter()
@@ -242,9 +243,10 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
         ));
     }
     if remote {
-        out.push_str(&render::heading("cache"));
+        out.push_str(&render::heading(p, "cache"));
         out.push('\n');
         out.push_str(&render::table(
+            p,
             &[
                 ("discovery".to_string(), cache_line(&disc_cache)),
                 ("jwks".to_string(), cache_line(&jwks_cache)),
@@ -252,6 +254,6 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
             20,
         ));
     }
-    render::emit(&out)?;
+    render::emit(g.palette, &out)?;
     Ok(0)
 }

@@ -233,7 +233,7 @@ fn resolve_target(args: &LoginArgs, g: &Globals, az: Option<&Authorizer>) -> Res
     let quiet = g.quiet;
     let warn = |m: String| {
         if !quiet {
-            render::note(&format!("tokdiag: {m}"));
+            render::note(g.palette, &format!("tokdiag: {m}"));
         }
     };
     let mut t = Target {
@@ -428,6 +428,7 @@ struct Inputs<'a> {
     interactive: bool,
     stdin: Option<StdinValues>,
     mfa_code_used: bool,
+    palette: render::Palette,
 }
 
 #[derive(Default)]
@@ -445,12 +446,13 @@ fn env_secret(var: &str) -> Option<Secret> {
 }
 
 impl<'a> Inputs<'a> {
-    fn new(args: &'a LoginArgs) -> Self {
+    fn new(args: &'a LoginArgs, palette: render::Palette) -> Self {
         Inputs {
             args,
             interactive: std::io::stdin().is_terminal(),
             stdin: None,
             mfa_code_used: false,
+            palette,
         }
     }
 
@@ -656,9 +658,12 @@ impl Answers for Inputs<'_> {
             return Ok(p.clone());
         }
         if self.interactive {
-            render::note(&format!(
-                "tokdiag: {username} has a temporary password: Cognito requires a new one (NEW_PASSWORD_REQUIRED)"
-            ));
+            render::note(
+                self.palette,
+                &format!(
+                    "tokdiag: {username} has a temporary password: Cognito requires a new one (NEW_PASSWORD_REQUIRED)"
+                ),
+            );
             let a = prompt_hidden("New password: ")?;
             let b = prompt_hidden("New password (again): ")?;
             if a != b {
@@ -778,9 +783,12 @@ fn resolve_username(
         .or_else(|| cache::last_user(&g.cache_dir, pool, client, &g.notes))
     {
         if !g.quiet {
-            render::note(&format!(
-                "tokdiag: user {u} (the last one signed in with app client {client}; --username to pick another)"
-            ));
+            render::note(
+                g.palette,
+                &format!(
+                    "tokdiag: user {u} (the last one signed in with app client {client}; --username to pick another)"
+                ),
+            );
         }
         return Ok(u);
     }
@@ -797,7 +805,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
     let client_id = need_client(t)?;
     let region = need_region(t, "the Cognito endpoint")?;
     let pool = t.pool_id.clone().unwrap_or_default();
-    let mut inputs = Inputs::new(args);
+    let mut inputs = Inputs::new(args, g.palette);
     let username = resolve_username(args, g, t, &pool, client_id, inputs.interactive)?;
     let now = g.now();
     let endpoint = cg::effective_endpoint(g.endpoint_url.as_deref(), &region);
@@ -856,9 +864,12 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
                 }
                 Refresh::Refused(why) => {
                     if !g.quiet {
-                        render::note(&format!(
-                            "tokdiag: Cognito refused the cached refresh token ({why}); signing in again"
-                        ));
+                        render::note(
+                            g.palette,
+                            &format!(
+                                "tokdiag: Cognito refused the cached refresh token ({why}); signing in again"
+                            ),
+                        );
                     }
                 }
             }
@@ -932,7 +943,7 @@ fn client_credentials_flow(
     {
         return finish(g, t, choice, &entry, Got::Cache, Some(&path), &[]);
     }
-    let mut inputs = Inputs::new(args);
+    let mut inputs = Inputs::new(args, g.palette);
     let secret = inputs.client_secret()?.ok_or_else(|| {
         Error::usage(
             format!("the client-credentials grant needs the secret of app client {client_id}"),
@@ -1113,7 +1124,7 @@ fn finish(
     if printed_use == Some(Use::Access) && choice.allowed_audience && !choice.allowed_clients {
         warnings.push("warning: the authorizer's allowedAudience will refuse this access token: Cognito access tokens carry no aud claim (access-token-for-allowed-audience)".to_string());
     }
-    render::emit(&out)?;
+    render::emit(g.palette, &out)?;
 
     if !g.quiet {
         let who = e.describe();
@@ -1136,7 +1147,7 @@ fn finish(
                 }
             ),
         };
-        render::note(&format!("tokdiag: {first}"));
+        render::note(g.palette, &format!("tokdiag: {first}"));
         let why = if cc {
             "client credentials give only an access token".to_string()
         } else if choice.explicit {
@@ -1144,9 +1155,12 @@ fn finish(
         } else {
             choice.reason.clone()
         };
-        render::note(&format!("tokdiag: printed {printed_desc}: {why}"));
+        render::note(
+            g.palette,
+            &format!("tokdiag: printed {printed_desc}: {why}"),
+        );
         for w in &warnings {
-            render::note(&format!("tokdiag: {w}"));
+            render::note(g.palette, &format!("tokdiag: {w}"));
         }
         let cached = match saved {
             Some(p) => format!("cached in {}", p.display()),
@@ -1155,11 +1169,14 @@ fn finish(
                 "not cached (the cache directory is not safe: see the warning above)".to_string()
             }
         };
-        render::note(&format!(
-            "tokdiag: expires {} ({}); {cached}",
-            timefmt::rfc3339(e.expires_at),
-            timefmt::relative(e.expires_at, now)
-        ));
+        render::note(
+            g.palette,
+            &format!(
+                "tokdiag: expires {} ({}); {cached}",
+                timefmt::rfc3339(e.expires_at),
+                timefmt::relative(e.expires_at, now)
+            ),
+        );
     }
     if saved.is_some() {
         cache::record_last(
@@ -1180,7 +1197,7 @@ fn finish(
 fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
     let say = |m: String| {
         if !g.quiet {
-            render::note(&format!("tokdiag: {m}"));
+            render::note(g.palette, &format!("tokdiag: {m}"));
         }
     };
     let (pool, client, user) = match t.client_id.as_deref() {

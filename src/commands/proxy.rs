@@ -275,7 +275,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
         }
         let (max_connections, lowered) = fit_connection_cap(args.max_connections);
         if let Some(l) = lowered {
-            render::note(&l);
+            render::note(g.palette, &l);
         }
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             Error::usage(
@@ -318,7 +318,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             ),
             None => format!("{n_keys} keys from {origin}"),
         };
-        render::note(&format!(
+        render::note(g.palette, &format!(
             "tokdiag proxy: listening on http://{local} → {} · agent {} ({}) · {auth_note} \
              · at most {max_connections} connections, heads within {} s, idle {} s, bodies up to {} MiB, \
              upstream answer within {} s{headers_note} · a development tool, not a production gateway; Ctrl-C stops it",
@@ -331,7 +331,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             state.settings().upstream_timeout.as_secs(),
         ));
         proxy::serve(listener, state, shutdown_signal(), Duration::from_secs(5)).await;
-        render::note("tokdiag proxy: stopped");
+        render::note(g.palette, "tokdiag proxy: stopped");
         Ok(0)
     })
 }
