@@ -79,9 +79,9 @@ impl GlobalArgs {
     /// The palette `--color` asks for: `always`, `never`, or for `auto` (the default) color when
     /// stdout is a terminal, `NO_COLOR` is unset or empty, and `--json` is not given. `main` asks
     /// too, for an error reported after the command gave up its [`Globals`].
-    pub fn palette(&self) -> crate::render::Palette {
+    pub fn palette(&self) -> crate::output::Palette {
         use std::io::IsTerminal;
-        crate::render::Palette::new(match self.color.unwrap_or_default() {
+        crate::output::Palette::new(match self.color.unwrap_or_default() {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
@@ -438,7 +438,7 @@ pub struct Globals {
     /// Whether stdout gets color.
     pub color: bool,
     /// The palette of human output, from `color` (passed to every formatting function).
-    pub palette: crate::render::Palette,
+    pub palette: crate::output::Palette,
     /// `--now`, parsed; `None` = the clock.
     pub now: Option<i64>,
     /// Cache directory.
@@ -524,10 +524,10 @@ impl Globals {
             endpoint_url: aws.endpoint_url,
             runtime_endpoint: groups.runtime.and_then(|r| r.runtime_endpoint.clone()),
             allow_http: groups.net.is_some_and(|n| n.allow_http),
-            notes: crate::render::stderr_notes(
+            notes: crate::output::stderr_notes(
                 g.verbose,
                 g.quiet,
-                crate::render::progress_wanted(
+                crate::output::progress_wanted(
                     std::io::stderr().is_terminal(),
                     g.quiet,
                     g.json,

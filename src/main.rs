@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     match tokdiag::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            tokdiag::render::report_error(&e, json, palette);
+            tokdiag::output::report_error(&e, json, palette);
             ExitCode::from(e.exit_code())
         }
     }

@@ -78,8 +78,8 @@ pub fn region_from_arn(arn: &str) -> Result<String> {
             return Err(Error::usage(
                 format!(
                     "the runtime ARN's {what} is a placeholder ({}): {}",
-                    crate::render::esc(v),
-                    crate::render::esc(arn)
+                    crate::output::esc(v),
+                    crate::output::esc(arn)
                 ),
                 Some(format!(
                     "put the real {what} in the ARN (`agentcore status` or `aws bedrock-agentcore-control list-agent-runtimes` prints the ARN)"
@@ -1219,7 +1219,7 @@ impl Client {
             return Err(Error::usage(
                 format!(
                     "the MCP URL {} holds control characters",
-                    crate::render::esc(&opts.url)
+                    crate::output::esc(&opts.url)
                 ),
                 Some("give a URL without newlines or control characters".to_string()),
             ));
@@ -1232,7 +1232,7 @@ impl Client {
                 return Err(Error::usage(
                     format!(
                         "{what} {}: control characters are not allowed in an HTTP header",
-                        crate::render::esc(v)
+                        crate::output::esc(v)
                     ),
                     None,
                 ));

@@ -3,7 +3,7 @@
 //! — a `--verbose` trace of a request, a cache decision, a warning about a cache file — is a
 //! [`Note`] handed to the [`Notes`] the command gave them. Which notes are shown follows the
 //! global flags ([`Notes::shows`]); how they read, and where they go, is the output layer's
-//! ([`crate::render::stderr_notes`] writes them to stderr as they arrive, so a slow request's
+//! ([`crate::output::stderr_notes`] writes them to stderr as they arrive, so a slow request's
 //! trace shows before it returns).
 
 use std::sync::Arc;

@@ -24,7 +24,7 @@ pub fn run(args: &CompletionsArgs, g: &Globals) -> Result<u8> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "tokdiag", &mut buf);
-    crate::render::emit(g.palette, &String::from_utf8_lossy(&buf))?;
+    crate::output::emit(g.palette, &String::from_utf8_lossy(&buf))?;
     Ok(0)
 }
 
@@ -76,6 +76,6 @@ pub fn run_man(args: &ManArgs, g: &Globals) -> Result<u8> {
     clap_mangen::Man::new(page)
         .render(&mut buf)
         .map_err(|e| Error::input(format!("cannot render the man page: {e}"), None))?;
-    crate::render::emit(g.palette, &String::from_utf8_lossy(&buf))?;
+    crate::output::emit(g.palette, &String::from_utf8_lossy(&buf))?;
     Ok(0)
 }

@@ -10,7 +10,7 @@ use crate::cli::Globals;
 use crate::commands::verify::resolve_source;
 use crate::error::Result;
 use crate::oidc::{self, CacheInfo, FetchOptions};
-use crate::render;
+use crate::output;
 use crate::timefmt;
 use crate::verify::KeyFacts;
 
@@ -83,7 +83,7 @@ fn cache_line(c: &Option<CacheInfo>) -> String {
             if c.fresh { "fresh" } else { "stale" },
             timefmt::span(c.age),
             c.max_age,
-            render::esc(&c.file)
+            output::esc(&c.file)
         ),
     }
 }
@@ -91,7 +91,7 @@ fn cache_line(c: &Option<CacheInfo>) -> String {
 fn size(f: &KeyFacts) -> String {
     match (f.rsa_bits, f.curve) {
         (Some(b), _) => format!("{b} bits"),
-        (None, Some(c)) => render::esc(c).into_owned(),
+        (None, Some(c)) => output::esc(c).into_owned(),
         _ => "-".to_string(),
     }
 }
@@ -165,7 +165,7 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
                 json!([{"code": "discovery-issuer-mismatch", "message": m}]),
             );
         }
-        render::emit_json(&Value::Object(doc))?;
+        output::emit_json(&Value::Object(doc))?;
         return Ok(0);
     }
 
@@ -173,33 +173,33 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
     let mut out = String::new();
     let mut head: Vec<(String, String)> = Vec::new();
     if let Some(i) = issuer {
-        head.push(("issuer".into(), render::esc(&i).into_owned()));
+        head.push(("issuer".into(), output::esc(&i).into_owned()));
     }
     if remote {
         head.push((
             "discovery".into(),
-            render::esc(source.discovery_url.as_deref().unwrap_or_default()).into_owned(),
+            output::esc(source.discovery_url.as_deref().unwrap_or_default()).into_owned(),
         ));
     } else {
-        head.push(("jwks file".into(), render::esc(&keys.jwks_url).into_owned()));
+        head.push(("jwks file".into(), output::esc(&keys.jwks_url).into_owned()));
     }
-    out.push_str(&render::table(p, &head, 30));
+    out.push_str(&output::table(p, &head, 30));
     if let Some(m) = &mismatch {
         out.push_str(&format!(
             "  {} discovery-issuer-mismatch: {m}\n",
-            render::symbol(p, crate::report::Status::Warn)
+            output::symbol(p, crate::report::Status::Warn)
         ));
     }
     if !endpoints.is_empty() {
-        out.push_str(&render::heading(p, "endpoints"));
+        out.push_str(&output::heading(p, "endpoints"));
         out.push('\n');
         let shown: Vec<(String, String)> = endpoints
             .iter()
-            .map(|(k, v)| (k.clone(), render::esc(v).into_owned()))
+            .map(|(k, v)| (k.clone(), output::esc(v).into_owned()))
             .collect();
-        out.push_str(&render::table(p, &shown, 40));
+        out.push_str(&output::table(p, &shown, 40));
     }
-    out.push_str(&render::heading(p, &format!("keys ({})", facts.len())));
+    out.push_str(&output::heading(p, &format!("keys ({})", facts.len())));
     out.push('\n');
     let cols: Vec<[String; 5]> = facts
         .iter()
@@ -207,16 +207,16 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
             [
                 f.kid
                     .as_deref()
-                    .map(|k| render::esc_short(k, 200))
+                    .map(|k| output::esc_short(k, 200))
                     .unwrap_or_else(|| "(no kid)".into()),
                 f.kty.to_string(),
                 f.alg
                     .as_deref()
-                    .map(|a| render::esc(a).into_owned())
+                    .map(|a| output::esc(a).into_owned())
                     .unwrap_or_else(|| "-".into()),
                 f.key_use
                     .as_deref()
-                    .map(|u| render::esc(u).into_owned())
+                    .map(|u| output::esc(u).into_owned())
                     .unwrap_or_else(|| "-".into()),
                 size(f),
             ]
@@ -243,9 +243,9 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
         ));
     }
     if remote {
-        out.push_str(&render::heading(p, "cache"));
+        out.push_str(&output::heading(p, "cache"));
         out.push('\n');
-        out.push_str(&render::table(
+        out.push_str(&output::table(
             p,
             &[
                 ("discovery".to_string(), cache_line(&disc_cache)),
@@ -254,6 +254,6 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
             20,
         ));
     }
-    render::emit(g.palette, &out)?;
+    output::emit(g.palette, &out)?;
     Ok(0)
 }

@@ -20,7 +20,7 @@ use crate::cognito::oauth::{self, Grant};
 use crate::cognito::{self as cg, Secret};
 use crate::error::{Error, Result};
 use crate::net::runtime;
-use crate::render;
+use crate::output;
 use crate::timefmt;
 use crate::token::{self, Use};
 
@@ -233,7 +233,7 @@ fn resolve_target(args: &LoginArgs, g: &Globals, az: Option<&Authorizer>) -> Res
     let quiet = g.quiet;
     let warn = |m: String| {
         if !quiet {
-            render::note(g.palette, &format!("tokdiag: {m}"));
+            output::note(g.palette, &format!("tokdiag: {m}"));
         }
     };
     let mut t = Target {
@@ -428,7 +428,7 @@ struct Inputs<'a> {
     interactive: bool,
     stdin: Option<StdinValues>,
     mfa_code_used: bool,
-    palette: render::Palette,
+    palette: output::Palette,
 }
 
 #[derive(Default)]
@@ -446,7 +446,7 @@ fn env_secret(var: &str) -> Option<Secret> {
 }
 
 impl<'a> Inputs<'a> {
-    fn new(args: &'a LoginArgs, palette: render::Palette) -> Self {
+    fn new(args: &'a LoginArgs, palette: output::Palette) -> Self {
         Inputs {
             args,
             interactive: std::io::stdin().is_terminal(),
@@ -658,7 +658,7 @@ impl Answers for Inputs<'_> {
             return Ok(p.clone());
         }
         if self.interactive {
-            render::note(
+            output::note(
                 self.palette,
                 &format!(
                     "tokdiag: {username} has a temporary password: Cognito requires a new one (NEW_PASSWORD_REQUIRED)"
@@ -783,7 +783,7 @@ fn resolve_username(
         .or_else(|| cache::last_user(&g.cache_dir, pool, client, &g.notes))
     {
         if !g.quiet {
-            render::note(
+            output::note(
                 g.palette,
                 &format!(
                     "tokdiag: user {u} (the last one signed in with app client {client}; --username to pick another)"
@@ -864,7 +864,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
                 }
                 Refresh::Refused(why) => {
                     if !g.quiet {
-                        render::note(
+                        output::note(
                             g.palette,
                             &format!(
                                 "tokdiag: Cognito refused the cached refresh token ({why}); signing in again"
@@ -1124,7 +1124,7 @@ fn finish(
     if printed_use == Some(Use::Access) && choice.allowed_audience && !choice.allowed_clients {
         warnings.push("warning: the authorizer's allowedAudience will refuse this access token: Cognito access tokens carry no aud claim (access-token-for-allowed-audience)".to_string());
     }
-    render::emit(g.palette, &out)?;
+    output::emit(g.palette, &out)?;
 
     if !g.quiet {
         let who = e.describe();
@@ -1147,7 +1147,7 @@ fn finish(
                 }
             ),
         };
-        render::note(g.palette, &format!("tokdiag: {first}"));
+        output::note(g.palette, &format!("tokdiag: {first}"));
         let why = if cc {
             "client credentials give only an access token".to_string()
         } else if choice.explicit {
@@ -1155,12 +1155,12 @@ fn finish(
         } else {
             choice.reason.clone()
         };
-        render::note(
+        output::note(
             g.palette,
             &format!("tokdiag: printed {printed_desc}: {why}"),
         );
         for w in &warnings {
-            render::note(g.palette, &format!("tokdiag: {w}"));
+            output::note(g.palette, &format!("tokdiag: {w}"));
         }
         let cached = match saved {
             Some(p) => format!("cached in {}", p.display()),
@@ -1169,7 +1169,7 @@ fn finish(
                 "not cached (the cache directory is not safe: see the warning above)".to_string()
             }
         };
-        render::note(
+        output::note(
             g.palette,
             &format!(
                 "tokdiag: expires {} ({}); {cached}",
@@ -1197,7 +1197,7 @@ fn finish(
 fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
     let say = |m: String| {
         if !g.quiet {
-            render::note(g.palette, &format!("tokdiag: {m}"));
+            output::note(g.palette, &format!("tokdiag: {m}"));
         }
     };
     let (pool, client, user) = match t.client_id.as_deref() {

@@ -18,7 +18,7 @@ use crate::commands::cached_token;
 use crate::error::{Error, Result};
 use crate::keyring::{KeyRing, KeySpec};
 use crate::oidc::{self, FetchOptions, FetchedJwks};
-use crate::render;
+use crate::output as render;
 use crate::report::{Check, Status};
 use crate::timefmt;
 use crate::token::{self, Input, Jwt, Use};

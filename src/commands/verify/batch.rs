@@ -24,7 +24,7 @@ use crate::claims::Expectations;
 use crate::error::{Error, Result};
 use crate::keyring::KeyRing;
 use crate::oidc::{self, FetchOptions};
-use crate::render;
+use crate::output as render;
 use crate::token::{self, FormatError, Jwt, MAX_TOKEN_BYTES};
 use crate::verify::{PreparedKeys, SigOutcome};
 
