@@ -136,11 +136,9 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> Result<u8> {
         output::emit_json(&report)?;
     } else {
         output::emit(g.palette, &output::explain::human(&report, g.palette))?;
-        if !g.quiet {
-            for w in &report.warnings {
-                // One line each, whatever the config holds.
-                output::note(g.palette, &format!("warning: {}", output::esc(w)));
-            }
+        for w in &report.warnings {
+            // One line each (escaped), whatever the config holds; not with --quiet.
+            g.notes.send(crate::notes::Note::ConfigWarning(w.clone()));
         }
     }
     Ok(report.verdict.exit_code())

@@ -15,7 +15,7 @@
 //! - [`escape`]: [`esc`] and friends, [`sanitize`], [`short`].
 //! - [`style`]: [`Palette`], [`symbol`], [`heading`], [`dim`], [`table`].
 //! - [`stderr`]: [`note`], [`stderr_notes`], [`report_error`], [`Spinner`].
-//! - [`decode`], [`explain`], [`doctor`], [`invoke`]: those commands' human text.
+//! - [`decode`], [`explain`], [`doctor`], [`invoke`], [`keys`]: those commands' human text.
 
 use std::io::Write;
 
@@ -26,6 +26,7 @@ pub mod doctor;
 pub mod escape;
 pub mod explain;
 pub mod invoke;
+pub mod keys;
 pub mod stderr;
 pub mod style;
 

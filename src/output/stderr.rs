@@ -96,3 +96,31 @@ impl Drop for Spinner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notes::Note;
+
+    #[test]
+    fn notes_read_as_they_always_have() {
+        let t = |n: Note| note_text(&n).into_owned();
+        assert_eq!(
+            t(Note::Trace("GET https://x/jwks → 200 OK".into())),
+            "tokdiag: GET https://x/jwks → 200 OK"
+        );
+        assert_eq!(
+            t(Note::Info("using the access token".into())),
+            "tokdiag: using the access token"
+        );
+        assert_eq!(
+            t(Note::Warning("cache not written: denied".into())),
+            "tokdiag: warning: cache not written: denied"
+        );
+        assert_eq!(t(Note::ConfigWarning("a\nb".into())), "warning: a\\nb");
+        assert_eq!(
+            t(Note::Exchange("> GET /mcp\n> accept: */*".into())),
+            "> GET /mcp\n> accept: */*"
+        );
+    }
+}
