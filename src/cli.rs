@@ -75,6 +75,24 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
+impl GlobalArgs {
+    /// The palette `--color` asks for: `always`, `never`, or for `auto` (the default) color when
+    /// stdout is a terminal, `NO_COLOR` is unset or empty, and `--json` is not given. `main` asks
+    /// too, for an error reported after the command gave up its [`Globals`].
+    pub fn palette(&self) -> crate::output::Palette {
+        use std::io::IsTerminal;
+        crate::output::Palette::new(match self.color.unwrap_or_default() {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+                    && !self.json
+            }
+        })
+    }
+}
+
 /// Which project file and which resource in it: the commands that read an authorizer config.
 #[derive(Debug, Clone, Args, Default)]
 #[command(next_help_heading = "Project options")]
@@ -419,6 +437,8 @@ pub struct Globals {
     pub json: bool,
     /// Whether stdout gets color.
     pub color: bool,
+    /// The palette of human output, from `color` (passed to every formatting function).
+    pub palette: crate::output::Palette,
     /// `--now`, parsed; `None` = the clock.
     pub now: Option<i64>,
     /// Cache directory.
@@ -449,28 +469,17 @@ pub struct Globals {
     pub runtime_endpoint: Option<String>,
     /// `--allow-http`.
     pub allow_http: bool,
+    /// Where the code below the commands sends its notes and warnings (stderr, filtered by
+    /// `--verbose` and `--quiet`).
+    pub notes: crate::notes::Notes,
 }
 
 impl Globals {
     /// Resolves flags and environment.
     pub fn resolve(g: &GlobalArgs, groups: Groups<'_>) -> Result<Globals> {
         use std::io::IsTerminal;
-        let color = match g.color.unwrap_or_default() {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stdout().is_terminal()
-                    && !g.json
-            }
-        };
-        colored::control::set_override(color);
-        crate::render::set_progress(crate::render::progress_wanted(
-            std::io::stderr().is_terminal(),
-            g.quiet,
-            g.json,
-            g.verbose,
-        ));
+        let palette = g.palette();
+        let color = palette.color;
         let now = g
             .now
             .as_deref()
@@ -497,6 +506,7 @@ impl Globals {
         Ok(Globals {
             json: g.json,
             color,
+            palette,
             now,
             cache_dir,
             verbose: g.verbose,
@@ -514,18 +524,29 @@ impl Globals {
             endpoint_url: aws.endpoint_url,
             runtime_endpoint: groups.runtime.and_then(|r| r.runtime_endpoint.clone()),
             allow_http: groups.net.is_some_and(|n| n.allow_http),
+            notes: crate::output::stderr_notes(
+                g.verbose,
+                g.quiet,
+                crate::output::progress_wanted(
+                    std::io::stderr().is_terminal(),
+                    g.quiet,
+                    g.json,
+                    g.verbose,
+                ),
+                palette,
+            ),
         })
     }
 
-    /// Says on stderr which config is used when both `.bedrock_agentcore.yaml` and
-    /// `agentcore/agentcore.json` exist (the text `explain` shows among its warnings), unless
-    /// `--quiet`. For the commands that do not print the authorizer's warnings: `login`,
+    /// Says which config is used when both `.bedrock_agentcore.yaml` and
+    /// `agentcore/agentcore.json` exist (the text `explain` shows among its warnings): a
+    /// [`Note::ConfigWarning`](crate::notes::Note::ConfigWarning) to [`Globals::notes`], shown
+    /// unless `--quiet`. For the commands that do not print the authorizer's warnings: `login`,
     /// `invoke`, `doctor`.
-    pub fn print_config_note(&self) {
-        if let Some(n) = &self.config_note
-            && !self.quiet
-        {
-            crate::render::note(&format!("warning: {}", crate::render::esc(n)));
+    pub fn send_config_note(&self) {
+        if let Some(n) = &self.config_note {
+            self.notes
+                .send(crate::notes::Note::ConfigWarning(n.clone()));
         }
     }
 

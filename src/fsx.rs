@@ -111,14 +111,14 @@ pub const MAX_CACHE_BYTES: u64 = 1024 * 1024;
 /// Paths already warned about: each gets one warning per process, however often it is read.
 static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
-fn warn_once(path: &Path, problem: &str, fix: &str) {
+fn warn_once(notes: &crate::notes::Notes, path: &Path, problem: &str, fix: &str) {
     let mut seen = WARNED.lock().unwrap_or_else(|e| e.into_inner());
     if seen.iter().any(|p| p == path) {
         return;
     }
     seen.push(path.to_path_buf());
-    crate::render::note(&format!(
-        "tokdiag: warning: ignoring the cache at {}: {problem}; fix: {fix}",
+    notes.warn(format!(
+        "ignoring the cache at {}: {problem}; fix: {fix}",
         path.display()
     ));
 }
@@ -179,8 +179,9 @@ fn distrust(path: &Path, m: &std::fs::Metadata, dir: bool) -> Option<(String, St
 
 /// True when every existing directory from the cache root `root` down to `dir` is the current
 /// user's own, not a symlink, and writable by nobody else. A directory that fails gets one
-/// warning naming it and the fix; a missing one passes (tokdiag creates it, mode 0700).
-pub fn cache_dirs_trusted(root: &Path, dir: &Path) -> bool {
+/// warning naming it and the fix (to `notes`); a missing one passes (tokdiag creates it, mode
+/// 0700).
+pub fn cache_dirs_trusted(root: &Path, dir: &Path, notes: &crate::notes::Notes) -> bool {
     #[cfg(unix)]
     {
         let mut chain = vec![root.to_path_buf()];
@@ -197,7 +198,7 @@ pub fn cache_dirs_trusted(root: &Path, dir: &Path) -> bool {
             match std::fs::symlink_metadata(d) {
                 Ok(m) => {
                     if let Some((problem, fix)) = distrust(d, &m, true) {
-                        warn_once(d, &problem, &fix);
+                        warn_once(notes, d, &problem, &fix);
                         return false;
                     }
                 }
@@ -207,20 +208,20 @@ pub fn cache_dirs_trusted(root: &Path, dir: &Path) -> bool {
         }
     }
     #[cfg(not(unix))]
-    let _ = (root, dir);
+    let _ = (root, dir, notes);
     true
 }
 
 /// Reads the cache file `path` under the cache root `root`, or `None`: missing, unreadable, not
-/// UTF-8, or not trusted. Not trusted (one warning each, naming the path and the fix): a file or
-/// directory on the way that is a symlink, not the user's own, or writable by others; a file
-/// that is not a regular file (a FIFO, a device) or is over [`MAX_CACHE_BYTES`]. The file is
+/// UTF-8, or not trusted. Not trusted (one warning each to `notes`, naming the path and the
+/// fix): a file or directory on the way that is a symlink, not the user's own, or writable by
+/// others; a file that is not a regular file (a FIFO, a device) or is over [`MAX_CACHE_BYTES`]. The file is
 /// opened with `O_NOFOLLOW | O_NONBLOCK` and checked on the open descriptor, so swapping it for a
 /// symlink or a FIFO between the checks and the read gains nothing, and a FIFO never blocks.
-pub fn read_cache_file(root: &Path, path: &Path) -> Option<String> {
+pub fn read_cache_file(root: &Path, path: &Path, notes: &crate::notes::Notes) -> Option<String> {
     use std::io::Read;
     let dir = path.parent()?;
-    if !cache_dirs_trusted(root, dir) {
+    if !cache_dirs_trusted(root, dir, notes) {
         return None;
     }
     let mut opts = std::fs::OpenOptions::new();
@@ -232,7 +233,7 @@ pub fn read_cache_file(root: &Path, path: &Path) -> Option<String> {
         let lm = std::fs::symlink_metadata(path).ok()?;
         if lm.file_type().is_symlink() {
             let (problem, fix) = distrust(path, &lm, false)?;
-            warn_once(path, &problem, &fix);
+            warn_once(notes, path, &problem, &fix);
             return None;
         }
         opts.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
@@ -242,7 +243,7 @@ pub fn read_cache_file(root: &Path, path: &Path) -> Option<String> {
         #[cfg(unix)]
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
             let rm = format!("remove it (rm {})", sh_word(&path.display().to_string()));
-            warn_once(path, "it is a symbolic link", &rm);
+            warn_once(notes, path, "it is a symbolic link", &rm);
             return None;
         }
         Err(_) => return None,
@@ -250,11 +251,12 @@ pub fn read_cache_file(root: &Path, path: &Path) -> Option<String> {
     let m = f.metadata().ok()?;
     #[cfg(unix)]
     if let Some((problem, fix)) = distrust(path, &m, false) {
-        warn_once(path, &problem, &fix);
+        warn_once(notes, path, &problem, &fix);
         return None;
     }
     let too_big = || {
         warn_once(
+            notes,
             path,
             &format!("it is larger than {} MiB", MAX_CACHE_BYTES / 1024 / 1024),
             &format!("remove it (rm {})", sh_word(&path.display().to_string())),
@@ -274,11 +276,16 @@ pub fn read_cache_file(root: &Path, path: &Path) -> Option<String> {
 }
 
 /// Writes a cache file atomically ([`write_atomic_private`]) unless a directory from `root` down
-/// to it is not trusted ([`cache_dirs_trusted`], which warns): a cache nobody else controls is
-/// the only one tokens and keys are written to. Returns whether the file was written.
-pub fn write_cache_file(root: &Path, path: &Path, data: &[u8]) -> Result<bool> {
+/// to it is not trusted ([`cache_dirs_trusted`], which warns to `notes`): a cache nobody else
+/// controls is the only one tokens and keys are written to. Returns whether the file was written.
+pub fn write_cache_file(
+    root: &Path,
+    path: &Path,
+    data: &[u8],
+    notes: &crate::notes::Notes,
+) -> Result<bool> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    if !cache_dirs_trusted(root, dir) {
+    if !cache_dirs_trusted(root, dir, notes) {
         return Ok(false);
     }
     write_atomic_private(path, data)?;

@@ -7,10 +7,11 @@ use clap::{CommandFactory, FromArgMatches};
 fn main() -> ExitCode {
     let cli = parse();
     let json = cli.global.json;
+    let palette = cli.global.palette();
     match tokdiag::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            tokdiag::render::report_error(&e, json);
+            tokdiag::output::report_error(&e, json, palette);
             ExitCode::from(e.exit_code())
         }
     }

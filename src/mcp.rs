@@ -78,8 +78,8 @@ pub fn region_from_arn(arn: &str) -> Result<String> {
             return Err(Error::usage(
                 format!(
                     "the runtime ARN's {what} is a placeholder ({}): {}",
-                    crate::render::esc(v),
-                    crate::render::esc(arn)
+                    crate::output::esc(v),
+                    crate::output::esc(arn)
                 ),
                 Some(format!(
                     "put the real {what} in the ARN (`agentcore status` or `aws bedrock-agentcore-control list-agent-runtimes` prints the ARN)"
@@ -1148,8 +1148,9 @@ pub struct ClientOptions {
     pub protocol_header_override: Option<String>,
     /// Per-request timeout.
     pub timeout: Duration,
-    /// Print exchanges on stderr.
-    pub verbose: bool,
+    /// Where the exchanges go (`--verbose`: each request and answer, as
+    /// [`Note::Exchange`](crate::notes::Note::Exchange)).
+    pub notes: crate::notes::Notes,
 }
 
 /// What went wrong with a call.
@@ -1218,7 +1219,7 @@ impl Client {
             return Err(Error::usage(
                 format!(
                     "the MCP URL {} holds control characters",
-                    crate::render::esc(&opts.url)
+                    crate::output::esc(&opts.url)
                 ),
                 Some("give a URL without newlines or control characters".to_string()),
             ));
@@ -1231,7 +1232,7 @@ impl Client {
                 return Err(Error::usage(
                     format!(
                         "{what} {}: control characters are not allowed in an HTTP header",
-                        crate::render::esc(v)
+                        crate::output::esc(v)
                     ),
                     None,
                 ));
@@ -1483,14 +1484,14 @@ impl Client {
     /// response `want`).
     pub async fn send(&self, req: &HttpRequest, want: Option<i64>) -> Result<HttpResponse> {
         let req = &self.signed(req)?;
-        if self.opts.verbose {
-            crate::render::note(&format!(
+        if self.opts.notes.verbose() {
+            self.opts.notes.send(crate::notes::Note::Exchange(format!(
                 "> {}",
                 req.display().replace('\n', "\n> ").trim_end_matches("> ")
-            ));
+            )));
         }
         let start = Instant::now();
-        let _spin = crate::render::Spinner::start(format!("calling {}", req.url));
+        let _spin = self.opts.notes.busy(format!("calling {}", req.url));
         let (status, headers, mut body) = if req.header("accept").is_none() {
             self.send_direct(req).await?
         } else {
@@ -1564,7 +1565,7 @@ impl Client {
             messages,
             elapsed: start.elapsed(),
         };
-        if self.opts.verbose {
+        if self.opts.notes.verbose() {
             let mut s = format!("< HTTP {} ({} ms)\n", r.status, r.elapsed.as_millis());
             for (k, v) in &r.headers {
                 s.push_str(&format!("< {k}: {v}\n"));
@@ -1573,7 +1574,8 @@ impl Client {
             for l in r.body.lines() {
                 s.push_str(&format!("< {l}\n"));
             }
-            crate::render::note(s.trim_end());
+            s.truncate(s.trim_end().len());
+            self.opts.notes.send(crate::notes::Note::Exchange(s));
         }
         Ok(r)
     }

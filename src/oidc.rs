@@ -39,8 +39,8 @@ pub struct FetchOptions {
     pub cache_dir: PathBuf,
     /// `--allow-http`: plain http to non-loopback hosts.
     pub allow_http: bool,
-    /// `--verbose`: print each HTTP exchange and cache decision on stderr.
-    pub verbose: bool,
+    /// Where each HTTP exchange and cache decision (`--verbose`) and each cache warning go.
+    pub notes: crate::notes::Notes,
     /// Whole-request timeout.
     pub timeout: Duration,
     /// Read fresh cache entries (writing happens either way).
@@ -60,7 +60,7 @@ impl FetchOptions {
         FetchOptions {
             cache_dir: g.cache_dir.clone(),
             allow_http: g.allow_http,
-            verbose: g.verbose,
+            notes: g.notes.clone(),
             timeout,
             use_cache: true,
         }
@@ -258,19 +258,15 @@ pub fn cache_path(cache_dir: &Path, url: &str) -> PathBuf {
 /// capped at [`MAX_MAX_AGE`].
 fn read_cache(o: &FetchOptions, url: &str) -> Option<CacheEntry> {
     let path = cache_path(&o.cache_dir, url);
-    let text = crate::fsx::read_cache_file(&o.cache_dir, &path)?;
+    let text = crate::fsx::read_cache_file(&o.cache_dir, &path, &o.notes)?;
     match serde_json::from_str::<CacheEntry>(&text) {
         Ok(mut e) if e.url == url => {
             e.max_age = e.max_age.min(MAX_MAX_AGE);
             Some(e)
         }
         _ => {
-            if o.verbose {
-                crate::render::note(&format!(
-                    "tokdiag: ignoring unreadable cache file {}",
-                    path.display()
-                ));
-            }
+            o.notes
+                .trace(|| format!("ignoring unreadable cache file {}", path.display()));
             None
         }
     }
@@ -303,8 +299,8 @@ fn write_cache(o: &FetchOptions, entry: &CacheEntry) {
     };
     // A cache that cannot be written costs a request next time; it must not fail verification.
     // An untrusted cache dir is not written to (the read side already warned about it).
-    if let Err(e) = crate::fsx::write_cache_file(&o.cache_dir, &path, &data) {
-        crate::render::note(&format!("tokdiag: warning: cache not written: {e}"));
+    if let Err(e) = crate::fsx::write_cache_file(&o.cache_dir, &path, &data, &o.notes) {
+        o.notes.warn(format!("cache not written: {e}"));
     }
 }
 
@@ -432,7 +428,7 @@ fn map_reqwest_error(e: reqwest::Error, url: &url::Url, o: &FetchOptions) -> Err
 async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value, u64)> {
     let url = check_url(url_str, UrlUse::Keys, o.allow_http)?;
     let client = client(o, &url)?;
-    let _spinner = crate::render::Spinner::start(format!(
+    let _spinner = o.notes.busy(format!(
         "fetching {what} from {}",
         url.host_str().unwrap_or("the issuer")
     ));
@@ -443,9 +439,7 @@ async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value,
         .await
         .map_err(|e| {
             let err = map_reqwest_error(e, &url, o);
-            if o.verbose {
-                crate::render::note(&format!("tokdiag: GET {url} → failed: {err}"));
-            }
+            o.notes.trace(|| format!("GET {url} → failed: {err}"));
             err
         })?;
     let status = resp.status();
@@ -477,17 +471,17 @@ async fn get_json(url_str: &str, o: &FetchOptions, what: &str) -> Result<(Value,
             ReadError::Http(e) => map_reqwest_error(e, &url, o),
         })?;
     let max_age = max_age_from_cache_control(cache_control.as_deref());
-    if o.verbose {
+    o.notes.trace(|| {
         let redirected = if final_url != url {
             format!(" (redirected to {final_url})")
         } else {
             String::new()
         };
-        crate::render::note(&format!(
-            "tokdiag: GET {url} → {status}{redirected}, {} bytes, cache miss, max-age {max_age} s",
+        format!(
+            "GET {url} → {status}{redirected}, {} bytes, cache miss, max-age {max_age} s",
             body.len()
-        ));
-    }
+        )
+    });
     if !status.is_success() {
         let hint = match status.as_u16() {
             404 => format!(
@@ -552,22 +546,22 @@ async fn cached_json(
         && let Some(e) = read_cache(o, url)
     {
         if is_fresh(&e, now) {
-            if o.verbose {
-                crate::render::note(&format!(
-                    "tokdiag: cache hit for {url} (age {} s, max-age {} s)",
+            o.notes.trace(|| {
+                format!(
+                    "cache hit for {url} (age {} s, max-age {} s)",
                     now - e.fetched_at,
                     e.max_age
-                ));
-            }
+                )
+            });
             return Ok((e.body, true, e.fetched_at, e.max_age));
         }
-        if o.verbose {
-            crate::render::note(&format!(
-                "tokdiag: cache stale for {url} (age {} s, max-age {} s)",
+        o.notes.trace(|| {
+            format!(
+                "cache stale for {url} (age {} s, max-age {} s)",
                 now - e.fetched_at,
                 e.max_age
-            ));
-        }
+            )
+        });
     }
     // One fetch per URL at a time across processes sharing the cache. Once holding the lock, look
     // again: another process may have written the entry since our first look (for a refetch, only
@@ -579,11 +573,8 @@ async fn cached_json(
         && is_fresh(&e, crate::timefmt::system_now())
         && (!bypass_cache || written_since(&cache_path(&o.cache_dir, url), waited_from))
     {
-        if o.verbose {
-            crate::render::note(&format!(
-                "tokdiag: cache hit for {url} (written by another tokdiag process just now)"
-            ));
-        }
+        o.notes
+            .trace(|| format!("cache hit for {url} (written by another tokdiag process just now)"));
         return Ok((e.body, true, e.fetched_at, e.max_age));
     }
     let (body, max_age) = get_json(url, o, what).await?;
@@ -630,7 +621,7 @@ impl FetchLock {
     async fn acquire(o: &FetchOptions, url: &str) -> Option<FetchLock> {
         let path = cache_path(&o.cache_dir, url).with_extension("lock");
         let dir = path.parent()?;
-        if !crate::fsx::cache_dirs_trusted(&o.cache_dir, dir) {
+        if !crate::fsx::cache_dirs_trusted(&o.cache_dir, dir, &o.notes) {
             return None;
         }
         crate::fsx::create_dir_all(dir).ok()?;
@@ -726,12 +717,8 @@ pub async fn fetch_keys(discovery_url: &str, o: &FetchOptions) -> Result<Fetched
 /// Fetches the JWKS again, bypassing the cache (an unknown `kid`: the issuer may have rotated its
 /// keys). Discovery is fetched again only when the JWKS URL itself fails.
 pub async fn refetch_jwks(keys: &mut FetchedJwks, o: &FetchOptions) -> Result<()> {
-    if o.verbose {
-        crate::render::note(&format!(
-            "tokdiag: unknown kid: fetching {} again",
-            keys.jwks_url
-        ));
-    }
+    o.notes
+        .trace(|| format!("unknown kid: fetching {} again", keys.jwks_url));
     match fetch_jwks(&keys.jwks_url, o, true).await {
         Ok((jwks, from_cache, fetched_at, max_age)) => {
             keys.jwks = jwks;

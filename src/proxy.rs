@@ -6,7 +6,7 @@
 //! body for the first failing check; a POST whose `Accept` does not list both MCP media types → 406
 //! `-32011`; otherwise the request is forwarded to the upstream MCP server (with a platform
 //! `Mcp-Session-Id` when the client sent none) and the answer is streamed back. One log line per
-//! request on stderr, with the data in it escaped by [`esc`](crate::render::esc) (a newline in a `kid` cannot forge a line). Keys
+//! request on stderr, with the data in it escaped by [`esc`](crate::output::esc) (a newline in a `kid` cannot forge a line). Keys
 //! are held in memory (one refetch on an unknown `kid`), so the evaluation adds well under a
 //! millisecond.
 //!
@@ -39,7 +39,7 @@ use serde_json::json;
 use crate::authorizer::explain::{self, Report};
 use crate::authorizer::{Authorizer, ResourceKind, RuleSet, SigningKeys, rules};
 use crate::oidc::FetchOptions;
-use crate::render::esc;
+use crate::output::esc;
 use crate::report::{Check, CheckId, ServiceError, Verdict};
 use crate::token::Jwt;
 
@@ -459,14 +459,14 @@ pub fn route(auth: &Authorizer, uri: &hyper::Uri) -> Result<(), String> {
     else {
         return Err(format!(
             "{} is neither /mcp nor /runtimes/<ARN>/invocations",
-            esc(&crate::render::short(path, 200))
+            esc(&crate::output::short(path, 200))
         ));
     };
     let arn = percent_encoding::percent_decode_str(enc).decode_utf8_lossy();
     if !arn.starts_with("arn:") || (arn.contains('/') && !arn.contains(":runtime/")) {
         return Err(format!(
             "{} is not a runtime ARN (percent-encode it: arn%3Aaws%3Abedrock-agentcore%3A…)",
-            esc(&crate::render::short(&arn, 200))
+            esc(&crate::output::short(&arn, 200))
         ));
     }
     if auth.kind == ResourceKind::Runtime
@@ -476,7 +476,7 @@ pub fn route(auth: &Authorizer, uri: &hyper::Uri) -> Result<(), String> {
     {
         return Err(format!(
             "runtime {} is not the configured one ({})",
-            esc(&crate::render::short(&arn, 200)),
+            esc(&crate::output::short(&arn, 200)),
             esc(want)
         ));
     }
@@ -1166,9 +1166,11 @@ static LOG: LazyLock<LogQueue> = LazyLock::new(|| {
 });
 
 /// Writes one line to the proxy log (stderr) without blocking; the text is
-/// [sanitized](crate::render::sanitize) as a last guard, the data in it is already [escaped](esc).
+/// [sanitized](crate::output::sanitize) as a last guard, the data in it is already [escaped](esc).
+/// The log has no color, and [escaped](esc) data has no escape character that a palette could
+/// keep: sanitizing it without one changes nothing.
 pub fn log_line(text: String) {
-    let text = match crate::render::sanitize(&text) {
+    let text = match crate::output::sanitize(&text, crate::output::Palette::PLAIN) {
         Cow::Borrowed(_) => text,
         Cow::Owned(s) => s,
     };

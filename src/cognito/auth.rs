@@ -19,7 +19,6 @@ use cip::types::{AuthFlowType, AuthenticationResultType, ChallengeNameType};
 use crate::cognito::{Secret, Tokens, secret_hash};
 use crate::error::{Error, Result};
 use crate::fsx::{sh_quote, sh_word};
-use crate::render;
 
 /// How to reach Cognito.
 #[derive(Debug, Clone)]
@@ -32,8 +31,9 @@ pub struct ClientSettings {
     pub profile: Option<String>,
     /// The endpoint as shown in messages.
     pub endpoint_display: String,
-    /// `--verbose`: one line per request and response on stderr (never a password or secret).
-    pub verbose: bool,
+    /// Where the `--verbose` trace goes: one line per request and response (never a password
+    /// or secret).
+    pub notes: crate::notes::Notes,
 }
 
 /// A Cognito client for the unauthenticated sign-in operations.
@@ -41,7 +41,7 @@ pub struct ClientSettings {
 pub struct Cognito {
     client: cip::Client,
     endpoint: String,
-    verbose: bool,
+    notes: crate::notes::Notes,
 }
 
 /// What one sign-in step answered.
@@ -171,14 +171,12 @@ impl Cognito {
         Cognito {
             client: cip::Client::new(&conf),
             endpoint: s.endpoint_display.clone(),
-            verbose: s.verbose,
+            notes: s.notes.clone(),
         }
     }
 
     fn trace(&self, line: &str) {
-        if self.verbose {
-            render::note(&format!("tokdiag: {line}"));
-        }
+        self.notes.trace(|| line.to_string());
     }
 
     fn trace_step(&self, op: &str, step: &Step) {
@@ -222,8 +220,9 @@ impl Cognito {
             self.endpoint,
             sorted(shown).join(", ")
         ));
-        let _spin =
-            crate::render::Spinner::start(format!("signing in to Cognito ({})", flow.as_str()));
+        let _spin = self
+            .notes
+            .busy(format!("signing in to Cognito ({})", flow.as_str()));
         let out = self
             .client
             .initiate_auth()
@@ -259,7 +258,7 @@ impl Cognito {
             self.endpoint,
             sorted(shown).join(", ")
         ));
-        let _spin = crate::render::Spinner::start(format!("answering {}", challenge.name));
+        let _spin = self.notes.busy(format!("answering {}", challenge.name));
         let out = self
             .client
             .respond_to_auth_challenge()

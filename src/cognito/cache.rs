@@ -20,7 +20,6 @@ use sha2::{Digest, Sha256};
 use crate::cli::Globals;
 use crate::cognito::Tokens;
 use crate::error::Result;
-use crate::render;
 use crate::timefmt;
 use crate::token::{Jwt, Use};
 
@@ -281,13 +280,13 @@ pub fn entry_path(cache_dir: &Path, pool: &str, client: &str, user: &str) -> Pat
 /// ([`crate::fsx::read_cache_file`]: a symlink, a FIFO, someone else's, writable by others, over
 /// 1 MiB; one warning each). An entry whose tokens fail [`token_problem`] is dropped with a
 /// warning. `expires_at` is the tokens' own `exp`, never the file's word.
-pub fn load(cache_dir: &Path, path: &Path) -> Option<Entry> {
-    match load_entry(cache_dir, path) {
+pub fn load(cache_dir: &Path, path: &Path, notes: &crate::notes::Notes) -> Option<Entry> {
+    match load_entry(cache_dir, path, notes) {
         Loaded::Entry(e) => Some(*e),
         Loaded::Nothing => None,
         Loaded::NotJwt(which, why) => {
-            render::note(&format!(
-                "tokdiag: warning: ignoring the cached login in {}: its {which} token is not a JWT ({why}); the next tokdiag login replaces it",
+            notes.warn(format!(
+                "ignoring the cached login in {}: its {which} token is not a JWT ({why}); the next tokdiag login replaces it",
                 path.display()
             ));
             None
@@ -300,8 +299,12 @@ pub fn load(cache_dir: &Path, path: &Path) -> Option<Entry> {
 /// reason, as the same tokens from the network are ([`refuse_tokens`]); nothing is printed and
 /// no request is sent. The commands that only read the cache ([`cached_for`]) drop it with a
 /// warning instead.
-pub fn load_for_login(cache_dir: &Path, path: &Path) -> Result<Option<Entry>> {
-    match load_entry(cache_dir, path) {
+pub fn load_for_login(
+    cache_dir: &Path,
+    path: &Path,
+    notes: &crate::notes::Notes,
+) -> Result<Option<Entry>> {
+    match load_entry(cache_dir, path, notes) {
         Loaded::Entry(e) => Ok(Some(*e)),
         Loaded::Nothing => Ok(None),
         Loaded::NotJwt(which, why) => Err(crate::error::Error::refused(
@@ -327,8 +330,8 @@ enum Loaded {
     NotJwt(&'static str, String),
 }
 
-fn load_entry(cache_dir: &Path, path: &Path) -> Loaded {
-    let Some(text) = crate::fsx::read_cache_file(cache_dir, path) else {
+fn load_entry(cache_dir: &Path, path: &Path, notes: &crate::notes::Notes) -> Loaded {
+    let Some(text) = crate::fsx::read_cache_file(cache_dir, path, notes) else {
         return Loaded::Nothing;
     };
     let Ok(mut e) = serde_json::from_str::<Entry>(&text) else {
@@ -349,8 +352,8 @@ fn load_entry(cache_dir: &Path, path: &Path) -> Loaded {
             e.expires_at = e.expires_at.min(e.obtained_at.saturating_add(3600));
         }
         None => {
-            render::note(&format!(
-                "tokdiag: warning: ignoring the cached login in {}: it holds no access or ID token; the next tokdiag login replaces it",
+            notes.warn(format!(
+                "ignoring the cached login in {}: it holds no access or ID token; the next tokdiag login replaces it",
                 path.display()
             ));
             return Loaded::Nothing;
@@ -370,7 +373,11 @@ fn token_exp(tokens: &Tokens) -> Option<i64> {
 
 /// Writes an entry (mode 0600, atomically); returns its path, or `None` when the cache directory
 /// is not trusted (someone else's, writable by others: warned about, nothing written there).
-pub fn save(cache_dir: &Path, entry: &Entry) -> Result<Option<PathBuf>> {
+pub fn save(
+    cache_dir: &Path,
+    entry: &Entry,
+    notes: &crate::notes::Notes,
+) -> Result<Option<PathBuf>> {
     let path = entry_path(
         cache_dir,
         &entry.user_pool_id,
@@ -378,7 +385,7 @@ pub fn save(cache_dir: &Path, entry: &Entry) -> Result<Option<PathBuf>> {
         &entry.username,
     );
     let data = serde_json::to_vec_pretty(entry).unwrap_or_default();
-    let written = crate::fsx::write_cache_file(cache_dir, &path, &data)?;
+    let written = crate::fsx::write_cache_file(cache_dir, &path, &data, notes)?;
     Ok(written.then_some(path))
 }
 
@@ -429,15 +436,15 @@ fn last_path(cache_dir: &Path) -> PathBuf {
 }
 
 /// Reads `last.json` (missing, corrupt or not trusted: empty).
-pub fn read_last(cache_dir: &Path) -> Last {
-    crate::fsx::read_cache_file(cache_dir, &last_path(cache_dir))
+pub fn read_last(cache_dir: &Path, notes: &crate::notes::Notes) -> Last {
+    crate::fsx::read_cache_file(cache_dir, &last_path(cache_dir), notes)
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default()
 }
 
-fn write_last(cache_dir: &Path, last: &Last) -> Result<()> {
+fn write_last(cache_dir: &Path, last: &Last, notes: &crate::notes::Notes) -> Result<()> {
     let data = serde_json::to_vec_pretty(last).unwrap_or_default();
-    crate::fsx::write_cache_file(cache_dir, &last_path(cache_dir), &data).map(|_| ())
+    crate::fsx::write_cache_file(cache_dir, &last_path(cache_dir), &data, notes).map(|_| ())
 }
 
 /// How long a change of `last.json` waits for another process's change to finish.
@@ -447,9 +454,13 @@ const LAST_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// ([`crate::fsx::FileLock`]), so concurrent logins each keep their pointer; writes only when
 /// `change` returns true. Without a trusted cache dir, or when the lock cannot be had within
 /// 10 s (a stopped process holds it), the change is made without the lock.
-fn update_last(cache_dir: &Path, change: impl FnOnce(&mut Last) -> bool) -> Result<()> {
+fn update_last(
+    cache_dir: &Path,
+    notes: &crate::notes::Notes,
+    change: impl FnOnce(&mut Last) -> bool,
+) -> Result<()> {
     let dir = tokens_dir(cache_dir);
-    let _lock = if crate::fsx::cache_dirs_trusted(cache_dir, &dir) {
+    let _lock = if crate::fsx::cache_dirs_trusted(cache_dir, &dir, notes) {
         crate::fsx::create_dir_all(&dir)?;
         crate::fsx::FileLock::acquire(&dir.join("last.lock"), LAST_LOCK_WAIT)
             .ok()
@@ -457,9 +468,9 @@ fn update_last(cache_dir: &Path, change: impl FnOnce(&mut Last) -> bool) -> Resu
     } else {
         None
     };
-    let mut last = read_last(cache_dir);
+    let mut last = read_last(cache_dir, notes);
     if change(&mut last) {
-        write_last(cache_dir, &last)?;
+        write_last(cache_dir, &last, notes)?;
     }
     Ok(())
 }
@@ -478,8 +489,13 @@ pub fn config_key(config: Option<&Path>, agent: Option<&str>) -> String {
 }
 
 /// Records `p` as the latest login, overall and for `config_key`.
-pub fn record_last(cache_dir: &Path, config_key: &str, p: &Pointer) -> Result<()> {
-    update_last(cache_dir, |last| {
+pub fn record_last(
+    cache_dir: &Path,
+    config_key: &str,
+    p: &Pointer,
+    notes: &crate::notes::Notes,
+) -> Result<()> {
+    update_last(cache_dir, notes, |last| {
         last.latest = Some(p.clone());
         last.by_config.insert(config_key.to_string(), p.clone());
         true
@@ -487,8 +503,8 @@ pub fn record_last(cache_dir: &Path, config_key: &str, p: &Pointer) -> Result<()
 }
 
 /// Drops every pointer to the entry of `p` (after `--logout`).
-pub fn forget(cache_dir: &Path, p: &Pointer) -> Result<()> {
-    update_last(cache_dir, |last| {
+pub fn forget(cache_dir: &Path, p: &Pointer, notes: &crate::notes::Notes) -> Result<()> {
+    update_last(cache_dir, notes, |last| {
         let before = (last.latest.clone(), last.by_config.len());
         if last.latest.as_ref().is_some_and(|l| l.same_entry(p)) {
             last.latest = None;
@@ -499,8 +515,13 @@ pub fn forget(cache_dir: &Path, p: &Pointer) -> Result<()> {
 }
 
 /// The user who logged in last to `pool`/`client` with the password flow, if any.
-pub fn last_user(cache_dir: &Path, pool: &str, client: &str) -> Option<String> {
-    let last = read_last(cache_dir);
+pub fn last_user(
+    cache_dir: &Path,
+    pool: &str,
+    client: &str,
+    notes: &crate::notes::Notes,
+) -> Option<String> {
+    let last = read_last(cache_dir, notes);
     last.latest
         .iter()
         .chain(last.by_config.values())
@@ -527,15 +548,10 @@ pub struct Cached {
 /// The cached token for `decode`/`verify`/`explain` without a token: the login recorded for this
 /// config/agent (else the latest login), for `TOKDIAG_USERNAME` when set. `which` picks the access
 /// or ID token (falling back to the other when the entry lacks it). An expired token is still
-/// returned (the checks will say it expired); a note on stderr says where it came from.
+/// returned (the checks will say it expired); a note (to `g.notes`) says where it came from.
 pub fn cached_for(g: &Globals, which: Use) -> Result<Option<Cached>> {
-    let quiet = g.quiet;
-    let say = |m: String| {
-        if !quiet {
-            render::note(&format!("tokdiag: {m}"));
-        }
-    };
-    let last = read_last(&g.cache_dir);
+    let say = |m: String| g.notes.info(m);
+    let last = read_last(&g.cache_dir, &g.notes);
     let ck = config_key(g.config.as_deref(), g.agent.as_deref());
     let Some(mut p) = last.by_config.get(&ck).or(last.latest.as_ref()).cloned() else {
         return Ok(None);
@@ -555,7 +571,7 @@ pub fn cached_for(g: &Globals, which: Use) -> Result<Option<Cached>> {
             return Ok(None);
         }
     }
-    let Some(entry) = load(&g.cache_dir, &p.path(&g.cache_dir)) else {
+    let Some(entry) = load(&g.cache_dir, &p.path(&g.cache_dir), &g.notes) else {
         return Ok(None);
     };
     let other = if which == Use::Access {

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::cognito::{Secret, Tokens};
 use crate::error::{Error, Result};
-use crate::render;
+use crate::output;
 
 /// Largest response body read from a token endpoint: 1 MiB.
 const MAX_BODY: usize = 1024 * 1024;
@@ -29,8 +29,8 @@ pub struct Grant<'a> {
     pub token_endpoint: &'a str,
     /// User pool id, for the commands in hints.
     pub pool_id: Option<&'a str>,
-    /// `--verbose`.
-    pub verbose: bool,
+    /// Where the `--verbose` trace of the request and answer goes.
+    pub notes: &'a crate::notes::Notes,
     /// `--allow-http`.
     pub allow_http: bool,
 }
@@ -108,13 +108,14 @@ pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
     let url = g.token_endpoint;
     let parsed = check_url(url, "the token endpoint", g.allow_http)?;
     let body = form_body(g.scopes);
-    if g.verbose {
-        render::note(&format!(
-            "tokdiag: → POST {url} (Authorization: Basic <redacted>; Content-Type: application/x-www-form-urlencoded; {body})"
-        ));
-    }
-    let _spin =
-        crate::render::Spinner::start(format!("requesting a client-credentials token from {url}"));
+    g.notes.trace(|| {
+        format!(
+            "→ POST {url} (Authorization: Basic <redacted>; Content-Type: application/x-www-form-urlencoded; {body})"
+        )
+    });
+    let _spin = g
+        .notes
+        .busy(format!("requesting a client-credentials token from {url}"));
     let resp = http_client(&parsed)?
         .post(url)
         .header("Authorization", basic_auth(g.client_id, g.secret))
@@ -130,7 +131,7 @@ pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .map(|l| format!(" to {}", render::esc_short(l, 200)))
+            .map(|l| format!(" to {}", output::esc_short(l, 200)))
             .unwrap_or_default();
         return Err(Error::refused(
             format!(
@@ -140,9 +141,8 @@ pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
         ));
     }
     let bytes = read_body(resp, url).await?;
-    if g.verbose {
-        render::note(&format!("tokdiag: ← HTTP {status} ({} bytes)", bytes.len()));
-    }
+    g.notes
+        .trace(|| format!("← HTTP {status} ({} bytes)", bytes.len()));
     parse_response(status, &bytes, g)
 }
 
@@ -258,6 +258,8 @@ pub fn parse_response(status: u16, body: &[u8], g: &Grant<'_>) -> Result<Tokens>
 mod tests {
     use super::*;
 
+    static SILENT: crate::notes::Notes = crate::notes::Notes::silent();
+
     fn grant<'a>(secret: &'a Secret, scopes: &'a [String]) -> Grant<'a> {
         Grant {
             client_id: "cid",
@@ -265,7 +267,7 @@ mod tests {
             scopes,
             token_endpoint: "https://x.auth.us-east-1.amazoncognito.com/oauth2/token",
             pool_id: Some("us-east-1_abc"),
-            verbose: false,
+            notes: &SILENT,
             allow_http: false,
         }
     }

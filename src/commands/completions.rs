@@ -20,11 +20,11 @@ pub struct CompletionsArgs {
 }
 
 /// Prints the completion script.
-pub fn run(args: &CompletionsArgs, _g: &Globals) -> Result<u8> {
+pub fn run(args: &CompletionsArgs, g: &Globals) -> Result<u8> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "tokdiag", &mut buf);
-    crate::render::emit(&String::from_utf8_lossy(&buf))?;
+    crate::output::emit(g.palette, &String::from_utf8_lossy(&buf))?;
     Ok(0)
 }
 
@@ -44,7 +44,7 @@ pub struct ManArgs {
 }
 
 /// Prints a man page (roff), or writes all of them with `--out-dir`.
-pub fn run_man(args: &ManArgs, _g: &Globals) -> Result<u8> {
+pub fn run_man(args: &ManArgs, g: &Globals) -> Result<u8> {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir)
@@ -76,6 +76,6 @@ pub fn run_man(args: &ManArgs, _g: &Globals) -> Result<u8> {
     clap_mangen::Man::new(page)
         .render(&mut buf)
         .map_err(|e| Error::input(format!("cannot render the man page: {e}"), None))?;
-    crate::render::emit(&String::from_utf8_lossy(&buf))?;
+    crate::output::emit(g.palette, &String::from_utf8_lossy(&buf))?;
     Ok(0)
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::cli::Globals;
 use crate::commands::{TokenArgs, given_token};
 use crate::error::{Error, Result};
-use crate::render;
+use crate::output;
 use crate::timefmt;
 use crate::token::{self, Jwt, TokenKind, Use};
 
@@ -187,106 +187,6 @@ pub fn view(jwt: &Jwt, now: i64, picked: Option<Use>) -> DecodeView<'_> {
     }
 }
 
-/// Human text for a time claim: `2026-01-01T00:00:00Z (expires in 41 min)`.
-fn time_phrase(claim: &str, t: i64, now: i64) -> String {
-    let rel = timefmt::relative(t, now);
-    let phrase = match claim {
-        "exp" if t > now => format!("expires {rel}"),
-        "exp" => format!("expired {rel}"),
-        "nbf" if t > now => format!("not valid until {rel}"),
-        "nbf" => format!("valid since {rel}"),
-        _ => rel,
-    };
-    format!(
-        "{}  {}",
-        timefmt::rfc3339(t),
-        render::dim(&format!("({phrase})"))
-    )
-}
-
-/// Human rendering of a decode view.
-pub fn human(v: &DecodeView<'_>, now: i64) -> String {
-    let mut out = String::new();
-    out.push_str(&render::heading(v.description));
-    if let Some(Value::String(tu)) = v.claims.get("token_use") {
-        out.push_str(&render::dim(&format!("  (token_use={})", render::esc(tu))));
-    }
-    out.push('\n');
-    let a = &v.annotations;
-    let mut rows: Vec<(String, String)> = Vec::new();
-    if let Some(p) = &a.pool_id {
-        rows.push((
-            "user pool".into(),
-            format!(
-                "{}  (region {}{})",
-                render::esc(p),
-                render::esc(a.region.as_deref().unwrap_or("?")),
-                a.issuer_form
-                    .map(|f| format!(", {} issuer", f.name()))
-                    .unwrap_or_default()
-            ),
-        ));
-    }
-    if let (Some(c), Some(id)) = (a.client_id_claim, &a.client_id) {
-        rows.push((
-            "app client".into(),
-            format!("{}  (in claim `{c}`)", render::esc(id)),
-        ));
-    }
-    if let Some(u) = &a.user {
-        rows.push(("user".into(), render::esc(u).into_owned()));
-    }
-    if !a.groups.is_empty() {
-        rows.push(("groups".into(), render::esc_join(&a.groups, ", ")));
-    }
-    if !a.scopes.is_empty() {
-        rows.push(("scopes".into(), render::esc_join(&a.scopes, " ")));
-    }
-    if !a.roles.is_empty() {
-        rows.push(("roles".into(), render::esc_join(&a.roles, ", ")));
-    }
-    if let Some(t) = v
-        .claims
-        .get("exp")
-        .and_then(|_| v.times.get("exp"))
-        .and_then(|t| t["unix"].as_i64())
-    {
-        rows.push(("expiry".into(), time_phrase("exp", t, now)));
-    }
-    out.push_str(&render::table(&rows, 12));
-    for n in &a.notes {
-        out.push_str(&format!("  {}\n", render::dim(&format!("note: {n}"))));
-    }
-    out.push('\n');
-    out.push_str(&render::heading("header"));
-    out.push('\n');
-    let hrows: Vec<(String, String)> = v
-        .header
-        .iter()
-        .map(|(k, val)| (k.clone(), render::esc_value(val)))
-        .collect();
-    out.push_str(&render::table(&hrows, 16));
-    out.push('\n');
-    out.push_str(&render::heading("claims"));
-    out.push('\n');
-    let crows: Vec<(String, String)> = v
-        .claims
-        .iter()
-        .map(|(k, val)| {
-            let shown = match (v.times.get(k), val) {
-                (Some(t), _) => match t["unix"].as_i64() {
-                    Some(u) => format!("{u}  {}", time_phrase(k, u, now)),
-                    None => render::esc_value(val),
-                },
-                _ => render::esc_value(val),
-            };
-            (k.clone(), shown)
-        })
-        .collect();
-    out.push_str(&render::table(&crows, 16));
-    out
-}
-
 /// Runs `decode`.
 pub fn run(args: &DecodeArgs, g: &Globals) -> Result<u8> {
     let given = given_token(&args.token, g, Use::Access)?;
@@ -299,9 +199,9 @@ pub fn run(args: &DecodeArgs, g: &Globals) -> Result<u8> {
     let now = g.now();
     let v = view(&jwt, now, given.picked);
     if g.json {
-        render::emit_json(&v)?;
+        output::emit_json(&v)?;
     } else {
-        render::emit(&human(&v, now))?;
+        output::emit(g.palette, &output::decode::human(&v, now, g.palette))?;
     }
     Ok(0)
 }

@@ -11,7 +11,6 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use clap::Args;
-use colored::Colorize;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -23,7 +22,7 @@ use crate::error::Error;
 use crate::error::Result;
 use crate::mcp::{self, Auth, CallError, Client, ClientOptions};
 use crate::oidc::FetchOptions;
-use crate::render;
+use crate::output;
 use crate::report::{Status, Verdict};
 use crate::token::{Jwt, Use};
 
@@ -146,7 +145,7 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     let mut steps = Vec::new();
 
     // 1. config
-    g.print_config_note();
+    g.send_config_note();
     let auth = match invoke::load_config(g) {
         Ok(Some(a)) => {
             steps.push(config_step(&a));
@@ -287,11 +286,11 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
         // (the both-project-files note), as in explain.
         let mut doc = serde_json::json!({ "steps": steps, "diagnoses": warnings });
         super::add_config_note(&mut doc, g);
-        render::emit_json(&doc)?;
+        output::emit_json(&doc)?;
     } else {
-        let mut out = human(&steps, auth.as_ref());
-        out.push_str(&human_warnings(&warnings));
-        render::emit(&out)?;
+        let mut out = output::doctor::human(&steps, auth.as_ref(), g.palette);
+        out.push_str(&output::doctor::human_warnings(&warnings, g.palette));
+        output::emit(g.palette, &out)?;
     }
     Ok(worst(&steps))
 }
@@ -421,10 +420,10 @@ fn keys_step(a: &Authorizer, k: &SigningKeys, offline: bool) -> Step {
                     "{} key{} ({}) from {}{}; issuer {}",
                     jwks.keys.len(),
                     if jwks.keys.len() == 1 { "" } else { "s" },
-                    render::esc(&kids.join(", ")),
-                    render::esc(origin),
+                    output::esc(&kids.join(", ")),
+                    output::esc(origin),
                     if offline { " (offline)" } else { "" },
-                    render::esc(issuer.as_deref().unwrap_or("unknown"))
+                    output::esc(issuer.as_deref().unwrap_or("unknown"))
                 ),
             );
             if discovery_mismatch(a, k).is_some() {
@@ -622,7 +621,7 @@ fn explain_step(r: &Report) -> Step {
                 .first_failure()
                 .or_else(|| r.checks.iter().find(|c| c.status == Status::Fail));
             let msg = match first {
-                Some(c) => format!("rejected: {} — {}", render::esc(c.id.as_str()), c.message),
+                Some(c) => format!("rejected: {} — {}", output::esc(c.id.as_str()), c.message),
                 None => "rejected".into(),
             };
             let fixes = r
@@ -647,14 +646,14 @@ fn explain_step(r: &Report) -> Step {
             3,
             format!(
                 "unknown: {}",
-                crate::render::esc(&r.unknown_reason().unwrap_or_default())
+                crate::output::esc(&r.unknown_reason().unwrap_or_default())
             ),
             vec![format!(
                 "doctor reads no --param: run `tokdiag explain` with {} to decide, or edit the configuration",
                 r.unresolved
                     .iter()
                     .map(
-                        |n| crate::render::esc(&crate::authorizer::explain::param_arg(n))
+                        |n| crate::output::esc(&crate::authorizer::explain::param_arg(n))
                             .to_string()
                     )
                     .collect::<Vec<_>>()
@@ -742,7 +741,7 @@ fn invoke_step(
         protocol_version: mcp::PROTOCOL_VERSION.to_string(),
         protocol_header_override: None,
         timeout: Duration::from_secs(args.timeout.max(1)),
-        verbose: g.verbose,
+        notes: g.notes.clone(),
     };
     let mut client = match Client::new(opts) {
         Ok(c) => c,
@@ -790,75 +789,6 @@ fn invoke_step(
             f.fixes.clone(),
         ),
     }
-}
-
-fn human(steps: &[Step], auth: Option<&Authorizer>) -> String {
-    let mut out = String::new();
-    if let Some(a) = auth {
-        out.push_str(&format!(
-            "{} — {} {} ({})\n",
-            render::heading("tokdiag doctor"),
-            match a.kind {
-                crate::authorizer::ResourceKind::Gateway => "gateway",
-                crate::authorizer::ResourceKind::Runtime => "agent",
-            },
-            a.agent.as_deref().unwrap_or("-"),
-            a.file.as_deref().unwrap_or("flags")
-        ));
-    } else {
-        out.push_str(&format!("{}\n", render::heading("tokdiag doctor")));
-    }
-    let width = steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
-    for s in steps {
-        out.push_str(&format!(
-            "{} {:width$}  {}\n",
-            render::symbol(s.status),
-            s.name,
-            s.message
-        ));
-    }
-    if let Some(s) = steps.iter().find(|s| s.status == Status::Fail) {
-        out.push('\n');
-        for f in &s.fixes {
-            out.push_str(&format!(
-                "{} {}\n",
-                format!("fix ({}):", s.name).cyan(),
-                f.replace('\n', "\n  ")
-            ));
-        }
-    } else if let Some(s) = steps
-        .iter()
-        .find(|s| s.status == Status::Warn && !s.fixes.is_empty())
-    {
-        out.push('\n');
-        for f in &s.fixes {
-            out.push_str(&format!(
-                "{} {f}\n",
-                format!("warning ({}):", s.name).yellow()
-            ));
-        }
-    }
-    out
-}
-
-/// The config's warnings, each once: `warning (code): message` and its fixes.
-fn human_warnings(warnings: &[crate::report::Diagnosis]) -> String {
-    let mut out = String::new();
-    if warnings.is_empty() {
-        return out;
-    }
-    out.push('\n');
-    for d in warnings {
-        out.push_str(&format!(
-            "{} {}\n",
-            format!("warning ({}):", d.code).yellow(),
-            d.message
-        ));
-        for f in &d.fixes {
-            out.push_str(&format!("  {} {f}\n", "fix:".cyan()));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

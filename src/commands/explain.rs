@@ -6,14 +6,13 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::authorizer::config::{self, AuthorizerFlags, LoadOptions};
-use crate::authorizer::explain::{self, Report};
+use crate::authorizer::explain;
 use crate::authorizer::{Authorizer, RuleSet};
 use crate::cli::Globals;
 use crate::commands::{TokenArgs, given_token};
 use crate::error::{Error, Result};
 use crate::oidc::FetchOptions;
-use crate::render;
-use crate::report::{Diagnosis, Severity, Status, Verdict};
+use crate::output;
 use crate::token::{Jwt, Use};
 
 /// Arguments of `explain`.
@@ -134,225 +133,13 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> Result<u8> {
     )?;
     let report = explain::explain(&auth, &given.text, &keys, g.now());
     if g.json {
-        render::emit_json(&report)?;
+        output::emit_json(&report)?;
     } else {
-        render::emit(&human(&report))?;
-        if !g.quiet {
-            for w in &report.warnings {
-                // One line each, whatever the config holds.
-                render::note(&format!("warning: {}", render::esc(w)));
-            }
+        output::emit(g.palette, &output::explain::human(&report, g.palette))?;
+        for w in &report.warnings {
+            // One line each (escaped), whatever the config holds; not with --quiet.
+            g.notes.send(crate::notes::Note::ConfigWarning(w.clone()));
         }
     }
     Ok(report.verdict.exit_code())
-}
-
-/// Splits on spaces, keeping a `backticked command` in one piece so it stays copyable.
-fn words(para: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut open = false;
-    for w in para.split(' ') {
-        match out.last_mut() {
-            Some(last) if open => {
-                last.push(' ');
-                last.push_str(w);
-            }
-            _ => out.push(w.to_string()),
-        }
-        if w.matches('`').count() % 2 == 1 {
-            open = !open;
-        }
-    }
-    out
-}
-
-/// Wraps `text` at `width` columns, continuation lines indented by `indent` spaces.
-fn wrap(text: &str, width: usize, indent: usize) -> String {
-    let mut out = String::new();
-    for (i, para) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-        }
-        // Preserve snippet lines (YAML, commands) as they are.
-        if para.starts_with("  ") {
-            out.push_str(para);
-            continue;
-        }
-        let mut col = indent;
-        let mut first = true;
-        for word in words(para) {
-            let w = word.chars().count();
-            if !first && col + 1 + w > width {
-                out.push('\n');
-                out.push_str(&" ".repeat(indent));
-                col = indent;
-            } else if !first {
-                out.push(' ');
-                col += 1;
-            }
-            out.push_str(&word);
-            col += w;
-            first = false;
-        }
-    }
-    out
-}
-
-/// Human rendering of diagnoses: code (with `[file:line]`), the cause, and each fix, wrapped at 78
-/// columns without breaking a `command`. Shared by `explain` and `invoke`.
-pub fn diagnoses_human(diagnoses: &[Diagnosis]) -> String {
-    use colored::Colorize;
-    let mut out = String::new();
-    for d in diagnoses {
-        let sym = match d.severity {
-            Severity::Error => render::symbol(Status::Fail),
-            Severity::Warning => render::symbol(Status::Warn),
-        };
-        let place = match (&d.file, d.line) {
-            (Some(f), Some(l)) => render::dim(&format!("  [{}:{l}]", render::esc(f))),
-            _ => String::new(),
-        };
-        out.push_str(&format!(
-            "  {sym} {}{place}\n    {}\n",
-            d.code.bold(),
-            wrap(&d.message, 78, 4)
-        ));
-        for f in &d.fixes {
-            out.push_str(&format!("    {} {}\n", "fix:".cyan(), wrap(f, 78, 9)));
-        }
-    }
-    out
-}
-
-/// Human rendering of a report: verdict first, one line per check, then diagnoses with fixes.
-pub fn human(r: &Report) -> String {
-    use colored::Colorize;
-    let mut out = String::new();
-    // The toolkit calls its runtimes agents; every other source (agentcore.json, CloudFormation,
-    // Terraform, control-plane JSON) calls them runtimes.
-    let what = match (r.authorizer.kind, r.authorizer.source) {
-        (crate::authorizer::ResourceKind::Gateway, _) => "gateway",
-        (_, crate::authorizer::SourceKind::AgentcoreYaml) => "agent",
-        _ => "runtime",
-    };
-    let who = match (&r.authorizer.agent, &r.authorizer.file) {
-        (Some(a), Some(f)) => format!("{what} {}, {}", render::esc(a), render::esc(f)),
-        (None, Some(f)) => render::esc(f).into_owned(),
-        (Some(a), None) => format!("{what} {}", render::esc(a)),
-        (None, None) => "from flags".to_string(),
-    };
-    let service = match r.authorizer.rules {
-        RuleSet::Agentcore => "AgentCore",
-        RuleSet::Apigateway => "API Gateway",
-    };
-    let kind = r
-        .token
-        .as_ref()
-        .map(|t| t.kind.describe())
-        .unwrap_or("input");
-    let headline = match r.verdict {
-        Verdict::Accepted if r.claims_only => format!(
-            "{} {} (claims only: signature not checked) — {kind}",
-            "✓".green(),
-            "ACCEPTED".green().bold()
-        ),
-        Verdict::Accepted => format!(
-            "{} {} — {service} would accept this {kind}",
-            "✓".green(),
-            "ACCEPTED".green().bold()
-        ),
-        Verdict::Rejected => format!(
-            "{} {} — {service} refuses this {kind}",
-            "✗".red().bold(),
-            "REJECTED".red().bold()
-        ),
-        Verdict::Unknown => format!(
-            "{} {} — {}",
-            "?".yellow().bold(),
-            "UNKNOWN".yellow().bold(),
-            render::esc(
-                &r.unknown_reason()
-                    .unwrap_or_else(|| "the signature or issuer could not be checked".into())
-            )
-        ),
-    };
-    out.push_str(&headline);
-    out.push('\n');
-    out.push_str(&format!("  authorizer: {who}\n"));
-    for (name, value) in &r.authorizer.other_fields {
-        // Read and shown, never checked: they do not change what a token needs.
-        out.push_str(&format!(
-            "  also set (not a token check): {} = {}\n",
-            render::esc(name),
-            render::esc_value(value)
-        ));
-    }
-    if let Some(f) = r.first_failure()
-        && let Some(se) = f.service_error
-    {
-        out.push_str(&format!(
-            "  the service answers {}: {}\n",
-            se.status, se.text
-        ));
-    }
-    if r.authorizer.issuer_source == Some("discovery-url")
-        && let Some(i) = &r.authorizer.issuer
-    {
-        out.push_str(&format!(
-            "  issuer: {} (assumed offline: discoveryUrl without /.well-known/…; online the discovery document's issuer decides)\n",
-            render::esc(i)
-        ));
-    }
-    out.push('\n');
-    out.push_str(&render::heading("checks"));
-    out.push('\n');
-    let width = r
-        .checks
-        .iter()
-        .map(|c| render::esc(c.id.as_str()).chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(24);
-    for c in &r.checks {
-        let id = render::esc(c.id.as_str());
-        let pad = width.saturating_sub(id.chars().count());
-        let line = format!(
-            "{}{}  {}",
-            id,
-            " ".repeat(pad),
-            wrap(&c.message, 78, 4 + width + 2)
-        );
-        let line = if c.status == Status::Skip {
-            render::dim(&line)
-        } else {
-            line
-        };
-        out.push_str(&format!("  {} {}\n", render::symbol(c.status), line));
-    }
-    if !r.diagnoses.is_empty() {
-        out.push('\n');
-        out.push_str(&render::heading("diagnosis"));
-        out.push('\n');
-        out.push_str(&diagnoses_human(&r.diagnoses));
-    }
-    if r.claims_only {
-        out.push('\n');
-        out.push_str(&render::dim(
-            "note: --no-signature: the signature was not checked; the verdict covers the claims only\n",
-        ));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wraps_words() {
-        assert_eq!(wrap("aaa bbb ccc", 9, 2), "aaa bbb\n  ccc");
-        assert_eq!(wrap("x\n  snippet: 1", 80, 4), "x\n      snippet: 1");
-        assert_eq!(wrap("run `a b c` now", 8, 0), "run\n`a b c`\nnow");
-    }
 }

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use colored::Colorize;
 use serde_json::{Value, json};
 
 use crate::authorizer::Authorizer;
@@ -19,8 +18,7 @@ use crate::commands::{TokenArgs, given_token};
 use crate::error::{Error, Result};
 use crate::mcp::{self, Auth, CallError, Client, ClientOptions, Failure, Kind, sigv4};
 use crate::oidc::FetchOptions;
-use crate::render;
-use crate::report::Status;
+use crate::output;
 use crate::token::{Jwt, Use};
 
 /// Arguments of `invoke`.
@@ -407,6 +405,7 @@ async fn resolve_gateway_tool(
     client: &mut Client,
     name: &str,
     quiet: bool,
+    p: output::Palette,
 ) -> Result<String, CallError> {
     let list = client.call("tools/list", None).await?;
     let listed = |n: &str| {
@@ -425,9 +424,12 @@ async fn resolve_gateway_tool(
         [one] => {
             let target = one.strip_suffix(&format!("___{name}")).unwrap_or(one);
             if !quiet {
-                render::note(&format!(
-                    "tool {name}: calling {one} (gateway target {target}, the only one with that tool)"
-                ));
+                output::note(
+                    p,
+                    &format!(
+                        "tool {name}: calling {one} (gateway target {target}, the only one with that tool)"
+                    ),
+                );
             }
             Ok((*one).to_string())
         }
@@ -450,17 +452,18 @@ async fn resolve_gateway_tool(
 
 /// Runs `initialize` → `notifications/initialized` → `op`; returns (initialize result, op result).
 pub async fn session(client: &mut Client, op: &Operation) -> Result<(Value, Value), CallError> {
-    session_with(client, op, true)
+    session_with(client, op, true, output::Palette::PLAIN)
         .await
         .map(|(init, result, _)| (init, result))
 }
 
-/// [`session`], saying on stderr (unless `quiet`) which gateway target a bare tool name chose;
-/// also returns the operation as sent (the tool's full gateway name).
+/// [`session`], saying on stderr (unless `quiet`; colored by `p`) which gateway target a bare
+/// tool name chose; also returns the operation as sent (the tool's full gateway name).
 pub async fn session_with(
     client: &mut Client,
     op: &Operation,
     quiet: bool,
+    p: output::Palette,
 ) -> Result<(Value, Value, Operation), CallError> {
     let init = client.initialize().await?;
     let op = match op {
@@ -468,7 +471,7 @@ pub async fn session_with(
             if client.options().kind == Kind::Gateway && !name.contains("___") =>
         {
             Operation::CallTool(
-                resolve_gateway_tool(client, name, quiet).await?,
+                resolve_gateway_tool(client, name, quiet, p).await?,
                 args.clone(),
             )
         }
@@ -484,11 +487,14 @@ fn session_id(given: Option<&str>, g: &Globals) -> String {
     match given {
         Some(s) => {
             if s.chars().count() < mcp::MIN_RUNTIME_SESSION_ID && !g.quiet {
-                render::note(&format!(
-                    "warning: --session-id has {} characters; AgentCore requires at least {}",
-                    s.chars().count(),
-                    mcp::MIN_RUNTIME_SESSION_ID
-                ));
+                output::note(
+                    g.palette,
+                    &format!(
+                        "warning: --session-id has {} characters; AgentCore requires at least {}",
+                        s.chars().count(),
+                        mcp::MIN_RUNTIME_SESSION_ID
+                    ),
+                );
             }
             s.to_string()
         }
@@ -507,7 +513,7 @@ pub fn protocol_choice(v: Option<&str>, g: &Globals) -> Result<(String, Option<S
         return Err(Error::usage(
             format!(
                 "--protocol-version {}: not a version (printable ASCII, no spaces, at most 64 characters)",
-                render::short(v, 70)
+                output::short(v, 70)
             ),
             Some(format!(
                 "one of {}",
@@ -519,11 +525,14 @@ pub fn protocol_choice(v: Option<&str>, g: &Globals) -> Result<(String, Option<S
         return Ok((v.to_string(), None));
     }
     if !g.quiet {
-        render::note(&format!(
-            "note: --protocol-version {v} is not an MCP version tokdiag knows ({}): sending it as-is \
+        output::note(
+            g.palette,
+            &format!(
+                "note: --protocol-version {v} is not an MCP version tokdiag knows ({}): sending it as-is \
              in initialize and in MCP-Protocol-Version",
-            mcp::KNOWN_PROTOCOL_VERSIONS.join(", ")
-        ));
+                mcp::KNOWN_PROTOCOL_VERSIONS.join(", ")
+            ),
+        );
     }
     Ok((v.to_string(), Some(v.to_string())))
 }
@@ -611,7 +620,7 @@ pub use crate::net::runtime;
 /// Runs `invoke`.
 pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
     let auth = load_config(g)?;
-    g.print_config_note();
+    g.send_config_note();
     let target = args.target.resolve(auth.as_ref(), g)?.ok_or_else(|| {
         Error::usage(
             "no target: nothing to invoke",
@@ -674,11 +683,14 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
     if let Auth::SigV4 { creds, region } = &client_auth
         && !g.quiet
     {
-        render::note(&format!(
-            "signing with SigV4 ({}, {region}): credentials from {}",
-            sigv4::SERVICE,
-            creds.source
-        ));
+        output::note(
+            g.palette,
+            &format!(
+                "signing with SigV4 ({}, {region}): credentials from {}",
+                sigv4::SERVICE,
+                creds.source
+            ),
+        );
     }
     let token = client_auth.token().map(str::to_string);
     let opts = ClientOptions {
@@ -693,14 +705,14 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
         protocol_version,
         protocol_header_override,
         timeout: Duration::from_secs(args.timeout.max(1)),
-        verbose: g.verbose,
+        notes: g.notes.clone(),
     };
     let mut client = Client::new(opts)?;
     if args.dry_run {
         dry_run(&client, &op, g)?;
         return Ok(0);
     }
-    let outcome = rt.block_on(session_with(&mut client, &op, g.quiet));
+    let outcome = rt.block_on(session_with(&mut client, &op, g.quiet, g.palette));
     drop(rt);
     match outcome {
         Ok((init, result, sent_op)) => {
@@ -721,31 +733,37 @@ pub fn run(args: &InvokeArgs, g: &Globals) -> Result<u8> {
                     .get("protocolVersion")
                     .and_then(Value::as_str)
                     .unwrap_or("?");
-                render::note(&format!(
-                    "{} {} · server {} · protocol {negotiated}{} · runtime session {}{}",
-                    "invoked".dimmed(),
-                    target.url,
-                    server.trim(),
-                    if negotiated == asked {
-                        String::new()
-                    } else {
-                        format!(" (asked {asked})")
-                    },
-                    client.options().runtime_session_id,
-                    client
-                        .mcp_session()
-                        .map(|s| format!(" · mcp session {s}"))
-                        .unwrap_or_default()
-                ));
+                output::note(
+                    g.palette,
+                    &format!(
+                        "{} {} · server {} · protocol {negotiated}{} · runtime session {}{}",
+                        g.palette.dimmed("invoked"),
+                        target.url,
+                        server.trim(),
+                        if negotiated == asked {
+                            String::new()
+                        } else {
+                            format!(" (asked {asked})")
+                        },
+                        client.options().runtime_session_id,
+                        client
+                            .mcp_session()
+                            .map(|s| format!(" · mcp session {s}"))
+                            .unwrap_or_default()
+                    ),
+                );
             }
             let tool_error = matches!(op, Operation::CallTool(..))
                 && result.get("isError").and_then(Value::as_bool) == Some(true);
             if g.json {
                 let mut result = result;
                 super::add_config_note(&mut result, g);
-                render::emit_json(&result)?;
+                output::emit_json(&result)?;
             } else {
-                render::emit(&human_result(&op, &result))?;
+                output::emit(
+                    g.palette,
+                    &output::invoke::human_result(&op, &result, g.palette),
+                )?;
             }
             Ok(if tool_error { 1 } else { 0 })
         }
@@ -773,9 +791,12 @@ fn show_failure(
     if g.json {
         let mut doc = failure_json(f, report);
         super::add_config_note(&mut doc, g);
-        render::emit_json(&doc)?;
+        output::emit_json(&doc)?;
     } else {
-        render::emit(&human_failure(f, report, have_config))?;
+        output::emit(
+            g.palette,
+            &output::invoke::human_failure(f, report, have_config, g.palette),
+        )?;
     }
     Ok(1)
 }
@@ -799,7 +820,8 @@ pub fn obtain_token(
         Ok(t) => Ok(Some(t.text)),
         Err(Error::Usage { .. }) if spec.is_none() => {
             if say_missing && !g.quiet {
-                render::note(
+                output::note(
+                    g.palette,
                     "note: no token (none given with --token, none cached by `tokdiag login`): \
                      sending without Authorization",
                 );
@@ -849,237 +871,6 @@ fn failure_json(f: &Failure, report: Option<&Report>) -> Value {
         doc["explain"] = serde_json::to_value(r).unwrap_or(Value::Null);
     }
     doc
-}
-
-/// Human rendering of a failure: the name, the server's words, the fixes, and (for a refused
-/// token) what `explain` finds.
-pub fn human_failure(f: &Failure, report: Option<&Report>, have_config: bool) -> String {
-    let mut out = if f.status == 0 {
-        format!(
-            "{} {} {} — not sent\n",
-            render::symbol(Status::Fail),
-            f.code.bold(),
-            render::dim(&format!("({})", f.method)),
-        )
-    } else {
-        format!(
-            "{} {} {} — {} answered HTTP {}\n",
-            render::symbol(Status::Fail),
-            f.code.bold(),
-            render::dim(&format!("({})", f.method)),
-            if f.status == 200 {
-                "the server"
-            } else {
-                "the endpoint"
-            },
-            f.status,
-        )
-    };
-    out.push_str(&format!("  {}\n", f.message));
-    // The server's words are shown once, here, not also in the message above; without them
-    // the body is, on one escaped line of at most 500 characters.
-    if let Some(m) = &f.server_message {
-        out.push_str(&format!(
-            "  {} {}\n",
-            "server says:".dimmed(),
-            render::esc(m)
-        ));
-    }
-    if f.server_message.is_none() && f.status != 0 && !f.body.trim().is_empty() {
-        let body: String = f.body.trim().chars().take(500).collect();
-        out.push_str(&format!("  {} {}\n", "body:".dimmed(), render::esc(&body)));
-    }
-    if let Some(w) = &f.www_authenticate {
-        out.push_str(&format!(
-            "  {} {}\n",
-            "WWW-Authenticate:".dimmed(),
-            render::esc(w)
-        ));
-    }
-    if let Some(r) = report {
-        out.push_str(&format!(
-            "\n{} (explain: the token against {}) — verdict {}\n",
-            render::heading("why"),
-            r.authorizer
-                .file
-                .as_deref()
-                .unwrap_or("the configured authorizer"),
-            r.verdict.as_str()
-        ));
-        for c in r.checks.iter().filter(|c| c.status == Status::Fail) {
-            out.push_str(&format!(
-                "  {} {}  {}\n",
-                render::symbol(c.status),
-                render::esc(c.id.as_str()),
-                c.message
-            ));
-        }
-        out.push_str(&crate::commands::explain::diagnoses_human(&r.diagnoses));
-        if !r.diagnoses.is_empty() {
-            return out;
-        }
-    } else if f.explain_token && !have_config {
-        out.push_str(&format!(
-            "  {} pass --config .bedrock_agentcore.yaml to see which rule refused the token\n",
-            "note:".dimmed()
-        ));
-    }
-    for fx in &f.fixes {
-        out.push_str(&format!("  {} {fx}\n", "fix:".cyan()));
-    }
-    out
-}
-
-/// A JSON Schema type as one short phrase (`string`, `array of string`, `integer | null`).
-fn schema_type(s: &Value) -> String {
-    if let Some(any) = s
-        .get("anyOf")
-        .or_else(|| s.get("oneOf"))
-        .and_then(Value::as_array)
-    {
-        return any.iter().map(schema_type).collect::<Vec<_>>().join(" | ");
-    }
-    let base = match s.get("type") {
-        Some(Value::String(t)) => t.clone(),
-        Some(Value::Array(ts)) => ts
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(" | "),
-        _ => {
-            if s.get("enum").is_some() {
-                "enum".into()
-            } else if s.get("$ref").is_some() {
-                "object".into()
-            } else {
-                "any".into()
-            }
-        }
-    };
-    if base == "array"
-        && let Some(items) = s.get("items")
-    {
-        return format!("array of {}", schema_type(items));
-    }
-    base
-}
-
-/// Human rendering of a successful result.
-pub fn human_result(op: &Operation, result: &Value) -> String {
-    match op {
-        Operation::ListTools => human_tools(result),
-        Operation::CallTool(name, _) => human_tool_result(name, result),
-        Operation::Method(_, _) => format!(
-            "{}\n",
-            serde_json::to_string_pretty(result).unwrap_or_default()
-        ),
-    }
-}
-
-/// Tools with their descriptions and input schemas.
-pub fn human_tools(result: &Value) -> String {
-    let tools = result
-        .get("tools")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let mut out = format!(
-        "{} tool{}\n",
-        tools.len(),
-        if tools.len() == 1 { "" } else { "s" }
-    );
-    for t in &tools {
-        let name = t.get("name").and_then(Value::as_str).unwrap_or("?");
-        out.push_str(&format!("\n{}\n", render::heading(name)));
-        if let Some(d) = t.get("description").and_then(Value::as_str) {
-            let first = d.trim().lines().next().unwrap_or("");
-            if !first.is_empty() {
-                out.push_str(&format!("  {first}\n"));
-            }
-        }
-        let schema = t.get("inputSchema").cloned().unwrap_or(Value::Null);
-        let required: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let props = schema.get("properties").and_then(Value::as_object);
-        match props {
-            Some(p) if !p.is_empty() => {
-                out.push_str("  input:\n");
-                let width = p.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-                for (k, v) in p {
-                    let pad = " ".repeat(width - k.chars().count());
-                    let req = if required.contains(&k.as_str()) {
-                        "  required".to_string()
-                    } else {
-                        v.get("default")
-                            .map(|d| format!("  default {d}"))
-                            .unwrap_or_default()
-                    };
-                    let desc = v
-                        .get("description")
-                        .and_then(Value::as_str)
-                        .map(|d| format!("  — {d}"))
-                        .unwrap_or_default();
-                    out.push_str(&format!(
-                        "    {}{pad}  {}{req}{desc}\n",
-                        k.cyan(),
-                        schema_type(v)
-                    ));
-                }
-            }
-            _ => out.push_str("  input: none\n"),
-        }
-    }
-    out
-}
-
-/// A tool result: its text content (or structured content), and whether the tool failed.
-pub fn human_tool_result(name: &str, result: &Value) -> String {
-    let is_error = result.get("isError").and_then(Value::as_bool) == Some(true);
-    let mut out = if is_error {
-        format!(
-            "{} {name}: the tool reported an error\n",
-            render::symbol(Status::Fail)
-        )
-    } else {
-        format!("{} {name}\n", render::symbol(Status::Pass))
-    };
-    let mut shown = false;
-    for c in result
-        .get("content")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        match c.get("type").and_then(Value::as_str) {
-            Some("text") => {
-                let text = c.get("text").and_then(Value::as_str).unwrap_or("");
-                // Structured results arrive as JSON text: show them pretty.
-                let pretty = serde_json::from_str::<Value>(text)
-                    .ok()
-                    .filter(|v| v.is_object() || v.is_array())
-                    .and_then(|v| serde_json::to_string_pretty(&v).ok());
-                out.push_str(pretty.as_deref().unwrap_or(text));
-                out.push('\n');
-            }
-            Some(other) => out.push_str(&format!(
-                "[{other} content{}]\n",
-                c.get("mimeType")
-                    .and_then(Value::as_str)
-                    .map(|m| format!(", {m}"))
-                    .unwrap_or_default()
-            )),
-            None => out.push_str(&format!("{c}\n")),
-        }
-        shown = true;
-    }
-    if !shown && let Some(s) = result.get("structuredContent") {
-        out.push_str(&serde_json::to_string_pretty(s).unwrap_or_default());
-        out.push('\n');
-    }
-    out
 }
 
 /// Prints the requests `invoke` would send, with curl equivalents: the bearer token shows as
@@ -1146,7 +937,7 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
             doc["credentials"] = json!(c);
         }
         super::add_config_note(&mut doc, g);
-        render::emit_json(&doc)?;
+        output::emit_json(&doc)?;
         return Ok(());
     }
     let mut out = String::new();
@@ -1188,67 +979,6 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
             sigv4::SERVICE
         ));
     }
-    render::emit(&out)?;
+    output::emit(g.palette, &out)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schema_types() {
-        assert_eq!(schema_type(&json!({"type": "string"})), "string");
-        assert_eq!(
-            schema_type(
-                &json!({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]})
-            ),
-            "array of string | null"
-        );
-    }
-
-    #[test]
-    fn an_unexpected_400_shows_the_servers_words_once_or_the_body() {
-        colored::control::set_override(false);
-        let sent = crate::mcp::SentContext {
-            method: "tools/list".into(),
-            kind: crate::mcp::Kind::Url,
-            ..Default::default()
-        };
-        let long = "x".repeat(300);
-        let f = crate::mcp::diagnose(
-            400,
-            None,
-            &format!(r#"{{"message":"{long}"}}"#),
-            None,
-            &sent,
-        );
-        assert_eq!(
-            human_failure(&f, None, false),
-            format!(
-                "✗ http-error (tools/list) — the endpoint answered HTTP 400\n  unexpected HTTP 400 from the MCP server\n  server says: {long}\n  fix: read the server's message above\n"
-            )
-        );
-        let f = crate::mcp::diagnose(400, None, "{\"detail\":\"bad\"}", None, &sent);
-        assert_eq!(
-            human_failure(&f, None, false),
-            "✗ http-error (tools/list) — the endpoint answered HTTP 400\n  unexpected HTTP 400 from the MCP server\n  body: {\"detail\":\"bad\"}\n  fix: see the response body above\n"
-        );
-        let f = crate::mcp::diagnose(400, None, "", None, &sent);
-        assert_eq!(
-            human_failure(&f, None, false),
-            "✗ http-error (tools/list) — the endpoint answered HTTP 400\n  unexpected HTTP 400 from the MCP server\n  fix: the answer has no body: check the URL and the server's logs\n"
-        );
-    }
-
-    #[test]
-    fn tools_render() {
-        colored::control::set_override(false);
-        let r = json!({"tools": [{"name": "echo", "description": "Return the text unchanged.",
-            "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}}]});
-        assert_eq!(
-            human_tools(&r),
-            "1 tool\n\necho\n  Return the text unchanged.\n  input:\n    text  string  required\n"
-        );
-    }
 }

@@ -10,7 +10,7 @@ use crate::cli::Globals;
 use crate::commands::verify::resolve_source;
 use crate::error::Result;
 use crate::oidc::{self, CacheInfo, FetchOptions};
-use crate::render;
+use crate::output;
 use crate::timefmt;
 use crate::verify::KeyFacts;
 
@@ -75,25 +75,25 @@ fn cache_json(c: &Option<CacheInfo>) -> Value {
     }
 }
 
-fn cache_line(c: &Option<CacheInfo>) -> String {
-    match c {
-        None => "not cached".to_string(),
-        Some(c) => format!(
-            "{}, age {}, max-age {} s, {}",
-            if c.fresh { "fresh" } else { "stale" },
-            timefmt::span(c.age),
-            c.max_age,
-            render::esc(&c.file)
-        ),
-    }
-}
-
-fn size(f: &KeyFacts) -> String {
-    match (f.rsa_bits, f.curve) {
-        (Some(b), _) => format!("{b} bits"),
-        (None, Some(c)) => render::esc(c).into_owned(),
-        _ => "-".to_string(),
-    }
+/// What `keys` found, as its human text shows it ([`output::keys::human`]).
+#[derive(Debug)]
+pub struct Listing<'a> {
+    /// The issuer the keys are for, when known.
+    pub issuer: Option<&'a str>,
+    /// The discovery URL, when the keys came from one (else from a JWKS file).
+    pub discovery_url: Option<&'a str>,
+    /// The JWKS URL, or the JWKS file.
+    pub jwks_url: &'a str,
+    /// The discovery document's issuer is not the URL it came from.
+    pub mismatch: Option<&'a str>,
+    /// The discovery document's endpoints (name, URL).
+    pub endpoints: &'a [(String, String)],
+    /// Every key.
+    pub facts: &'a [KeyFacts],
+    /// The cache entry of the discovery document.
+    pub disc_cache: Option<&'a CacheInfo>,
+    /// The cache entry of the JWKS.
+    pub jwks_cache: Option<&'a CacheInfo>,
 }
 
 /// Runs `keys`.
@@ -165,93 +165,20 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
                 json!([{"code": "discovery-issuer-mismatch", "message": m}]),
             );
         }
-        render::emit_json(&Value::Object(doc))?;
+        output::emit_json(&Value::Object(doc))?;
         return Ok(0);
     }
 
-    let mut out = String::new();
-    let mut head: Vec<(String, String)> = Vec::new();
-    if let Some(i) = issuer {
-        head.push(("issuer".into(), render::esc(&i).into_owned()));
-    }
-    if remote {
-        head.push((
-            "discovery".into(),
-            render::esc(source.discovery_url.as_deref().unwrap_or_default()).into_owned(),
-        ));
-    } else {
-        head.push(("jwks file".into(), render::esc(&keys.jwks_url).into_owned()));
-    }
-    out.push_str(&render::table(&head, 30));
-    if let Some(m) = &mismatch {
-        out.push_str(&format!(
-            "  {} discovery-issuer-mismatch: {m}\n",
-            render::symbol(crate::report::Status::Warn)
-        ));
-    }
-    if !endpoints.is_empty() {
-        out.push_str(&render::heading("endpoints"));
-        out.push('\n');
-        let shown: Vec<(String, String)> = endpoints
-            .iter()
-            .map(|(k, v)| (k.clone(), render::esc(v).into_owned()))
-            .collect();
-        out.push_str(&render::table(&shown, 40));
-    }
-    out.push_str(&render::heading(&format!("keys ({})", facts.len())));
-    out.push('\n');
-    let cols: Vec<[String; 5]> = facts
-        .iter()
-        .map(|f| {
-            [
-                f.kid
-                    .as_deref()
-                    .map(|k| render::esc_short(k, 200))
-                    .unwrap_or_else(|| "(no kid)".into()),
-                f.kty.to_string(),
-                f.alg
-                    .as_deref()
-                    .map(|a| render::esc(a).into_owned())
-                    .unwrap_or_else(|| "-".into()),
-                f.key_use
-                    .as_deref()
-                    .map(|u| render::esc(u).into_owned())
-                    .unwrap_or_else(|| "-".into()),
-                size(f),
-            ]
-        })
-        .collect();
-    let mut widths = [0usize; 4];
-    for c in &cols {
-        for (i, w) in widths.iter_mut().enumerate() {
-            *w = (*w).max(c[i].chars().count());
-        }
-    }
-    for c in &cols {
-        out.push_str(&format!(
-            "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}\n",
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            c[4],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3]
-        ));
-    }
-    if remote {
-        out.push_str(&render::heading("cache"));
-        out.push('\n');
-        out.push_str(&render::table(
-            &[
-                ("discovery".to_string(), cache_line(&disc_cache)),
-                ("jwks".to_string(), cache_line(&jwks_cache)),
-            ],
-            20,
-        ));
-    }
-    render::emit(&out)?;
+    let listing = Listing {
+        issuer: issuer.as_deref(),
+        discovery_url: remote.then(|| source.discovery_url.as_deref().unwrap_or_default()),
+        jwks_url: &keys.jwks_url,
+        mismatch: mismatch.as_deref(),
+        endpoints: &endpoints,
+        facts: &facts,
+        disc_cache: disc_cache.as_ref(),
+        jwks_cache: jwks_cache.as_ref(),
+    };
+    output::emit(g.palette, &output::keys::human(&listing, g.palette))?;
     Ok(0)
 }

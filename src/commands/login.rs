@@ -20,7 +20,7 @@ use crate::cognito::oauth::{self, Grant};
 use crate::cognito::{self as cg, Secret};
 use crate::error::{Error, Result};
 use crate::net::runtime;
-use crate::render;
+use crate::output;
 use crate::timefmt;
 use crate::token::{self, Use};
 
@@ -155,7 +155,7 @@ pub struct LoginArgs {
 pub fn run(args: &LoginArgs, g: &Globals) -> Result<u8> {
     check_flags(args)?;
     let az = crate::authorizer::config::load(&g.load_options())?;
-    g.print_config_note();
+    g.send_config_note();
     let t = resolve_target(args, g, az.as_ref())?;
     if args.logout {
         return logout(args, g, &t);
@@ -233,7 +233,7 @@ fn resolve_target(args: &LoginArgs, g: &Globals, az: Option<&Authorizer>) -> Res
     let quiet = g.quiet;
     let warn = |m: String| {
         if !quiet {
-            render::note(&format!("tokdiag: {m}"));
+            output::note(g.palette, &format!("tokdiag: {m}"));
         }
     };
     let mut t = Target {
@@ -285,7 +285,7 @@ fn resolve_target(args: &LoginArgs, g: &Globals, az: Option<&Authorizer>) -> Res
     }
     if t.client_id.is_none() && t.pool_id.is_none() {
         // Nothing configured: continue the last login of this config (or the last of all).
-        let last = cache::read_last(&g.cache_dir);
+        let last = cache::read_last(&g.cache_dir, &g.notes);
         if let Some(p) = last.by_config.get(&t.config_key).or(last.latest.as_ref()) {
             let cc = p.username.starts_with("client-credentials:");
             if cc == (args.flow == Flow::ClientCredentials) {
@@ -428,6 +428,7 @@ struct Inputs<'a> {
     interactive: bool,
     stdin: Option<StdinValues>,
     mfa_code_used: bool,
+    palette: output::Palette,
 }
 
 #[derive(Default)]
@@ -445,12 +446,13 @@ fn env_secret(var: &str) -> Option<Secret> {
 }
 
 impl<'a> Inputs<'a> {
-    fn new(args: &'a LoginArgs) -> Self {
+    fn new(args: &'a LoginArgs, palette: output::Palette) -> Self {
         Inputs {
             args,
             interactive: std::io::stdin().is_terminal(),
             stdin: None,
             mfa_code_used: false,
+            palette,
         }
     }
 
@@ -656,9 +658,12 @@ impl Answers for Inputs<'_> {
             return Ok(p.clone());
         }
         if self.interactive {
-            render::note(&format!(
-                "tokdiag: {username} has a temporary password: Cognito requires a new one (NEW_PASSWORD_REQUIRED)"
-            ));
+            output::note(
+                self.palette,
+                &format!(
+                    "tokdiag: {username} has a temporary password: Cognito requires a new one (NEW_PASSWORD_REQUIRED)"
+                ),
+            );
             let a = prompt_hidden("New password: ")?;
             let b = prompt_hidden("New password (again): ")?;
             if a != b {
@@ -775,12 +780,15 @@ fn resolve_username(
     if let Some(u) = t
         .last_user
         .clone()
-        .or_else(|| cache::last_user(&g.cache_dir, pool, client))
+        .or_else(|| cache::last_user(&g.cache_dir, pool, client, &g.notes))
     {
         if !g.quiet {
-            render::note(&format!(
-                "tokdiag: user {u} (the last one signed in with app client {client}; --username to pick another)"
-            ));
+            output::note(
+                g.palette,
+                &format!(
+                    "tokdiag: user {u} (the last one signed in with app client {client}; --username to pick another)"
+                ),
+            );
         }
         return Ok(u);
     }
@@ -797,7 +805,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
     let client_id = need_client(t)?;
     let region = need_region(t, "the Cognito endpoint")?;
     let pool = t.pool_id.clone().unwrap_or_default();
-    let mut inputs = Inputs::new(args);
+    let mut inputs = Inputs::new(args, g.palette);
     let username = resolve_username(args, g, t, &pool, client_id, inputs.interactive)?;
     let now = g.now();
     let endpoint = cg::effective_endpoint(g.endpoint_url.as_deref(), &region);
@@ -806,12 +814,12 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
         endpoint_url: g.endpoint_url.clone(),
         profile: g.profile.clone(),
         endpoint_display: endpoint.clone(),
-        verbose: g.verbose,
+        notes: g.notes.clone(),
     };
     let path = cache::entry_path(&g.cache_dir, &pool, client_id, &username);
 
     if !args.no_cache
-        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path)?
+        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path, &g.notes)?
     {
         if entry.is_fresh(now) {
             return finish(g, t, choice, &entry, Got::Cache, Some(&path), &[]);
@@ -851,14 +859,17 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
                 Refresh::Tokens(tokens) => {
                     cache::refuse_tokens(&format!("Cognito at {endpoint}"), &tokens)?;
                     let e = entry.refreshed(&tokens, now);
-                    let p = cache::save(&g.cache_dir, &e)?;
+                    let p = cache::save(&g.cache_dir, &e, &g.notes)?;
                     return finish(g, t, choice, &e, Got::Refresh, p.as_deref(), &[]);
                 }
                 Refresh::Refused(why) => {
                     if !g.quiet {
-                        render::note(&format!(
-                            "tokdiag: Cognito refused the cached refresh token ({why}); signing in again"
-                        ));
+                        output::note(
+                            g.palette,
+                            &format!(
+                                "tokdiag: Cognito refused the cached refresh token ({why}); signing in again"
+                            ),
+                        );
                     }
                 }
             }
@@ -895,7 +906,7 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
     let saved = if args.no_cache {
         None
     } else {
-        cache::save(&g.cache_dir, &entry)?
+        cache::save(&g.cache_dir, &entry, &g.notes)?
     };
     finish(
         g,
@@ -927,12 +938,12 @@ fn client_credentials_flow(
     let now = g.now();
     let path = cache::entry_path(&g.cache_dir, &pool, client_id, &user);
     if !args.no_cache
-        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path)?
+        && let Some(entry) = cache::load_for_login(&g.cache_dir, &path, &g.notes)?
         && entry.is_fresh(now)
     {
         return finish(g, t, choice, &entry, Got::Cache, Some(&path), &[]);
     }
-    let mut inputs = Inputs::new(args);
+    let mut inputs = Inputs::new(args, g.palette);
     let secret = inputs.client_secret()?.ok_or_else(|| {
         Error::usage(
             format!("the client-credentials grant needs the secret of app client {client_id}"),
@@ -976,7 +987,7 @@ fn client_credentials_flow(
         scopes: &args.scopes,
         token_endpoint: &token_endpoint,
         pool_id: t.pool_id.as_deref(),
-        verbose: g.verbose,
+        notes: &g.notes,
         allow_http: g.allow_http,
     };
     let tokens = rt.block_on(oauth::client_credentials(&grant))?;
@@ -994,7 +1005,7 @@ fn client_credentials_flow(
     let saved = if args.no_cache {
         None
     } else {
-        cache::save(&g.cache_dir, &entry)?
+        cache::save(&g.cache_dir, &entry, &g.notes)?
     };
     finish(
         g,
@@ -1113,7 +1124,7 @@ fn finish(
     if printed_use == Some(Use::Access) && choice.allowed_audience && !choice.allowed_clients {
         warnings.push("warning: the authorizer's allowedAudience will refuse this access token: Cognito access tokens carry no aud claim (access-token-for-allowed-audience)".to_string());
     }
-    render::emit(&out)?;
+    output::emit(g.palette, &out)?;
 
     if !g.quiet {
         let who = e.describe();
@@ -1136,7 +1147,7 @@ fn finish(
                 }
             ),
         };
-        render::note(&format!("tokdiag: {first}"));
+        output::note(g.palette, &format!("tokdiag: {first}"));
         let why = if cc {
             "client credentials give only an access token".to_string()
         } else if choice.explicit {
@@ -1144,9 +1155,12 @@ fn finish(
         } else {
             choice.reason.clone()
         };
-        render::note(&format!("tokdiag: printed {printed_desc}: {why}"));
+        output::note(
+            g.palette,
+            &format!("tokdiag: printed {printed_desc}: {why}"),
+        );
         for w in &warnings {
-            render::note(&format!("tokdiag: {w}"));
+            output::note(g.palette, &format!("tokdiag: {w}"));
         }
         let cached = match saved {
             Some(p) => format!("cached in {}", p.display()),
@@ -1155,11 +1169,14 @@ fn finish(
                 "not cached (the cache directory is not safe: see the warning above)".to_string()
             }
         };
-        render::note(&format!(
-            "tokdiag: expires {} ({}); {cached}",
-            timefmt::rfc3339(e.expires_at),
-            timefmt::relative(e.expires_at, now)
-        ));
+        output::note(
+            g.palette,
+            &format!(
+                "tokdiag: expires {} ({}); {cached}",
+                timefmt::rfc3339(e.expires_at),
+                timefmt::relative(e.expires_at, now)
+            ),
+        );
     }
     if saved.is_some() {
         cache::record_last(
@@ -1171,6 +1188,7 @@ fn finish(
                 username: e.username.clone(),
                 at: now,
             },
+            &g.notes,
         )?;
     }
     Ok(0)
@@ -1179,7 +1197,7 @@ fn finish(
 fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
     let say = |m: String| {
         if !g.quiet {
-            render::note(&format!("tokdiag: {m}"));
+            output::note(g.palette, &format!("tokdiag: {m}"));
         }
     };
     let (pool, client, user) = match t.client_id.as_deref() {
@@ -1197,7 +1215,7 @@ fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
             } else if let Some(u) = t
                 .last_user
                 .clone()
-                .or_else(|| cache::last_user(&g.cache_dir, &pool, c))
+                .or_else(|| cache::last_user(&g.cache_dir, &pool, c, &g.notes))
             {
                 u
             } else {
@@ -1209,7 +1227,7 @@ fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
             (pool, c.to_string(), user)
         }
         None => {
-            let last = cache::read_last(&g.cache_dir);
+            let last = cache::read_last(&g.cache_dir, &g.notes);
             match last.by_config.get(&t.config_key).or(last.latest.as_ref()) {
                 Some(p) => (
                     p.user_pool_id.clone(),
@@ -1224,7 +1242,7 @@ fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
         }
     };
     let path = cache::entry_path(&g.cache_dir, &pool, &client, &user);
-    let who = cache::load(&g.cache_dir, &path)
+    let who = cache::load(&g.cache_dir, &path, &g.notes)
         .map(|e| e.describe())
         .unwrap_or_else(|| format!("{user} (app client {client})"));
     let removed = crate::fsx::remove_file_if_exists(&path)?;
@@ -1236,6 +1254,7 @@ fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
             username: user,
             at: 0,
         },
+        &g.notes,
     )?;
     if removed {
         say(format!("logged out {who}: removed {}", path.display()));

@@ -12,8 +12,8 @@ use crate::authorizer::{SigningKeys, explain};
 use crate::cli::Globals;
 use crate::error::{Error, Result};
 use crate::oidc::FetchOptions;
+use crate::output;
 use crate::proxy::{self, Settings, State};
-use crate::render;
 
 /// Arguments of `proxy`.
 #[derive(Debug, Args)]
@@ -275,7 +275,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
         }
         let (max_connections, lowered) = fit_connection_cap(args.max_connections);
         if let Some(l) = lowered {
-            render::note(&l);
+            output::note(g.palette, &l);
         }
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             Error::usage(
@@ -303,7 +303,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             (crate::authorizer::ResourceKind::Gateway, _) => " · gateway: refused JWTs get 403".to_string(),
             (_, Some(l)) if !l.is_empty() => format!(
                 " · requestHeaderAllowlist: {}",
-                l.iter().map(|h| render::esc(h).into_owned()).collect::<Vec<_>>().join(", ")
+                l.iter().map(|h| output::esc(h).into_owned()).collect::<Vec<_>>().join(", ")
             ),
             _ => " · no requestHeaderAllowlist: Authorization and custom headers stay at the front door".to_string(),
         };
@@ -311,14 +311,14 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             Some(v) => format!(
                 "IAM mode: SigV4 ({}, {}) verified against access key {}{} from {}",
                 crate::mcp::sigv4::SERVICE,
-                v.region.as_deref().map(|r| format!("region {}", render::esc(r))).unwrap_or_else(|| "any region: the config names none, --region pins one".into()),
-                render::esc(v.key_id()),
+                v.region.as_deref().map(|r| format!("region {}", output::esc(r))).unwrap_or_else(|| "any region: the config names none, --region pins one".into()),
+                output::esc(v.key_id()),
                 if v.has_session_token() { " with a session token" } else { "" },
-                render::esc(&v.source),
+                output::esc(&v.source),
             ),
             None => format!("{n_keys} keys from {origin}"),
         };
-        render::note(&format!(
+        output::note(g.palette, &format!(
             "tokdiag proxy: listening on http://{local} → {} · agent {} ({}) · {auth_note} \
              · at most {max_connections} connections, heads within {} s, idle {} s, bodies up to {} MiB, \
              upstream answer within {} s{headers_note} · a development tool, not a production gateway; Ctrl-C stops it",
@@ -331,7 +331,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             state.settings().upstream_timeout.as_secs(),
         ));
         proxy::serve(listener, state, shutdown_signal(), Duration::from_secs(5)).await;
-        render::note("tokdiag proxy: stopped");
+        output::note(g.palette, "tokdiag proxy: stopped");
         Ok(0)
     })
 }

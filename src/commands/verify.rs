@@ -18,7 +18,7 @@ use crate::commands::cached_token;
 use crate::error::{Error, Result};
 use crate::keyring::{KeyRing, KeySpec};
 use crate::oidc::{self, FetchOptions, FetchedJwks};
-use crate::render;
+use crate::output as render;
 use crate::report::{Check, Status};
 use crate::timefmt;
 use crate::token::{self, Input, Jwt, Use};
@@ -424,7 +424,9 @@ fn outcome<'a>(
 
 /// One token of a batch, the narrow entry point of [`batch`]: appends its result line (text, or
 /// a JSON line with the input line number `line`) to `out`, without the line break, and says
-/// whether the token passed.
+/// whether the token passed. Text lines are colored by `p`.
+// The batch's hot path: plain arguments, no struct to build per token.
+#[allow(clippy::too_many_arguments)]
 fn batch_line(
     parsed: &std::result::Result<Jwt, token::FormatError>,
     sig: Option<&SigOutcome>,
@@ -432,6 +434,7 @@ fn batch_line(
     now: i64,
     line: usize,
     json: bool,
+    p: render::Palette,
     out: &mut String,
 ) -> bool {
     // A text line reads only the first failure: passed checks are built bare.
@@ -447,24 +450,24 @@ fn batch_line(
             out.push_str(&s);
         }
     } else {
-        write_summary(&o, now, out);
+        write_summary(&o, now, p, out);
     }
     o.valid
 }
 
 /// The one-line summary of a token: `✓ kid/alg kind sub=… exp …` or `✗ check: message`.
-fn summary_line(o: &Outcome, now: i64) -> String {
+fn summary_line(o: &Outcome, now: i64, p: render::Palette) -> String {
     let mut out = String::new();
-    write_summary(o, now, &mut out);
+    write_summary(o, now, p, &mut out);
     out
 }
 
 /// [`summary_line`] appended to `out` (a batch writes its lines into one buffer).
-fn write_summary(o: &Outcome, now: i64, out: &mut String) {
+fn write_summary(o: &Outcome, now: i64, p: render::Palette, out: &mut String) {
     use std::fmt::Write;
     // Writing into a String cannot fail.
     if !o.valid {
-        out.push_str(&render::symbol(Status::Fail));
+        out.push_str(&render::symbol(p, Status::Fail));
         out.push(' ');
         if let Some(c) = o.checks.iter().find(|c| c.status == Status::Fail) {
             let _ = write!(out, "{}: {}", render::esc(c.id.as_str()), c.message);
@@ -472,7 +475,7 @@ fn write_summary(o: &Outcome, now: i64, out: &mut String) {
         return;
     }
     let start = out.len();
-    out.push_str(&render::symbol(Status::Pass));
+    out.push_str(&render::symbol(p, Status::Pass));
     let Some(jwt) = o.jwt else {
         return;
     };
@@ -524,7 +527,7 @@ fn json_doc(o: &Outcome, line: Option<usize>) -> Value {
     }
 }
 
-fn check_rows(checks: &[Check]) -> String {
+fn check_rows(checks: &[Check], p: render::Palette) -> String {
     let w = checks
         .iter()
         .map(|c| render::esc(c.id.as_str()).chars().count())
@@ -534,7 +537,7 @@ fn check_rows(checks: &[Check]) -> String {
     for c in checks {
         s.push_str(&format!(
             "  {} {:<w$}  {}\n",
-            render::symbol(c.status),
+            render::symbol(p, c.status),
             render::esc(c.id.as_str()),
             c.message
         ));
@@ -601,10 +604,10 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
     if g.json {
         render::emit_json(&json_doc(&outcome, None))?;
     } else {
-        let mut out = summary_line(&outcome, now);
+        let mut out = summary_line(&outcome, now, g.palette);
         out.push('\n');
-        out.push_str(&check_rows(&outcome.checks));
-        render::emit(&out)?;
+        out.push_str(&check_rows(&outcome.checks, g.palette));
+        render::emit(g.palette, &out)?;
     }
     Ok(if outcome.valid { 0 } else { 1 })
 }
@@ -622,5 +625,6 @@ fn batch_context(
         now: g.now(),
         json: g.json,
         quiet: g.quiet,
+        palette: g.palette,
     }
 }

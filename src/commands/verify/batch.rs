@@ -24,7 +24,7 @@ use crate::claims::Expectations;
 use crate::error::{Error, Result};
 use crate::keyring::KeyRing;
 use crate::oidc::{self, FetchOptions};
-use crate::render;
+use crate::output as render;
 use crate::token::{self, FormatError, HeaderMemo, Jwt, MAX_TOKEN_BYTES};
 use crate::verify::{PreparedKeys, SigOutcome};
 
@@ -259,6 +259,8 @@ pub struct Context {
     pub json: bool,
     /// No summary line.
     pub quiet: bool,
+    /// How text lines and messages are colored.
+    pub palette: render::Palette,
 }
 
 /// One entry of a chunk: a line number and where its text is in the chunk, or why it has none.
@@ -588,7 +590,16 @@ fn verify_chunk(
             _ => None,
         };
         let expect = view.as_ref().map_or(&ctx.expect, |v| &*v.expect);
-        if !batch_line(&parsed, sig, expect, ctx.now, line, ctx.json, &mut out) {
+        if !batch_line(
+            &parsed,
+            sig,
+            expect,
+            ctx.now,
+            line,
+            ctx.json,
+            ctx.palette,
+            &mut out,
+        ) {
             refused += 1;
         }
         out.push('\n');
@@ -707,9 +718,9 @@ fn read_loop(
 /// from `main` ([`Error::Stdout`]: quietly for a closed pipe, `| head -1`; exit 2 otherwise). The
 /// batch does not return the error to `main`: nothing else is worth finishing, and the input
 /// thread may be blocked on a stdin that never ends.
-fn write_failed(e: std::io::Error) -> ! {
+fn write_failed(e: std::io::Error, p: render::Palette) -> ! {
     let e = Error::Stdout(e);
-    render::report_error(&e, false);
+    render::report_error(&e, false, p);
     std::process::exit(e.exit_code().into())
 }
 
@@ -794,7 +805,7 @@ pub fn run(input: Input, ctx: Context, what: &str) -> Result<u8> {
         let done = match done_rx.try_recv() {
             Ok(d) => d,
             Err(TryRecvError::Empty) => {
-                out.flush().unwrap_or_else(|e| write_failed(e));
+                out.flush().unwrap_or_else(|e| write_failed(e, ctx.palette));
                 match done_rx.recv() {
                     Ok(d) => d,
                     Err(_) => break,
@@ -804,8 +815,8 @@ pub fn run(input: Input, ctx: Context, what: &str) -> Result<u8> {
         };
         waiting.insert(done.seq, done);
         while let Some(d) = waiting.remove(&next) {
-            out.write_all(render::sanitize(&d.text).as_bytes())
-                .unwrap_or_else(|e| write_failed(e));
+            out.write_all(render::sanitize(&d.text, ctx.palette).as_bytes())
+                .unwrap_or_else(|e| write_failed(e, ctx.palette));
             total += d.lines;
             refused += d.refused;
             next += 1;
@@ -813,7 +824,7 @@ pub fn run(input: Input, ctx: Context, what: &str) -> Result<u8> {
             let _ = permit_tx.send(());
         }
     }
-    out.flush().unwrap_or_else(|e| write_failed(e));
+    out.flush().unwrap_or_else(|e| write_failed(e, ctx.palette));
     drop(out);
     for w in pool {
         if let Err(p) = w.join() {
@@ -825,10 +836,13 @@ pub fn run(input: Input, ctx: Context, what: &str) -> Result<u8> {
         return Err(e);
     }
     if !ctx.quiet {
-        render::note(&format!(
-            "tokdiag: {total} tokens: {} valid, {refused} refused",
-            total - refused
-        ));
+        render::note(
+            ctx.palette,
+            &format!(
+                "tokdiag: {total} tokens: {} valid, {refused} refused",
+                total - refused
+            ),
+        );
     }
     if let Some(e) = take_error(&shared.late_error) {
         return Err(e);

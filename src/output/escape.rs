@@ -1,14 +1,7 @@
-//! Output: the only place that writes results to stdout. Human text (colored when enabled),
-//! JSON documents, and the error report. A closed pipe on stdout (`tokdiag … | head`) ends the
-//! process quietly with success, as Unix tools do.
+//! Escaping data for human output ([`esc`] at the point of interpolation) and the last guard on
+//! everything written to a terminal ([`sanitize`]); shortening hostile values for messages.
 
-use std::io::Write;
-
-use colored::Colorize;
-use serde::Serialize;
-
-use crate::error::Error;
-use crate::report::Status;
+use super::Palette;
 
 /// Escapes data for interpolation into human output: the one function every command uses where
 /// a value from a token, a config, a file or a server goes into a line of text. A kid of
@@ -145,8 +138,8 @@ pub fn esc_join<S: AsRef<str>>(items: &[S], sep: &str) -> String {
 /// the visible escape `\u001b` (which is also the JSON escape of that character, so JSON output
 /// keeps its meaning). The only escape sequences kept are the SGR color codes tokdiag itself
 /// writes, and only while color is on; SGR 8 (concealed text) is never kept.
-pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
-    sanitize_with(text, colored::control::SHOULD_COLORIZE.should_colorize())
+pub fn sanitize(text: &str, p: Palette) -> std::borrow::Cow<'_, str> {
+    sanitize_with(text, p.color)
 }
 
 /// [`sanitize`] with the color decision given.
@@ -192,157 +185,6 @@ fn sgr_len(s: &str) -> Option<usize> {
         return None;
     }
     Some(2 + end + 1)
-}
-
-/// Writes `text` to stdout, [sanitized](sanitize) for the terminal. A failed write is
-/// [`Error::Stdout`](crate::error::Error::Stdout), which `main` handles once: a closed pipe exits
-/// 0 without a word (the reader has what it wanted), any other write error (a full disk,
-/// `>/dev/full`) exits 2 with one line on stderr — before anything can claim the output was
-/// written.
-pub fn emit(text: &str) -> crate::error::Result<()> {
-    let text = sanitize(text);
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .map_err(crate::error::Error::Stdout)
-}
-
-/// Writes one line to stdout (see [`emit`]).
-pub fn emit_line(text: &str) -> crate::error::Result<()> {
-    let mut s = String::with_capacity(text.len() + 1);
-    s.push_str(text);
-    s.push('\n');
-    emit(&s)
-}
-
-/// Writes a JSON document (pretty) to stdout (see [`emit`]).
-pub fn emit_json<T: Serialize>(value: &T) -> crate::error::Result<()> {
-    let s = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
-        // Serializing our own data types cannot fail (no non-string map keys); keep a valid document anyway.
-        format!("{{\"error\":{{\"message\":\"cannot serialize output: {e}\"}}}}")
-    });
-    emit_line(&s)
-}
-
-/// A note on stderr (suppressed by `--quiet` at the caller), [sanitized](sanitize).
-pub fn note(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", sanitize(text));
-}
-
-/// Reports an error once: `tokdiag: error: …` and `  hint: …` on stderr, and under `--json` also
-/// the `{"error": {"message", "hint"}}` document on stdout so scripts always parse.
-pub fn report_error(e: &Error, json: bool) {
-    if e.is_closed_pipe() {
-        return;
-    }
-    let hint = e.hint();
-    // A failed write to stdout is reported on stderr only: stdout is what failed.
-    if json && !matches!(e, Error::Stdout(_)) {
-        // Nothing more can be said if this write fails too.
-        let _ = emit_json(&serde_json::json!({"error": {"message": e.to_string(), "hint": hint}}));
-    }
-    // An error and its hint are one line each by design; values inside them (a path, a URL, an
-    // agent name) may hold line breaks, so both are escaped as a whole here, as a safety net.
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "{} {}",
-        "tokdiag: error:".red().bold(),
-        sanitize(&esc(&e.to_string()))
-    );
-    if let Some(h) = hint {
-        let _ = writeln!(err, "  {} {}", "hint:".cyan(), sanitize(&esc(&h)));
-    }
-}
-
-/// Whether network waits show a spinner: set once by [`set_progress`] from the global flags.
-static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Enables the spinner for network waits. `Globals::resolve` calls it with true only when stderr
-/// is a terminal and none of `--quiet`, `--json`, `--verbose` is given (the spinner would garble
-/// verbose lines, and scripts never want it).
-pub fn set_progress(enabled: bool) {
-    PROGRESS.store(enabled, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Whether the spinner should run, from the facts that decide it.
-pub fn progress_wanted(stderr_is_tty: bool, quiet: bool, json: bool, verbose: bool) -> bool {
-    stderr_is_tty && !quiet && !json && !verbose
-}
-
-/// A spinner on stderr while a network request runs; cleared when dropped. Hidden (no output at
-/// all) unless [`set_progress`] enabled it.
-pub struct Spinner(Option<indicatif::ProgressBar>);
-
-impl Spinner {
-    /// Starts a spinner with `message` (e.g. "fetching JWKS from issuer.example.com").
-    pub fn start(message: impl Into<String>) -> Spinner {
-        if !PROGRESS.load(std::sync::atomic::Ordering::Relaxed) {
-            return Spinner(None);
-        }
-        let pb =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
-            pb.set_style(style.tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ "));
-        }
-        pb.set_message(message.into());
-        pb.enable_steady_tick(std::time::Duration::from_millis(80));
-        Spinner(Some(pb))
-    }
-}
-
-impl Drop for Spinner {
-    fn drop(&mut self) {
-        if let Some(pb) = self.0.take() {
-            pb.finish_and_clear();
-        }
-    }
-}
-
-/// A status symbol, colored.
-pub fn symbol(status: Status) -> String {
-    let s = status.symbol();
-    match status {
-        Status::Pass => s.green().to_string(),
-        Status::Fail => s.red().bold().to_string(),
-        Status::Skip => s.dimmed().to_string(),
-        Status::Warn => s.yellow().bold().to_string(),
-    }
-}
-
-/// A section heading.
-pub fn heading(text: &str) -> String {
-    text.bold().to_string()
-}
-
-/// A dimmed aside.
-pub fn dim(text: &str) -> String {
-    text.dimmed().to_string()
-}
-
-/// A key/value table: keys padded to the longest (at most `max_key`), two-space indent. Keys are
-/// [escaped](esc) here (they may be claim names); values are the caller's to escape, since they
-/// may carry color.
-pub fn table(rows: &[(String, String)], max_key: usize) -> String {
-    let rows: Vec<(std::borrow::Cow<'_, str>, &String)> =
-        rows.iter().map(|(k, v)| (esc(k), v)).collect();
-    let width = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .filter(|w| *w <= max_key)
-        .max()
-        .unwrap_or(0);
-    let mut out = String::new();
-    for (k, v) in &rows {
-        let pad = width.saturating_sub(k.chars().count());
-        out.push_str("  ");
-        out.push_str(&k.cyan().to_string());
-        out.push_str(&" ".repeat(pad + 2));
-        out.push_str(v);
-        out.push('\n');
-    }
-    out
 }
 
 /// Shortens a string for messages (hostile inputs can be huge): at most `max` characters, then `…`.
