@@ -218,9 +218,165 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = cur {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = s.source();
+    }
+    None
+}
+
+/// What a request was for, as its error messages say it.
+#[derive(Debug, Clone, Copy)]
+pub struct Purpose {
+    /// `fetching`, `posting to`: before the URL.
+    pub doing: &'static str,
+    /// `fetch`, `post to`: after "cannot".
+    pub verb: &'static str,
+    /// `the issuer`: who did not answer.
+    pub peer: &'static str,
+    /// `the discovery URL`: where the host name came from.
+    pub url_name: &'static str,
+}
+
+impl Purpose {
+    /// GETting a discovery document or a JWKS.
+    pub const FETCH: Purpose = Purpose {
+        doing: "fetching",
+        verb: "fetch",
+        peer: "the issuer",
+        url_name: "the discovery URL",
+    };
+    /// POSTing to a token endpoint.
+    pub const TOKEN: Purpose = Purpose {
+        doing: "posting to",
+        verb: "post to",
+        peer: "the token endpoint",
+        url_name: "the token endpoint URL",
+    };
+}
+
+/// The one-line cause and fix of a request that got no answer (timeout, DNS, refused, TLS, too
+/// many redirects), for every client this module builds. `timeout` is the one the request had.
+pub fn request_error(e: &reqwest::Error, url: &url::Url, timeout: Duration, p: Purpose) -> Error {
+    let Purpose {
+        doing,
+        verb,
+        peer,
+        url_name,
+    } = p;
+    let host = url.host_str().unwrap_or("").to_string();
+    let chain = error_chain(e);
+    let lower = chain.to_lowercase();
+    if e.is_timeout() || lower.contains("timed out") {
+        let ms = timeout.as_millis();
+        let took = if ms.is_multiple_of(1000) {
+            format!("{} s", ms / 1000)
+        } else {
+            format!("{ms} ms")
+        };
+        return Error::network(
+            format!("timed out after {took} {doing} {url}"),
+            Some(format!(
+                "{peer} did not answer in time: check the network, VPN or proxy (HTTPS_PROXY)"
+            )),
+        );
+    }
+    if e.is_redirect() {
+        if lower.contains("redirects") {
+            return Error::network(
+                format!("too many redirects {doing} {url} (more than {MAX_REDIRECTS}; a redirect loop?)"),
+                Some("the server keeps redirecting: open the URL in a browser, and give tokdiag the final https URL".to_string()),
+            );
+        }
+        return Error::network(
+            format!("cannot {verb} {url}: {chain}"),
+            Some("point tokdiag at the final https URL".to_string()),
+        );
+    }
+    if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+        || lower.contains("no address associated")
+    {
+        return Error::network(
+            format!("cannot resolve host {host} (DNS) for {url}"),
+            Some(format!(
+                "check the host name in {url_name}, and the network"
+            )),
+        );
+    }
+    if io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused)
+        || lower.contains("connection refused")
+    {
+        return Error::network(
+            format!("connection refused by {host} {doing} {url}"),
+            Some("nothing listens there: check the host and port of the URL".to_string()),
+        );
+    }
+    if url.scheme() == "https"
+        && (lower.contains("invalidcontenttype")
+            || lower.contains("corrupt message")
+            || lower.contains("wrong version number")
+            || lower.contains("http request to https")
+            || lower.contains("not a tls"))
+    {
+        return Error::network(
+            format!("{host} does not speak TLS on this port, {doing} {url}"),
+            Some(
+                "the port serves plain http: use the server's https port (an emulator on loopback may use http://)"
+                    .to_string(),
+            ),
+        );
+    }
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        return Error::network(
+            format!("TLS failure {doing} {url}: {chain}"),
+            Some("the server's certificate is not trusted by this machine".to_string()),
+        );
+    }
+    Error::network(
+        format!("cannot {verb} {url}: {chain}"),
+        Some("check the URL and the network".to_string()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_connection_is_worded_for_what_the_request_was_for() {
+        // A port nothing listens on: bound, then closed.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let url = url::Url::parse(&format!("http://127.0.0.1:{port}/oauth2/token")).unwrap();
+        let spec = ClientSpec {
+            timeout: Some(Duration::from_secs(5)),
+            connect_timeout: Duration::from_secs(5),
+            redirects: Redirects::None,
+            no_proxy: true,
+        };
+        let e = block_on(async {
+            let err = client(spec)?.post(url.clone()).send().await.unwrap_err();
+            Ok(request_error(
+                &err,
+                &url,
+                Duration::from_secs(5),
+                Purpose::TOKEN,
+            ))
+        })
+        .unwrap();
+        assert_eq!(
+            e.to_string(),
+            format!("connection refused by 127.0.0.1 posting to {url}")
+        );
+    }
 
     fn refusal(raw: &str, what: UrlUse<'_>, allow_http: bool) -> String {
         let e = check_url(raw, what, allow_http).unwrap_err();

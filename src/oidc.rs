@@ -14,9 +14,7 @@ use serde_json::Value;
 use sha2::Digest;
 
 use crate::error::{Error, Result};
-use crate::net::{
-    ClientSpec, MAX_REDIRECTS, ReadError, Redirects, UrlUse, check_url, is_loopback, read_capped,
-};
+use crate::net::{ClientSpec, ReadError, Redirects, UrlUse, check_url, is_loopback, read_capped};
 
 /// Largest discovery document or JWKS accepted: 1 MiB (real ones are a few KiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -337,91 +335,8 @@ fn client(o: &FetchOptions, url: &url::Url) -> Result<reqwest::Client> {
     })
 }
 
-fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = cur {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        cur = s.source();
-    }
-    None
-}
-
 fn map_reqwest_error(e: reqwest::Error, url: &url::Url, o: &FetchOptions) -> Error {
-    let host = url.host_str().unwrap_or("").to_string();
-    let chain = crate::net::error_chain(&e);
-    let lower = chain.to_lowercase();
-    if e.is_timeout() || lower.contains("timed out") {
-        let ms = o.timeout.as_millis();
-        let took = if ms.is_multiple_of(1000) {
-            format!("{} s", ms / 1000)
-        } else {
-            format!("{ms} ms")
-        };
-        return Error::network(
-            format!("timed out after {took} fetching {url}"),
-            Some(
-                "the issuer did not answer in time: check the network, VPN or proxy (HTTPS_PROXY)"
-                    .to_string(),
-            ),
-        );
-    }
-    if e.is_redirect() {
-        if lower.contains("redirects") {
-            return Error::network(
-                format!("too many redirects fetching {url} (more than {MAX_REDIRECTS}; a redirect loop?)"),
-                Some("the server keeps redirecting: open the URL in a browser, and give tokdiag the final https URL".to_string()),
-            );
-        }
-        return Error::network(
-            format!("cannot fetch {url}: {chain}"),
-            Some("point tokdiag at the final https URL".to_string()),
-        );
-    }
-    if lower.contains("dns error")
-        || lower.contains("failed to lookup address")
-        || lower.contains("name or service not known")
-        || lower.contains("no address associated")
-    {
-        return Error::network(
-            format!("cannot resolve host {host} (DNS) for {url}"),
-            Some("check the host name in the discovery URL, and the network".to_string()),
-        );
-    }
-    if io_kind(&e) == Some(std::io::ErrorKind::ConnectionRefused)
-        || lower.contains("connection refused")
-    {
-        return Error::network(
-            format!("connection refused by {host} fetching {url}"),
-            Some("nothing listens there: check the host and port of the URL".to_string()),
-        );
-    }
-    if url.scheme() == "https"
-        && (lower.contains("invalidcontenttype")
-            || lower.contains("corrupt message")
-            || lower.contains("wrong version number")
-            || lower.contains("http request to https")
-            || lower.contains("not a tls"))
-    {
-        return Error::network(
-            format!("{host} does not speak TLS on this port, fetching {url}"),
-            Some(
-                "the port serves plain http: use the server's https port (an emulator on loopback may use http://)"
-                    .to_string(),
-            ),
-        );
-    }
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        return Error::network(
-            format!("TLS failure fetching {url}: {chain}"),
-            Some("the server's certificate is not trusted by this machine".to_string()),
-        );
-    }
-    Error::network(
-        format!("cannot fetch {url}: {chain}"),
-        Some("check the URL and the network".to_string()),
-    )
+    crate::net::request_error(&e, url, o.timeout, crate::net::Purpose::FETCH)
 }
 
 /// GETs a JSON document: bounded in time and size. Returns the JSON and the max-age granted.

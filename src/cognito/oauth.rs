@@ -39,11 +39,14 @@ fn check_url(raw: &str, what: &str, allow_http: bool) -> Result<url::Url> {
     crate::net::check_url(raw, crate::net::UrlUse::Secrets(what), allow_http)
 }
 
+/// How long a token request may take.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
 /// The client for token endpoints: no redirects (a redirect would
 /// move the client secret somewhere the user did not name; a 3xx is reported as the answer).
 fn http_client(url: &url::Url) -> Result<reqwest::Client> {
     crate::net::client(crate::net::ClientSpec {
-        timeout: Some(Duration::from_secs(20)),
+        timeout: Some(TIMEOUT),
         connect_timeout: Duration::from_secs(5),
         redirects: crate::net::Redirects::None,
         no_proxy: crate::net::is_loopback(url),
@@ -68,20 +71,6 @@ async fn read_body(resp: reqwest::Response, url: &str) -> Result<Vec<u8>> {
                 Error::network(format!("reading the answer of {url} failed: {e}"), None)
             }
         })
-}
-
-fn send_error(e: &reqwest::Error, url: &str) -> Error {
-    let what = if e.is_timeout() {
-        "did not answer in time"
-    } else if e.is_connect() {
-        "cannot be reached"
-    } else {
-        "failed"
-    };
-    Error::network(
-        format!("{url} {what}: {e}"),
-        Some("check the network and the URL".to_string()),
-    )
 }
 
 /// The form body `grant_type=client_credentials[&scope=a b]`.
@@ -124,7 +113,7 @@ pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
         .body(body)
         .send()
         .await
-        .map_err(|e| send_error(&e, url))?;
+        .map_err(|e| crate::net::request_error(&e, &parsed, TIMEOUT, crate::net::Purpose::TOKEN))?;
     let status = resp.status().as_u16();
     if resp.status().is_redirection() {
         let to = resp
