@@ -85,6 +85,41 @@ impl<R: Read> LineReader<R> {
 
     /// The next line and its 1-based number; `None` at the end of the input.
     pub fn next_line(&mut self) -> std::io::Result<Option<(usize, Line)>> {
+        let Some((n, total)) = self.read_raw()? else {
+            return Ok(None);
+        };
+        let line = if total > MAX_LINE_BYTES as u64 {
+            Line::TooLong(total)
+        } else {
+            match std::str::from_utf8(&self.buf) {
+                Ok(s) => Line::Text(s.to_string()),
+                Err(_) => Line::NotUtf8,
+            }
+        };
+        Ok(Some((n, line)))
+    }
+
+    /// The next line's number, its text appended to `out` (no copy of its own) or, when it has
+    /// none, the [`Line`] that says why; `None` at the end of the input.
+    fn next_into(&mut self, out: &mut String) -> std::io::Result<Option<(usize, Option<Line>)>> {
+        let Some((n, total)) = self.read_raw()? else {
+            return Ok(None);
+        };
+        if total > MAX_LINE_BYTES as u64 {
+            return Ok(Some((n, Some(Line::TooLong(total)))));
+        }
+        Ok(Some(match std::str::from_utf8(&self.buf) {
+            Ok(s) => {
+                out.push_str(s);
+                (n, None)
+            }
+            Err(_) => (n, Some(Line::NotUtf8)),
+        }))
+    }
+
+    /// Reads the next line into `buf` (at most [`MAX_LINE_BYTES`] of it, without the line
+    /// break); its number and its full length.
+    fn read_raw(&mut self) -> std::io::Result<Option<(usize, u64)>> {
         self.buf.clear();
         let mut total: u64 = 0;
         let mut any = false;
@@ -121,15 +156,7 @@ impl<R: Read> LineReader<R> {
             self.buf.pop();
             total -= 1;
         }
-        let line = if total > MAX_LINE_BYTES as u64 {
-            Line::TooLong(total)
-        } else {
-            match std::str::from_utf8(&self.buf) {
-                Ok(s) => Line::Text(s.to_string()),
-                Err(_) => Line::NotUtf8,
-            }
-        };
-        Ok(Some((self.line, line)))
+        Ok(Some((self.line, total)))
     }
 }
 
@@ -693,11 +720,25 @@ fn read_loop(
                 if rest.drained() && !send(&mut chunk) {
                     return;
                 }
-                match rest.next_line() {
-                    Ok(Some((n, line))) => {
-                        if !line.is_blank() {
-                            add(&mut chunk, n, line);
+                let start = chunk.text.len();
+                match rest.next_into(&mut chunk.text) {
+                    Ok(Some((n, None))) => {
+                        // The line's text is in the chunk already: keep it unless blank.
+                        if chunk.text[start..].trim().is_empty() {
+                            chunk.text.truncate(start);
+                        } else {
+                            chunk.entries.push(Entry::Text {
+                                line: n,
+                                start,
+                                end: chunk.text.len(),
+                            });
                         }
+                        if full(&chunk) && !send(&mut chunk) {
+                            return;
+                        }
+                    }
+                    Ok(Some((n, Some(why)))) => {
+                        add(&mut chunk, n, why);
                         if full(&chunk) && !send(&mut chunk) {
                             return;
                         }
