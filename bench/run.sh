@@ -46,7 +46,7 @@ for b in "${BENCHES[@]}"; do
         verify) grep -E '^(tokdiag best|openssl speed|ratio tokdiag/openssl)' "$OUT/$b.txt" || true ;;
         startup) grep -E '(tokdiag decode|jwt-cli decode|explain|ratio decode|RSS)' "$OUT/$b.txt" || true ;;
         proxy) grep -E '(proxy adds|proxy/direct)' "$OUT/$b.txt" || true ;;
-        batch) grep -E '^(  |tokdiag 10 distinct|peak RSS|openssl speed)' "$OUT/$b.txt" || true ;;
+        batch) grep -E '^(  |tokdiag 10 distinct|tokdiag [0-9]+ tokens|peak RSS|openssl speed)' "$OUT/$b.txt" || true ;;
     esac | sed "s/^ */$b: /"
 done
 if [[ ${#failed[@]} -gt 0 ]]; then
