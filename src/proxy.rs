@@ -138,8 +138,88 @@ pub struct State {
     keys: RwLock<(Arc<SigningKeys>, u64)>,
     last_refetch: Mutex<Option<Instant>>,
     memo: Mutex<Memo>,
-    http: reqwest::Client,
+    http: Upstream,
     requests: AtomicU64,
+}
+
+/// The pooled HTTP/1.1 client to the upstream (plain http or https, no redirects followed, no
+/// User-Agent added) and the upstream's URL as a request target.
+#[derive(Debug)]
+struct Upstream {
+    client: hyper_util::client::legacy::Client<
+        hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+        Body,
+    >,
+    uri: hyper::Uri,
+    /// `Authorization: Basic …` from credentials in the URL (`http://user:pass@host/mcp`), sent
+    /// ahead of the forwarded headers.
+    basic: Option<HeaderValue>,
+}
+
+impl Upstream {
+    fn new(raw: &str, max_idle: usize) -> crate::error::Result<Upstream> {
+        let fail = |why: String| {
+            crate::error::Error::network(format!("cannot build the HTTP client: {why}"), None)
+        };
+        let mut url = url::Url::parse(raw).map_err(|e| fail(format!("{raw}: {e}")))?;
+        let basic = if url.username().is_empty() && url.password().is_none() {
+            None
+        } else {
+            use base64::Engine as _;
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            let pair = format!(
+                "{}:{}",
+                dec(url.username()),
+                url.password().map(dec).unwrap_or_default()
+            );
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            let mut v = HeaderValue::try_from(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            ))
+            .map_err(|e| fail(e.to_string()))?;
+            v.set_sensitive(true);
+            Some(v)
+        };
+        let uri: hyper::Uri = url
+            .as_str()
+            .parse()
+            .map_err(|e| fail(format!("{raw}: {e}")))?;
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(Duration::from_secs(5)));
+        http.set_keepalive(Some(Duration::from_secs(15)));
+        http.set_keepalive_interval(Some(Duration::from_secs(15)));
+        http.set_keepalive_retries(Some(3));
+        use rustls_platform_verifier::BuilderVerifierExt;
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| fail(e.to_string()))?
+        .with_platform_verifier()
+        .map_err(|e| fail(e.to_string()))?
+        .with_no_client_auth();
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .timer(hyper_util::rt::TokioTimer::new())
+                .pool_timer(hyper_util::rt::TokioTimer::new())
+                .pool_idle_timeout(Duration::from_secs(90))
+                .pool_max_idle_per_host(max_idle)
+                .build(https);
+        Ok(Upstream { client, uri, basic })
+    }
 }
 
 /// What the proxy decided for one request.
@@ -163,16 +243,7 @@ pub enum Decision {
 impl State {
     /// State with the keys obtained at start.
     pub fn new(settings: Settings, keys: SigningKeys) -> crate::error::Result<State> {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .tcp_nodelay(true)
-            .pool_max_idle_per_host(settings.max_connections.max(1))
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                crate::error::Error::network(format!("cannot build the HTTP client: {e}"), None)
-            })?;
+        let http = Upstream::new(&settings.upstream, settings.max_connections.max(1))?;
         Ok(State {
             settings,
             keys: RwLock::new((Arc::new(keys), 0)),
@@ -541,6 +612,12 @@ fn connection_listed(headers: &HeaderMap) -> Vec<String> {
 /// Whether a header is forwarded: not hop-by-hop, not named in `Connection:`.
 fn forwardable(name: &str, listed: &[String]) -> bool {
     !is_hop_by_hop(name) && !listed.iter().any(|l| l == name)
+}
+
+fn empty() -> Body {
+    http_body_util::Empty::new()
+        .map_err(|never| match never {})
+        .boxed()
 }
 
 fn full(body: impl Into<Bytes>) -> Body {
@@ -914,12 +991,19 @@ async fn forward(
     eval: Duration,
     accepted: &str,
 ) -> Response<Body> {
+    let hyper::http::request::Parts {
+        method,
+        uri,
+        headers,
+        ..
+    } = parts;
+    let path = uri.path();
     let refuse = |fail: &BodyFail| {
         let (status, msg) = fail.answer();
         log(
             n,
-            &parts.method,
-            parts.uri.path(),
+            &method,
+            path,
             status,
             &format!("refused: {}", esc(&msg)),
             start,
@@ -927,84 +1011,101 @@ async fn forward(
         );
         proxy_error(status, &msg)
     };
-    let declared = declared_length(&parts.headers);
+    let declared = declared_length(&headers);
     if declared.is_some_and(|l| l > MAX_REQUEST_BODY as u64) {
         return refuse(&BodyFail::TooLarge);
     }
-    let method = match reqwest::Method::from_bytes(parts.method.as_str().as_bytes()) {
-        Ok(m) => m,
-        Err(_) => reqwest::Method::POST,
-    };
     let slot: FailSlot = Arc::new(Mutex::new(None));
-    let mut rb = state.http.request(method, &state.settings.upstream);
-    match body {
+    // The Content-Length sent: none for no body (a GET) unless the client said 0; the client's
+    // own for a streamed body (hyper then sends exactly that many bytes, no chunking); a held
+    // body's length is known to hyper.
+    let mut length: Option<u64> = None;
+    let out_body: Body = match body {
         Forwarded::Stream(body) if hyper::body::Body::is_end_stream(&body) => {
             // No body (a GET, or Content-Length: 0): send none rather than an empty chunked one.
-            if declared == Some(0) {
-                rb = rb.header(hyper::header::CONTENT_LENGTH, "0");
-            }
+            length = declared.filter(|&l| l == 0);
+            empty()
         }
         Forwarded::Stream(body) => {
-            rb = rb.body(reqwest::Body::wrap_stream(limited_stream(
-                body,
-                MAX_REQUEST_BODY,
-                state.settings.header_timeout,
-                slot.clone(),
-            )));
-            if let Some(l) = declared {
-                // Keep the client's framing: hyper then sends exactly that many bytes, no chunking.
-                rb = rb.header(hyper::header::CONTENT_LENGTH, l.to_string());
-            }
+            length = declared;
+            BodyExt::boxed(StreamBody::new(
+                limited_stream(
+                    body,
+                    MAX_REQUEST_BODY,
+                    state.settings.header_timeout,
+                    slot.clone(),
+                )
+                .map_ok(Frame::data),
+            ))
         }
         Forwarded::Held(b) if b.is_empty() => {
-            if declared == Some(0) {
-                rb = rb.header(hyper::header::CONTENT_LENGTH, "0");
-            }
+            length = declared.filter(|&l| l == 0);
+            empty()
         }
-        Forwarded::Held(b) => rb = rb.body(b),
+        Forwarded::Held(b) => full(b),
+    };
+    let up = &state.http;
+    let mut out = HeaderMap::with_capacity(headers.len() + 4);
+    if let Some(b) = &up.basic {
+        out.append(hyper::header::AUTHORIZATION, b.clone());
     }
-    let listed = connection_listed(&parts.headers);
-    let mut added_session: Option<String> = None;
+    if let Some(l) = length {
+        out.append(hyper::header::CONTENT_LENGTH, HeaderValue::from(l));
+    }
+    let listed = connection_listed(&headers);
     let runtime = state.settings.auth.kind == ResourceKind::Runtime;
     let allowlist = state.settings.auth.request_header_allowlist.as_deref();
-    let mut dropped: Vec<&str> = Vec::new();
-    for (k, v) in &parts.headers {
-        if !forwardable(k.as_str(), &listed) {
-            continue;
-        }
-        if runtime && !runtime_passes(k.as_str(), allowlist) {
-            if !dropped.contains(&k.as_str()) && dropped.len() < 32 {
-                dropped.push(k.as_str());
+    let mut dropped: Vec<HeaderName> = Vec::new();
+    let has_session = headers.contains_key("mcp-session-id");
+    let has_runtime_session = headers.contains_key("x-amzn-bedrock-agentcore-runtime-session-id");
+    // The client's headers move over (in their order, values not copied), minus what stays here.
+    let mut name: Option<HeaderName> = None;
+    let mut keep = false;
+    for (k, v) in headers {
+        if let Some(k) = k {
+            keep = forwardable(k.as_str(), &listed);
+            if keep && runtime && !runtime_passes(k.as_str(), allowlist) {
+                keep = false;
+                if dropped.len() < 32 {
+                    dropped.push(k.clone());
+                }
             }
-            continue;
+            name = Some(k);
         }
-        rb = rb.header(k.as_str(), v.as_bytes());
+        if keep && let Some(k) = &name {
+            out.append(k, v);
+        }
     }
     let dropped_note = if dropped.is_empty() {
         String::new()
     } else {
+        let names: Vec<&str> = dropped.iter().map(|h| h.as_str()).collect();
         format!(
             "; dropped headers not in requestHeaderAllowlist: {}",
-            esc(&dropped.join(", "))
+            esc(&names.join(", "))
         )
     };
-    if !parts.headers.contains_key("mcp-session-id") {
+    let mut added_session: Option<HeaderValue> = None;
+    if !has_session {
         // AgentCore (stateless mode) generates the session id and tells the client in the answer.
-        let s = uuid_like();
-        rb = rb.header("mcp-session-id", s.as_str());
-        added_session = Some(s);
+        if let Ok(s) = HeaderValue::try_from(uuid_like()) {
+            out.append("mcp-session-id", s.clone());
+            added_session = Some(s);
+        }
     }
-    if !parts
-        .headers
-        .contains_key("x-amzn-bedrock-agentcore-runtime-session-id")
-    {
-        rb = rb.header(
-            "x-amzn-bedrock-agentcore-runtime-session-id",
-            crate::mcp::new_session_id(),
-        );
+    if !has_runtime_session && let Ok(s) = HeaderValue::try_from(crate::mcp::new_session_id()) {
+        out.append("x-amzn-bedrock-agentcore-runtime-session-id", s);
     }
+    if !out.contains_key(hyper::header::ACCEPT) {
+        // As reqwest (the client before this one) did: an upstream sees the same request.
+        out.insert(hyper::header::ACCEPT, HeaderValue::from_static("*/*"));
+    }
+    let mut req = Request::new(out_body);
+    *req.method_mut() = method.clone();
+    *req.uri_mut() = up.uri.clone();
+    *req.headers_mut() = out;
     let wait = state.settings.upstream_timeout;
-    let sent = tokio::time::timeout(wait, rb.send()).await;
+    let sent = tokio::time::timeout(wait, up.client.request(req)).await;
     let body_fail = || slot.lock().ok().and_then(|s| s.clone());
     let upstream = match sent {
         Ok(Ok(r)) => {
@@ -1017,24 +1118,25 @@ async fn forward(
             if let Some(f) = body_fail() {
                 return refuse(&f);
             }
-            let (status, msg) = if e.is_timeout() {
+            let why = crate::net::error_chain(&e);
+            let (status, msg) = if timed_out(&e) {
                 (
                     504,
                     format!(
-                        "upstream {} did not accept the connection in time: {e}",
+                        "upstream {} did not accept the connection in time: {why}",
                         state.settings.upstream
                     ),
                 )
             } else {
                 (
                     502,
-                    format!("upstream {} unreachable: {e}", state.settings.upstream),
+                    format!("upstream {} unreachable: {why}", state.settings.upstream),
                 )
             };
             log(
                 n,
-                &parts.method,
-                parts.uri.path(),
+                &method,
+                path,
                 status,
                 &format!("forward failed: {}", esc(&msg)),
                 start,
@@ -1053,8 +1155,8 @@ async fn forward(
             );
             log(
                 n,
-                &parts.method,
-                parts.uri.path(),
+                &method,
+                path,
                 504,
                 &format!("forward failed: {}", esc(&msg)),
                 start,
@@ -1063,47 +1165,84 @@ async fn forward(
             return proxy_error(504, &msg);
         }
     };
-    let status = upstream.status().as_u16();
-    let listed = connection_listed(upstream.headers());
-    let mut resp_headers = HeaderMap::new();
-    for (k, v) in upstream.headers() {
-        if forwardable(k.as_str(), &listed)
-            && let (Ok(k), Ok(v)) = (
-                HeaderName::from_bytes(k.as_str().as_bytes()),
-                HeaderValue::from_bytes(v.as_bytes()),
-            )
-        {
+    let (head, incoming) = upstream.into_parts();
+    let status = head.status;
+    let listed = connection_listed(&head.headers);
+    let mut resp_headers = HeaderMap::with_capacity(head.headers.len() + 2);
+    let mut name: Option<HeaderName> = None;
+    let mut keep = false;
+    for (k, v) in head.headers {
+        if let Some(k) = k {
+            keep = forwardable(k.as_str(), &listed);
+            name = Some(k);
+        }
+        if keep && let Some(k) = &name {
             resp_headers.append(k, v);
         }
     }
-    if let Some(s) = &added_session
+    if let Some(s) = added_session
         && !resp_headers.contains_key("mcp-session-id")
-        && let Ok(v) = HeaderValue::from_str(s)
     {
-        resp_headers.insert("mcp-session-id", v);
+        resp_headers.insert("mcp-session-id", s);
     }
-    if let Some(len) = upstream.content_length()
-        && let Ok(v) = HeaderValue::from_str(&len.to_string())
-    {
-        resp_headers.insert(hyper::header::CONTENT_LENGTH, v);
+    if let Some(len) = hyper::body::Body::size_hint(&incoming).exact() {
+        resp_headers.insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));
     }
-    let stream = upstream
-        .bytes_stream()
-        .map_ok(Frame::data)
-        .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>);
-    let mut r = Response::new(BodyExt::boxed(StreamBody::new(stream)));
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut r = Response::new(BodyExt::boxed(DataOnly(incoming)));
+    *r.status_mut() = status;
     *r.headers_mut() = resp_headers;
+    let status = status.as_u16();
     log(
         n,
-        &parts.method,
-        parts.uri.path(),
+        &method,
+        path,
         status,
         &format!("forwarded ({accepted}){dropped_note}"),
         start,
         Some(eval),
     );
     r
+}
+
+/// Whether an upstream error is a timeout (the connect timeout).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    for _ in 0..16 {
+        let Some(err) = cur else { break };
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// The upstream's answer body, its data frames only (trailers are not forwarded), errors boxed.
+struct DataOnly(Incoming);
+
+impl hyper::body::Body for DataOnly {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        loop {
+            return match Pin::new(&mut self.0).poll_frame(cx) {
+                Poll::Ready(Some(Ok(f))) if !f.is_data() => continue,
+                other => other.map_err(|e| Box::new(e) as Self::Error),
+            };
+        }
+    }
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
 }
 
 fn uuid_like() -> String {
