@@ -1088,7 +1088,7 @@ async fn forward(
     let mut added_session: Option<HeaderValue> = None;
     if !has_session {
         // AgentCore (stateless mode) generates the session id and tells the client in the answer.
-        if let Ok(s) = HeaderValue::try_from(uuid_like()) {
+        if let Ok(s) = HeaderValue::try_from(crate::mcp::uuid_like("")) {
             out.append("mcp-session-id", s.clone());
             added_session = Some(s);
         }
@@ -1243,19 +1243,6 @@ impl hyper::body::Body for DataOnly {
     fn size_hint(&self) -> SizeHint {
         self.0.size_hint()
     }
-}
-
-fn uuid_like() -> String {
-    let b: [u8; 16] = rand::random();
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 /// The log writer: lines go through a bounded queue to one thread that writes stderr, so a slow
