@@ -142,22 +142,25 @@ pub struct State {
     requests: AtomicU64,
 }
 
-/// The pooled HTTP/1.1 client to the upstream (plain http or https, no redirects followed, no
-/// User-Agent added) and the upstream's URL as a request target.
+/// How the proxy reaches the upstream: HTTP/1.1 over plain http or https (rustls with the
+/// platform verifier), no redirects followed, no User-Agent added. Connections are made by
+/// [`Link`]s, one per client connection.
 #[derive(Debug)]
 struct Upstream {
-    client: hyper_util::client::legacy::Client<
-        hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-        Body,
-    >,
+    connector: hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    /// The upstream's URL (scheme, host and port to connect to).
     uri: hyper::Uri,
+    /// The request target sent: the URL's path and query.
+    target: hyper::Uri,
+    /// The `Host` header sent: the URL's host, and its port unless the scheme's default.
+    host: HeaderValue,
     /// `Authorization: Basic …` from credentials in the URL (`http://user:pass@host/mcp`), sent
     /// ahead of the forwarded headers.
     basic: Option<HeaderValue>,
 }
 
 impl Upstream {
-    fn new(raw: &str, max_idle: usize) -> crate::error::Result<Upstream> {
+    fn new(raw: &str) -> crate::error::Result<Upstream> {
         let fail = |why: String| {
             crate::error::Error::network(format!("cannot build the HTTP client: {why}"), None)
         };
@@ -190,6 +193,17 @@ impl Upstream {
             .as_str()
             .parse()
             .map_err(|e| fail(format!("{raw}: {e}")))?;
+        let target: hyper::Uri = uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .parse()
+            .map_err(|e| fail(format!("{raw}: {e}")))?;
+        let host = match (uri.host(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Err(fail(format!("{raw}: no host"))),
+        };
+        let host = HeaderValue::try_from(host).map_err(|e| fail(e.to_string()))?;
         let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -206,19 +220,138 @@ impl Upstream {
         .with_platform_verifier()
         .map_err(|e| fail(e.to_string()))?
         .with_no_client_auth();
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .timer(hyper_util::rt::TokioTimer::new())
-                .pool_timer(hyper_util::rt::TokioTimer::new())
-                .pool_idle_timeout(Duration::from_secs(90))
-                .pool_max_idle_per_host(max_idle)
-                .build(https);
-        Ok(Upstream { client, uri, basic })
+        Ok(Upstream {
+            connector,
+            uri,
+            target,
+            host,
+            basic,
+        })
+    }
+}
+
+type UpstreamConn = hyper::client::conn::http1::Connection<
+    hyper_rustls::MaybeHttpsStream<hyper_util::rt::TokioIo<tokio::net::TcpStream>>,
+    Body,
+>;
+
+/// Why a request could not be sent upstream.
+enum UpstreamError {
+    /// No connection (refused, timed out, TLS failed).
+    Connect(Box<dyn std::error::Error + Send + Sync>),
+    /// The exchange failed.
+    Http(hyper::Error),
+}
+
+impl UpstreamError {
+    fn error(&self) -> &(dyn std::error::Error + 'static) {
+        match self {
+            UpstreamError::Connect(e) => &**e,
+            UpstreamError::Http(e) => e,
+        }
+    }
+}
+
+/// A client connection's own connection to the upstream: made for its first forwarded request,
+/// reused by the next ones (HTTP/1.1 has one request in flight per connection), closed with the
+/// client connection or when the upstream closes it. The client connection's task polls it
+/// ([`Link::drive`]), so a forwarded request wakes no other task; there are never more upstream
+/// connections than client connections.
+#[derive(Default)]
+pub struct Link(Mutex<LinkState>);
+
+#[derive(Default)]
+struct LinkState {
+    sender: Option<hyper::client::conn::http1::SendRequest<Body>>,
+    conn: Option<Pin<Box<UpstreamConn>>>,
+    /// The task to wake when a connection is installed.
+    waker: Option<std::task::Waker>,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Link")
+    }
+}
+
+impl Link {
+    fn state(&self) -> std::sync::MutexGuard<'_, LinkState> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Polls the upstream connection, if there is one; never completes.
+    pub fn drive(&self) -> impl std::future::Future<Output = Infallible> + '_ {
+        std::future::poll_fn(move |cx| {
+            let mut st = self.state();
+            if let Some(c) = st.conn.as_mut()
+                && c.as_mut().poll(cx).is_ready()
+            {
+                // Closed (by either side) or failed: the request in flight has its error.
+                st.conn = None;
+                st.sender = None;
+            }
+            if st.conn.is_none() && !st.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                st.waker = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+    }
+
+    async fn connect(
+        &self,
+        up: &Upstream,
+    ) -> Result<hyper::client::conn::http1::SendRequest<Body>, UpstreamError> {
+        use tower_service::Service as _;
+        let io = up
+            .connector
+            .clone()
+            .call(up.uri.clone())
+            .await
+            .map_err(UpstreamError::Connect)?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(UpstreamError::Http)?;
+        let mut st = self.state();
+        st.conn = Some(Box::pin(conn));
+        if let Some(w) = st.waker.take() {
+            w.wake();
+        }
+        Ok(sender)
+    }
+
+    /// Sends `req` on the kept connection, or on a new one when there is none, it has closed,
+    /// or the upstream closed it before the request was written.
+    async fn send(
+        &self,
+        up: &Upstream,
+        mut req: Request<Body>,
+    ) -> Result<Response<Incoming>, UpstreamError> {
+        let kept = self.state().sender.take();
+        if let Some(mut s) = kept.filter(|s| !s.is_closed())
+            && s.ready().await.is_ok()
+        {
+            match s.try_send_request(req).await {
+                Ok(r) => {
+                    self.state().sender = Some(s);
+                    return Ok(r);
+                }
+                Err(mut e) => match e.take_message() {
+                    Some(r) => req = r,
+                    None => return Err(UpstreamError::Http(e.into_error())),
+                },
+            }
+        }
+        let mut s = self.connect(up).await?;
+        let r = s.send_request(req).await.map_err(UpstreamError::Http)?;
+        self.state().sender = Some(s);
+        Ok(r)
     }
 }
 
@@ -243,7 +376,7 @@ pub enum Decision {
 impl State {
     /// State with the keys obtained at start.
     pub fn new(settings: Settings, keys: SigningKeys) -> crate::error::Result<State> {
-        let http = Upstream::new(&settings.upstream, settings.max_connections.max(1))?;
+        let http = Upstream::new(&settings.upstream)?;
         Ok(State {
             settings,
             keys: RwLock::new((Arc::new(keys), 0)),
@@ -359,17 +492,16 @@ impl State {
 /// (wildcards such as `*/*` do not count, parameters are ignored).
 pub fn accept_ok(accept: Option<&str>) -> bool {
     let Some(a) = accept else { return false };
-    let types: Vec<String> = a
-        .split(',')
-        .map(|t| {
+    let listed = |want: &str| {
+        a.split(',').any(|t| {
             t.split(';')
                 .next()
                 .unwrap_or("")
                 .trim()
-                .to_ascii_lowercase()
+                .eq_ignore_ascii_case(want)
         })
-        .collect();
-    types.iter().any(|t| t == "application/json") && types.iter().any(|t| t == "text/event-stream")
+    };
+    listed("application/json") && listed("text/event-stream")
 }
 
 /// The bearer token of an Authorization header; `None` when the header is missing or empty.
@@ -652,6 +784,7 @@ fn proxy_error(status: u16, message: &str) -> Response<Body> {
 /// Handles one request end to end and writes its log line.
 pub async fn handle(
     state: Arc<State>,
+    link: Arc<Link>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let start = Instant::now();
@@ -695,7 +828,7 @@ pub async fn handle(
         ));
     }
     if let Some(verifier) = &state.settings.iam {
-        return Ok(handle_iam(&state, verifier, req, n, start).await);
+        return Ok(handle_iam(&state, &link, verifier, req, n, start).await);
     }
     let decision = decide(&state, &method, req.headers()).await;
     let eval = start.elapsed();
@@ -720,12 +853,15 @@ pub async fn handle(
     let (parts, body) = req.into_parts();
     Ok(forward(
         &state,
+        &link,
         parts,
         Forwarded::Stream(body),
-        n,
-        start,
-        eval,
-        "token accepted",
+        Admitted {
+            n,
+            start,
+            eval,
+            accepted: "token accepted",
+        },
     )
     .await)
 }
@@ -734,6 +870,7 @@ pub async fn handle(
 /// the Accept rule, then the forward.
 async fn handle_iam(
     state: &State,
+    link: &Link,
     verifier: &iam::Verifier,
     req: Request<Incoming>,
     n: u64,
@@ -814,12 +951,15 @@ async fn handle_iam(
     );
     forward(
         state,
+        link,
         parts,
         Forwarded::Held(bytes),
-        n,
-        start,
-        eval,
-        &accepted,
+        Admitted {
+            n,
+            start,
+            eval,
+            accepted: &accepted,
+        },
     )
     .await
 }
@@ -982,15 +1122,28 @@ fn limited_stream(
     })
 }
 
-async fn forward(
-    state: &State,
-    parts: hyper::http::request::Parts,
-    body: Forwarded,
+/// A request the front door let through, for [`forward`]'s log line: its number, when it
+/// arrived, the time the front door took and why it passed.
+struct Admitted<'a> {
     n: u64,
     start: Instant,
     eval: Duration,
-    accepted: &str,
+    accepted: &'a str,
+}
+
+async fn forward(
+    state: &State,
+    link: &Link,
+    parts: hyper::http::request::Parts,
+    body: Forwarded,
+    admitted: Admitted<'_>,
 ) -> Response<Body> {
+    let Admitted {
+        n,
+        start,
+        eval,
+        accepted,
+    } = admitted;
     let hyper::http::request::Parts {
         method,
         uri,
@@ -1100,12 +1253,13 @@ async fn forward(
         // As reqwest (the client before this one) did: an upstream sees the same request.
         out.insert(hyper::header::ACCEPT, HeaderValue::from_static("*/*"));
     }
+    out.append(hyper::header::HOST, up.host.clone());
     let mut req = Request::new(out_body);
     *req.method_mut() = method.clone();
-    *req.uri_mut() = up.uri.clone();
+    *req.uri_mut() = up.target.clone();
     *req.headers_mut() = out;
     let wait = state.settings.upstream_timeout;
-    let sent = tokio::time::timeout(wait, up.client.request(req)).await;
+    let sent = tokio::time::timeout(wait, link.send(up, req)).await;
     let body_fail = || slot.lock().ok().and_then(|s| s.clone());
     let upstream = match sent {
         Ok(Ok(r)) => {
@@ -1118,8 +1272,8 @@ async fn forward(
             if let Some(f) = body_fail() {
                 return refuse(&f);
             }
-            let why = crate::net::error_chain(&e);
-            let (status, msg) = if timed_out(&e) {
+            let why = crate::net::error_chain(e.error());
+            let (status, msg) = if timed_out(e.error()) {
                 (
                     504,
                     format!(
@@ -1640,12 +1794,15 @@ pub async fn serve(
                 info: info.clone(),
             });
             let info2 = info.clone();
+            let link = Arc::new(Link::default());
+            let link2 = link.clone();
             let svc = hyper::service::service_fn(move |req| {
                 info2.set(PHASE_BUSY);
                 let state = state.clone();
                 let info = info2.clone();
+                let link = link2.clone();
                 async move {
-                    let r = handle(state, req).await?;
+                    let r = handle(state, link, req).await?;
                     Ok::<_, Infallible>(r.map(|b| Tracked { inner: b, info }))
                 }
             });
@@ -1654,8 +1811,12 @@ pub async fn serve(
                 .max_buf_size(256 * 1024)
                 .serve_connection(io, svc);
             tokio::pin!(conn);
+            // The upstream connection is polled here, with the client's (see Link).
+            let drive = link.drive();
+            tokio::pin!(drive);
             loop {
                 tokio::select! {
+                    never = drive.as_mut() => match never {},
                     r = conn.as_mut() => {
                         if let Err(e) = r
                             && (e.is_parse() || e.is_parse_too_large())
@@ -1675,7 +1836,10 @@ pub async fn serve(
                     }
                     _ = rx.changed() => {
                         conn.as_mut().graceful_shutdown();
-                        let _ = conn.await;
+                        tokio::select! {
+                            never = drive.as_mut() => match never {},
+                            _ = conn.as_mut() => {}
+                        }
                         break;
                     }
                 }
