@@ -407,7 +407,10 @@ impl State {
     /// Whether `token` was accepted earlier with the current keys and is still within its time
     /// window at `now` (then its evaluation would accept it again).
     fn memo_accepts(&self, token: &str, now: i64) -> bool {
-        let generation = self.keys().1;
+        let generation = match self.keys.read() {
+            Ok(k) => k.1,
+            Err(p) => p.into_inner().1,
+        };
         self.memo
             .lock()
             .is_ok_and(|m| m.hit(token, generation, now))
@@ -1467,19 +1470,25 @@ fn log(
     start: Instant,
     eval: Option<Duration>,
 ) {
-    let timing = match eval {
-        Some(e) => format!(
-            " ({:.2} ms at the front door, {:.1} ms in all)",
-            e.as_secs_f64() * 1000.0,
-            start.elapsed().as_secs_f64() * 1000.0
-        ),
-        None => format!(" ({:.2} ms)", start.elapsed().as_secs_f64() * 1000.0),
-    };
-    log_line(format!(
-        "tokdiag proxy: #{n} {} {} → {status} {what}{timing}",
+    use std::fmt::Write as _;
+    // One string for the whole line (no separate timing or escaped-part strings).
+    let mut line = String::with_capacity(96 + path.len() + what.len());
+    let _ = write!(
+        line,
+        "tokdiag proxy: #{n} {} {} → {status} {what}",
         esc(method.as_str()),
         esc(path)
-    ));
+    );
+    let all = start.elapsed().as_secs_f64() * 1000.0;
+    let _ = match eval {
+        Some(e) => write!(
+            line,
+            " ({:.2} ms at the front door, {all:.1} ms in all)",
+            e.as_secs_f64() * 1000.0
+        ),
+        None => write!(line, " ({all:.2} ms)"),
+    };
+    log_line(line);
 }
 
 /// Milliseconds since the proxy's clock origin (for connection phases).
