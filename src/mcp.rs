@@ -139,16 +139,23 @@ pub fn is_gateway_host(url: &str) -> bool {
 /// A fresh runtime session id: `tokdiag-` and a random UUID-shaped hex string (44 characters,
 /// over AgentCore's 33-character minimum).
 pub fn new_session_id() -> String {
+    uuid_like("tokdiag-")
+}
+
+/// `prefix` and 16 random bytes as lowercase hex in a UUID's 8-4-4-4-12 shape.
+pub fn uuid_like(prefix: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let b: [u8; 16] = rand::random();
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "tokdiag-{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    let mut s = String::with_capacity(prefix.len() + 36);
+    s.push_str(prefix);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        s.push(HEX[usize::from(x >> 4)] as char);
+        s.push(HEX[usize::from(x & 15)] as char);
+    }
+    s
 }
 
 /// One HTTP request as it is (or would be) sent.
@@ -1725,6 +1732,13 @@ mod tests {
         assert_eq!(s.len(), 44);
         assert!(s.len() >= MIN_RUNTIME_SESSION_ID);
         assert_ne!(s, new_session_id());
+        let u = uuid_like("");
+        let groups: Vec<usize> = u.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{u}");
+        assert!(
+            u.bytes()
+                .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
     }
 
     #[test]

@@ -138,8 +138,221 @@ pub struct State {
     keys: RwLock<(Arc<SigningKeys>, u64)>,
     last_refetch: Mutex<Option<Instant>>,
     memo: Mutex<Memo>,
-    http: reqwest::Client,
+    http: Upstream,
     requests: AtomicU64,
+}
+
+/// How the proxy reaches the upstream: HTTP/1.1 over plain http or https (rustls with the
+/// platform verifier), no redirects followed, no User-Agent added. Connections are made by
+/// [`Link`]s, one per client connection.
+#[derive(Debug)]
+struct Upstream {
+    connector: hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    /// The upstream's URL (scheme, host and port to connect to).
+    uri: hyper::Uri,
+    /// The request target sent: the URL's path and query.
+    target: hyper::Uri,
+    /// The `Host` header sent: the URL's host, and its port unless the scheme's default.
+    host: HeaderValue,
+    /// `Authorization: Basic …` from credentials in the URL (`http://user:pass@host/mcp`), sent
+    /// ahead of the forwarded headers.
+    basic: Option<HeaderValue>,
+}
+
+impl Upstream {
+    fn new(raw: &str) -> crate::error::Result<Upstream> {
+        let fail = |why: String| {
+            crate::error::Error::network(format!("cannot build the HTTP client: {why}"), None)
+        };
+        let mut url = url::Url::parse(raw).map_err(|e| fail(format!("{raw}: {e}")))?;
+        let basic = if url.username().is_empty() && url.password().is_none() {
+            None
+        } else {
+            use base64::Engine as _;
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            let pair = format!(
+                "{}:{}",
+                dec(url.username()),
+                url.password().map(dec).unwrap_or_default()
+            );
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            let mut v = HeaderValue::try_from(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            ))
+            .map_err(|e| fail(e.to_string()))?;
+            v.set_sensitive(true);
+            Some(v)
+        };
+        let uri: hyper::Uri = url
+            .as_str()
+            .parse()
+            .map_err(|e| fail(format!("{raw}: {e}")))?;
+        let target: hyper::Uri = uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .parse()
+            .map_err(|e| fail(format!("{raw}: {e}")))?;
+        let host = match (uri.host(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Err(fail(format!("{raw}: no host"))),
+        };
+        let host = HeaderValue::try_from(host).map_err(|e| fail(e.to_string()))?;
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(Duration::from_secs(5)));
+        http.set_keepalive(Some(Duration::from_secs(15)));
+        http.set_keepalive_interval(Some(Duration::from_secs(15)));
+        http.set_keepalive_retries(Some(3));
+        use rustls_platform_verifier::BuilderVerifierExt;
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| fail(e.to_string()))?
+        .with_platform_verifier()
+        .map_err(|e| fail(e.to_string()))?
+        .with_no_client_auth();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        Ok(Upstream {
+            connector,
+            uri,
+            target,
+            host,
+            basic,
+        })
+    }
+}
+
+type UpstreamConn = hyper::client::conn::http1::Connection<
+    hyper_rustls::MaybeHttpsStream<hyper_util::rt::TokioIo<tokio::net::TcpStream>>,
+    Body,
+>;
+
+/// Why a request could not be sent upstream.
+enum UpstreamError {
+    /// No connection (refused, timed out, TLS failed).
+    Connect(Box<dyn std::error::Error + Send + Sync>),
+    /// The exchange failed.
+    Http(hyper::Error),
+}
+
+impl UpstreamError {
+    fn error(&self) -> &(dyn std::error::Error + 'static) {
+        match self {
+            UpstreamError::Connect(e) => &**e,
+            UpstreamError::Http(e) => e,
+        }
+    }
+}
+
+/// A client connection's own connection to the upstream: made for its first forwarded request,
+/// reused by the next ones (HTTP/1.1 has one request in flight per connection), closed with the
+/// client connection or when the upstream closes it. The client connection's task polls it
+/// ([`Link::drive`]), so a forwarded request wakes no other task; there are never more upstream
+/// connections than client connections.
+#[derive(Default)]
+pub struct Link(Mutex<LinkState>);
+
+#[derive(Default)]
+struct LinkState {
+    sender: Option<hyper::client::conn::http1::SendRequest<Body>>,
+    conn: Option<Pin<Box<UpstreamConn>>>,
+    /// The task to wake when a connection is installed.
+    waker: Option<std::task::Waker>,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Link")
+    }
+}
+
+impl Link {
+    fn state(&self) -> std::sync::MutexGuard<'_, LinkState> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Polls the upstream connection, if there is one; never completes.
+    pub fn drive(&self) -> impl std::future::Future<Output = Infallible> + '_ {
+        std::future::poll_fn(move |cx| {
+            let mut st = self.state();
+            if let Some(c) = st.conn.as_mut()
+                && c.as_mut().poll(cx).is_ready()
+            {
+                // Closed (by either side) or failed: the request in flight has its error.
+                st.conn = None;
+                st.sender = None;
+            }
+            if st.conn.is_none() && !st.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                st.waker = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+    }
+
+    async fn connect(
+        &self,
+        up: &Upstream,
+    ) -> Result<hyper::client::conn::http1::SendRequest<Body>, UpstreamError> {
+        use tower_service::Service as _;
+        let io = up
+            .connector
+            .clone()
+            .call(up.uri.clone())
+            .await
+            .map_err(UpstreamError::Connect)?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(UpstreamError::Http)?;
+        let mut st = self.state();
+        st.conn = Some(Box::pin(conn));
+        if let Some(w) = st.waker.take() {
+            w.wake();
+        }
+        Ok(sender)
+    }
+
+    /// Sends `req` on the kept connection, or on a new one when there is none, it has closed,
+    /// or the upstream closed it before the request was written.
+    async fn send(
+        &self,
+        up: &Upstream,
+        mut req: Request<Body>,
+    ) -> Result<Response<Incoming>, UpstreamError> {
+        let kept = self.state().sender.take();
+        if let Some(mut s) = kept.filter(|s| !s.is_closed())
+            && s.ready().await.is_ok()
+        {
+            match s.try_send_request(req).await {
+                Ok(r) => {
+                    self.state().sender = Some(s);
+                    return Ok(r);
+                }
+                Err(mut e) => match e.take_message() {
+                    Some(r) => req = r,
+                    None => return Err(UpstreamError::Http(e.into_error())),
+                },
+            }
+        }
+        let mut s = self.connect(up).await?;
+        let r = s.send_request(req).await.map_err(UpstreamError::Http)?;
+        self.state().sender = Some(s);
+        Ok(r)
+    }
 }
 
 /// What the proxy decided for one request.
@@ -163,16 +376,7 @@ pub enum Decision {
 impl State {
     /// State with the keys obtained at start.
     pub fn new(settings: Settings, keys: SigningKeys) -> crate::error::Result<State> {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .tcp_nodelay(true)
-            .pool_max_idle_per_host(settings.max_connections.max(1))
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                crate::error::Error::network(format!("cannot build the HTTP client: {e}"), None)
-            })?;
+        let http = Upstream::new(&settings.upstream)?;
         Ok(State {
             settings,
             keys: RwLock::new((Arc::new(keys), 0)),
@@ -203,7 +407,10 @@ impl State {
     /// Whether `token` was accepted earlier with the current keys and is still within its time
     /// window at `now` (then its evaluation would accept it again).
     fn memo_accepts(&self, token: &str, now: i64) -> bool {
-        let generation = self.keys().1;
+        let generation = match self.keys.read() {
+            Ok(k) => k.1,
+            Err(p) => p.into_inner().1,
+        };
         self.memo
             .lock()
             .is_ok_and(|m| m.hit(token, generation, now))
@@ -288,17 +495,16 @@ impl State {
 /// (wildcards such as `*/*` do not count, parameters are ignored).
 pub fn accept_ok(accept: Option<&str>) -> bool {
     let Some(a) = accept else { return false };
-    let types: Vec<String> = a
-        .split(',')
-        .map(|t| {
+    let listed = |want: &str| {
+        a.split(',').any(|t| {
             t.split(';')
                 .next()
                 .unwrap_or("")
                 .trim()
-                .to_ascii_lowercase()
+                .eq_ignore_ascii_case(want)
         })
-        .collect();
-    types.iter().any(|t| t == "application/json") && types.iter().any(|t| t == "text/event-stream")
+    };
+    listed("application/json") && listed("text/event-stream")
 }
 
 /// The bearer token of an Authorization header; `None` when the header is missing or empty.
@@ -543,6 +749,12 @@ fn forwardable(name: &str, listed: &[String]) -> bool {
     !is_hop_by_hop(name) && !listed.iter().any(|l| l == name)
 }
 
+fn empty() -> Body {
+    http_body_util::Empty::new()
+        .map_err(|never| match never {})
+        .boxed()
+}
+
 fn full(body: impl Into<Bytes>) -> Body {
     Full::new(body.into())
         .map_err(|never| match never {})
@@ -575,6 +787,7 @@ fn proxy_error(status: u16, message: &str) -> Response<Body> {
 /// Handles one request end to end and writes its log line.
 pub async fn handle(
     state: Arc<State>,
+    link: Arc<Link>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let start = Instant::now();
@@ -618,7 +831,7 @@ pub async fn handle(
         ));
     }
     if let Some(verifier) = &state.settings.iam {
-        return Ok(handle_iam(&state, verifier, req, n, start).await);
+        return Ok(handle_iam(&state, &link, verifier, req, n, start).await);
     }
     let decision = decide(&state, &method, req.headers()).await;
     let eval = start.elapsed();
@@ -643,12 +856,15 @@ pub async fn handle(
     let (parts, body) = req.into_parts();
     Ok(forward(
         &state,
+        &link,
         parts,
         Forwarded::Stream(body),
-        n,
-        start,
-        eval,
-        "token accepted",
+        Admitted {
+            n,
+            start,
+            eval,
+            accepted: "token accepted",
+        },
     )
     .await)
 }
@@ -657,6 +873,7 @@ pub async fn handle(
 /// the Accept rule, then the forward.
 async fn handle_iam(
     state: &State,
+    link: &Link,
     verifier: &iam::Verifier,
     req: Request<Incoming>,
     n: u64,
@@ -737,12 +954,15 @@ async fn handle_iam(
     );
     forward(
         state,
+        link,
         parts,
         Forwarded::Held(bytes),
-        n,
-        start,
-        eval,
-        &accepted,
+        Admitted {
+            n,
+            start,
+            eval,
+            accepted: &accepted,
+        },
     )
     .await
 }
@@ -905,21 +1125,41 @@ fn limited_stream(
     })
 }
 
-async fn forward(
-    state: &State,
-    parts: hyper::http::request::Parts,
-    body: Forwarded,
+/// A request the front door let through, for [`forward`]'s log line: its number, when it
+/// arrived, the time the front door took and why it passed.
+struct Admitted<'a> {
     n: u64,
     start: Instant,
     eval: Duration,
-    accepted: &str,
+    accepted: &'a str,
+}
+
+async fn forward(
+    state: &State,
+    link: &Link,
+    parts: hyper::http::request::Parts,
+    body: Forwarded,
+    admitted: Admitted<'_>,
 ) -> Response<Body> {
+    let Admitted {
+        n,
+        start,
+        eval,
+        accepted,
+    } = admitted;
+    let hyper::http::request::Parts {
+        method,
+        uri,
+        headers,
+        ..
+    } = parts;
+    let path = uri.path();
     let refuse = |fail: &BodyFail| {
         let (status, msg) = fail.answer();
         log(
             n,
-            &parts.method,
-            parts.uri.path(),
+            &method,
+            path,
             status,
             &format!("refused: {}", esc(&msg)),
             start,
@@ -927,84 +1167,102 @@ async fn forward(
         );
         proxy_error(status, &msg)
     };
-    let declared = declared_length(&parts.headers);
+    let declared = declared_length(&headers);
     if declared.is_some_and(|l| l > MAX_REQUEST_BODY as u64) {
         return refuse(&BodyFail::TooLarge);
     }
-    let method = match reqwest::Method::from_bytes(parts.method.as_str().as_bytes()) {
-        Ok(m) => m,
-        Err(_) => reqwest::Method::POST,
-    };
     let slot: FailSlot = Arc::new(Mutex::new(None));
-    let mut rb = state.http.request(method, &state.settings.upstream);
-    match body {
+    // The Content-Length sent: none for no body (a GET) unless the client said 0; the client's
+    // own for a streamed body (hyper then sends exactly that many bytes, no chunking); a held
+    // body's length is known to hyper.
+    let mut length: Option<u64> = None;
+    let out_body: Body = match body {
         Forwarded::Stream(body) if hyper::body::Body::is_end_stream(&body) => {
             // No body (a GET, or Content-Length: 0): send none rather than an empty chunked one.
-            if declared == Some(0) {
-                rb = rb.header(hyper::header::CONTENT_LENGTH, "0");
-            }
+            length = declared.filter(|&l| l == 0);
+            empty()
         }
         Forwarded::Stream(body) => {
-            rb = rb.body(reqwest::Body::wrap_stream(limited_stream(
-                body,
-                MAX_REQUEST_BODY,
-                state.settings.header_timeout,
-                slot.clone(),
-            )));
-            if let Some(l) = declared {
-                // Keep the client's framing: hyper then sends exactly that many bytes, no chunking.
-                rb = rb.header(hyper::header::CONTENT_LENGTH, l.to_string());
-            }
+            length = declared;
+            BodyExt::boxed(StreamBody::new(
+                limited_stream(
+                    body,
+                    MAX_REQUEST_BODY,
+                    state.settings.header_timeout,
+                    slot.clone(),
+                )
+                .map_ok(Frame::data),
+            ))
         }
         Forwarded::Held(b) if b.is_empty() => {
-            if declared == Some(0) {
-                rb = rb.header(hyper::header::CONTENT_LENGTH, "0");
-            }
+            length = declared.filter(|&l| l == 0);
+            empty()
         }
-        Forwarded::Held(b) => rb = rb.body(b),
+        Forwarded::Held(b) => full(b),
+    };
+    let up = &state.http;
+    let mut out = HeaderMap::with_capacity(headers.len() + 4);
+    if let Some(b) = &up.basic {
+        out.append(hyper::header::AUTHORIZATION, b.clone());
     }
-    let listed = connection_listed(&parts.headers);
-    let mut added_session: Option<String> = None;
+    if let Some(l) = length {
+        out.append(hyper::header::CONTENT_LENGTH, HeaderValue::from(l));
+    }
+    let listed = connection_listed(&headers);
     let runtime = state.settings.auth.kind == ResourceKind::Runtime;
     let allowlist = state.settings.auth.request_header_allowlist.as_deref();
-    let mut dropped: Vec<&str> = Vec::new();
-    for (k, v) in &parts.headers {
-        if !forwardable(k.as_str(), &listed) {
-            continue;
-        }
-        if runtime && !runtime_passes(k.as_str(), allowlist) {
-            if !dropped.contains(&k.as_str()) && dropped.len() < 32 {
-                dropped.push(k.as_str());
+    let mut dropped: Vec<HeaderName> = Vec::new();
+    let has_session = headers.contains_key("mcp-session-id");
+    let has_runtime_session = headers.contains_key("x-amzn-bedrock-agentcore-runtime-session-id");
+    // The client's headers move over (in their order, values not copied), minus what stays here.
+    let mut name: Option<HeaderName> = None;
+    let mut keep = false;
+    for (k, v) in headers {
+        if let Some(k) = k {
+            keep = forwardable(k.as_str(), &listed);
+            if keep && runtime && !runtime_passes(k.as_str(), allowlist) {
+                keep = false;
+                if dropped.len() < 32 {
+                    dropped.push(k.clone());
+                }
             }
-            continue;
+            name = Some(k);
         }
-        rb = rb.header(k.as_str(), v.as_bytes());
+        if keep && let Some(k) = &name {
+            out.append(k, v);
+        }
     }
     let dropped_note = if dropped.is_empty() {
         String::new()
     } else {
+        let names: Vec<&str> = dropped.iter().map(|h| h.as_str()).collect();
         format!(
             "; dropped headers not in requestHeaderAllowlist: {}",
-            esc(&dropped.join(", "))
+            esc(&names.join(", "))
         )
     };
-    if !parts.headers.contains_key("mcp-session-id") {
+    let mut added_session: Option<HeaderValue> = None;
+    if !has_session {
         // AgentCore (stateless mode) generates the session id and tells the client in the answer.
-        let s = uuid_like();
-        rb = rb.header("mcp-session-id", s.as_str());
-        added_session = Some(s);
+        if let Ok(s) = HeaderValue::try_from(crate::mcp::uuid_like("")) {
+            out.append("mcp-session-id", s.clone());
+            added_session = Some(s);
+        }
     }
-    if !parts
-        .headers
-        .contains_key("x-amzn-bedrock-agentcore-runtime-session-id")
-    {
-        rb = rb.header(
-            "x-amzn-bedrock-agentcore-runtime-session-id",
-            crate::mcp::new_session_id(),
-        );
+    if !has_runtime_session && let Ok(s) = HeaderValue::try_from(crate::mcp::new_session_id()) {
+        out.append("x-amzn-bedrock-agentcore-runtime-session-id", s);
     }
+    if !out.contains_key(hyper::header::ACCEPT) {
+        // As reqwest (the client before this one) did: an upstream sees the same request.
+        out.insert(hyper::header::ACCEPT, HeaderValue::from_static("*/*"));
+    }
+    out.append(hyper::header::HOST, up.host.clone());
+    let mut req = Request::new(out_body);
+    *req.method_mut() = method.clone();
+    *req.uri_mut() = up.target.clone();
+    *req.headers_mut() = out;
     let wait = state.settings.upstream_timeout;
-    let sent = tokio::time::timeout(wait, rb.send()).await;
+    let sent = tokio::time::timeout(wait, link.send(up, req)).await;
     let body_fail = || slot.lock().ok().and_then(|s| s.clone());
     let upstream = match sent {
         Ok(Ok(r)) => {
@@ -1017,24 +1275,25 @@ async fn forward(
             if let Some(f) = body_fail() {
                 return refuse(&f);
             }
-            let (status, msg) = if e.is_timeout() {
+            let why = crate::net::error_chain(e.error());
+            let (status, msg) = if timed_out(e.error()) {
                 (
                     504,
                     format!(
-                        "upstream {} did not accept the connection in time: {e}",
+                        "upstream {} did not accept the connection in time: {why}",
                         state.settings.upstream
                     ),
                 )
             } else {
                 (
                     502,
-                    format!("upstream {} unreachable: {e}", state.settings.upstream),
+                    format!("upstream {} unreachable: {why}", state.settings.upstream),
                 )
             };
             log(
                 n,
-                &parts.method,
-                parts.uri.path(),
+                &method,
+                path,
                 status,
                 &format!("forward failed: {}", esc(&msg)),
                 start,
@@ -1053,8 +1312,8 @@ async fn forward(
             );
             log(
                 n,
-                &parts.method,
-                parts.uri.path(),
+                &method,
+                path,
                 504,
                 &format!("forward failed: {}", esc(&msg)),
                 start,
@@ -1063,41 +1322,37 @@ async fn forward(
             return proxy_error(504, &msg);
         }
     };
-    let status = upstream.status().as_u16();
-    let listed = connection_listed(upstream.headers());
-    let mut resp_headers = HeaderMap::new();
-    for (k, v) in upstream.headers() {
-        if forwardable(k.as_str(), &listed)
-            && let (Ok(k), Ok(v)) = (
-                HeaderName::from_bytes(k.as_str().as_bytes()),
-                HeaderValue::from_bytes(v.as_bytes()),
-            )
-        {
+    let (head, incoming) = upstream.into_parts();
+    let status = head.status;
+    let listed = connection_listed(&head.headers);
+    let mut resp_headers = HeaderMap::with_capacity(head.headers.len() + 2);
+    let mut name: Option<HeaderName> = None;
+    let mut keep = false;
+    for (k, v) in head.headers {
+        if let Some(k) = k {
+            keep = forwardable(k.as_str(), &listed);
+            name = Some(k);
+        }
+        if keep && let Some(k) = &name {
             resp_headers.append(k, v);
         }
     }
-    if let Some(s) = &added_session
+    if let Some(s) = added_session
         && !resp_headers.contains_key("mcp-session-id")
-        && let Ok(v) = HeaderValue::from_str(s)
     {
-        resp_headers.insert("mcp-session-id", v);
+        resp_headers.insert("mcp-session-id", s);
     }
-    if let Some(len) = upstream.content_length()
-        && let Ok(v) = HeaderValue::from_str(&len.to_string())
-    {
-        resp_headers.insert(hyper::header::CONTENT_LENGTH, v);
+    if let Some(len) = hyper::body::Body::size_hint(&incoming).exact() {
+        resp_headers.insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));
     }
-    let stream = upstream
-        .bytes_stream()
-        .map_ok(Frame::data)
-        .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>);
-    let mut r = Response::new(BodyExt::boxed(StreamBody::new(stream)));
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut r = Response::new(BodyExt::boxed(DataOnly(incoming)));
+    *r.status_mut() = status;
     *r.headers_mut() = resp_headers;
+    let status = status.as_u16();
     log(
         n,
-        &parts.method,
-        parts.uri.path(),
+        &method,
+        path,
         status,
         &format!("forwarded ({accepted}){dropped_note}"),
         start,
@@ -1106,17 +1361,45 @@ async fn forward(
     r
 }
 
-fn uuid_like() -> String {
-    let b: [u8; 16] = rand::random();
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+/// Whether an upstream error is a timeout (the connect timeout).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    for _ in 0..16 {
+        let Some(err) = cur else { break };
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// The upstream's answer body, its data frames only (trailers are not forwarded), errors boxed.
+struct DataOnly(Incoming);
+
+impl hyper::body::Body for DataOnly {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        loop {
+            return match Pin::new(&mut self.0).poll_frame(cx) {
+                Poll::Ready(Some(Ok(f))) if !f.is_data() => continue,
+                other => other.map_err(|e| Box::new(e) as Self::Error),
+            };
+        }
+    }
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
 }
 
 /// The log writer: lines go through a bounded queue to one thread that writes stderr, so a slow
@@ -1189,19 +1472,25 @@ fn log(
     start: Instant,
     eval: Option<Duration>,
 ) {
-    let timing = match eval {
-        Some(e) => format!(
-            " ({:.2} ms at the front door, {:.1} ms in all)",
-            e.as_secs_f64() * 1000.0,
-            start.elapsed().as_secs_f64() * 1000.0
-        ),
-        None => format!(" ({:.2} ms)", start.elapsed().as_secs_f64() * 1000.0),
-    };
-    log_line(format!(
-        "tokdiag proxy: #{n} {} {} → {status} {what}{timing}",
+    use std::fmt::Write as _;
+    // One string for the whole line (no separate timing or escaped-part strings).
+    let mut line = String::with_capacity(96 + path.len() + what.len());
+    let _ = write!(
+        line,
+        "tokdiag proxy: #{n} {} {} → {status} {what}",
         esc(method.as_str()),
         esc(path)
-    ));
+    );
+    let all = start.elapsed().as_secs_f64() * 1000.0;
+    let _ = match eval {
+        Some(e) => write!(
+            line,
+            " ({:.2} ms at the front door, {all:.1} ms in all)",
+            e.as_secs_f64() * 1000.0
+        ),
+        None => write!(line, " ({all:.2} ms)"),
+    };
+    log_line(line);
 }
 
 /// Milliseconds since the proxy's clock origin (for connection phases).
@@ -1516,12 +1805,15 @@ pub async fn serve(
                 info: info.clone(),
             });
             let info2 = info.clone();
+            let link = Arc::new(Link::default());
+            let link2 = link.clone();
             let svc = hyper::service::service_fn(move |req| {
                 info2.set(PHASE_BUSY);
                 let state = state.clone();
                 let info = info2.clone();
+                let link = link2.clone();
                 async move {
-                    let r = handle(state, req).await?;
+                    let r = handle(state, link, req).await?;
                     Ok::<_, Infallible>(r.map(|b| Tracked { inner: b, info }))
                 }
             });
@@ -1530,8 +1822,12 @@ pub async fn serve(
                 .max_buf_size(256 * 1024)
                 .serve_connection(io, svc);
             tokio::pin!(conn);
+            // The upstream connection is polled here, with the client's (see Link).
+            let drive = link.drive();
+            tokio::pin!(drive);
             loop {
                 tokio::select! {
+                    never = drive.as_mut() => match never {},
                     r = conn.as_mut() => {
                         if let Err(e) = r
                             && (e.is_parse() || e.is_parse_too_large())
@@ -1551,7 +1847,10 @@ pub async fn serve(
                     }
                     _ = rx.changed() => {
                         conn.as_mut().graceful_shutdown();
-                        let _ = conn.await;
+                        tokio::select! {
+                            never = drive.as_mut() => match never {},
+                            _ = conn.as_mut() => {}
+                        }
                         break;
                     }
                 }
