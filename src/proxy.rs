@@ -438,16 +438,24 @@ impl State {
         }
     }
 
-    /// Evaluates a token with `explain`; on an unknown kid, refetches the JWKS once (at most every
-    /// 30 s) and evaluates again. An accepted token is remembered (see [`Memo`]); only
-    /// [`decide`] reads the memo, since it needs the verdict alone.
-    pub async fn evaluate(&self, token: &str) -> Report {
+    /// Evaluates a token as `explain` does; on an unknown kid, refetches the JWKS once (at most
+    /// every 30 s) and evaluates again. An accepted token is remembered (see [`Memo`]); only
+    /// [`decide`] reads the memo, since it needs the verdict alone. `None` for an accepted token:
+    /// its report (diagnoses, views) is not built, since nothing reads it.
+    pub async fn evaluate(&self, token: &str) -> Option<Report> {
         let now = self.now();
         let (keys, generation) = self.keys();
-        let report = explain::explain(&self.settings.auth, token, &keys, now);
-        if report.verdict == Verdict::Accepted {
+        let judged = explain::judge(&self.settings.auth, token, &keys, now);
+        if judged.verdict == Verdict::Accepted {
             self.remember(token, generation, now);
+            return None;
         }
+        let report = explain::report(&self.settings.auth, &keys, judged);
+        Some(self.evaluate_refused(token, report).await)
+    }
+
+    /// The rest of [`State::evaluate`] for a token not accepted: the refetch on an unknown kid.
+    async fn evaluate_refused(&self, token: &str, report: Report) -> Report {
         if !report.diagnoses.iter().any(|d| d.code == "unknown-kid") {
             return report;
         }
@@ -572,8 +580,9 @@ pub async fn decide(state: &State, method: &hyper::Method, headers: &HeaderMap) 
     if state.memo_accepts(token, state.now()) {
         return accept_rule(method, headers);
     }
-    let report = state.evaluate(token).await;
-    if report.verdict != Verdict::Accepted {
+    if let Some(report) = state.evaluate(token).await
+        && report.verdict != Verdict::Accepted
+    {
         let codes: Vec<Cow<str>> = report.diagnoses.iter().map(|d| esc(d.code)).collect();
         let codes = if codes.is_empty() {
             String::new()

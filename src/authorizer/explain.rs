@@ -140,6 +140,24 @@ impl Report {
 
 /// Evaluates `token_text` against `auth` with `keys` at `now`.
 pub fn explain(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64) -> Report {
+    report(auth, keys, judge(auth, token_text, keys, now))
+}
+
+/// The verdict of a token and the checks behind it, without the diagnoses and views a
+/// [`Report`] adds ([`report`] adds them): what the proxy needs to let an accepted token through.
+#[derive(Debug)]
+pub struct Judgement {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    parsed: std::result::Result<Jwt, crate::token::FormatError>,
+    unresolved: Vec<String>,
+    claims_only: bool,
+}
+
+/// Evaluates `token_text` against the rules and decides the verdict (see [`explain`]).
+pub fn judge(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64) -> Judgement {
     let parsed = Jwt::parse(token_text);
     let mut checks = rules::evaluate(auth, &parsed, keys, now);
     // The rules carry the runtime's statuses; a gateway refuses every failing JWT with 403.
@@ -150,13 +168,6 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64
     }
     let mut unresolved = undecided_by_unresolved(auth, keys, &mut checks);
     undecided_type(auth, &mut checks, &mut unresolved);
-    let jwt = parsed.as_ref().ok();
-    let diagnoses = diagnose::diagnose(&Context {
-        auth,
-        jwt,
-        checks: &checks,
-        keys,
-    });
     let claims_only = matches!(keys, SigningKeys::NotChecked { .. });
     let mut verdict = Verdict::from_checks(&checks, claims_only);
     if !unresolved.is_empty() && verdict == Verdict::Accepted {
@@ -173,6 +184,31 @@ pub fn explain(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64
         // Which checks apply at all depends on the type: nothing is decided.
         verdict = Verdict::Unknown;
     }
+    Judgement {
+        verdict,
+        checks,
+        parsed,
+        unresolved,
+        claims_only,
+    }
+}
+
+/// The report of a judgement: its diagnoses, the authorizer and token views.
+pub fn report(auth: &Authorizer, keys: &SigningKeys, j: Judgement) -> Report {
+    let Judgement {
+        verdict,
+        checks,
+        parsed,
+        unresolved,
+        claims_only,
+    } = j;
+    let jwt = parsed.as_ref().ok();
+    let diagnoses = diagnose::diagnose(&Context {
+        auth,
+        jwt,
+        checks: &checks,
+        keys,
+    });
     Report {
         verdict,
         claims_only,
