@@ -38,6 +38,7 @@ use serde_json::json;
 
 use crate::authorizer::explain::{self, Report};
 use crate::authorizer::{Authorizer, ResourceKind, RuleSet, SigningKeys, rules};
+use crate::keyring::KeyRing;
 use crate::oidc::FetchOptions;
 use crate::output::esc;
 use crate::report::{Check, CheckId, ServiceError, Verdict};
@@ -56,8 +57,6 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default cap on open connections.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
-/// Shortest interval between two JWKS refetches triggered by unknown kids.
-const REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Most accepted tokens remembered by the evaluation memo.
 pub const MEMO_CAP: usize = 4096;
@@ -136,7 +135,9 @@ pub struct State {
     settings: Settings,
     /// The keys and their generation (bumped by each refetch that replaced them).
     keys: RwLock<(Arc<SigningKeys>, u64)>,
-    last_refetch: Mutex<Option<Instant>>,
+    /// Where network keys came from, and its refetch policy (`None`: keys from a file, never
+    /// refetched). An async lock: requests that meet an unknown kid at once wait for one refetch.
+    ring: Option<tokio::sync::Mutex<KeyRing>>,
     memo: Mutex<Memo>,
     http: Upstream,
     requests: AtomicU64,
@@ -380,11 +381,18 @@ impl State {
         Ok(State {
             settings,
             keys: RwLock::new((Arc::new(keys), 0)),
-            last_refetch: Mutex::new(None),
+            ring: None,
             memo: Mutex::new(Memo::default()),
             http,
             requests: AtomicU64::new(0),
         })
+    }
+
+    /// The proxy refetches through `ring` (the one the keys came from) on an unknown kid, as
+    /// its policy allows ([`crate::keyring::REFETCH_INTERVAL`]).
+    pub fn with_ring(mut self, ring: Option<KeyRing>) -> State {
+        self.ring = ring.map(tokio::sync::Mutex::new);
+        self
     }
 
     /// The settings.
@@ -451,51 +459,59 @@ impl State {
             return None;
         }
         let report = explain::report(&self.settings.auth, &keys, judged);
-        Some(self.evaluate_refused(token, report).await)
+        Some(self.evaluate_refused(token, report, generation).await)
     }
 
-    /// The rest of [`State::evaluate`] for a token not accepted: the refetch on an unknown kid.
-    async fn evaluate_refused(&self, token: &str, report: Report) -> Report {
+    /// The rest of [`State::evaluate`] for a token not accepted: on an unknown kid, the keys of
+    /// the ring's refetch (unless a request met it first and the keys are newer than `seen`), and
+    /// the token evaluated again with them.
+    async fn evaluate_refused(&self, token: &str, report: Report, seen: u64) -> Report {
         if !report.diagnoses.iter().any(|d| d.code == "unknown-kid") {
             return report;
         }
-        let Some(o) = &self.settings.refetch else {
+        let (Some(o), Some(ring)) = (&self.settings.refetch, &self.ring) else {
             return report;
         };
-        {
-            let Ok(mut last) = self.last_refetch.lock() else {
-                return report;
+        let (k, generation) = {
+            let mut ring = ring.lock().await;
+            if u64::from(ring.generation()) == seen {
+                // The ring's policy: at most one refetch per interval, a failure keeps the keys.
+                match ring.refetch(o).await {
+                    Ok(true) => {}
+                    _ => return report,
+                }
+            }
+            let k = Arc::new(explain::signing_keys_of(ring.fetched()));
+            let generation = u64::from(ring.generation());
+            let newer = match self.keys.write() {
+                Ok(mut w) if w.1 < generation => {
+                    *w = (k.clone(), generation);
+                    None
+                }
+                // Another request put these keys (or newer) in place already.
+                Ok(w) => Some(w.clone()),
+                Err(_) => return report,
             };
-            if last.is_some_and(|t| t.elapsed() < REFETCH_INTERVAL) {
-                return report;
+            if let Some((k, g)) = newer {
+                return self.evaluate_with(token, k, g);
             }
-            *last = Some(Instant::now());
+            (k, generation)
+        };
+        // Acceptances made with the old keys are not trusted any more.
+        if let Ok(mut m) = self.memo.lock() {
+            m.map.retain(|_, a| a.generation == generation);
         }
-        let jwt = Jwt::parse(token).ok();
-        match explain::obtain_keys_async(&self.settings.auth, jwt.as_ref(), o).await {
-            Ok(k @ SigningKeys::Jwks { .. }) => {
-                let k = Arc::new(k);
-                let generation = match self.keys.write() {
-                    Ok(mut w) => {
-                        w.1 += 1;
-                        w.0 = k.clone();
-                        w.1
-                    }
-                    Err(_) => return report,
-                };
-                // Acceptances made with the old keys are not trusted any more.
-                if let Ok(mut m) = self.memo.lock() {
-                    m.map.retain(|_, a| a.generation == generation);
-                }
-                let now = self.now();
-                let report = explain::explain(&self.settings.auth, token, &k, now);
-                if report.verdict == Verdict::Accepted {
-                    self.remember(token, generation, now);
-                }
-                report
-            }
-            _ => report,
+        self.evaluate_with(token, k, generation)
+    }
+
+    /// The full evaluation of `token` with keys of `generation`, remembered when accepted.
+    fn evaluate_with(&self, token: &str, keys: Arc<SigningKeys>, generation: u64) -> Report {
+        let now = self.now();
+        let report = explain::explain(&self.settings.auth, token, &keys, now);
+        if report.verdict == Verdict::Accepted {
+            self.remember(token, generation, now);
         }
+        report
     }
 }
 

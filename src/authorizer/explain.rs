@@ -475,6 +475,45 @@ pub async fn obtain_keys_async(
     }
 }
 
+/// [`obtain_keys_async`] for a long-running caller (the proxy): the keys, and the [`KeyRing`]
+/// they came from when they came from the network, whose refetch policy then governs every later
+/// refetch on an unknown kid.
+pub async fn obtain_ring_async(
+    auth: &Authorizer,
+    o: &FetchOptions,
+) -> Result<(SigningKeys, Option<KeyRing>)> {
+    let Some(url) = auth.discovery_url() else {
+        return Ok((
+            SigningKeys::Unavailable {
+                reason: "no discoveryUrl configured".into(),
+            },
+            None,
+        ));
+    };
+    match KeyRing::acquire(&KeySpec::Discovery(url.to_string()), o).await {
+        Ok(r) => Ok((signing_keys_of(r.fetched()), Some(r))),
+        Err(e @ Error::Network { .. }) => Ok((
+            SigningKeys::Unavailable {
+                reason: format!(
+                    "{e}{}",
+                    e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
+                ),
+            },
+            None,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// The signing keys of keys fetched through discovery.
+pub fn signing_keys_of(keys: &oidc::FetchedJwks) -> SigningKeys {
+    SigningKeys::Jwks {
+        issuer: keys.discovery.as_ref().and_then(|d| d.issuer.clone()),
+        jwks: keys.jwks.clone(),
+        origin: keys.jwks_url.clone(),
+    }
+}
+
 async fn obtain_keys_async_url(
     url: &str,
     jwt: Option<&Jwt>,

@@ -254,10 +254,13 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
         .build()
         .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))?;
     rt.block_on(async move {
-        let keys = match (&verifier, &args.jwks) {
-            (Some(_), _) => SigningKeys::NotChecked { issuer: None },
-            (None, Some(p)) => explain::obtain_keys(&auth, None, Some(p), false, &fetch)?,
-            (None, None) => explain::obtain_keys_async(&auth, None, &fetch).await?,
+        let (keys, ring) = match (&verifier, &args.jwks) {
+            (Some(_), _) => (SigningKeys::NotChecked { issuer: None }, None),
+            (None, Some(p)) => (
+                explain::obtain_keys(&auth, None, Some(p), false, &fetch)?,
+                None,
+            ),
+            (None, None) => explain::obtain_ring_async(&auth, &fetch).await?,
         };
         let (n_keys, origin) = match &keys {
             SigningKeys::Jwks { jwks, origin, .. } => (jwks.keys.len(), origin.clone()),
@@ -303,7 +306,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             auth: auth.clone(),
             iam: verifier.clone(),
         };
-        let state = Arc::new(State::new(settings, keys)?);
+        let state = Arc::new(State::new(settings, keys)?.with_ring(ring));
         let headers_note = match (auth.kind, &auth.request_header_allowlist) {
             (crate::authorizer::ResourceKind::Gateway, _) => " · gateway: refused JWTs get 403".to_string(),
             (_, Some(l)) if !l.is_empty() => format!(
