@@ -461,23 +461,9 @@ pub fn obtain_keys(
     oidc::block_on(obtain_keys_async_url(&url, jwt, o))
 }
 
-/// Async variant of [`obtain_keys`] for a discovery URL (used by the proxy inside its runtime).
-pub async fn obtain_keys_async(
-    auth: &Authorizer,
-    jwt: Option<&Jwt>,
-    o: &FetchOptions,
-) -> Result<SigningKeys> {
-    match auth.discovery_url() {
-        Some(url) => obtain_keys_async_url(&url, jwt, o).await,
-        None => Ok(SigningKeys::Unavailable {
-            reason: "no discoveryUrl configured".into(),
-        }),
-    }
-}
-
-/// [`obtain_keys_async`] for a long-running caller (the proxy): the keys, and the [`KeyRing`]
-/// they came from when they came from the network, whose refetch policy then governs every later
-/// refetch on an unknown kid.
+/// The keys of `auth`'s discovery URL for a long-running caller inside its runtime (the proxy),
+/// and the [`KeyRing`] they came from, whose refetch policy then governs every later refetch on
+/// an unknown kid.
 pub async fn obtain_ring_async(
     auth: &Authorizer,
     o: &FetchOptions,
