@@ -7,14 +7,15 @@
 //! [`Error::Stdout`](crate::error::Error::Stdout), handled once in `main`: a closed pipe
 //! (`tokdiag … | head`) ends the process quietly with success, as Unix tools do.
 //!
-//! Three writers live elsewhere, each for a reason of its own: `verify`'s batch keeps one
-//! buffered stdout for its stream of lines (each chunk [sanitized](sanitize) here first), the
-//! proxy's request log has a writer thread so that a slow stderr never blocks a request (its
-//! lines are sanitized here too), and `login` prompts on the terminal.
+//! Two writers live in commands, each for a reason of its own: `verify`'s batch keeps one
+//! buffered stdout for its stream of lines (each chunk [sanitized](sanitize) here first), and
+//! `login` prompts on the terminal. The proxy's request log is written here ([`log`]), by a
+//! thread of its own so that a slow stderr never blocks a request.
 //!
 //! - [`escape`]: [`esc`] and friends, [`sanitize`], [`short`].
 //! - [`style`]: [`Palette`], [`symbol`], [`heading`], [`dim`], [`table`].
 //! - [`stderr`]: [`note`], [`stderr_notes`], [`report_error`], [`Spinner`].
+//! - [`log`]: the proxy's request log.
 //! - [`decode`], [`explain`], [`doctor`], [`invoke`], [`keys`]: those commands' human text.
 
 use std::io::Write;
@@ -27,6 +28,7 @@ pub mod escape;
 pub mod explain;
 pub mod invoke;
 pub mod keys;
+pub mod log;
 pub mod stderr;
 pub mod style;
 
