@@ -448,7 +448,7 @@ impl State {
     }
 
     /// Evaluates a token as `explain` does; on an unknown kid, refetches the JWKS once (at most
-    /// every 30 s) and evaluates again. An accepted token is remembered (see [`Memo`]); only
+    /// every 30 s) and evaluates again. An accepted token is remembered (in the proxy's memo); only
     /// [`decide`] reads the memo, since it needs the verdict alone. `None` for an accepted token:
     /// its report (diagnoses, views) is not built, since nothing reads it.
     pub async fn evaluate(&self, token: &str) -> Option<Report> {

@@ -418,7 +418,7 @@ pub fn derived_issuer(auth: &Authorizer) -> Option<String> {
 
 /// Obtains the keys for an evaluation: `--no-signature` (none), `--jwks FILE` (offline), or the
 /// discovery document and JWKS (network and cache, one refetch when `jwt`'s kid is unknown).
-/// Unreachable issuers give [`Keys::Unavailable`] (verdict unknown); usage errors propagate.
+/// Unreachable issuers give [`SigningKeys::Unavailable`] (verdict unknown); usage errors propagate.
 pub fn obtain_keys(
     auth: &Authorizer,
     jwt: Option<&Jwt>,

@@ -382,8 +382,7 @@ pub struct Authorizer {
     /// The file it came from.
     pub file: Option<String>,
     /// The name of the selected resource: toolkit agent, new-CLI runtime or gateway name,
-    /// CloudFormation logical id, Terraform address. (Named `agent` for history; see
-    /// [`Authorizer::name`].)
+    /// CloudFormation logical id, Terraform address. (Named `agent` for history.)
     pub agent: Option<String>,
     /// Runtime or gateway: decides the status of refusals (401 / 403, [`ResourceKind`]) and the
     /// flag that selects it.

@@ -54,8 +54,8 @@ static LOG: LazyLock<LogQueue> = LazyLock::new(|| {
 });
 
 /// Writes one line to the proxy log (stderr) without blocking; the text is
-/// [sanitized](crate::output::sanitize) as a last guard, the data in it is already [escaped](esc).
-/// The log has no color, and [escaped](esc) data has no escape character that a palette could
+/// [sanitized](crate::output::sanitize) as a last guard, the data in it is already [escaped](crate::output::esc).
+/// The log has no color, and [escaped](crate::output::esc) data has no escape character that a palette could
 /// keep: sanitizing it without one changes nothing.
 pub fn log_line(text: String) {
     let text = match crate::output::sanitize(&text, crate::output::Palette::PLAIN) {
