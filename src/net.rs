@@ -218,15 +218,21 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = cur {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
+/// Whether an I/O error of `kind` is in `e`'s source chain (at most 16 deep, as
+/// [`error_chain`]: a chain that is its own source ends here too).
+pub fn has_io_error(e: &(dyn std::error::Error + 'static), kind: std::io::ErrorKind) -> bool {
+    let mut cur = Some(e);
+    for _ in 0..16 {
+        let Some(err) = cur else { break };
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+        {
+            return true;
         }
-        cur = s.source();
+        cur = err.source();
     }
-    None
+    false
 }
 
 /// What a request was for, as its error messages say it.
@@ -309,7 +315,7 @@ pub fn request_error(e: &reqwest::Error, url: &url::Url, timeout: Duration, p: P
             )),
         );
     }
-    if io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused)
+    if has_io_error(e, std::io::ErrorKind::ConnectionRefused)
         || lower.contains("connection refused")
     {
         return Error::network(
@@ -427,6 +433,28 @@ mod tests {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             Some(&Loop)
         }
+    }
+
+    #[test]
+    fn an_io_error_is_found_in_a_chain_that_ends() {
+        use std::io::ErrorKind::{ConnectionRefused, TimedOut};
+        assert!(!has_io_error(&Loop, TimedOut));
+        /// A client error whose cause is an I/O error, as hyper-util's and reqwest's are.
+        #[derive(Debug)]
+        struct Wrap(std::io::Error);
+        impl std::fmt::Display for Wrap {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("client error (Connect)")
+            }
+        }
+        impl std::error::Error for Wrap {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let wrapped = Wrap(std::io::Error::from(TimedOut));
+        assert!(has_io_error(&wrapped, TimedOut));
+        assert!(!has_io_error(&wrapped, ConnectionRefused));
     }
 
     #[test]

@@ -1302,7 +1302,8 @@ async fn forward(
                 return refuse(&f);
             }
             let why = crate::net::error_chain(e.error());
-            let (status, msg) = if timed_out(e.error()) {
+            let (status, msg) = if crate::net::has_io_error(e.error(), std::io::ErrorKind::TimedOut)
+            {
                 (
                     504,
                     format!(
@@ -1385,22 +1386,6 @@ async fn forward(
         Some(eval),
     );
     r
-}
-
-/// Whether an upstream error is a timeout (the connect timeout).
-fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(e);
-    for _ in 0..16 {
-        let Some(err) = cur else { break };
-        if err
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-        {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
 }
 
 /// The upstream's answer body, its data frames only (trailers are not forwarded), errors boxed.

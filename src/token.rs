@@ -203,10 +203,9 @@ fn b64_into(seg: &str, what: &str, buf: &mut Vec<u8>) -> Result<(), FormatError>
 
 /// Decodes one base64url segment (padding tolerated, as some issuers emit it).
 fn b64(seg: &str, what: &str) -> Result<Vec<u8>, FormatError> {
-    let seg = seg.trim_end_matches('=');
-    URL_SAFE_NO_PAD
-        .decode(seg)
-        .map_err(|_| FormatError::new(format!("the {what} is not valid base64url")))
+    let mut out = Vec::new();
+    b64_into(seg, what, &mut out)?;
+    Ok(out)
 }
 
 /// Parses a JSON document into a [`Value`] and finds, in the same pass, the first repeated key

@@ -478,16 +478,18 @@ pub async fn obtain_ring_async(
     };
     match KeyRing::acquire(&KeySpec::Discovery(url.to_string()), o).await {
         Ok(r) => Ok((signing_keys_of(r.fetched()), Some(r))),
-        Err(e @ Error::Network { .. }) => Ok((
-            SigningKeys::Unavailable {
-                reason: format!(
-                    "{e}{}",
-                    e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
-                ),
-            },
-            None,
-        )),
+        Err(e @ Error::Network { .. }) => Ok((unreachable(&e), None)),
         Err(e) => Err(e),
+    }
+}
+
+/// The keys of an issuer that could not be reached: the error and its hint as the reason.
+fn unreachable(e: &Error) -> SigningKeys {
+    SigningKeys::Unavailable {
+        reason: format!(
+            "{e}{}",
+            e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
+        ),
     }
 }
 
@@ -505,15 +507,9 @@ async fn obtain_keys_async_url(
     jwt: Option<&Jwt>,
     o: &FetchOptions,
 ) -> Result<SigningKeys> {
-    let unavailable = |e: &Error| SigningKeys::Unavailable {
-        reason: format!(
-            "{e}{}",
-            e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
-        ),
-    };
     let mut ring = match KeyRing::acquire(&KeySpec::Discovery(url.to_string()), o).await {
         Ok(r) => r,
-        Err(e @ Error::Network { .. }) => return Ok(unavailable(&e)),
+        Err(e @ Error::Network { .. }) => return Ok(unreachable(&e)),
         Err(e) => return Err(e),
     };
     // The ring's one policy: an unknown kid refetches the JWKS once.
@@ -524,12 +520,7 @@ async fn obtain_keys_async_url(
             reason: e.to_string(),
         });
     }
-    let keys = ring.into_fetched();
-    Ok(SigningKeys::Jwks {
-        issuer: keys.discovery.as_ref().and_then(|d| d.issuer.clone()),
-        jwks: keys.jwks,
-        origin: keys.jwks_url,
-    })
+    Ok(signing_keys_of(ring.fetched()))
 }
 
 /// `--param NAME=VALUE` for a name read from the configuration, quoted for the shell when needed

@@ -85,18 +85,10 @@ impl<R: Read> LineReader<R> {
 
     /// The next line and its 1-based number; `None` at the end of the input.
     pub fn next_line(&mut self) -> std::io::Result<Option<(usize, Line)>> {
-        let Some((n, total)) = self.read_raw()? else {
-            return Ok(None);
-        };
-        let line = if total > MAX_LINE_BYTES as u64 {
-            Line::TooLong(total)
-        } else {
-            match std::str::from_utf8(&self.buf) {
-                Ok(s) => Line::Text(s.to_string()),
-                Err(_) => Line::NotUtf8,
-            }
-        };
-        Ok(Some((n, line)))
+        let mut text = String::new();
+        Ok(self
+            .next_into(&mut text)?
+            .map(|(n, why)| (n, why.unwrap_or(Line::Text(text)))))
     }
 
     /// The next line's number, its text appended to `out` (no copy of its own) or, when it has
@@ -596,12 +588,10 @@ fn verify_chunk(
                 if memo.lookup(raw, generation).is_none() {
                     owned = memo.insert(raw, generation, v.prepared.check(jwt));
                 }
-                let unknown =
-                    |o: Option<&SigOutcome>| matches!(o, Some(SigOutcome::UnknownKid { .. }));
-                let is_unknown = match &owned {
-                    Some(o) => unknown(Some(o)),
-                    None => unknown(memo.peek(raw, generation)),
-                };
+                let is_unknown = matches!(
+                    owned.as_ref().or_else(|| memo.peek(raw, generation)),
+                    Some(SigOutcome::UnknownKid { .. })
+                );
                 memo_gen = Some(generation);
                 if is_unknown && let Some(newer) = keys.refetch(generation, shared) {
                     let o = newer.prepared.check(jwt);
