@@ -341,23 +341,17 @@ const HOISTED: &[(&str, bool)] = &[
     ("--allow-http", false),
 ];
 
-/// Whether `command` has the group option `option` (the groups of [`Command::groups`]; a unit test
-/// checks the two against the clap tree).
-pub fn command_takes(command: &str, option: &str) -> bool {
-    let project = matches!(
-        option,
-        "--config" | "--agent" | "--gateway" | "--resource" | "--param" | "--region"
-    );
-    let aws = matches!(option, "--profile" | "--endpoint-url");
-    let net = option == "--allow-http";
-    let runtime = option == "--runtime-endpoint";
-    match command {
-        "decode" => matches!(option, "--config" | "--agent"),
-        "verify" | "explain" | "keys" => project || net,
-        "login" | "proxy" => project || aws || net,
-        "invoke" | "doctor" => project || aws || net || runtime,
-        _ => false,
-    }
+/// The long options `command` has, read from its clap command (built for this alone: only when
+/// options stand before the command name). Empty for a name that is not a command.
+fn options_of(command: &str) -> Vec<String> {
+    let mut root = <Cli as clap::CommandFactory>::command();
+    let Some(sub) = root.find_subcommand_mut(command) else {
+        return Vec::new();
+    };
+    sub.build();
+    sub.get_arguments()
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect()
 }
 
 /// The global options that are flags.
@@ -370,7 +364,7 @@ const GLOBAL_VALUED: &[&str] = &["--color", "--now", "--cache-dir"];
 /// just after it (`tokdiag explain --config X …`), where the command's own parser takes them. A
 /// prefix is shared: scripts put `--config`, `--region`, `--endpoint-url` before every command of
 /// a chain (login, explain, invoke), so a prefix option the command has no use for is dropped
-/// ([`command_takes`]); after the command name the command's parser refuses it
+/// (its clap command says which it has); after the command name the command's parser refuses it
 /// (`tokdiag decode --runtime-endpoint URL` is a usage error). A pure step on argv: anything it
 /// does not recognise — an unknown option, `--help`, no command name — leaves argv as it is, for
 /// clap to report.
@@ -414,6 +408,7 @@ pub fn hoist_leading_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
     if hoisted.is_empty() {
         return args;
     }
+    let takes = options_of(command);
     let mut out = Vec::with_capacity(args.len());
     out.push(args[0].clone());
     for &(start, n) in &kept {
@@ -421,7 +416,7 @@ pub fn hoist_leading_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
     }
     out.push(args[i].clone());
     for &(name, start, n) in &hoisted {
-        if command_takes(command, name) {
+        if takes.iter().any(|t| t == name) {
             out.extend_from_slice(&args[start..start + n]);
         }
     }
@@ -733,24 +728,26 @@ mod tests {
     }
 
     #[test]
-    fn command_takes_matches_the_clap_tree() {
+    fn hoisted_options_take_a_value_as_clap_says() {
         let mut root = Cli::command();
         root.build();
-        for sub in root.get_subcommands() {
-            let mut sub = sub.clone();
-            sub.build();
-            for (opt, _) in HOISTED {
-                let has = sub
+        for (opt, takes_value) in HOISTED {
+            let mut seen = false;
+            for sub in root.get_subcommands() {
+                let mut sub = sub.clone();
+                sub.build();
+                if let Some(a) = sub
                     .get_arguments()
-                    .any(|a| a.get_long().is_some_and(|l| format!("--{l}") == *opt));
-                assert_eq!(
-                    command_takes(sub.get_name(), opt),
-                    has,
-                    "{} {opt}",
-                    sub.get_name()
-                );
+                    .find(|a| a.get_long().is_some_and(|l| format!("--{l}") == *opt))
+                {
+                    seen = true;
+                    assert_eq!(a.get_action().takes_values(), *takes_value, "{opt}");
+                    assert!(options_of(sub.get_name()).iter().any(|o| o == opt));
+                }
             }
+            assert!(seen, "{opt} is on no command");
         }
+        assert!(options_of("nosuchcommand").is_empty());
     }
 
     #[test]

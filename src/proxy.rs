@@ -6,7 +6,7 @@
 //! body for the first failing check; a POST whose `Accept` does not list both MCP media types → 406
 //! `-32011`; otherwise the request is forwarded to the upstream MCP server (with a platform
 //! `Mcp-Session-Id` when the client sent none) and the answer is streamed back. One log line per
-//! request on stderr, with the data in it escaped by [`esc`](crate::output::esc) (a newline in a `kid` cannot forge a line). Keys
+//! request on stderr, with the data in it escaped by [`crate::output::esc`] (a newline in a `kid` cannot forge a line). Keys
 //! are held in memory (one refetch on an unknown `kid`), so the evaluation adds well under a
 //! millisecond.
 //!

@@ -1,6 +1,6 @@
 //! Diagnoses: named causes with concrete fixes. Reads the checks, the token and the authorizer;
 //! never re-runs a rule. Each code of the spec's diagnosis list is produced in exactly one place: here, or — for the
-//! provider-specific codes of "Other identity providers" — in [`idp`](super::idp), called from here.
+//! provider-specific codes of "Other identity providers" — in [`super::idp`], called from here.
 
 use serde_json::Value;
 

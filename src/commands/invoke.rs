@@ -102,6 +102,8 @@ pub struct InvokeArgs {
 
 /// The target flags shared by `invoke` and `doctor`.
 #[derive(Debug, Clone, Args)]
+// The field docs are the --help text, written for a terminal (`<region>`).
+#[allow(rustdoc::invalid_html_tags)]
 pub struct TargetArgs {
     /// Any MCP endpoint, e.g. http://127.0.0.1:8000/mcp (instead of an AgentCore runtime).
     #[arg(long, value_name = "URL", conflicts_with_all = ["arn", "gateway_url"])]

@@ -20,6 +20,8 @@ use crate::verify::KeyFacts;
   tokdiag keys --issuer https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx
   tokdiag keys --config .bedrock_agentcore.yaml --json
   tokdiag keys --jwks jwks.json")]
+// The field docs are the --help text, written for a terminal (`<ISS>`).
+#[allow(rustdoc::invalid_html_tags)]
 pub struct KeysArgs {
     /// Discovery URL (…/.well-known/openid-configuration).
     #[arg(long, value_name = "URL")]

@@ -93,6 +93,12 @@ Examples:
   TOKDIAG_CLIENT_SECRET=… tokdiag login --flow client-credentials --client-id … --domain my-app --scope agentcore/invoke
   tokdiag login --logout"
 )]
+// The field docs are the --help text, written for a terminal (`<region>`, `[0]`, a bare URL).
+#[allow(
+    rustdoc::invalid_html_tags,
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links
+)]
 pub struct LoginArgs {
     /// The user to sign in [default: the user who signed in last with this app client, else a prompt].
     #[arg(long, env = "TOKDIAG_USERNAME", value_name = "NAME")]
