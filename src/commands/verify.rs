@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::authorizer::config::load;
 use crate::claims::{self, Expectations};
@@ -18,9 +18,8 @@ use crate::commands::cached_token;
 use crate::error::{Error, Result};
 use crate::keyring::{KeyRing, KeySpec};
 use crate::oidc::{self, FetchOptions, FetchedJwks};
-use crate::output as render;
+use crate::output;
 use crate::report::{Check, Status};
-use crate::timefmt;
 use crate::token::{self, Input, Jwt, Use};
 use crate::verify::SigOutcome;
 
@@ -188,9 +187,9 @@ fn discovery_warning(source: &KeySource, keys: &FetchedJwks) -> Option<String> {
     {
         return Some(format!(
             "discovery-issuer-mismatch: the discovery document at {} says its issuer is {}, not {} (--issuer): its keys may belong to another issuer",
-            render::esc(&d.url),
-            render::esc(doc),
-            render::esc(want)
+            output::esc(&d.url),
+            output::esc(doc),
+            output::esc(want)
         ));
     }
     crate::authorizer::idp::discovery_issuer_warning(&d.url, doc)
@@ -386,12 +385,16 @@ fn collect(args: &VerifyArgs, g: &Globals) -> Result<Tokens> {
 // ---------------------------------------------------------------------------------------------
 // Evaluation and output
 
-/// The result of one token.
-struct Outcome<'a> {
-    valid: bool,
-    jwt: Option<&'a Jwt>,
-    checks: Vec<Check>,
-    sig: Option<&'a SigOutcome>,
+/// The result of one token: what the output layer ([`crate::output::verify`]) shows.
+pub struct Outcome<'a> {
+    /// Whether every check passed.
+    pub valid: bool,
+    /// The token, when it parsed.
+    pub jwt: Option<&'a Jwt>,
+    /// The checks, in order.
+    pub checks: Vec<Check>,
+    /// The signature's result (`None`: no keys, or not a token).
+    pub sig: Option<&'a SigOutcome>,
 }
 
 /// Evaluates a parsed token (or the reason it is not one) with its signature result (`None`:
@@ -434,7 +437,7 @@ fn batch_line(
     now: i64,
     line: usize,
     json: bool,
-    p: render::Palette,
+    p: output::Palette,
     out: &mut String,
 ) -> bool {
     // A text line reads only the first failure: passed checks are built bare.
@@ -446,103 +449,13 @@ fn batch_line(
     let o = outcome(parsed, sig, exp, now, detail);
     if json {
         // Serializing a JSON value into a String cannot fail.
-        if let Ok(s) = serde_json::to_string(&json_doc(&o, Some(line))) {
+        if let Ok(s) = serde_json::to_string(&output::verify::json_doc(&o, Some(line))) {
             out.push_str(&s);
         }
     } else {
-        write_summary(&o, now, p, out);
+        output::verify::write_summary(&o, now, p, out);
     }
     o.valid
-}
-
-/// The one-line summary of a token: `✓ kid/alg kind sub=… exp …` or `✗ check: message`.
-fn summary_line(o: &Outcome, now: i64, p: render::Palette) -> String {
-    let mut out = String::new();
-    write_summary(o, now, p, &mut out);
-    out
-}
-
-/// [`summary_line`] appended to `out` (a batch writes its lines into one buffer).
-fn write_summary(o: &Outcome, now: i64, p: render::Palette, out: &mut String) {
-    use std::fmt::Write;
-    // Writing into a String cannot fail.
-    if !o.valid {
-        out.push_str(&render::symbol(p, Status::Fail));
-        out.push(' ');
-        if let Some(c) = o.checks.iter().find(|c| c.status == Status::Fail) {
-            let _ = write!(out, "{}: {}", render::esc(c.id.as_str()), c.message);
-        }
-        return;
-    }
-    let start = out.len();
-    out.push_str(&render::symbol(p, Status::Pass));
-    let Some(jwt) = o.jwt else {
-        return;
-    };
-    out.push(' ');
-    match o.sig {
-        Some(SigOutcome::Valid { kid, alg }) => {
-            match kid.as_deref() {
-                Some(k) => out.push_str(&render::esc_short(k, 80)),
-                None => out.push('-'),
-            }
-            out.push('/');
-            out.push_str(&render::esc(alg));
-        }
-        _ => out.push_str("-/unverified"),
-    }
-    out.push(' ');
-    out.push_str(jwt.kind().as_str());
-    out.push_str(" sub=");
-    match jwt.claims.get("sub") {
-        Some(serde_json::Value::String(s)) => out.push_str(&render::esc(s)),
-        Some(v) => out.push_str(&render::esc_value(v)),
-        None => out.push('-'),
-    }
-    match jwt.claim_time("exp") {
-        Some(e) => {
-            let _ = write!(
-                out,
-                " exp {} ({})",
-                timefmt::Rfc3339(e),
-                timefmt::Relative(e, now)
-            );
-        }
-        None => {
-            // As the line was trimmed when it had no expiry.
-            let keep = start + out[start..].trim_end().len();
-            out.truncate(keep);
-        }
-    }
-}
-
-fn json_doc(o: &Outcome, line: Option<usize>) -> Value {
-    let token = match o.jwt {
-        Some(j) => json!({"kind": j.kind(), "header": &*j.header, "claims": j.claims}),
-        None => Value::Null,
-    };
-    match line {
-        Some(n) => json!({"line": n, "valid": o.valid, "token": token, "checks": o.checks}),
-        None => json!({"valid": o.valid, "token": token, "checks": o.checks}),
-    }
-}
-
-fn check_rows(checks: &[Check], p: render::Palette) -> String {
-    let w = checks
-        .iter()
-        .map(|c| render::esc(c.id.as_str()).chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut s = String::new();
-    for c in checks {
-        s.push_str(&format!(
-            "  {} {:<w$}  {}\n",
-            render::symbol(p, c.status),
-            render::esc(c.id.as_str()),
-            c.message
-        ));
-    }
-    s
 }
 
 /// Runs `verify`.
@@ -602,12 +515,9 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
     };
     let outcome = outcome(&parsed, sig.as_ref(), &exp, now, claims::Detail::Full);
     if g.json {
-        render::emit_json(&json_doc(&outcome, None))?;
+        output::emit_json(&output::verify::json_doc(&outcome, None))?;
     } else {
-        let mut out = summary_line(&outcome, now, g.palette);
-        out.push('\n');
-        out.push_str(&check_rows(&outcome.checks, g.palette));
-        render::emit(g.palette, &out)?;
+        output::emit(g.palette, &output::verify::human(&outcome, now, g.palette))?;
     }
     Ok(if outcome.valid { 0 } else { 1 })
 }

@@ -16,7 +16,8 @@
 //! - [`style`]: [`Palette`], [`symbol`], [`heading`], [`dim`], [`table`].
 //! - [`stderr`]: [`note`], [`stderr_notes`], [`report_error`], [`Spinner`].
 //! - [`log`]: the proxy's request log.
-//! - [`decode`], [`explain`], [`doctor`], [`invoke`], [`keys`]: those commands' human text.
+//! - [`decode`], [`explain`], [`doctor`], [`invoke`], [`keys`], [`verify`]: those commands'
+//!   human text (and `verify`'s JSON lines).
 
 use std::io::Write;
 
@@ -31,6 +32,7 @@ pub mod keys;
 pub mod log;
 pub mod stderr;
 pub mod style;
+pub mod verify;
 
 pub use escape::{
     esc, esc_join, esc_json, esc_json_map, esc_short, esc_value, sanitize, short, short_value,
