@@ -889,98 +889,37 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
     let notif = later.signed(&later.request("notifications/initialized", None, None))?;
     let (method, params) = op.request();
     let main = later.signed(&later.request(&method, params.as_ref(), Some(2)))?;
-    let steps = [
-        ("initialize", &init),
-        ("notifications/initialized", &notif),
-        (method.as_str(), &main),
-    ];
-    let bare_gateway_tool = match op {
-        Operation::CallTool(n, _) if opts.kind == Kind::Gateway && !n.contains("___") => {
-            Some(n.as_str())
-        }
-        _ => None,
+    let (region, creds) = match &opts.auth {
+        Auth::SigV4 { creds, region } => (Some(region.as_str()), Some(creds.source.as_str())),
+        Auth::None | Auth::Bearer(_) => (None, None),
     };
-    let (auth_kind, region, creds) = match &opts.auth {
-        Auth::None => ("none", None, None),
-        Auth::Bearer(_) => ("bearer", None, None),
-        Auth::SigV4 { creds, region } => {
-            ("sigv4", Some(region.as_str()), Some(creds.source.as_str()))
-        }
+    let plan = output::invoke::DryRun {
+        kind: opts.kind,
+        steps: [
+            ("initialize", &init),
+            ("notifications/initialized", &notif),
+            (method.as_str(), &main),
+        ],
+        bare_gateway_tool: match op {
+            Operation::CallTool(n, _) if opts.kind == Kind::Gateway && !n.contains("___") => {
+                Some(n.as_str())
+            }
+            _ => None,
+        },
+        auth: match &opts.auth {
+            Auth::None => "none",
+            Auth::Bearer(_) => "bearer",
+            Auth::SigV4 { .. } => "sigv4",
+        },
+        region,
+        creds,
     };
     if g.json {
-        let reqs: Vec<Value> = steps
-            .iter()
-            .map(|(name, r)| {
-                let headers: serde_json::Map<String, Value> = r
-                    .redacted_headers()
-                    .into_iter()
-                    .map(|(k, v)| (k, Value::String(v)))
-                    .collect();
-                json!({
-                    "step": name,
-                    "method": r.method,
-                    "url": r.url,
-                    "headers": headers,
-                    "body": serde_json::from_str::<Value>(&r.body).unwrap_or(Value::Null),
-                    "curl": r.curl(),
-                })
-            })
-            .collect();
-        let mut doc = json!({
-            "kind": opts.kind,
-            "auth": auth_kind,
-            "requests": reqs,
-        });
-        if let Some(r) = region {
-            doc["region"] = json!(r);
-            doc["service"] = json!(sigv4::SERVICE);
-        }
-        if let Some(c) = creds {
-            doc["credentials"] = json!(c);
-        }
+        let mut doc = output::invoke::dry_run_json(&plan);
         super::add_config_note(&mut doc, g);
         output::emit_json(&doc)?;
-        return Ok(());
+    } else {
+        output::emit(g.palette, &output::invoke::dry_run_human(&plan))?;
     }
-    let mut out = String::new();
-    for (i, (name, r)) in steps.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&format!("# {}. {name}\n", i + 1));
-        if i > 0 {
-            out.push_str(
-                "# (Mcp-Session-Id: the value the initialize answer carries, if any; \
-                 MCP-Protocol-Version: the negotiated version)\n",
-            );
-        }
-        if i == 2
-            && let Some(n) = bare_gateway_tool
-        {
-            out.push_str(&format!(
-                "# (gateway tool names are <target>___<tool>: invoke first sends tools/list and \
-                 calls the one <target>___{n})\n"
-            ));
-        }
-        out.push_str(&r.display());
-        out.push_str("\n\n");
-        out.push_str(&r.curl());
-        out.push('\n');
-    }
-    if opts.auth.token().is_some() {
-        out.push_str(
-            "\n# the token is shown as $TOKEN: export TOKEN=<the token> before running curl\n",
-        );
-    }
-    if let (Some(r), Some(c)) = (region, creds) {
-        out.push_str(&format!(
-            "\n# signed with SigV4 ({}, {r}) with credentials from {c}; the signature and any \
-             session token show as <redacted>, and each signature is only valid for this request and \
-             about 5 minutes: curl --aws-sigv4 signs by itself (export AWS_ACCESS_KEY_ID, \
-             AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN)\n",
-            sigv4::SERVICE
-        ));
-    }
-    output::emit(g.palette, &out)?;
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! `invoke`'s human text: a failure (the server's words, the fixes, what `explain` finds), the
 //! tool list, a tool's result.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::authorizer::explain::Report;
 use crate::commands::invoke::Operation;
-use crate::mcp::Failure;
+use crate::mcp::sigv4;
+use crate::mcp::{Failure, HttpRequest};
 use crate::report::Status;
 
 use super::{Palette, dim, esc, heading, symbol};
@@ -235,6 +236,102 @@ pub fn human_tool_result(name: &str, result: &Value, p: Palette) -> String {
     if !shown && let Some(s) = result.get("structuredContent") {
         out.push_str(&serde_json::to_string_pretty(s).unwrap_or_default());
         out.push('\n');
+    }
+    out
+}
+
+/// What `invoke --dry-run` would send: the three requests of a call, signed as they would be.
+pub struct DryRun<'a> {
+    /// Runtime, gateway or plain MCP URL.
+    pub kind: crate::mcp::Kind,
+    /// initialize, notifications/initialized, then the operation's request.
+    pub steps: [(&'a str, &'a HttpRequest); 3],
+    /// A gateway tool named without its target (invoke sends tools/list first to find it).
+    pub bare_gateway_tool: Option<&'a str>,
+    /// "none", "bearer" or "sigv4".
+    pub auth: &'static str,
+    /// The SigV4 signing region.
+    pub region: Option<&'a str>,
+    /// Where the SigV4 credentials came from.
+    pub creds: Option<&'a str>,
+}
+
+/// The `--dry-run --json` document (the caller adds `warnings`).
+pub fn dry_run_json(d: &DryRun) -> Value {
+    let reqs: Vec<Value> = d
+        .steps
+        .iter()
+        .map(|(name, r)| {
+            let headers: serde_json::Map<String, Value> = r
+                .redacted_headers()
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            json!({
+                "step": name,
+                "method": r.method,
+                "url": r.url,
+                "headers": headers,
+                "body": serde_json::from_str::<Value>(&r.body).unwrap_or(Value::Null),
+                "curl": r.curl(),
+            })
+        })
+        .collect();
+    let mut doc = json!({
+        "kind": d.kind,
+        "auth": d.auth,
+        "requests": reqs,
+    });
+    if let Some(r) = d.region {
+        doc["region"] = json!(r);
+        doc["service"] = json!(sigv4::SERVICE);
+    }
+    if let Some(c) = d.creds {
+        doc["credentials"] = json!(c);
+    }
+    doc
+}
+
+/// The `--dry-run` text: each request as sent and as a curl command, then how to run them.
+pub fn dry_run_human(d: &DryRun) -> String {
+    let mut out = String::new();
+    for (i, (name, r)) in d.steps.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("# {}. {name}\n", i + 1));
+        if i > 0 {
+            out.push_str(
+                "# (Mcp-Session-Id: the value the initialize answer carries, if any; \
+                 MCP-Protocol-Version: the negotiated version)\n",
+            );
+        }
+        if i == 2
+            && let Some(n) = d.bare_gateway_tool
+        {
+            out.push_str(&format!(
+                "# (gateway tool names are <target>___<tool>: invoke first sends tools/list and \
+                 calls the one <target>___{n})\n"
+            ));
+        }
+        out.push_str(&r.display());
+        out.push_str("\n\n");
+        out.push_str(&r.curl());
+        out.push('\n');
+    }
+    if d.auth == "bearer" {
+        out.push_str(
+            "\n# the token is shown as $TOKEN: export TOKEN=<the token> before running curl\n",
+        );
+    }
+    if let (Some(r), Some(c)) = (d.region, d.creds) {
+        out.push_str(&format!(
+            "\n# signed with SigV4 ({}, {r}) with credentials from {c}; the signature and any \
+             session token show as <redacted>, and each signature is only valid for this request and \
+             about 5 minutes: curl --aws-sigv4 signs by itself (export AWS_ACCESS_KEY_ID, \
+             AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN)\n",
+            sigv4::SERVICE
+        ));
     }
     out
 }
