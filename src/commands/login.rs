@@ -10,7 +10,6 @@
 use std::io::{BufRead, IsTerminal, Read};
 
 use clap::{Args, ValueEnum};
-use serde_json::json;
 
 use crate::authorizer::{Authorizer, RuleSet};
 use crate::cli::Globals;
@@ -20,8 +19,8 @@ use crate::cognito::oauth::{self, Grant};
 use crate::cognito::{self as cg, Secret};
 use crate::error::{Error, Result};
 use crate::net::runtime;
+use crate::notes::Note;
 use crate::output;
-use crate::timefmt;
 use crate::token::{self, Use};
 
 /// How to get the token.
@@ -236,12 +235,7 @@ fn not_a_client_id(id: &str, from: &str) -> Error {
 }
 
 fn resolve_target(args: &LoginArgs, g: &Globals, az: Option<&Authorizer>) -> Result<Target> {
-    let quiet = g.quiet;
-    let warn = |m: String| {
-        if !quiet {
-            output::note(g.palette, &format!("tokdiag: {m}"));
-        }
-    };
+    let warn = |m: String| g.notes.send(Note::Info(m));
     let mut t = Target {
         config_key: cache::config_key(g.config.as_deref(), g.agent.as_deref()),
         ..Default::default()
@@ -748,16 +742,22 @@ fn to(destination: Option<&str>) -> String {
 }
 
 /// How the tokens were obtained, for the summary and `source` in JSON.
+/// How a login's tokens were got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Got {
+pub enum Got {
+    /// A cached login, reused without a request.
     Cache,
+    /// A sign-in (`USER_PASSWORD_AUTH` and its challenges).
     SignIn,
+    /// A refresh of the cached login (`REFRESH_TOKEN_AUTH`).
     Refresh,
+    /// The client-credentials grant.
     ClientCredentials,
 }
 
 impl Got {
-    fn as_str(self) -> &'static str {
+    /// The `source` of `--print json`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Got::Cache => "cache",
             Got::SignIn => "sign-in",
@@ -788,14 +788,9 @@ fn resolve_username(
         .clone()
         .or_else(|| cache::last_user(&g.cache_dir, pool, client, &g.notes))
     {
-        if !g.quiet {
-            output::note(
-                g.palette,
-                &format!(
-                    "tokdiag: user {u} (the last one signed in with app client {client}; --username to pick another)"
-                ),
-            );
-        }
+        g.notes.send(Note::Info(format!(
+            "user {u} (the last one signed in with app client {client}; --username to pick another)"
+        )));
         return Ok(u);
     }
     if interactive {
@@ -869,14 +864,9 @@ fn password_flow(args: &LoginArgs, g: &Globals, t: &Target, choice: &Choice) -> 
                     return finish(g, t, choice, &e, Got::Refresh, p.as_deref(), &[]);
                 }
                 Refresh::Refused(why) => {
-                    if !g.quiet {
-                        output::note(
-                            g.palette,
-                            &format!(
-                                "tokdiag: Cognito refused the cached refresh token ({why}); signing in again"
-                            ),
-                        );
-                    }
+                    g.notes.send(Note::Info(format!(
+                        "Cognito refused the cached refresh token ({why}); signing in again"
+                    )));
                 }
             }
         }
@@ -1080,46 +1070,19 @@ fn finish(
             ("the refresh token".to_string(), format!("{tok}\n"))
         }
         Print::Json => {
-            let doc = json!({
-                "access_token": e.access_token,
-                "id_token": e.id_token,
-                "refresh_token": e.refresh_token,
-                "token_type": e.token_type.clone().unwrap_or_else(|| "Bearer".to_string()),
-                "expires_in": e.seconds_left(now).max(0),
-                "expires_at": timefmt::rfc3339(e.expires_at),
-                "printed": if needed == Use::Id { "id" } else { "access" },
-                "source": got.as_str(),
-                "username": if cc { None } else { Some(e.username.clone()) },
-                "user_pool_id": Some(e.user_pool_id.clone()).filter(|s| !s.is_empty()),
-                "client_id": e.client_id,
-            });
-            let mut doc = doc;
+            let mut doc = output::login::tokens_json(e, got, needed, now);
             super::add_config_note(&mut doc, g);
             let s = serde_json::to_string_pretty(&doc).unwrap_or_default();
             ("all tokens as JSON".to_string(), format!("{s}\n"))
         }
         Print::Env => {
-            // For `eval "$(tokdiag login --print env)"`: every value single-quoted, whatever it
-            // holds (the tokens were checked to be compact JWS too, on arrival and in the cache).
             let main = get(needed).ok_or_else(|| missing(use_name(needed)))?;
-            let q = crate::fsx::sh_quote;
-            let mut s = format!("TOKDIAG_TOKEN={}\n", q(&main));
-            if let Some(a) = &e.access_token {
-                s.push_str(&format!("TOKDIAG_ACCESS_TOKEN={}\n", q(a)));
-            }
-            if let Some(i) = &e.id_token {
-                s.push_str(&format!("TOKDIAG_ID_TOKEN={}\n", q(i)));
-            }
-            s.push_str(&format!(
-                "TOKDIAG_TOKEN_EXPIRES_AT={}\n",
-                q(&e.expires_at.to_string())
-            ));
             (
                 format!(
                     "TOKDIAG_TOKEN (the {} token) and the others as KEY=VALUE lines",
                     use_name(needed)
                 ),
-                s,
+                output::login::env_lines(&main, e),
             )
         }
     };
@@ -1132,57 +1095,26 @@ fn finish(
     }
     output::emit(g.palette, &out)?;
 
-    if !g.quiet {
-        let who = e.describe();
-        let endpoint = e.endpoint.as_deref().unwrap_or("Cognito");
-        let first = match got {
-            Got::Cache => format!("{who}: cached login reused, no request sent"),
-            Got::SignIn if challenges.is_empty() => format!("signed in as {who} at {endpoint}"),
-            Got::SignIn => format!(
-                "signed in as {who} at {endpoint} after {}",
-                challenges.join(", ")
-            ),
-            Got::Refresh => format!("{who}: refreshed with REFRESH_TOKEN_AUTH at {endpoint}"),
-            Got::ClientCredentials => format!(
-                "client credentials for app client {}{} from {endpoint}",
-                e.client_id,
-                if e.scopes.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (scope {})", e.scopes.join(" "))
-                }
-            ),
-        };
-        output::note(g.palette, &format!("tokdiag: {first}"));
-        let why = if cc {
-            "client credentials give only an access token".to_string()
-        } else if choice.explicit {
-            "as asked (--print/--json)".to_string()
-        } else {
-            choice.reason.clone()
-        };
-        output::note(
-            g.palette,
-            &format!("tokdiag: printed {printed_desc}: {why}"),
-        );
-        for w in &warnings {
-            output::note(g.palette, &format!("tokdiag: {w}"));
-        }
-        let cached = match saved {
-            Some(p) => format!("cached in {}", p.display()),
-            None if choice.no_cache => "not cached (--no-cache)".to_string(),
-            None => {
-                "not cached (the cache directory is not safe: see the warning above)".to_string()
-            }
-        };
-        output::note(
-            g.palette,
-            &format!(
-                "tokdiag: expires {} ({}); {cached}",
-                timefmt::rfc3339(e.expires_at),
-                timefmt::relative(e.expires_at, now)
-            ),
-        );
+    let why = if cc {
+        "client credentials give only an access token".to_string()
+    } else if choice.explicit {
+        "as asked (--print/--json)".to_string()
+    } else {
+        choice.reason.clone()
+    };
+    let summary = output::login::Summary {
+        entry: e,
+        got,
+        challenges,
+        printed: &printed_desc,
+        why: &why,
+        warnings: &warnings,
+        saved,
+        no_cache: choice.no_cache,
+        now,
+    };
+    for line in output::login::summary(&summary) {
+        g.notes.send(Note::Info(line));
     }
     if saved.is_some() {
         cache::record_last(
@@ -1201,11 +1133,7 @@ fn finish(
 }
 
 fn logout(args: &LoginArgs, g: &Globals, t: &Target) -> Result<u8> {
-    let say = |m: String| {
-        if !g.quiet {
-            output::note(g.palette, &format!("tokdiag: {m}"));
-        }
-    };
+    let say = |m: String| g.notes.send(Note::Info(m));
     let (pool, client, user) = match t.client_id.as_deref() {
         Some(c) => {
             let pool = t.pool_id.clone().unwrap_or_default();

@@ -16,8 +16,9 @@
 //! - [`style`]: [`Palette`], [`symbol`], [`heading`], [`dim`], [`table`].
 //! - [`stderr`]: [`note`], [`stderr_notes`], [`report_error`], [`Spinner`].
 //! - [`log`]: the proxy's request log.
-//! - [`decode`], [`explain`], [`doctor`], [`invoke`], [`keys`], [`verify`]: those commands'
-//!   human text (and `verify`'s JSON lines).
+//! - [`decode`], [`explain`], [`doctor`], [`invoke`], [`keys`], [`login`], [`verify`]: those
+//!   commands' human text (and the documents of `verify`'s JSON lines, `invoke --dry-run` and
+//!   `login --print json|env`).
 
 use std::io::Write;
 
@@ -30,6 +31,7 @@ pub mod explain;
 pub mod invoke;
 pub mod keys;
 pub mod log;
+pub mod login;
 pub mod stderr;
 pub mod style;
 pub mod verify;

@@ -155,6 +155,26 @@ fn public_client_prints_the_access_token_and_explains_why() {
 
 #[test]
 #[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
+fn quiet_login_prints_the_token_and_nothing_on_stderr() {
+    let moto = Moto::from_env();
+    let pool = moto.pool(false);
+    moto.user(&pool, "alice");
+    let cache = tempfile::tempdir().unwrap();
+    let now = clock();
+    // Sign in, then the cached login: neither says a word with --quiet.
+    for _ in 0..2 {
+        let o = with_password(
+            login(&pool, cache.path(), "alice", now).arg("--quiet"),
+            &format!("{PASSWORD}\n"),
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(o.stdout.lines().count(), 1, "one token on stdout");
+        assert_eq!(o.stderr, "");
+    }
+}
+
+#[test]
+#[ignore = "needs the test servers: scripts/test.sh starts them and runs these too"]
 fn print_id_json_and_env() {
     let moto = Moto::from_env();
     let pool = moto.pool(false);
