@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 
-use crate::output::{esc, esc_join, esc_short, short};
+use crate::escape::{esc, esc_join, esc_short, short};
 use crate::report::{Check, CheckId, Status};
 use crate::token::{FormatError, Jwt, TokenKind, Use};
 use crate::verify::SigOutcome;
@@ -134,7 +134,7 @@ pub fn not_allowed(name: &str, actual: &str, exp: Expected<'_>) -> String {
 pub fn not_a_string(name: &str, v: &Value, exp: Expected<'_>) -> String {
     format!(
         "{name} is present but not a string ({}). {exp}",
-        crate::output::esc_value(v)
+        crate::escape::esc_value(v)
     )
 }
 

@@ -561,6 +561,12 @@ impl Globals {
         }
     }
 
+    /// How discovery documents and JWKS are fetched: under `--cache-dir`, with `--allow-http`,
+    /// notes to [`Globals::notes`].
+    pub fn fetch_options(&self) -> crate::oidc::FetchOptions {
+        crate::oidc::FetchOptions::new(&self.cache_dir, self.allow_http, &self.notes)
+    }
+
     /// The evaluation time: `--now` or the clock.
     pub fn now(&self) -> i64 {
         self.now.unwrap_or_else(crate::timefmt::system_now)

@@ -82,7 +82,7 @@ pub fn lookalike_host(url: &str) -> Option<Lookalike> {
             .join(", ");
         return Some(Lookalike {
             host: host.clone(),
-            shown: crate::output::esc(&shown).into_owned(),
+            shown: crate::escape::esc(&shown).into_owned(),
             why: format!("not ASCII: {why}"),
         });
     }
@@ -92,10 +92,10 @@ pub fn lookalike_host(url: &str) -> Option<Lookalike> {
         if scripts.len() > 1 && !allowed_mix(&scripts) {
             return Some(Lookalike {
                 host: host.clone(),
-                shown: crate::output::esc(&host).into_owned(),
+                shown: crate::escape::esc(&host).into_owned(),
                 why: format!(
                     "the label {label} is the Unicode name {} mixing {} scripts",
-                    crate::output::esc(&unicode),
+                    crate::escape::esc(&unicode),
                     scripts.into_iter().collect::<Vec<_>>().join(" and ")
                 ),
             });

@@ -78,8 +78,8 @@ pub fn region_from_arn(arn: &str) -> Result<String> {
             return Err(Error::usage(
                 format!(
                     "the runtime ARN's {what} is a placeholder ({}): {}",
-                    crate::output::esc(v),
-                    crate::output::esc(arn)
+                    crate::escape::esc(v),
+                    crate::escape::esc(arn)
                 ),
                 Some(format!(
                     "put the real {what} in the ARN (`agentcore status` or `aws bedrock-agentcore-control list-agent-runtimes` prints the ARN)"
@@ -1226,7 +1226,7 @@ impl Client {
             return Err(Error::usage(
                 format!(
                     "the MCP URL {} holds control characters",
-                    crate::output::esc(&opts.url)
+                    crate::escape::esc(&opts.url)
                 ),
                 Some("give a URL without newlines or control characters".to_string()),
             ));
@@ -1239,7 +1239,7 @@ impl Client {
                 return Err(Error::usage(
                     format!(
                         "{what} {}: control characters are not allowed in an HTTP header",
-                        crate::output::esc(v)
+                        crate::escape::esc(v)
                     ),
                     None,
                 ));

@@ -26,7 +26,7 @@ pub enum UrlUse<'a> {
 /// Checks that `raw` is an http(s) URL, https unless its host is loopback ([`is_loopback`]) or
 /// `allow_http`. The refusal quotes the URL escaped and at most 200 characters long.
 pub fn check_url(raw: &str, what: UrlUse<'_>, allow_http: bool) -> Result<url::Url> {
-    let shown = crate::output::esc_short(raw.trim(), 200);
+    let shown = crate::escape::esc_short(raw.trim(), 200);
     let url = url::Url::parse(raw.trim()).map_err(|e| match what {
         UrlUse::Keys => Error::usage(
             format!("invalid URL '{shown}': {e}"),

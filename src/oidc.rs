@@ -46,9 +46,10 @@ pub struct FetchOptions {
 }
 
 impl FetchOptions {
-    /// Options from the global flags. The timeout is 10 s unless the hidden
-    /// `TOKDIAG_HTTP_TIMEOUT_MS` environment variable says otherwise.
-    pub fn from_globals(g: &crate::cli::Globals) -> Self {
+    /// Options for fetches cached under `cache_dir`, with the URL policy's `allow_http`, notes to
+    /// `notes`. The timeout is 10 s unless the hidden `TOKDIAG_HTTP_TIMEOUT_MS` environment
+    /// variable says otherwise.
+    pub fn new(cache_dir: &std::path::Path, allow_http: bool, notes: &crate::notes::Notes) -> Self {
         let timeout = std::env::var(TIMEOUT_ENV)
             .ok()
             .and_then(|v| v.trim().parse::<u64>().ok())
@@ -56,9 +57,9 @@ impl FetchOptions {
             .map(Duration::from_millis)
             .unwrap_or(DEFAULT_TIMEOUT);
         FetchOptions {
-            cache_dir: g.cache_dir.clone(),
-            allow_http: g.allow_http,
-            notes: g.notes.clone(),
+            cache_dir: cache_dir.to_path_buf(),
+            allow_http,
+            notes: notes.clone(),
             timeout,
             use_cache: true,
         }

@@ -6,7 +6,7 @@
 //! body for the first failing check; a POST whose `Accept` does not list both MCP media types → 406
 //! `-32011`; otherwise the request is forwarded to the upstream MCP server (with a platform
 //! `Mcp-Session-Id` when the client sent none) and the answer is streamed back. One log line per
-//! request on stderr, with the data in it escaped by [`crate::output::esc`] (a newline in a `kid` cannot forge a line). Keys
+//! request on stderr, with the data in it escaped by [`crate::escape::esc`] (a newline in a `kid` cannot forge a line). Keys
 //! are held in memory (one refetch on an unknown `kid`), so the evaluation adds well under a
 //! millisecond.
 //!
@@ -38,9 +38,9 @@ use serde_json::json;
 
 use crate::authorizer::explain::{self, Report};
 use crate::authorizer::{Authorizer, ResourceKind, RuleSet, SigningKeys, rules};
+use crate::escape::esc;
 use crate::keyring::KeyRing;
 use crate::oidc::FetchOptions;
-use crate::output::esc;
 use crate::output::log::log_line;
 use crate::report::{Check, CheckId, ServiceError, Verdict};
 use crate::token::Jwt;
@@ -691,14 +691,14 @@ pub fn route(auth: &Authorizer, uri: &hyper::Uri) -> Result<(), String> {
     else {
         return Err(format!(
             "{} is neither /mcp nor /runtimes/<ARN>/invocations",
-            esc(&crate::output::short(path, 200))
+            esc(&crate::escape::short(path, 200))
         ));
     };
     let arn = percent_encoding::percent_decode_str(enc).decode_utf8_lossy();
     if !arn.starts_with("arn:") || (arn.contains('/') && !arn.contains(":runtime/")) {
         return Err(format!(
             "{} is not a runtime ARN (percent-encode it: arn%3Aaws%3Abedrock-agentcore%3A…)",
-            esc(&crate::output::short(&arn, 200))
+            esc(&crate::escape::short(&arn, 200))
         ));
     }
     if auth.kind == ResourceKind::Runtime
@@ -708,7 +708,7 @@ pub fn route(auth: &Authorizer, uri: &hyper::Uri) -> Result<(), String> {
     {
         return Err(format!(
             "runtime {} is not the configured one ({})",
-            esc(&crate::output::short(&arn, 200)),
+            esc(&crate::escape::short(&arn, 200)),
             esc(want)
         ));
     }

@@ -31,8 +31,8 @@ use hyper::header::HeaderMap;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::escape::esc;
 use crate::mcp::sigv4::SERVICE;
-use crate::output::esc;
 
 /// The only signing algorithm accepted.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -251,12 +251,12 @@ impl Verifier {
             } else if scheme.starts_with("AWS4-") {
                 format!(
                     "SigV4 with algorithm {} (only {ALGORITHM} is accepted)",
-                    esc(&crate::output::short(scheme, 40))
+                    esc(&crate::escape::short(scheme, 40))
                 )
             } else {
                 format!(
                     "an Authorization header of scheme {}",
-                    esc(&crate::output::short(scheme, 40))
+                    esc(&crate::escape::short(scheme, 40))
                 )
             };
             return Err(Refusal {
@@ -303,7 +303,7 @@ impl Verifier {
                 "Credential should have the form <access key id>/<date>/<region>/<service>/aws4_request.",
                 format!(
                     "malformed credential scope {}",
-                    esc(&crate::output::short(credential, 200))
+                    esc(&crate::escape::short(credential, 200))
                 ),
             ));
         };
@@ -324,7 +324,7 @@ impl Verifier {
                 "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
                 format!(
                     "X-Amz-Date {} is not of the form 20261202T150000Z",
-                    esc(&crate::output::short(amz_date, 60))
+                    esc(&crate::escape::short(amz_date, 60))
                 ),
             ));
         };
@@ -334,7 +334,7 @@ impl Verifier {
                 UNRECOGNIZED_CLIENT,
                 format!(
                     "signed with access key {}, not the proxy's {}",
-                    esc(&crate::output::short(key_id, 40)),
+                    esc(&crate::escape::short(key_id, 40)),
                     esc(&self.key_id)
                 ),
             ));
@@ -344,11 +344,11 @@ impl Verifier {
                 "InvalidSignatureException",
                 format!(
                     "Credential should be scoped with a valid terminator: 'aws4_request', not '{}'.",
-                    crate::output::short(terminator, 40)
+                    crate::escape::short(terminator, 40)
                 ),
                 format!(
                     "credential scope ends in {}, not aws4_request",
-                    esc(&crate::output::short(terminator, 40))
+                    esc(&crate::escape::short(terminator, 40))
                 ),
             ));
         }
@@ -358,7 +358,7 @@ impl Verifier {
                 format!("Credential should be scoped to correct service: '{SERVICE}'. "),
                 format!(
                     "signed for service {}, not {SERVICE}",
-                    esc(&crate::output::short(service, 60))
+                    esc(&crate::escape::short(service, 60))
                 ),
             ));
         }
@@ -369,11 +369,11 @@ impl Verifier {
                 "InvalidSignatureException",
                 format!(
                     "Credential should be scoped to a valid region, not '{}'. ",
-                    crate::output::short(region, 40)
+                    crate::escape::short(region, 40)
                 ),
                 format!(
                     "signed for region {}, not the resource's {}",
-                    esc(&crate::output::short(region, 40)),
+                    esc(&crate::escape::short(region, 40)),
                     esc(want)
                 ),
             ));
@@ -384,12 +384,12 @@ impl Verifier {
                 format!(
                     "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
                      from HTTP: '{}' != '{}', from '{amz_date}'.",
-                    crate::output::short(date, 20),
+                    crate::escape::short(date, 20),
                     &amz_date[..8]
                 ),
                 format!(
                     "credential date {} is not the X-Amz-Date's day {}",
-                    esc(&crate::output::short(date, 20)),
+                    esc(&crate::escape::short(date, 20)),
                     &amz_date[..8]
                 ),
             ));
@@ -490,7 +490,7 @@ impl Verifier {
                 let Ok(v) = v.to_str() else {
                     return Err(mismatch(format!(
                         "signed header {} is not visible ASCII",
-                        esc(&crate::output::short(name, 60))
+                        esc(&crate::escape::short(name, 60))
                     )));
                 };
                 signed.push((name, v));
@@ -552,8 +552,8 @@ impl Verifier {
                 "recomputed over {} {} with signed headers {} at {} — a wrong secret key, or the \
                  body, path, query or a signed header changed after signing",
                 esc(method),
-                esc(&crate::output::short(path_and_query, 200)),
-                esc(&crate::output::short(&head.signed_headers, 200)),
+                esc(&crate::escape::short(path_and_query, 200)),
+                esc(&crate::escape::short(&head.signed_headers, 200)),
                 head.amz_date
             )))
         }

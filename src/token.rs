@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::output::{esc, esc_short};
+use crate::escape::{esc, esc_short};
 
 /// Largest token accepted: 64 KiB. Real JWTs are a few KiB; a larger one is refused, not parsed.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
@@ -501,12 +501,12 @@ impl Jwt {
         out
     }
 
-    /// The token with every string of its header and claims (keys too) [escaped](crate::output::esc),
+    /// The token with every string of its header and claims (keys too) [escaped](crate::escape::esc),
     /// for code that writes many of its values into human text (diagnoses, `decode`'s notes). The
     /// raw text and signature stay as they are. Borrowed when nothing needed escaping.
     pub fn escaped(&self) -> std::borrow::Cow<'_, Jwt> {
-        let h = crate::output::esc_json_map(&self.header);
-        let c = crate::output::esc_json_map(&self.claims);
+        let h = crate::escape::esc_json_map(&self.header);
+        let c = crate::escape::esc_json_map(&self.claims);
         if h.is_none() && c.is_none() {
             return std::borrow::Cow::Borrowed(self);
         }

@@ -17,7 +17,7 @@ use jsonwebtoken::jwk::{
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde_json::Value;
 
-use crate::output::{esc, esc_short, short};
+use crate::escape::{esc, esc_short, short};
 use crate::token::Jwt;
 
 /// The outcome of checking a token's signature against a key set.

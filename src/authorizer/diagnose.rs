@@ -155,7 +155,7 @@ impl Context<'_> {
 }
 
 /// The data of an evaluation with every string from outside (token, config, discovery document,
-/// file names) [escaped](crate::output::esc): diagnoses interpolate dozens of values into their
+/// file names) [escaped](crate::escape::esc): diagnoses interpolate dozens of values into their
 /// messages and fixes, so they are built from this copy and none of them can forge a line. The
 /// verdict is not affected: the rules ran on the raw data before.
 struct Escaped {
@@ -166,7 +166,7 @@ struct Escaped {
 }
 
 fn esc_string(s: &mut String) {
-    if let std::borrow::Cow::Owned(e) = crate::output::esc(s) {
+    if let std::borrow::Cow::Owned(e) = crate::escape::esc(s) {
         *s = e;
     }
 }
@@ -252,11 +252,11 @@ impl Escaped {
             .map(|c| {
                 let mut c = c.clone();
                 if let CheckId::Claim(cl) = &c.id {
-                    c.id = CheckId::claim(&crate::output::esc(cl.name()));
+                    c.id = CheckId::claim(&crate::escape::esc(cl.name()));
                 }
                 esc_string(&mut c.message);
                 esc_strings(&mut c.expected);
-                if let Some(a) = c.actual.as_ref().and_then(crate::output::esc_json) {
+                if let Some(a) = c.actual.as_ref().and_then(crate::escape::esc_json) {
                     c.actual = Some(a);
                 }
                 c
@@ -287,7 +287,7 @@ impl Escaped {
 }
 
 /// All diagnoses for an evaluation, config problems first, then token problems in check order.
-/// Every value from outside in their text is [escaped](crate::output::esc).
+/// Every value from outside in their text is [escaped](crate::escape::esc).
 pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
     // Look-alike hosts are judged on the raw values (escaping would hide a zero-width character).
     let lookalike = idp::lookalike_issuer(cx);
@@ -302,7 +302,7 @@ pub fn diagnose(cx: &Context) -> Vec<Diagnosis> {
     .into_iter()
     .flatten()
     .filter_map(|u| crate::host::lookalike_host(&u))
-    .map(|l| crate::output::esc(&l.host).into_owned())
+    .map(|l| crate::escape::esc(&l.host).into_owned())
     .collect();
     let mut out = diagnose_escaped(cx);
     if let Some(l) = lookalike {
@@ -445,7 +445,7 @@ fn placeholder_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
         return;
     }
     let is = crate::mcp::is_placeholder;
-    let esc = |v: &str| crate::output::esc(v).into_owned();
+    let esc = |v: &str| crate::escape::esc(v).into_owned();
     let mut found: Vec<(String, String)> = Vec::new();
     let arns = [
         auth.agent_arn.as_deref(),
@@ -1167,7 +1167,7 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                     "wrong-client",
                     format!(
                         "the token's client_id is present but not a string ({}); AgentCore compares a string with allowedClients ({})",
-                        crate::output::short_value(cid),
+                        crate::escape::short_value(cid),
                         allowed.join(", ")
                     ),
                 )
@@ -1183,7 +1183,7 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                     "wrong-client",
                     format!(
                         "the token is from app client {} but the authorizer allows {}",
-                        crate::output::short_value(cid),
+                        crate::escape::short_value(cid),
                         allowed.join(", ")
                     ),
                 )
@@ -1193,7 +1193,7 @@ fn client_id_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                 ))
                 .fix(format!(
                     "or add {} to allowedClients at {}",
-                    crate::output::short_value(cid),
+                    crate::escape::short_value(cid),
                     cx.place(line)
                 ))
                 .at(cx.file(), line),
@@ -1313,7 +1313,7 @@ fn audience_diagnoses(cx: &Context, out: &mut Vec<Diagnosis>) {
                 "{}, which holds no audience string,",
                 j.claims
                     .get("aud")
-                    .map(crate::output::short_value)
+                    .map(crate::escape::short_value)
                     .unwrap_or_default()
             )
         } else {

@@ -375,7 +375,7 @@ pub fn discovery_issuer_mismatch(url: &str, issuer: &str) -> Option<String> {
 /// The `discovery-issuer-mismatch` sentence for a document at `url` publishing `issuer` (escaped).
 pub fn discovery_issuer_warning(url: &str, issuer: &str) -> Option<String> {
     let derived = discovery_issuer_mismatch(url, issuer)?;
-    let e = |s: &str| crate::output::esc(s).into_owned();
+    let e = |s: &str| crate::escape::esc(s).into_owned();
     Some(format!(
         "the discovery document at {} says its issuer is {}, not {} (its URL without /.well-known/openid-configuration), as OpenID Connect Discovery §4.3 requires; tokens are compared with {}, the issuer the document claims",
         e(url),
@@ -407,7 +407,7 @@ pub fn discovery_issuer_diagnosis(cx: &Context) -> Option<Diagnosis> {
             .fix("make the issuer publish the URL it is reached at (its public hostname or issuer URL setting; an emulator such as cognito-local always writes http://localhost:9229), so that the document, the tokens and discoveryUrl name one issuer")
             .fix(format!(
                 "offline (--jwks, --no-signature) tokdiag assumes the issuer from discoveryUrl, so its verdict differs from the online one until they agree ({})",
-                crate::output::esc(&cx.place(line))
+                crate::escape::esc(&cx.place(line))
             ))
             .at(cx.file(), line),
     )

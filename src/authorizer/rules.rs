@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::authorizer::{Authorizer, CustomClaim, Located, RuleSet, SigningKeys};
 use crate::claims;
-use crate::output::esc;
+use crate::escape::esc;
 use crate::report::{Check, CheckId, Status};
 use crate::token::{FormatError, Jwt};
 use crate::verify::{self, SigOutcome};

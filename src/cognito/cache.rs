@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::cli::Globals;
 use crate::cognito::Tokens;
 use crate::error::Result;
+use crate::notes::Notes;
 use crate::timefmt;
 use crate::token::{Jwt, Use};
 
@@ -545,15 +545,21 @@ pub struct Cached {
     pub describe: String,
 }
 
-/// The cached token for `decode`/`verify`/`explain` without a token: the login recorded for this
-/// config/agent (else the latest login), for `TOKDIAG_USERNAME` when set. `which` picks the access
-/// or ID token (falling back to the other when the entry lacks it). An expired token is still
-/// returned (the checks will say it expired); a note (to `g.notes`) says where it came from.
-pub fn cached_for(g: &Globals, which: Use) -> Result<Option<Cached>> {
-    let say = |m: String| g.notes.info(m);
-    let last = read_last(&g.cache_dir, &g.notes);
-    let ck = config_key(g.config.as_deref(), g.agent.as_deref());
-    let Some(mut p) = last.by_config.get(&ck).or(last.latest.as_ref()).cloned() else {
+/// The cached token for `decode`/`verify`/`explain` without a token: the login recorded under
+/// `cache_dir` for the config/agent `ck` ([`config_key`]; else the latest login), for
+/// `TOKDIAG_USERNAME` when set. `which` picks the access or ID token (falling back to the other
+/// when the entry lacks it). An expired token is still returned (the checks will say it expired,
+/// at `now`); a note (to `notes`) says where it came from.
+pub fn cached_for(
+    cache_dir: &Path,
+    ck: &str,
+    notes: &Notes,
+    now: i64,
+    which: Use,
+) -> Result<Option<Cached>> {
+    let say = |m: String| notes.info(m);
+    let last = read_last(cache_dir, notes);
+    let Some(mut p) = last.by_config.get(ck).or(last.latest.as_ref()).cloned() else {
         return Ok(None);
     };
     if let Ok(user) = std::env::var("TOKDIAG_USERNAME")
@@ -563,7 +569,7 @@ pub fn cached_for(g: &Globals, which: Use) -> Result<Option<Cached>> {
         p.username = user;
         // Only a missing entry is "no login cached": a FIFO, a device or a symlink there is not
         // a regular file either, and `load` below warns about it with the fix.
-        if std::fs::symlink_metadata(p.path(&g.cache_dir)).is_err() {
+        if std::fs::symlink_metadata(p.path(cache_dir)).is_err() {
             say(format!(
                 "no login cached for TOKDIAG_USERNAME={} (app client {}): run tokdiag login",
                 p.username, p.client_id
@@ -571,7 +577,7 @@ pub fn cached_for(g: &Globals, which: Use) -> Result<Option<Cached>> {
             return Ok(None);
         }
     }
-    let Some(entry) = load(&g.cache_dir, &p.path(&g.cache_dir), &g.notes) else {
+    let Some(entry) = load(cache_dir, &p.path(cache_dir), notes) else {
         return Ok(None);
     };
     let other = if which == Use::Access {
@@ -597,7 +603,6 @@ pub fn cached_for(g: &Globals, which: Use) -> Result<Option<Cached>> {
             None => return Ok(None),
         },
     };
-    let now = g.now();
     let exp = entry.expires_at;
     let when = format!(
         "{} ({})",

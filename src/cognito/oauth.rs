@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::cognito::{Secret, Tokens};
 use crate::error::{Error, Result};
-use crate::output;
+use crate::escape;
 
 /// Largest response body read from a token endpoint: 1 MiB.
 const MAX_BODY: usize = 1024 * 1024;
@@ -120,7 +120,7 @@ pub async fn client_credentials(g: &Grant<'_>) -> Result<Tokens> {
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .map(|l| format!(" to {}", output::esc_short(l, 200)))
+            .map(|l| format!(" to {}", escape::esc_short(l, 200)))
             .unwrap_or_default();
         return Err(Error::refused(
             format!(

@@ -21,7 +21,6 @@ use crate::commands::invoke::{self, Operation};
 use crate::error::Error;
 use crate::error::Result;
 use crate::mcp::{self, Auth, CallError, Client, ClientOptions};
-use crate::oidc::FetchOptions;
 use crate::output;
 use crate::report::{Status, Verdict};
 use crate::token::{Jwt, Use};
@@ -180,7 +179,7 @@ pub fn run(args: &DoctorArgs, g: &Globals) -> Result<u8> {
     let jwt_auth = auth.as_ref().filter(|a| a.jwt.is_some());
 
     // 2. keys
-    let fetch = FetchOptions::from_globals(g);
+    let fetch = g.fetch_options();
     let keys = match jwt_auth {
         None => {
             steps.push(Step::skip(

@@ -11,7 +11,6 @@ use crate::authorizer::{Authorizer, RuleSet};
 use crate::cli::Globals;
 use crate::commands::{TokenArgs, given_token};
 use crate::error::{Error, Result};
-use crate::oidc::FetchOptions;
 use crate::output;
 use crate::token::{Jwt, Use};
 
@@ -129,7 +128,7 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> Result<u8> {
         jwt.as_ref(),
         args.jwks.as_deref(),
         args.no_signature,
-        &FetchOptions::from_globals(g),
+        &g.fetch_options(),
     )?;
     let report = explain::explain(&auth, &given.text, &keys, g.now());
     if g.json {

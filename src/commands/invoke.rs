@@ -17,7 +17,6 @@ use crate::cli::Globals;
 use crate::commands::{TokenArgs, given_token};
 use crate::error::{Error, Result};
 use crate::mcp::{self, Auth, CallError, Client, ClientOptions, Failure, Kind, sigv4};
-use crate::oidc::FetchOptions;
 use crate::output;
 use crate::token::{Jwt, Use};
 
@@ -843,14 +842,7 @@ pub fn evaluate(
 ) -> Option<Report> {
     let auth = auth?;
     let jwt = Jwt::parse(token).ok();
-    let keys = explain::obtain_keys(
-        auth,
-        jwt.as_ref(),
-        jwks,
-        false,
-        &FetchOptions::from_globals(g),
-    )
-    .ok()?;
+    let keys = explain::obtain_keys(auth, jwt.as_ref(), jwks, false, &g.fetch_options()).ok()?;
     Some(explain::explain(auth, token, &keys, g.now()))
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::cli::Globals;
 use crate::commands::verify::resolve_source;
 use crate::error::Result;
-use crate::oidc::{self, CacheInfo, FetchOptions};
+use crate::oidc::{self, CacheInfo};
 use crate::output;
 use crate::timefmt;
 use crate::verify::KeyFacts;
@@ -106,7 +106,7 @@ pub fn run(args: &KeysArgs, g: &Globals) -> Result<u8> {
         args.jwks.as_deref(),
         g,
     )?;
-    let o = FetchOptions::from_globals(g);
+    let o = g.fetch_options();
     let keys = source.keys(&o)?;
     let facts: Vec<KeyFacts> = keys.jwks.keys.iter().map(KeyFacts::of).collect();
     let (issuer, _) = source.expected_issuer(&keys);

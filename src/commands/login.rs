@@ -965,10 +965,8 @@ fn client_credentials_flow(
                 }
             };
             // Through the one discovery fetcher (its cache, caps and URL policy).
-            let fetched = rt.block_on(crate::oidc::fetch_discovery(
-                &discovery,
-                &crate::oidc::FetchOptions::from_globals(g),
-            ))?;
+            let fetched =
+                rt.block_on(crate::oidc::fetch_discovery(&discovery, &g.fetch_options()))?;
             fetched.token_endpoint.ok_or_else(|| {
                     Error::usage(
                         format!("the discovery document {discovery} has no token_endpoint"),

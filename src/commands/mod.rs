@@ -189,11 +189,16 @@ pub fn given_token(args: &TokenArgs, g: &Globals, prefer: Use) -> Result<GivenTo
 
 /// The token cached by `tokdiag login`, when there is one. Filled in by the login module.
 pub fn cached_token(g: &Globals, which: Use) -> Result<Option<GivenToken>> {
-    Ok(
-        crate::cognito::cache::cached_for(g, which)?.map(|c| GivenToken {
-            text: c.token,
-            source: Source::Cache(c.describe),
-            picked: Some(c.which),
-        }),
-    )
+    Ok(crate::cognito::cache::cached_for(
+        &g.cache_dir,
+        &crate::cognito::cache::config_key(g.config.as_deref(), g.agent.as_deref()),
+        &g.notes,
+        g.now(),
+        which,
+    )?
+    .map(|c| GivenToken {
+        text: c.token,
+        source: Source::Cache(c.describe),
+        picked: Some(c.which),
+    }))
 }

@@ -11,7 +11,6 @@ use clap::Args;
 use crate::authorizer::{SigningKeys, explain};
 use crate::cli::Globals;
 use crate::error::{Error, Result};
-use crate::oidc::FetchOptions;
 use crate::output;
 use crate::proxy::{self, Settings, State};
 
@@ -242,7 +241,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             }),
         ));
     }
-    let fetch = FetchOptions::from_globals(g);
+    let fetch = g.fetch_options();
     // One worker: each client connection's task also drives its upstream connection
     // (proxy::Link), so a request wakes that task several times; with a second worker, each of
     // those wake-ups also unparked the idle one (a futex call and an eventfd write per wake-up,
@@ -307,6 +306,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             iam: verifier.clone(),
         };
         let state = Arc::new(State::new(settings, keys)?.with_ring(ring));
+        let stop = shutdown_signal();
         let headers_note = match (auth.kind, &auth.request_header_allowlist) {
             (crate::authorizer::ResourceKind::Gateway, _) => " · gateway: refused JWTs get 403".to_string(),
             (_, Some(l)) if !l.is_empty() => format!(
@@ -338,31 +338,39 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
             proxy::MAX_REQUEST_BODY >> 20,
             state.settings().upstream_timeout.as_secs(),
         ));
-        proxy::serve(listener, state, shutdown_signal(), Duration::from_secs(5)).await;
+        proxy::serve(listener, state, stop, Duration::from_secs(5)).await;
         output::note(g.palette, "tokdiag proxy: stopped");
         Ok(0)
     })
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+/// A future that resolves on Ctrl-C or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled: the banner goes out after this, and a Ctrl-C
+/// right after the banner must stop the proxy cleanly rather than kill it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            match (int, term) {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -467,7 +467,7 @@ pub fn run(args: &VerifyArgs, g: &Globals) -> Result<u8> {
         args.jwks.as_deref(),
         g,
     )?;
-    let o = FetchOptions::from_globals(g);
+    let o = g.fetch_options();
     let now = g.now();
     let mut exp = Expectations {
         audiences: args.audience.clone(),

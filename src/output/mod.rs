@@ -12,7 +12,8 @@
 //! `login` prompts on the terminal. The proxy's request log is written here ([`log`]), by a
 //! thread of its own so that a slow stderr never blocks a request.
 //!
-//! - [`escape`]: [`esc`] and friends, [`sanitize`], [`short`].
+//! - [`terminal`]: [`sanitize`], the last guard on what reaches a terminal; [`esc`] and
+//!   [`short`] (from [`crate::escape`], which every layer uses) are re-exported here.
 //! - [`style`]: [`Palette`], [`symbol`], [`heading`], [`dim`], [`table`].
 //! - [`stderr`]: [`note`], [`stderr_notes`], [`report_error`], [`Spinner`].
 //! - [`log`]: the proxy's request log.
@@ -26,7 +27,6 @@ use serde::Serialize;
 
 pub mod decode;
 pub mod doctor;
-pub mod escape;
 pub mod explain;
 pub mod invoke;
 pub mod keys;
@@ -34,13 +34,15 @@ pub mod log;
 pub mod login;
 pub mod stderr;
 pub mod style;
+pub mod terminal;
 pub mod verify;
 
-pub use escape::{
-    esc, esc_join, esc_json, esc_json_map, esc_short, esc_value, sanitize, short, short_value,
+pub use crate::escape::{
+    esc, esc_join, esc_json, esc_json_map, esc_short, esc_value, short, short_value,
 };
 pub use stderr::{Spinner, note, note_text, progress_wanted, report_error, stderr_notes};
 pub use style::{Palette, dim, heading, symbol, table};
+pub use terminal::sanitize;
 
 /// Writes `text` to stdout, [sanitized](sanitize) for the terminal under the palette `p`. A
 /// failed write is [`Error::Stdout`](crate::error::Error::Stdout), which `main` handles once: a

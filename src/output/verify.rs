@@ -24,7 +24,7 @@ fn summary_line(o: &Outcome, now: i64, p: Palette) -> String {
     out
 }
 
-/// [`summary_line`] appended to `out` (a batch writes its lines into one buffer).
+/// The one-line summary of a token appended to `out` (a batch writes its lines into one buffer).
 pub fn write_summary(o: &Outcome, now: i64, p: Palette, out: &mut String) {
     use std::fmt::Write;
     // Writing into a String cannot fail.
