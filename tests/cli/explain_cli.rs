@@ -590,9 +590,7 @@ fn no_signature_covers_the_claims_only() {
 #[test]
 fn unreachable_issuer_gives_unknown_and_exit_3() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
+    let port = crate::support::jwks_server::closed_port();
     let url = format!("http://127.0.0.1:{port}/{POOL}/.well-known/openid-configuration");
     let mut c = tokdiag(dir.path());
     c.args([

@@ -3,7 +3,6 @@
 //! own user pool). moto has no `/oauth2/token`, so the client-credentials grant runs against a
 //! loopback server inside the test that asserts the Basic header and the form body.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -25,10 +24,10 @@ fn clock() -> i64 {
 
 /// A port nothing listens on.
 fn dead_url() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    drop(l);
-    format!("http://127.0.0.1:{port}")
+    format!(
+        "http://127.0.0.1:{}",
+        crate::support::jwks_server::closed_port()
+    )
 }
 
 /// `tokdiag` with a clean environment for login (no TOKDIAG_*/AWS_* leaking in from the shell),

@@ -229,7 +229,8 @@ fn answer(req: &Request, state: &Mutex<State>, base: &str) -> Reply {
     }
 }
 
-/// A loopback port with nothing listening (bound, then released).
+/// A loopback port with nothing listening (bound, then released): for a refused connection, or
+/// for a server to start on.
 pub fn closed_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let p = l.local_addr().expect("addr").port();

@@ -5,7 +5,7 @@
 //! produces: 424, 400 session id, 403 method mismatch), and a raw HTTP/1.1 client.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
@@ -51,12 +51,6 @@ pub fn python() -> String {
     })
 }
 
-/// A free loopback port (bound, read, released).
-pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
 /// Kills a child we started, by its handle.
 fn stop(child: &mut Child) {
     let _ = child.kill();
@@ -79,7 +73,7 @@ impl PyServer {
 
     /// Starts the server of `sdk` (`python-1`, `python-2`, `typescript`) with `flags`.
     pub fn start_sdk(sdk: &str, flags: &[&str]) -> PyServer {
-        let port = free_port();
+        let port = super::jwks_server::closed_port();
         let env = |v: &str| {
             std::env::var(v)
                 .unwrap_or_else(|_| panic!("{v} is not set: run the tests with scripts/test.sh"))
