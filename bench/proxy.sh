@@ -12,12 +12,23 @@
 #   repeated token  — one token in every request (the evaluation memo answers after the first)
 #   distinct tokens — every request carries another token (MEMO_CAP+ in rotation: a full evaluation,
 #                     signature included, each time)
-# Knobs: DURATION (wrk -d, default 5s), TOKDIAG (default: bench/release-bin.sh), UPSTREAM_BIN.
+# The floor: nginx (apt-get when missing) in front of the same upstream, doing no auth at all —
+# proxy_pass with an upstream keepalive pool, access_log off, worker_processes 1 and 2 — measured
+# exactly like tokdiag (same direct run; CPU summed over its worker processes). It says what any
+# proxy costs on this machine, so whether a ratio is reachable at all.
+# Knobs: DURATION (wrk -d, default 5s), TOKDIAG (default: bench/release-bin.sh), UPSTREAM_BIN,
+# NGINX=0 (no floor rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 DURATION=${DURATION:-5s}
 command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -q wrk >/dev/null; }
+NGINX=${NGINX:-1}
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+if [[ $NGINX == 1 && ! -x $NGINX_BIN ]]; then
+    echo "bench: installing nginx (the floor)" >&2
+    apt-get install -y -q nginx >/dev/null
+fi
 [[ -n ${TOKDIAG:-} ]] || TOKDIAG=$(bench/release-bin.sh)
 if [[ -z ${UPSTREAM_BIN:-} ]]; then
     UPSTREAM_BIN=$(cargo build --release --locked --quiet --example fast_upstream --message-format=json-render-diagnostics |
@@ -29,9 +40,9 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-read -r UP_PORT PROXY_PORT < <(python3 -c '
+read -r UP_PORT PROXY_PORT NGX1_PORT NGX2_PORT < <(python3 -c '
 import socket
-s = [socket.socket() for _ in range(2)]
+s = [socket.socket() for _ in range(4)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*(x.getsockname()[1] for x in s))
 for x in s: x.close()')
@@ -95,6 +106,45 @@ PROXY_PID=$!
 PIDS+=($PROXY_PID)
 wait_port "$UP_PORT"; wait_port "$PROXY_PORT"
 
+# nginx with W workers on PORT, as a plain reverse proxy to the upstream (no auth).
+NGX_PIDS=()
+start_nginx() {
+    local w=$1 port=$2 dir=$WORK/nginx-$1
+    mkdir -p "$dir"
+    cat >"$dir/nginx.conf" <<NGX
+worker_processes $w;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    upstream fast { server 127.0.0.1:$UP_PORT; keepalive 64; }
+    server {
+        listen 127.0.0.1:$port;
+        location / {
+            proxy_pass http://fast;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+NGX
+    "$NGINX_BIN" -c "$dir/nginx.conf" -e "$dir/error.log" 2>>"$dir/error.log" &
+    PIDS+=($!)
+    NGX_PIDS[$w]=$!
+    wait_port "$port"
+}
+if [[ $NGINX == 1 ]]; then
+    start_nginx 1 "$NGX1_PORT"
+    start_nginx 2 "$NGX2_PORT"
+fi
+
 TOKEN=$(tr -d '\n' <testdata/seed/access-token.jwt)
 export TOKEN
 # A token the proxy accepts, or the figures mean nothing.
@@ -103,7 +153,14 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer 
     --data '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' "http://127.0.0.1:$PROXY_PORT/mcp")
 [[ $code == 200 ]] || { echo "bench: the proxy answered $code, not 200" >&2; cat "$WORK/proxy.log" >&2; exit 2; }
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU ticks (utime+stime) of a process and its children that are running (nginx's workers).
+ticks() {
+    local p sum=0
+    for p in "$1" $(pgrep -P "$1" || true); do
+        sum=$(( sum + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+    done
+    echo "$sum"
+}
 HZ=$(getconf CLK_TCK)
 # run PORT CONC [TOKENS-FILE] -> "req/s p50_ms p99_ms requests"
 run() {
@@ -118,18 +175,29 @@ run() {
 }
 
 echo "tokdiag: $TOKDIAG; upstream: $UPSTREAM_BIN; $(nproc) cores; wrk $DURATION per run; load: $(uptime | sed 's/.*load average: //')"
+[[ $NGINX == 1 ]] && echo "floor: $("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //'), no auth, upstream keepalive pool, access_log off"
 printf '%-16s %5s %11s %11s %6s %9s %9s %9s %9s %10s\n' case conc "direct/s" "proxy/s" ratio "p50 dir" "p50 +" "p99 dir" "p99 +" "CPU µs/req"
+# row NAME CONC PORT PID TOKENS-FILE DIRECT-RPS DIRECT-P50 DIRECT-P99
+row() {
+    local t0 t1 p_rps p_p50 p_p99 p_n
+    t0=$(ticks "$4")
+    read -r p_rps p_p50 p_p99 p_n < <(run "$3" "$2" "$5")
+    t1=$(ticks "$4")
+    awk -v c="$1" -v k="$2" -v dr="$6" -v pr="$p_rps" -v d50="$7" -v p50="$p_p50" \
+        -v d99="$8" -v p99="$p_p99" -v t="$((t1 - t0))" -v hz="$HZ" -v n="$p_n" 'BEGIN {
+        printf "%-16s %5d %11d %11d %5.2fx %7.3fms %+7.3fms %7.3fms %+7.3fms %10.1f\n",
+            c, k, dr, pr, pr / dr, d50, p50 - d50, d99, p99 - d99, t * 1e6 / hz / n }'
+}
 for case in repeated distinct; do
     tokens=""; [[ $case == distinct ]] && tokens=$WORK/tokens.txt
     for conc in 1 50; do
         read -r d_rps d_p50 d_p99 _ < <(run "$UP_PORT" "$conc" "$tokens")
-        t0=$(ticks "$PROXY_PID")
-        read -r p_rps p_p50 p_p99 p_n < <(run "$PROXY_PORT" "$conc" "$tokens")
-        t1=$(ticks "$PROXY_PID")
-        awk -v c="$case token" -v k="$conc" -v dr="$d_rps" -v pr="$p_rps" -v d50="$d_p50" -v p50="$p_p50" \
-            -v d99="$d_p99" -v p99="$p_p99" -v t="$((t1 - t0))" -v hz="$HZ" -v n="$p_n" 'BEGIN {
-            printf "%-16s %5d %11d %11d %5.2fx %7.3fms %+7.3fms %7.3fms %+7.3fms %10.1f\n",
-                c, k, dr, pr, pr / dr, d50, p50 - d50, d99, p99 - d99, t * 1e6 / hz / n }'
+        row "$case token" "$conc" "$PROXY_PORT" "$PROXY_PID" "$tokens" "$d_rps" "$d_p50" "$d_p99"
+        # The floor, beside the repeated-token rows (nginx reads no token).
+        if [[ $NGINX == 1 && $case == repeated ]]; then
+            row "nginx w=1" "$conc" "$NGX1_PORT" "${NGX_PIDS[1]}" "" "$d_rps" "$d_p50" "$d_p99"
+            row "nginx w=2" "$conc" "$NGX2_PORT" "${NGX_PIDS[2]}" "" "$d_rps" "$d_p50" "$d_p99"
+        fi
     done
 done
 echo "targets (issue 17): ratio >= 0.5x at 50, CPU <= 60 µs/req, p50 + < 1 ms at 1"
