@@ -425,9 +425,10 @@ impl State {
             .is_ok_and(|m| m.hit(token, generation, now))
     }
 
-    /// Remembers an accepted token until its `exp` minus the service's expiry margin.
-    fn remember(&self, token: &str, generation: u64, now: i64) {
-        let Some(exp) = Jwt::parse(token).ok().and_then(|j| j.claim_time("exp")) else {
+    /// Remembers an accepted token (`jwt` parsed from it) until its `exp` minus the service's
+    /// expiry margin.
+    fn remember(&self, token: &str, jwt: Option<&Jwt>, generation: u64, now: i64) {
+        let Some(exp) = jwt.and_then(|j| j.claim_time("exp")) else {
             return;
         };
         let until = exp.saturating_sub(rules::expiry_margin(&self.settings.auth));
@@ -454,12 +455,15 @@ impl State {
     pub async fn evaluate(&self, token: &str) -> Option<Report> {
         let now = self.now();
         let (keys, generation) = self.keys();
-        let judged = explain::judge(&self.settings.auth, token, &keys, now);
+        // The verdict alone first (passed checks bare); a token not accepted is judged again in
+        // full for its report (the log names its check and diagnoses).
+        let auth = &self.settings.auth;
+        let judged = explain::judge_with(auth, token, &keys, now, crate::claims::Detail::Failures);
         if judged.verdict == Verdict::Accepted {
-            self.remember(token, generation, now);
+            self.remember(token, judged.jwt(), generation, now);
             return None;
         }
-        let report = explain::report(&self.settings.auth, &keys, judged);
+        let report = explain::explain(auth, token, &keys, now);
         Some(self.evaluate_refused(token, report, generation).await)
     }
 
@@ -508,11 +512,12 @@ impl State {
     /// The full evaluation of `token` with keys of `generation`, remembered when accepted.
     fn evaluate_with(&self, token: &str, keys: Arc<SigningKeys>, generation: u64) -> Report {
         let now = self.now();
-        let report = explain::explain(&self.settings.auth, token, &keys, now);
-        if report.verdict == Verdict::Accepted {
-            self.remember(token, generation, now);
+        let auth = &self.settings.auth;
+        let judged = explain::judge(auth, token, &keys, now);
+        if judged.verdict == Verdict::Accepted {
+            self.remember(token, judged.jwt(), generation, now);
         }
-        report
+        explain::report(auth, &keys, judged)
     }
 }
 
@@ -819,7 +824,7 @@ pub async fn handle(
     let start = Instant::now();
     let n = state.requests.fetch_add(1, Ordering::Relaxed) + 1;
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let path = req.uri().path();
     if method == hyper::Method::GET && path.ends_with("/.well-known/oauth-protected-resource") {
         let issuer = explain::derived_issuer(&state.settings.auth);
         let body = json!({
@@ -830,7 +835,7 @@ pub async fn handle(
         log(
             n,
             &method,
-            &path,
+            path,
             200,
             "served protected-resource metadata",
             start,
@@ -842,9 +847,9 @@ pub async fn handle(
         log(
             n,
             &method,
-            &path,
+            path,
             404,
-            &format!(
+            format!(
                 "not a path the service serves: {why} (the body's wording is not known from the service)"
             ),
             start,
@@ -871,9 +876,9 @@ pub async fn handle(
         log(
             n,
             &method,
-            &path,
+            path,
             status,
-            &format!("refused: {reason}"),
+            format!("refused: {reason}"),
             start,
             None,
         );
@@ -913,7 +918,7 @@ async fn handle_iam(
             &parts.method,
             path,
             r.status,
-            &format!("refused: {}", r.log_text()),
+            format!("refused: {}", r.log_text()),
             start,
             None,
         );
@@ -937,7 +942,7 @@ async fn handle_iam(
                 &parts.method,
                 path,
                 status,
-                &format!("refused: {}", esc(&msg)),
+                format!("refused: {}", esc(&msg)),
                 start,
                 None,
             );
@@ -966,7 +971,7 @@ async fn handle_iam(
             &parts.method,
             path,
             status,
-            &format!("refused: {reason}"),
+            format!("refused: {reason}"),
             start,
             None,
         );
@@ -1187,7 +1192,7 @@ async fn forward(
             &method,
             path,
             status,
-            &format!("refused: {}", esc(&msg)),
+            format!("refused: {}", esc(&msg)),
             start,
             Some(eval),
         );
@@ -1322,7 +1327,7 @@ async fn forward(
                 &method,
                 path,
                 status,
-                &format!("forward failed: {}", esc(&msg)),
+                format!("forward failed: {}", esc(&msg)),
                 start,
                 Some(eval),
             );
@@ -1342,7 +1347,7 @@ async fn forward(
                 &method,
                 path,
                 504,
-                &format!("forward failed: {}", esc(&msg)),
+                format!("forward failed: {}", esc(&msg)),
                 start,
                 Some(eval),
             );
@@ -1381,7 +1386,7 @@ async fn forward(
         &method,
         path,
         status,
-        &format!("forwarded ({accepted}){dropped_note}"),
+        format_args!("forwarded ({accepted}){dropped_note}"),
         start,
         Some(eval),
     );
@@ -1418,13 +1423,13 @@ fn log(
     method: &hyper::Method,
     path: &str,
     status: u16,
-    what: &str,
+    what: impl std::fmt::Display,
     start: Instant,
     eval: Option<Duration>,
 ) {
     use std::fmt::Write as _;
-    // One string for the whole line (no separate timing or escaped-part strings).
-    let mut line = String::with_capacity(96 + path.len() + what.len());
+    // One string for the whole line (no separate timing, escaped-part or `what` strings).
+    let mut line = String::with_capacity(192 + path.len());
     let _ = write!(
         line,
         "tokdiag proxy: #{n} {} {} → {status} {what}",

@@ -156,10 +156,30 @@ pub struct Judgement {
     claims_only: bool,
 }
 
+impl Judgement {
+    /// The parsed token, when the text was a JWT.
+    pub fn jwt(&self) -> Option<&Jwt> {
+        self.parsed.as_ref().ok()
+    }
+}
+
 /// Evaluates `token_text` against the rules and decides the verdict (see [`explain`]).
 pub fn judge(auth: &Authorizer, token_text: &str, keys: &SigningKeys, now: i64) -> Judgement {
+    judge_with(auth, token_text, keys, now, crate::claims::Detail::Full)
+}
+
+/// [`judge`] with passed checks built as `d` says: [`crate::claims::Detail::Failures`] gives the
+/// same verdict and the same failed, skipped and warning checks, passed ones bare (what the
+/// proxy needs to let a token through; build a [`report`] only from a full judgement).
+pub fn judge_with(
+    auth: &Authorizer,
+    token_text: &str,
+    keys: &SigningKeys,
+    now: i64,
+    d: crate::claims::Detail,
+) -> Judgement {
     let parsed = Jwt::parse(token_text);
-    let mut checks = rules::evaluate(auth, &parsed, keys, now);
+    let mut checks = rules::evaluate(auth, &parsed, keys, now, d);
     // The rules carry the runtime's statuses; a gateway refuses every failing JWT with 403.
     for c in &mut checks {
         if let Some(e) = &mut c.service_error {
@@ -538,6 +558,122 @@ mod param_arg_tests {
         assert_eq!(
             super::param_arg("x$(touch pwned)"),
             "--param 'x$(touch pwned)=VALUE'"
+        );
+    }
+}
+
+#[cfg(test)]
+mod judge_tests {
+    use super::*;
+    use crate::authorizer::config::{AuthorizerFlags, LoadOptions, load};
+    use crate::claims::Detail;
+
+    fn testdata(p: &str) -> String {
+        let path = format!("{}/testdata/{p}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .trim()
+            .to_string()
+    }
+
+    #[test]
+    fn a_verdict_only_judgement_decides_as_the_full_one() {
+        // What the proxy judges with (passed checks bare) gives every token the same verdict
+        // and every failed, skipped and warning check word for word, under both rule sets.
+        let disc = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx/.well-known/openid-configuration";
+        let jwks = crate::oidc::load_jwks_file(std::path::Path::new(&format!(
+            "{}/testdata/jwks.json",
+            env!("CARGO_MANIFEST_DIR")
+        )))
+        .unwrap();
+        let tokens: Vec<String> = [
+            "cognito-access.jwt",
+            "cognito-id.jwt",
+            "cognito-client-credentials.jwt",
+            "ps256.jwt",
+            "eddsa.jwt",
+            "expired.jwt",
+            "not-yet-valid.jwt",
+            "tampered.jwt",
+            "unknown-kid.jwt",
+            "wrong-issuer.jwt",
+            "wrong-key.jwt",
+            "alg-none.jwt",
+            "garbage.txt",
+        ]
+        .iter()
+        .map(|f| testdata(&format!("tokens/{f}")))
+        .collect();
+        let mut seen_warn = false;
+        let mut seen = std::collections::BTreeSet::new();
+        for rules in [None, Some(RuleSet::Apigateway)] {
+            for (clients, audience, scopes) in [
+                (vec!["3ipsf00btbffko91d8irdu8up1"], vec![], vec![]),
+                (vec!["someone-else"], vec![], vec!["openid"]),
+                (vec![], vec!["3ipsf00btbffko91d8irdu8up1"], vec![]),
+            ] {
+                let own = |v: &Vec<&str>| v.iter().map(|s| s.to_string()).collect();
+                let auth = load(&LoadOptions {
+                    flags: AuthorizerFlags {
+                        discovery_url: Some(disc.into()),
+                        issuer: rules.map(|_| {
+                            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_h0Vo2Whhx".into()
+                        }),
+                        allowed_clients: own(&clients),
+                        allowed_audience: own(&audience),
+                        allowed_scopes: own(&scopes),
+                    },
+                    rules,
+                    ..LoadOptions::default()
+                })
+                .unwrap()
+                .unwrap();
+                let keys = SigningKeys::Jwks {
+                    issuer: derived_issuer(&auth),
+                    jwks: jwks.clone(),
+                    origin: "testdata/jwks.json".into(),
+                };
+                for t in &tokens {
+                    for now in [1767225600, 4102444800 - 30] {
+                        let full = judge(&auth, t, &keys, now);
+                        let brief = judge_with(&auth, t, &keys, now, Detail::Failures);
+                        assert_eq!(full.verdict, brief.verdict, "{t}");
+                        seen.insert(full.verdict.as_str());
+                        assert_eq!(full.checks.len(), brief.checks.len());
+                        for (f, b) in full.checks.iter().zip(&brief.checks) {
+                            assert_eq!((f.id.as_str(), f.status), (b.id.as_str(), b.status));
+                            if f.status == Status::Pass {
+                                assert_eq!(b.message, "", "{}", f.id.as_str());
+                            } else {
+                                seen_warn |= f.status == Status::Warn;
+                                assert_eq!(
+                                    (
+                                        &f.message,
+                                        &f.expected,
+                                        &f.actual,
+                                        f.service_error,
+                                        f.reason
+                                    ),
+                                    (
+                                        &b.message,
+                                        &b.expected,
+                                        &b.actual,
+                                        b.service_error,
+                                        b.reason
+                                    ),
+                                    "{}",
+                                    f.id.as_str()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen_warn, "a PS256/EdDSA warning was judged");
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            ["accepted", "rejected"]
         );
     }
 }

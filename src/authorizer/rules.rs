@@ -45,17 +45,20 @@ pub mod service {
     };
 }
 
-/// Evaluates every check of `auth`'s rule set on `token`.
+/// Evaluates every check of `auth`'s rule set on `token`. With [`claims::Detail::Failures`] a
+/// passed check is built bare (no message, no values): the statuses, and so the verdict, are
+/// those of [`claims::Detail::Full`], and failed, skipped and warning checks are whole.
 pub fn evaluate(
     auth: &Authorizer,
     token: &Result<Jwt, FormatError>,
     keys: &SigningKeys,
     now: i64,
+    d: claims::Detail,
 ) -> Vec<Check> {
-    let mut checks = Vec::new();
+    let mut checks = Vec::with_capacity(8);
     let jwt = match token {
         Ok(j) => {
-            checks.push(claims::format_pass(j, claims::Detail::Full));
+            checks.push(claims::format_pass(j, d));
             j
         }
         Err(e) => {
@@ -96,24 +99,24 @@ pub fn evaluate(
         return checks;
     };
     let apigw = auth.rules == RuleSet::Apigateway;
-    checks.push(signature(jwt, keys, apigw));
-    checks.push(issuer(jwt, auth, keys));
+    checks.push(signature(jwt, keys, apigw, d));
+    checks.push(issuer(jwt, auth, keys, d));
     let margin = expiry_margin(auth);
     checks.push(
-        claims::expiry_check(jwt, now, margin, 0, claims::Detail::Full)
+        claims::expiry_check(jwt, now, margin, 0, d)
             .service_error(Some(service::INEFFECTUAL).filter(|_| margin > 0)),
     );
-    checks.push(claims::not_before_check(jwt, now, 0, claims::Detail::Full));
+    checks.push(claims::not_before_check(jwt, now, 0, d));
     if apigw {
         checks.push(Check::new(
             CheckId::ClientId,
             Status::Skip,
             "API Gateway has no client list: client_id counts only inside the audience check",
         ));
-        checks.push(apigw_audience(jwt, cfg.allowed_audience.as_ref()));
+        checks.push(apigw_audience(jwt, cfg.allowed_audience.as_ref(), d));
     } else {
-        checks.push(client_id(jwt, cfg.allowed_clients.as_ref()));
-        checks.push(audience(jwt, cfg.allowed_audience.as_ref()));
+        checks.push(client_id(jwt, cfg.allowed_clients.as_ref(), d));
+        checks.push(audience(jwt, cfg.allowed_audience.as_ref(), d));
     }
     checks.push(scope(jwt, cfg.allowed_scopes.as_ref(), apigw));
     for c in &cfg.custom_claims {
@@ -156,7 +159,7 @@ pub fn expiry_margin(auth: &Authorizer) -> i64 {
 }
 
 /// `signature`: key by `kid` from the JWKS, algorithm pinned by the key.
-fn signature(jwt: &Jwt, keys: &SigningKeys, rsa_only: bool) -> Check {
+fn signature(jwt: &Jwt, keys: &SigningKeys, rsa_only: bool, d: claims::Detail) -> Check {
     let alg = jwt.header_str("alg").unwrap_or("");
     if rsa_only && !(alg.starts_with("RS") || alg.starts_with("PS")) {
         let mut c = Check::new(
@@ -182,11 +185,14 @@ fn signature(jwt: &Jwt, keys: &SigningKeys, rsa_only: bool) -> Check {
         ),
         SigningKeys::Jwks { jwks, origin, .. } => {
             let outcome = verify::check_signature(jwt, jwks);
-            let mut c = claims::signature_check(&outcome, Some(origin), claims::Detail::Full);
-            // tokdiag verifies PS*/EdDSA; AgentCore's support for them is not documented.
+            // tokdiag verifies PS*/EdDSA; AgentCore's support for them is not documented: a
+            // warning, so built whole whatever `d` says.
+            let warn = matches!(&outcome, SigOutcome::Valid { alg, .. }
+                if !rsa_only && (alg.starts_with("PS") || alg == "EdDSA"));
+            let d = if warn { claims::Detail::Full } else { d };
+            let mut c = claims::signature_check(&outcome, Some(origin), d);
             if let SigOutcome::Valid { alg, .. } = &outcome
-                && !rsa_only
-                && (alg.starts_with("PS") || alg == "EdDSA")
+                && warn
             {
                 c.status = Status::Warn;
                 c.message = format!(
@@ -237,7 +243,7 @@ pub fn discovery_url_ok(url: &str, cfn: bool) -> bool {
 }
 
 /// `issuer`: `iss` equals the expected issuer exactly.
-fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &SigningKeys) -> Check {
+fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &SigningKeys, d: claims::Detail) -> Check {
     let actual = jwt.claims.get("iss").cloned().unwrap_or(Value::Null);
     if auth.rules == RuleSet::Agentcore
         && let Some(d) = auth.jwt.as_ref().and_then(|j| j.discovery_url.as_ref())
@@ -260,14 +266,15 @@ fn issuer(jwt: &Jwt, auth: &Authorizer, keys: &SigningKeys) -> Check {
         };
         return Check::new(CheckId::Issuer, Status::Skip, why).actual(actual);
     };
-    claims::issuer_check(jwt, &expected, None, claims::Detail::Full)
+    claims::issuer_check(jwt, &expected, None, d)
 }
 
 /// `client_id` (AgentCore): claim `client_id`, a string, is one of `allowedClients`.
-fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
+fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, d: claims::Detail) -> Check {
     match allowed.filter(|a| !a.value.is_empty()) {
-        Some(allowed) => claims::client_id_check(jwt, &allowed.value, claims::Detail::Full)
-            .service_error(Some(service::CLIENT_ID)),
+        Some(allowed) => {
+            claims::client_id_check(jwt, &allowed.value, d).service_error(Some(service::CLIENT_ID))
+        }
         None => Check::new(
             CheckId::ClientId,
             Status::Skip,
@@ -277,25 +284,29 @@ fn client_id(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
 }
 
 /// `aud` (AgentCore): `aud` (string or array) contains one of `allowedAudience`.
-fn audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
+fn audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, d: claims::Detail) -> Check {
     match allowed.filter(|a| !a.value.is_empty()) {
-        Some(allowed) => claims::aud_check(jwt, &allowed.value, claims::Detail::Full)
-            .service_error(Some(service::AUD)),
+        Some(allowed) => {
+            claims::aud_check(jwt, &allowed.value, d).service_error(Some(service::AUD))
+        }
         None => Check::new(CheckId::Aud, Status::Skip, "allowedAudience not configured"),
     }
 }
 
 /// `aud` (API Gateway): `aud` contains an entry; only when the token has no `aud`, `client_id` may.
-fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
+fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>, d: claims::Detail) -> Check {
     let Some(allowed) = allowed.filter(|a| !a.value.is_empty()) else {
         return Check::new(CheckId::Aud, Status::Skip, "no audience configured");
     };
     let c = if jwt.claims.contains_key("aud") {
-        claims::aud_check(jwt, &allowed.value, claims::Detail::Full)
+        claims::aud_check(jwt, &allowed.value, d)
     } else {
         let cid = jwt.claims.get("client_id");
-        let mut c = claims::client_id_check(jwt, &allowed.value, claims::Detail::Full);
+        let mut c = claims::client_id_check(jwt, &allowed.value, d);
         c.id = CheckId::Aud;
+        if c.status == Status::Pass && d == claims::Detail::Failures {
+            return c;
+        }
         c.message = if c.status == Status::Pass {
             "no aud; client_id is an allowed audience".to_string()
         } else {
@@ -303,6 +314,9 @@ fn apigw_audience(jwt: &Jwt, allowed: Option<&Located<Vec<String>>>) -> Check {
         };
         c.actual(json!({"client_id": cid.cloned().unwrap_or(Value::Null)}))
     };
+    if c.status == Status::Pass && d == claims::Detail::Failures {
+        return c;
+    }
     c.expected(allowed.value.clone())
         .service_error(Some(service::APIGW_AUD))
 }
