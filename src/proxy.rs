@@ -77,7 +77,37 @@ struct Accepted {
 /// the claim parsing. Bounded by [`MEMO_CAP`]; expired entries go first, then everything.
 #[derive(Debug, Default)]
 struct Memo {
-    map: HashMap<Box<str>, Accepted>,
+    map: HashMap<Box<str>, Accepted, TailHash>,
+}
+
+/// How the memo hashes a token: its length and its last [`TAIL`] bytes (the signature's end),
+/// with the process's random SipHash key, instead of all of its kilobyte or so. Entries still
+/// match by the whole token's bytes; two tokens share a hash only when they end alike, and only
+/// accepted (validly signed) tokens are stored, so a client cannot pile entries into one bucket.
+#[derive(Debug, Default, Clone)]
+struct TailHash(std::hash::RandomState);
+
+/// Bytes of a token's end that [`TailHash`] hashes.
+const TAIL: usize = 64;
+
+impl std::hash::BuildHasher for TailHash {
+    type Hasher = TailHasher;
+    fn build_hasher(&self) -> TailHasher {
+        TailHasher(self.0.build_hasher())
+    }
+}
+
+/// See [`TailHash`].
+struct TailHasher(std::hash::DefaultHasher);
+
+impl std::hash::Hasher for TailHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write_usize(bytes.len());
+        self.0.write(&bytes[bytes.len().saturating_sub(TAIL)..]);
+    }
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
 }
 
 impl Memo {
@@ -1843,6 +1873,12 @@ mod tests {
         assert!(!m.hit("t", 2, 150), "keys replaced since");
         assert!(!m.hit("u", 1, 150));
         assert!(!m.hit("t\n", 1, 150), "the exact bytes only");
+        // Tokens that end alike (the part the memo hashes) are told apart by all their bytes.
+        let tail = "s".repeat(TAIL);
+        m.insert(&format!("a.b.{tail}"), a, 100);
+        assert!(m.hit(&format!("a.b.{tail}"), 1, 150));
+        assert!(!m.hit(&format!("a.c.{tail}"), 1, 150));
+        assert!(!m.hit(&format!("x.b.{tail}"), 1, 150));
     }
 
     #[test]

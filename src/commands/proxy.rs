@@ -242,13 +242,13 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
         ));
     }
     let fetch = g.fetch_options();
-    // One worker: each client connection's task also drives its upstream connection
+    // One thread: each client connection's task also drives its upstream connection
     // (proxy::Link), so a request wakes that task several times; with a second worker, each of
     // those wake-ups also unparked the idle one (a futex call and an eventfd write per wake-up,
-    // for nothing to steal). The accept loop runs on this thread (block_on). Costs: a token the
-    // memo does not know is evaluated on that one worker too (bench/proxy.sh, issue 17).
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    // for nothing to steal). The current-thread scheduler runs the accept loop and every
+    // connection on this thread, without the work-stealing scheduler's bookkeeping. Costs: a
+    // token the memo does not know is evaluated on that one thread too (bench/proxy.sh, issue 17).
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))?;

@@ -21,12 +21,7 @@ fn sanitize_with(text: &str, color: bool) -> std::borrow::Cow<'_, str> {
         (c.is_control() && c != '\n' && c != '\t')
             || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
     }
-    // Printable ASCII, newlines and tabs are safe byte by byte: most output is only that, and a
-    // byte test is cheaper than decoding every character.
-    let plain = text
-        .bytes()
-        .all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t'));
-    if plain || !text.chars().any(bad) {
+    if clean(text, bad) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -48,6 +43,39 @@ fn sanitize_with(text: &str, color: bool) -> std::borrow::Cow<'_, str> {
         rest = &rest[c.len_utf8()..];
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Whether `text` has no character that `bad` flags. Printable ASCII, newlines and tabs are
+/// safe byte by byte: most output is only that, and a byte test is cheaper than decoding every
+/// character; only the characters outside ASCII (a `→`, a name in another script) are decoded.
+fn clean(text: &str, bad: fn(char) -> bool) -> bool {
+    let plain = |b: u8| matches!(b, b' '..=b'~' | b'\n' | b'\t');
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // 16 bytes at a time while they are all plain (no early exit inside a block, so the
+        // compiler can compare them as one vector).
+        if let Some(block) = bytes.get(i..i + 16)
+            && block.iter().fold(true, |all, &b| all & plain(b))
+        {
+            i += 16;
+            continue;
+        }
+        let b = bytes[i];
+        if b < 0x80 {
+            if !plain(b) {
+                return false;
+            }
+            i += 1;
+            continue;
+        }
+        // `i` is on a character boundary: every earlier step moved by a whole character.
+        match text.get(i..).and_then(|r| r.chars().next()) {
+            Some(c) if !bad(c) => i += c.len_utf8(),
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Length of a color sequence `ESC [ n;n… m` at the start of `s` (no SGR 8, concealed text).
@@ -80,5 +108,21 @@ mod tests {
         assert_eq!(color("\u{1b}[1;31m✗\u{1b}[0m"), "\u{1b}[1;31m✗\u{1b}[0m");
         assert_eq!(color("\u{1b}[8mhidden"), "\\u001b[8mhidden");
         assert_eq!(color("\u{1b}[2J"), "\\u001b[2J");
+    }
+
+    #[test]
+    fn sanitize_decodes_only_what_is_not_ascii() {
+        // A line with non-ASCII text and nothing to escape is returned as it is (the proxy's log
+        // lines all have a `→`); what follows a non-ASCII character is still looked at.
+        let line = "tokdiag proxy: #1 POST /mcp → 200 forwarded (token accepted) Zoë ✓";
+        assert!(matches!(
+            sanitize_with(line, false),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let plain = |t: &str| sanitize_with(t, false).into_owned();
+        assert_eq!(plain("→ é\u{1b}[2J"), "→ é\\u001b[2J");
+        assert_eq!(plain("✓\u{202e}x\u{7f}"), "✓\\u202ex\\u007f");
+        assert_eq!(plain("ok\u{85}→"), "ok\\u0085→");
+        assert_eq!(plain("→\n\t→"), "→\n\t→");
     }
 }
