@@ -248,10 +248,7 @@ pub fn run(args: &ProxyArgs, g: &Globals) -> Result<u8> {
     // for nothing to steal). The current-thread scheduler runs the accept loop and every
     // connection on this thread, without the work-stealing scheduler's bookkeeping. Costs: a
     // token the memo does not know is evaluated on that one thread too (bench/proxy.sh, issue 17).
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::network(format!("cannot start the async runtime: {e}"), None))?;
+    let rt = crate::net::runtime()?;
     rt.block_on(async move {
         let (keys, ring) = match (&verifier, &args.jwks) {
             (Some(_), _) => (SigningKeys::NotChecked { issuer: None }, None),
