@@ -146,15 +146,21 @@ pub fn new_session_id() -> String {
 pub fn uuid_like(prefix: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let b: [u8; 16] = rand::random();
-    let mut s = String::with_capacity(prefix.len() + 36);
-    s.push_str(prefix);
+    // Built as bytes (the proxy makes two per request): hex digits and dashes are ASCII.
+    let mut out = [0u8; 36];
+    let mut at = 0;
     for (i, x) in b.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
+            out[at] = b'-';
+            at += 1;
         }
-        s.push(HEX[usize::from(x >> 4)] as char);
-        s.push(HEX[usize::from(x & 15)] as char);
+        out[at] = HEX[usize::from(x >> 4)];
+        out[at + 1] = HEX[usize::from(x & 15)];
+        at += 2;
     }
+    let mut s = String::with_capacity(prefix.len() + 36);
+    s.push_str(prefix);
+    s.push_str(std::str::from_utf8(&out).unwrap_or_default());
     s
 }
 

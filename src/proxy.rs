@@ -555,16 +555,15 @@ impl State {
 /// (wildcards such as `*/*` do not count, parameters are ignored).
 pub fn accept_ok(accept: Option<&str>) -> bool {
     let Some(a) = accept else { return false };
-    let listed = |want: &str| {
-        a.split(',').any(|t| {
-            t.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .eq_ignore_ascii_case(want)
-        })
-    };
-    listed("application/json") && listed("text/event-stream")
+    // One pass over the bytes (every authenticated POST asks).
+    let (mut json, mut sse) = (false, false);
+    for item in a.as_bytes().split(|&b| b == b',') {
+        let media = item.split(|&b| b == b';').next().unwrap_or_default();
+        let media = media.trim_ascii();
+        json |= media.eq_ignore_ascii_case(b"application/json");
+        sse |= media.eq_ignore_ascii_case(b"text/event-stream");
+    }
+    json && sse
 }
 
 /// The bearer token of an Authorization header; `None` when the header is missing or empty.
@@ -1458,24 +1457,51 @@ fn log(
     eval: Option<Duration>,
 ) {
     use std::fmt::Write as _;
-    // One string for the whole line (no separate timing, escaped-part or `what` strings).
+    // One string for the whole line (no separate timing, escaped-part or `what` strings), the
+    // fixed parts pushed as they are.
     let mut line = String::with_capacity(192 + path.len());
-    let _ = write!(
-        line,
-        "tokdiag proxy: #{n} {} {} → {status} {what}",
-        esc(method.as_str()),
-        esc(path)
-    );
-    let all = start.elapsed().as_secs_f64() * 1000.0;
-    let _ = match eval {
-        Some(e) => write!(
-            line,
-            " ({:.2} ms at the front door, {all:.1} ms in all)",
-            e.as_secs_f64() * 1000.0
-        ),
-        None => write!(line, " ({all:.2} ms)"),
-    };
+    line.push_str("tokdiag proxy: #");
+    let _ = write!(line, "{n}");
+    line.push(' ');
+    line.push_str(&esc(method.as_str()));
+    line.push(' ');
+    line.push_str(&esc(path));
+    line.push_str(" → ");
+    let _ = write!(line, "{status} {what}");
+    let all = start.elapsed();
+    match eval {
+        Some(e) => {
+            line.push_str(" (");
+            push_ms(&mut line, e, 2);
+            line.push_str(" ms at the front door, ");
+            push_ms(&mut line, all, 1);
+            line.push_str(" ms in all)");
+        }
+        None => {
+            line.push_str(" (");
+            push_ms(&mut line, all, 2);
+            line.push_str(" ms)");
+        }
+    }
     log_line(line);
+}
+
+/// Writes a duration in milliseconds with `decimals` (1 or 2) decimals, rounded half up (`0.05`,
+/// `12.3`), with integer arithmetic (the float formatting it replaces cost more than the rest of
+/// the line).
+fn push_ms(line: &mut String, d: Duration, decimals: u32) {
+    use std::fmt::Write as _;
+    let decimals = decimals.clamp(1, 2);
+    let unit = 10u64.pow(3 - decimals);
+    let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX / 2);
+    let scaled = (micros + unit / 2) / unit;
+    let one = 10u64.pow(decimals);
+    let _ = write!(line, "{}.", scaled / one);
+    let frac = scaled % one;
+    if decimals == 2 && frac < 10 {
+        line.push('0');
+    }
+    let _ = write!(line, "{frac}");
 }
 
 /// Milliseconds since the proxy's clock origin (for connection phases).
@@ -1496,7 +1522,42 @@ const PHASE_BUSY: u8 = 2;
 struct ConnInfo {
     phase: AtomicU8,
     since_ms: AtomicU64,
-    close: tokio::sync::Notify,
+    close: CloseSignal,
+    /// The proxy is stopping: finish the request in flight, then close.
+    shutdown: CloseSignal,
+}
+
+/// A request to close a connection (from the sweeper or the cap), kept until its task takes it.
+/// An atomic flag and the task's waker: the connection's task polls it at every wake-up, and a
+/// [`tokio::sync::Notify`] took a lock at each of those polls.
+#[derive(Debug, Default)]
+struct CloseSignal {
+    asked: std::sync::atomic::AtomicBool,
+    waker: futures_util::task::AtomicWaker,
+}
+
+impl CloseSignal {
+    /// Asks the connection to close (kept until [`CloseSignal::asked`] takes it).
+    fn ask(&self) {
+        self.asked.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// Resolves once asked, and takes the request.
+    fn asked(&self) -> impl std::future::Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            if self.asked.swap(false, Ordering::AcqRel) {
+                return Poll::Ready(());
+            }
+            self.waker.register(cx.waker());
+            // Asked between the test and the registration: the wake went to the old waker.
+            if self.asked.swap(false, Ordering::AcqRel) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
 }
 
 impl ConnInfo {
@@ -1523,7 +1584,8 @@ impl Registry {
         let info = Arc::new(ConnInfo {
             phase: AtomicU8::new(PHASE_HEAD),
             since_ms: AtomicU64::new(now_ms()),
-            close: tokio::sync::Notify::new(),
+            close: CloseSignal::default(),
+            shutdown: CloseSignal::default(),
         });
         if let Ok(mut c) = self.conns.lock() {
             c.insert(id, info.clone());
@@ -1549,11 +1611,20 @@ impl Registry {
             .min_by_key(|i| i.since_ms.load(Ordering::Relaxed));
         match victim {
             Some(v) => {
-                v.close.notify_one();
+                v.close.ask();
                 self.closed_cap.fetch_add(1, Ordering::Relaxed);
                 true
             }
             None => false,
+        }
+    }
+
+    /// Tells every connection that the proxy is stopping.
+    fn shutdown_all(&self) {
+        if let Ok(c) = self.conns.lock() {
+            for i in c.values() {
+                i.shutdown.ask();
+            }
         }
     }
 
@@ -1573,11 +1644,11 @@ impl Registry {
             let waited = now.saturating_sub(i.since_ms.load(Ordering::Relaxed));
             match i.phase.load(Ordering::Acquire) {
                 PHASE_HEAD if waited >= header.as_millis() as u64 => {
-                    i.close.notify_one();
+                    i.close.ask();
                     self.closed_head.fetch_add(1, Ordering::Relaxed);
                 }
                 PHASE_IDLE if waited >= idle.as_millis() as u64 => {
-                    i.close.notify_one();
+                    i.close.ask();
                     self.closed_idle.fetch_add(1, Ordering::Relaxed);
                 }
                 _ => {}
@@ -1715,7 +1786,6 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
     grace: Duration,
 ) {
-    let (tx, rx) = tokio::sync::watch::channel(false);
     let mut conns = tokio::task::JoinSet::new();
     let registry = Arc::new(Registry::default());
     let slots = Arc::new(tokio::sync::Semaphore::new(
@@ -1782,7 +1852,6 @@ pub async fn serve(
         let (id, info) = registry.add();
         let state = state.clone();
         let registry = registry.clone();
-        let mut rx = rx.clone();
         conns.spawn(async move {
             let _permit = permit;
             let io = hyper_util::rt::TokioIo::new(Watched {
@@ -1825,12 +1894,12 @@ pub async fn serve(
                         }
                         break;
                     }
-                    _ = info.close.notified() => {
+                    _ = info.close.asked() => {
                         if info.phase.load(Ordering::Acquire) != PHASE_BUSY {
                             break; // dropping the connection closes the socket
                         }
                     }
-                    _ = rx.changed() => {
+                    _ = info.shutdown.asked() => {
                         conn.as_mut().graceful_shutdown();
                         tokio::select! {
                             never = drive.as_mut() => match never {},
@@ -1844,7 +1913,7 @@ pub async fn serve(
         });
     }
     drop(listener);
-    let _ = tx.send(true);
+    registry.shutdown_all();
     let _ = tokio::time::timeout(grace, async { while conns.join_next().await.is_some() {} }).await;
     sweeper.abort();
     registry.report(&state.settings);
@@ -1904,6 +1973,42 @@ mod tests {
     }
 
     #[test]
+    fn a_close_signal_is_kept_until_taken_once() {
+        use std::future::Future;
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let s = CloseSignal::default();
+        let mut f = std::pin::pin!(s.asked());
+        assert!(f.as_mut().poll(&mut cx).is_pending());
+        s.ask();
+        assert!(f.as_mut().poll(&mut cx).is_ready());
+        // Taken: the next wait waits for the next ask; an ask before the wait starts counts.
+        let mut g = std::pin::pin!(s.asked());
+        assert!(g.as_mut().poll(&mut cx).is_pending());
+        s.ask();
+        let mut h = std::pin::pin!(s.asked());
+        assert!(h.as_mut().poll(&mut cx).is_ready());
+        assert!(g.as_mut().poll(&mut cx).is_pending());
+    }
+
+    #[test]
+    fn milliseconds_are_rounded_half_up() {
+        let ms = |us: u64, d: u32| {
+            let mut s = String::new();
+            push_ms(&mut s, Duration::from_micros(us), d);
+            s
+        };
+        assert_eq!(ms(0, 2), "0.00");
+        assert_eq!(ms(44, 2), "0.04");
+        assert_eq!(ms(45, 2), "0.05");
+        assert_eq!(ms(1_234, 2), "1.23");
+        assert_eq!(ms(1_235, 1), "1.2");
+        assert_eq!(ms(1_250, 1), "1.3");
+        assert_eq!(ms(99_999, 1), "100.0");
+        assert_eq!(ms(12_345_678, 2), "12345.68");
+    }
+
+    #[test]
     fn accept_rule() {
         assert!(accept_ok(Some("application/json, text/event-stream")));
         assert!(accept_ok(Some("text/event-stream;q=0.9,APPLICATION/JSON")));
@@ -1911,6 +2016,13 @@ mod tests {
         assert!(!accept_ok(Some("application/json")));
         assert!(!accept_ok(Some("application/*, text/*")));
         assert!(!accept_ok(None));
+        assert!(accept_ok(Some(
+            " text/event-stream ; q=1 ,\tapplication/json"
+        )));
+        assert!(!accept_ok(Some("application/json text/event-stream")));
+        assert!(!accept_ok(Some("application/jsonx, text/event-stream")));
+        assert!(!accept_ok(Some("q=1;application/json, text/event-stream")));
+        assert!(!accept_ok(Some("")));
     }
 
     #[test]
