@@ -157,12 +157,16 @@ fn pass_or_fail(id: CheckId, ok: bool, message: String) -> Check {
 /// `client_id`, a string claim, is one of `allowed` (AgentCore's allowedClients; verify's
 /// `--client-id` on an access token).
 pub fn client_id_check(jwt: &Jwt, allowed: &[String], d: Detail) -> Check {
+    if d.brief()
+        && jwt
+            .claim_str("client_id")
+            .is_some_and(|c| equals_one_of(c, allowed))
+    {
+        return bare_pass(CheckId::ClientId);
+    }
     let actual = jwt.claims.get("client_id");
     let exp = Expected::AnyOf(allowed);
     let c = match actual {
-        Some(Value::String(c)) if d.brief() && equals_one_of(c, allowed) => {
-            return bare_pass(CheckId::ClientId);
-        }
         None | Some(Value::Null) => {
             pass_or_fail(CheckId::ClientId, false, missing("client_id", exp))
         }
@@ -231,10 +235,10 @@ pub fn token_use_check(jwt: &Jwt, want: Use, d: Detail) -> Check {
         Use::Access => "access",
         Use::Id => "id",
     };
-    let got = jwt.claims.get("token_use");
-    if d.brief() && got.and_then(Value::as_str) == Some(want) {
+    if d.brief() && jwt.claim_str("token_use") == Some(want) {
         return bare_pass(CheckId::TokenUse);
     }
+    let got = jwt.claims.get("token_use");
     let exp = Expected::One(want);
     let c = match got {
         None | Some(Value::Null) => {
@@ -401,7 +405,7 @@ pub fn cognito_client_id_check(jwt: &Jwt, allowed: &[String], d: Detail) -> Chec
     }
     let mut c = client_id_check(jwt, allowed, d);
     // No client_id, but the client id is in aud: say what kind of token this is.
-    if jwt.claims.get("client_id").is_none_or(Value::is_null)
+    if jwt.claims.is_absent_or_null("client_id")
         && let Some(a) = first_overlap(&jwt.audiences(), allowed)
     {
         if jwt.claim_str("token_use") == Some("access") {
@@ -531,7 +535,7 @@ pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64, d: Detail) ->
         String::new()
     };
     let Some(exp) = jwt.claim_time("exp") else {
-        let what = if jwt.claims.contains_key("exp") {
+        let what = if jwt.claims.has("exp") {
             "exp is not a number"
         } else {
             "missing exp: tokdiag refuses a token without expiry; how AgentCore treats one is not documented"
@@ -575,11 +579,11 @@ pub fn expiry_check(jwt: &Jwt, now: i64, margin: i64, leeway: i64, d: Detail) ->
 pub fn not_before_check(jwt: &Jwt, now: i64, leeway: i64, d: Detail) -> Check {
     use crate::timefmt::{relative, rfc3339};
     match jwt.claim_time("nbf") {
-        None if d.brief() && !jwt.claims.contains_key("nbf") => bare_pass(CheckId::NotBefore),
+        None if d.brief() && !jwt.claims.has("nbf") => bare_pass(CheckId::NotBefore),
         Some(nbf) if d.brief() && nbf <= now.saturating_add(leeway) => {
             bare_pass(CheckId::NotBefore)
         }
-        None if jwt.claims.contains_key("nbf") => {
+        None if jwt.claims.has("nbf") => {
             Check::new(CheckId::NotBefore, Status::Fail, "nbf is not a number")
                 .actual(jwt.claims.get("nbf").cloned().unwrap_or(Value::Null))
         }
@@ -733,6 +737,42 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_passing_token_in_brief_detail_builds_no_claims_map() {
+        // A batch's text line: the checks read the claims parsed in the one pass, not a map.
+        let exp = Expectations {
+            issuer: Some("https://issuer.example".into()),
+            audiences: allowed(&["a1"]),
+            client_ids: allowed(&["c1"]),
+            token_use: Some(Use::Access),
+            leeway: 5,
+            ..Default::default()
+        };
+        let sig = SigOutcome::Valid {
+            kid: Some("k".into()),
+            alg: "RS256".into(),
+        };
+        for claims in [
+            json!({"iss": "https://issuer.example", "exp": 2000, "nbf": 10, "aud": ["a1"],
+                   "client_id": "c1", "token_use": "access", "sub": "u", "username": "n",
+                   "scope": "a", "jti": "x", "cnf": {"jkt": "y"}}),
+            json!({"iss": "https://issuer.example", "exp": 2000.5, "aud": "a1",
+                   "client_id": "c1", "token_use": "access", "sub": "c1"}),
+        ] {
+            let t = jwt(claims);
+            let checks = evaluate_with(&t, Some(&sig), &exp, 1000, Detail::Failures);
+            assert!(
+                checks.iter().all(|c| c.status == Status::Pass),
+                "{checks:?}"
+            );
+            assert_ne!(t.kind(), TokenKind::Jwt);
+            assert!(!t.claims.map_built());
+            // Full detail shows the claims' values: that builds it.
+            evaluate_with(&t, Some(&sig), &exp, 1000, Detail::Full);
+            assert!(t.claims.map_built());
         }
     }
 

@@ -12,6 +12,9 @@ use serde_json::{Map, Value};
 
 use crate::escape::{esc, esc_short};
 
+mod payload;
+pub use payload::Claims;
+
 /// Largest token accepted: 64 KiB. Real JWTs are a few KiB; a larger one is refused, not parsed.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
 
@@ -176,8 +179,8 @@ pub struct Jwt {
     /// The JOSE header (shared: the tokens of a batch usually have the same one, parsed once
     /// with a [`HeaderMemo`]).
     pub header: std::sync::Arc<Map<String, Value>>,
-    /// The claims.
-    pub claims: Map<String, Value>,
+    /// The claims: the ones the checks read at hand, the full map built on first use.
+    pub claims: Claims,
     /// Length of `header.payload`, the signing input, within `raw`.
     pub signing_input_len: usize,
     /// The signature bytes.
@@ -309,19 +312,40 @@ pub const MAX_JSON_DEPTH: usize = 128;
 fn json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>, FormatError> {
     match parse_strict(bytes) {
         Ok((Value::Object(m), None)) => Ok(m),
-        Ok((Value::Object(_), Some(k))) => Err(FormatError::new(format!(
-            "the {what} repeats the key \"{}\" (ambiguous JSON is refused)",
-            esc_short(&k, 80)
-        ))),
-        Ok(_) => Err(FormatError::new(format!(
-            "the {what} is JSON but not an object"
-        ))),
-        Err(e) if e.to_string().starts_with("recursion limit exceeded") => {
-            Err(FormatError::new(format!(
-                "the {what} nests JSON more than {MAX_JSON_DEPTH} levels deep (refused, not parsed)"
-            )))
-        }
-        Err(e) => Err(FormatError::new(format!("the {what} is not JSON ({e})"))),
+        Ok((Value::Object(_), Some(k))) => Err(repeated(what, &k)),
+        Ok(_) => Err(not_object(what)),
+        Err(e) => Err(not_json(what, &e)),
+    }
+}
+
+/// The payload's claims ([`Claims::parse`]), refused in the words of [`json_object`].
+fn claims_object(bytes: Vec<u8>) -> Result<Claims, FormatError> {
+    use payload::Refused;
+    Claims::parse(bytes).map_err(|r| match r {
+        Refused::Duplicate(k) => repeated("payload", &k),
+        Refused::NotObject => not_object("payload"),
+        Refused::Json(e) => not_json("payload", &e),
+    })
+}
+
+fn repeated(what: &str, key: &str) -> FormatError {
+    FormatError::new(format!(
+        "the {what} repeats the key \"{}\" (ambiguous JSON is refused)",
+        esc_short(key, 80)
+    ))
+}
+
+fn not_object(what: &str) -> FormatError {
+    FormatError::new(format!("the {what} is JSON but not an object"))
+}
+
+fn not_json(what: &str, e: &serde_json::Error) -> FormatError {
+    if e.to_string().starts_with("recursion limit exceeded") {
+        FormatError::new(format!(
+            "the {what} nests JSON more than {MAX_JSON_DEPTH} levels deep (refused, not parsed)"
+        ))
+    } else {
+        FormatError::new(format!("the {what} is not JSON ({e})"))
     }
 }
 
@@ -435,7 +459,7 @@ impl Jwt {
             }
         };
         b64_into(p, "payload", &mut buf)?;
-        let claims = json_object(&buf, "payload")?;
+        let claims = claims_object(buf)?;
         let signature = b64(sig, "signature")?;
         Ok(Jwt {
             raw: token.to_string(),
@@ -459,12 +483,12 @@ impl Jwt {
 
     /// A string claim.
     pub fn claim_str(&self, name: &str) -> Option<&str> {
-        self.claims.get(name).and_then(Value::as_str)
+        self.claims.str(name)
     }
 
     /// A numeric date claim (`exp`, `nbf`, `iat`, `auth_time`) as whole seconds.
     pub fn claim_time(&self, name: &str) -> Option<i64> {
-        let v = self.claims.get(name)?;
+        let v = self.claims.number(name)?;
         v.as_i64().or_else(|| {
             v.as_f64()
                 .filter(|f| f.is_finite() && f.abs() < 1e15)
@@ -479,21 +503,17 @@ impl Jwt {
 
     /// The `aud` claim as a list (a string becomes one element).
     pub fn audiences(&self) -> Vec<String> {
-        string_list(self.claims.get("aud"))
+        self.claims.strings("aud")
     }
 
     /// Scopes from `scope` (space separated) and `scp` (string or array), in order, deduplicated.
     pub fn scopes(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for key in ["scope", "scp"] {
-            match self.claims.get(key) {
-                Some(Value::String(s)) => {
-                    out.extend(s.split_whitespace().map(str::to_string));
-                }
-                Some(Value::Array(a)) => {
-                    out.extend(a.iter().filter_map(Value::as_str).map(str::to_string))
-                }
-                _ => {}
+            match self.claims.str(key) {
+                Some(s) => out.extend(s.split_whitespace().map(str::to_string)),
+                // An array's strings (nothing for another value).
+                None => out.extend(self.claims.strings(key)),
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -512,7 +532,7 @@ impl Jwt {
         }
         std::borrow::Cow::Owned(Jwt {
             header: h.map_or_else(|| self.header.clone(), std::sync::Arc::new),
-            claims: c.unwrap_or_else(|| self.claims.clone()),
+            claims: c.map_or_else(|| self.claims.clone(), Claims::from_map),
             ..self.clone()
         })
     }
@@ -624,7 +644,7 @@ impl TokenKind {
             Some("access") => {
                 let sub = jwt.claim_str("sub");
                 let cid = jwt.claim_str("client_id");
-                if jwt.claims.get("username").is_none() && sub.is_some() && sub == cid {
+                if !jwt.claims.has("username") && sub.is_some() && sub == cid {
                     return TokenKind::CognitoClientCredentials;
                 }
                 return TokenKind::CognitoAccess;
@@ -640,7 +660,7 @@ impl TokenKind {
         let host = host.to_ascii_lowercase();
         let path = path.trim_end_matches('/');
         let ver = jwt.claim_str("ver");
-        let has = |c: &str| jwt.claims.contains_key(c);
+        let has = |c: &str| jwt.claims.has(c);
         if host == "sts.windows.net"
             || host.starts_with("sts.chinacloudapi.")
             || (ver == Some("1.0") && has("tid"))

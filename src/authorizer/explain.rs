@@ -236,7 +236,7 @@ pub fn report(auth: &Authorizer, keys: &SigningKeys, j: Judgement) -> Report {
         token: jwt.map(|j| TokenView {
             kind: j.kind(),
             header: (*j.header).clone(),
-            claims: j.claims.clone(),
+            claims: j.claims.map().clone(),
         }),
         checks,
         diagnoses,

@@ -56,10 +56,15 @@ pub fn write_summary(o: &Outcome, now: i64, p: Palette, out: &mut String) {
     out.push(' ');
     out.push_str(jwt.kind().as_str());
     out.push_str(" sub=");
-    match jwt.claims.get("sub") {
-        Some(serde_json::Value::String(s)) => out.push_str(&esc(s)),
-        Some(v) => out.push_str(&esc_value(v)),
-        None => out.push('-'),
+    match jwt.claim_str("sub") {
+        Some(s) => out.push_str(&esc(s)),
+        None if !jwt.claims.has("sub") => out.push('-'),
+        // Not a string: as JSON (the map is built for it).
+        None => {
+            if let Some(v) = jwt.claims.get("sub") {
+                out.push_str(&esc_value(v));
+            }
+        }
     }
     match jwt.claim_time("exp") {
         Some(e) => {
