@@ -38,24 +38,29 @@ pub const KNOWN: [&str; 17] = [
 
 /// The index of a known claim in [`KNOWN`] (a `match`: one length test and a compare or two).
 fn slot_of(name: &str) -> Option<usize> {
+    slot_of_bytes(name.as_bytes())
+}
+
+/// [`slot_of`] of a key's bytes (no UTF-8 check needed first: the names are ASCII).
+fn slot_of_bytes(name: &[u8]) -> Option<usize> {
     Some(match name {
-        "iss" => 0,
-        "sub" => 1,
-        "aud" => 2,
-        "exp" => 3,
-        "nbf" => 4,
-        "iat" => 5,
-        "client_id" => 6,
-        "token_use" => 7,
-        "scope" => 8,
-        "scp" => 9,
-        "username" => 10,
-        "ver" => 11,
-        "tid" => 12,
-        "gty" => 13,
-        "azp" => 14,
-        "cid" => 15,
-        "appid" => 16,
+        b"iss" => 0,
+        b"sub" => 1,
+        b"aud" => 2,
+        b"exp" => 3,
+        b"nbf" => 4,
+        b"iat" => 5,
+        b"client_id" => 6,
+        b"token_use" => 7,
+        b"scope" => 8,
+        b"scp" => 9,
+        b"username" => 10,
+        b"ver" => 11,
+        b"tid" => 12,
+        b"gty" => 13,
+        b"azp" => 14,
+        b"cid" => 15,
+        b"appid" => 16,
         _ => return None,
     })
 }
@@ -111,6 +116,24 @@ impl Claims {
     /// [`super::parse_strict`]).
     pub(super) fn parse(bytes: Vec<u8>) -> Result<Claims, Refused> {
         let mut claims = Claims::default();
+        // The usual payload first, without serde; anything else (and any doubt) the full way.
+        let bytes = if fast::scan(&bytes, &mut claims.slots).is_some() {
+            match String::from_utf8(bytes) {
+                Ok(payload) => {
+                    claims.payload = payload;
+                    return Ok(claims);
+                }
+                Err(e) => e.into_bytes(),
+            }
+        } else {
+            bytes
+        };
+        claims.slots = Default::default();
+        Claims::parse_serde(bytes, claims)
+    }
+
+    /// [`Claims::parse`] through serde_json, into `claims` (empty).
+    fn parse_serde(bytes: Vec<u8>, mut claims: Claims) -> Result<Claims, Refused> {
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let top = Top {
             base: bytes.as_ptr() as usize,
@@ -253,35 +276,35 @@ impl serde::Serialize for Claims {
 
 /// The keys of one object, to find a repeated one: a list while short (most tokens), a hash set
 /// beyond.
-struct KeySet<'de> {
-    list: Vec<Cow<'de, str>>,
-    set: Option<HashSet<Cow<'de, str>>>,
+struct KeySet<K> {
+    list: Vec<K>,
+    set: Option<HashSet<K>>,
 }
 
-impl<'de> KeySet<'de> {
+impl<K: Eq + std::hash::Hash> KeySet<K> {
     const LIST_MAX: usize = 32;
 
-    fn new() -> Self {
+    fn with_capacity(n: usize) -> Self {
         KeySet {
-            list: Vec::new(),
+            list: Vec::with_capacity(n),
             set: None,
         }
     }
 
-    fn contains(&self, k: &str) -> bool {
+    fn contains(&self, k: &K) -> bool {
         match &self.set {
             Some(s) => s.contains(k),
-            None => self.list.iter().any(|x| x == k),
+            None => self.list.contains(k),
         }
     }
 
-    fn push(&mut self, k: Cow<'de, str>) {
+    fn push(&mut self, k: K) {
         match &mut self.set {
             Some(s) => {
                 s.insert(k);
             }
             None if self.list.len() >= Self::LIST_MAX => {
-                let mut s: HashSet<Cow<'de, str>> = self.list.drain(..).collect();
+                let mut s: HashSet<K> = self.list.drain(..).collect();
                 s.insert(k);
                 self.set = Some(s);
             }
@@ -433,7 +456,8 @@ fn scan_object<'de, A: MapAccess<'de>>(
     scan: Scan,
     mut slots: Option<&mut [Slot; KNOWN.len()]>,
 ) -> Result<Option<String>, A::Error> {
-    let mut keys = KeySet::new();
+    // Room for a typical token's claims at the top level.
+    let mut keys = KeySet::with_capacity(if slots.is_some() { 16 } else { 0 });
     let mut found = None;
     while let Some(k) = map.next_key_seed(Key)? {
         if found.is_some() {
@@ -535,6 +559,214 @@ impl<'de> Visitor<'de> for Top<'_> {
     }
 }
 
+/// The usual payload, read without serde: an object of ASCII-keyed claims whose strings have no
+/// escapes or control characters, whose numbers are non-negative integers that fit a u64, nested
+/// at most [`fast::MAX_DEPTH`] deep, with no repeated key. Everything it accepts, serde_json
+/// reads to the same values; for anything else (an escape, a float, a negative number, a repeated
+/// key, a syntax error) it gives up and the payload goes through serde_json, which words the
+/// refusal as before.
+mod fast {
+    use super::{KNOWN, KeySet, Slot, Text, slot_of_bytes};
+    use serde_json::Number;
+
+    /// Deepest nesting read here (serde_json's limit is 128).
+    pub const MAX_DEPTH: usize = 16;
+
+    struct Reader<'a> {
+        b: &'a [u8],
+        i: usize,
+    }
+
+    /// What to keep of a value (as [`super::Keep`]).
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Keep {
+        Value,
+        Element,
+        Nothing,
+    }
+
+    /// The payload's known claims into `slots`; `None` when the payload is not the usual kind.
+    pub(super) fn scan(b: &[u8], slots: &mut [Slot; KNOWN.len()]) -> Option<()> {
+        let mut r = Reader { b, i: 0 };
+        r.ws();
+        r.object(0, Some(slots))?;
+        r.ws();
+        (r.i == b.len()).then_some(())
+    }
+
+    impl<'a> Reader<'a> {
+        fn peek(&self) -> Option<u8> {
+            self.b.get(self.i).copied()
+        }
+
+        fn ws(&mut self) {
+            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+                self.i += 1;
+            }
+        }
+
+        fn eat(&mut self, c: u8) -> Option<()> {
+            (self.peek()? == c).then(|| self.i += 1)
+        }
+
+        /// A string without escapes or control characters: its bytes' span (UTF-8 is checked
+        /// once for the whole payload).
+        fn string(&mut self) -> Option<(usize, usize)> {
+            self.eat(b'"')?;
+            let start = self.i;
+            let rest = self.b.get(start..)?;
+            let len = rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            if rest[len] != b'"' {
+                return None;
+            }
+            self.i = start + len + 1;
+            Some((start, start + len))
+        }
+
+        fn literal(&mut self, word: &[u8]) -> Option<()> {
+            let end = self.i.checked_add(word.len())?;
+            (self.b.get(self.i..end)? == word).then(|| self.i = end)
+        }
+
+        /// A non-negative integer without leading zeros that fits a u64 (what serde_json reads
+        /// as a `u64` too).
+        fn integer(&mut self) -> Option<u64> {
+            let start = self.i;
+            let mut n: u64 = 0;
+            while let Some(c @ b'0'..=b'9') = self.peek() {
+                n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+                self.i += 1;
+            }
+            let digits = self.i - start;
+            if digits == 0 || (digits > 1 && self.b[start] == b'0') {
+                return None;
+            }
+            // A fraction or an exponent: a float, left to serde_json.
+            match self.peek() {
+                Some(b'.' | b'e' | b'E') => None,
+                _ => Some(n),
+            }
+        }
+
+        fn value(&mut self, depth: usize, keep: Keep) -> Option<Slot> {
+            Some(match self.peek()? {
+                b'"' => {
+                    let (s, e) = self.string()?;
+                    if keep == Keep::Nothing {
+                        Slot::Other
+                    } else {
+                        // Within a 64 KiB token: the offsets fit.
+                        Slot::Str(Text::Span(s as u32, e as u32))
+                    }
+                }
+                b'0'..=b'9' => {
+                    let n = self.integer()?;
+                    if keep == Keep::Value {
+                        Slot::Num(Number::from(n))
+                    } else {
+                        Slot::Other
+                    }
+                }
+                b't' => self.literal(b"true").map(|_| Slot::Other)?,
+                b'f' => self.literal(b"false").map(|_| Slot::Other)?,
+                b'n' => self.literal(b"null").map(|_| Slot::Null)?,
+                b'[' => self.array(depth + 1, keep)?,
+                b'{' => {
+                    self.object(depth + 1, None)?;
+                    Slot::Other
+                }
+                _ => return None,
+            })
+        }
+
+        fn array(&mut self, depth: usize, keep: Keep) -> Option<Slot> {
+            if depth > MAX_DEPTH {
+                return None;
+            }
+            self.eat(b'[')?;
+            let list = keep == Keep::Value;
+            let each = if list { Keep::Element } else { Keep::Nothing };
+            let mut items = Vec::new();
+            self.ws();
+            if self.eat(b']').is_none() {
+                loop {
+                    self.ws();
+                    if let (true, Slot::Str(t)) = (list, self.value(depth, each)?) {
+                        items.push(t);
+                    }
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            Some(if list { Slot::List(items) } else { Slot::Other })
+        }
+
+        /// An object; with `slots` (the top level), the known claims are kept there.
+        fn object(
+            &mut self,
+            depth: usize,
+            mut slots: Option<&mut [Slot; KNOWN.len()]>,
+        ) -> Option<()> {
+            if depth > MAX_DEPTH {
+                return None;
+            }
+            self.eat(b'{')?;
+            let mut keys = KeySet::with_capacity(0);
+            let mut seen: u32 = 0;
+            self.ws();
+            if self.eat(b'}').is_some() {
+                return Some(());
+            }
+            loop {
+                self.ws();
+                let (s, e) = self.string()?;
+                let key = &self.b[s..e];
+                // A known claim is looked for by its slot; only the others in the list.
+                let idx = match &slots {
+                    Some(_) => slot_of_bytes(key),
+                    None => None,
+                };
+                match idx {
+                    Some(i) if seen & (1 << i) != 0 => return None,
+                    Some(i) => seen |= 1 << i,
+                    None if keys.contains(&key) => return None,
+                    None => keys.push(key),
+                }
+                self.ws();
+                self.eat(b':')?;
+                self.ws();
+                let keep = if idx.is_some() {
+                    Keep::Value
+                } else {
+                    Keep::Nothing
+                };
+                let v = self.value(depth, keep)?;
+                if let (Some(i), Some(sl)) = (idx, slots.as_deref_mut()) {
+                    sl[i] = v;
+                }
+                self.ws();
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b'}' => {
+                        self.i += 1;
+                        return Some(());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,11 +859,24 @@ mod tests {
         );
         let deep = format!(r#"{{"a":{}{}}}"#, "[".repeat(200), "]".repeat(200));
         let nested = format!(r#"{{"a":{}{}}}"#, "[".repeat(100), "]".repeat(100));
+        // Just past and just within the fast reader's depth.
+        let past = format!(
+            r#"{{"aud":{}"a"{},"exp":1}}"#,
+            "[".repeat(16),
+            "]".repeat(16)
+        );
+        let within = format!(
+            r#"{{"aud":{}"a"{},"exp":1}}"#,
+            "[".repeat(15),
+            "]".repeat(15)
+        );
         for json in cases.iter().copied().chain([
             many.as_str(),
             wide.as_str(),
             deep.as_str(),
             nested.as_str(),
+            past.as_str(),
+            within.as_str(),
         ]) {
             let (old, new) = (strict(json), compact(json));
             match (&old, &new) {
@@ -650,6 +895,136 @@ mod tests {
                 _ => panic!("{json}: {old:?} then {:?}", new.map(|c| c.map().clone())),
             }
         }
+    }
+
+    /// A small deterministic generator of JSON-like documents: valid ones of every shape the
+    /// fast reader takes or refuses, and mutated ones.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, of: &[&'a str]) -> &'a str {
+            of[(self.next() % of.len() as u64) as usize]
+        }
+        fn value(&mut self, depth: usize, out: &mut String) {
+            let atoms = [
+                "0",
+                "7",
+                "18446744073709551615",
+                "18446744073709551616",
+                "-1",
+                "-0",
+                "1.5",
+                "1e3",
+                "2E-2",
+                "01",
+                "true",
+                "false",
+                "null",
+                "\"\"",
+                "\"a b\"",
+                "\"\\u00e9\"",
+                "\"\u{e9}\u{430}\"",
+                "\"\\n\"",
+                "\"\u{7f}\"",
+                "1e400",
+                "\"https://i.example/x\"",
+                "\"\u{1f}\"",
+            ];
+            match self.next() % if depth > 3 { 1 } else { 3 } {
+                0 => out.push_str(self.pick(&atoms)),
+                1 => {
+                    out.push('[');
+                    for i in 0..self.next() % 4 {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        self.value(depth + 1, out);
+                    }
+                    out.push(']');
+                }
+                _ => self.object(depth + 1, out),
+            }
+        }
+        fn object(&mut self, depth: usize, out: &mut String) {
+            let keys = [
+                "iss",
+                "sub",
+                "aud",
+                "exp",
+                "nbf",
+                "client_id",
+                "token_use",
+                "scope",
+                "scp",
+                "username",
+                "x",
+                "y",
+                "\\u0069ss",
+                "cnf",
+                "k\u{e9}",
+            ];
+            out.push('{');
+            for i in 0..self.next() % 6 {
+                if i > 0 {
+                    out.push_str(self.pick(&[",", " , ", ",\n"]));
+                }
+                out.push('"');
+                out.push_str(self.pick(&keys));
+                out.push_str(self.pick(&["\":", "\" : ", "\":\t"]));
+                self.value(depth, out);
+            }
+            out.push('}');
+        }
+    }
+
+    #[test]
+    fn the_fast_reader_changes_nothing_serde_json_would_say() {
+        let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+        let mut fast = 0;
+        for n in 0..30_000 {
+            let mut doc = String::new();
+            g.object(0, &mut doc);
+            let mut bytes = doc.into_bytes();
+            // A third mutated: a byte changed, cut short, or trailing text.
+            match n % 9 {
+                0 if !bytes.is_empty() => {
+                    let i = (g.next() % bytes.len() as u64) as usize;
+                    bytes[i] = b"\"{}[],:\\ 0a-\xff\x01"[(g.next() % 14) as usize];
+                }
+                1 => bytes.truncate((g.next() % (bytes.len() as u64 + 1)) as usize),
+                2 => bytes.extend_from_slice(g.pick(&[" ", "x", "{}", "\n\t"]).as_bytes()),
+                _ => {}
+            }
+            let mut slots = Default::default();
+            fast += usize::from(fast::scan(&bytes, &mut slots).is_some());
+            let shown = String::from_utf8_lossy(&bytes).into_owned();
+            let a = Claims::parse(bytes.clone());
+            let b = Claims::parse_serde(bytes.clone(), Claims::default());
+            match (a, b) {
+                (Ok(a), Ok(b)) => {
+                    let m = b.map().clone();
+                    assert!(!a.map_built());
+                    agrees(&a, &m, &shown);
+                    assert_eq!(a.map(), &m, "{shown}");
+                }
+                (Err(Refused::Duplicate(x)), Err(Refused::Duplicate(y))) => {
+                    assert_eq!(x, y, "{shown}")
+                }
+                (Err(Refused::NotObject), Err(Refused::NotObject)) => {}
+                (Err(Refused::Json(x)), Err(Refused::Json(y))) => {
+                    assert_eq!(x.to_string(), y.to_string(), "{shown}")
+                }
+                _ => panic!("{shown}: the two readers disagree"),
+            }
+        }
+        // Both paths were exercised.
+        assert!((3_000..27_000).contains(&fast), "{fast} read fast");
     }
 
     #[test]
