@@ -9,7 +9,7 @@
 //! Expected one of: a, b`), [`not_allowed`] (`aud not allowed: x. Expected one of: a, b`),
 //! [`not_a_string`] — ending in [`Expected`] (`Expected: x` or `Expected one of: a, b`).
 //!
-//! Dependencies: this module uses [`crate::verify`] (signature crypto), which uses nothing here,
+//! Dependencies: this module uses [`crate::signature`] (signature crypto), which uses nothing here,
 //! so `verify` → `rules` → `verify` is gone, and on [`crate::host`] (a pure host test) for the
 //! issuer check: nothing here imports `authorizer`, which builds its rule sets on this module.
 
@@ -17,8 +17,8 @@ use serde_json::Value;
 
 use crate::escape::{esc, esc_join, esc_short, short};
 use crate::report::{Check, CheckId, Status};
+use crate::signature::SigOutcome;
 use crate::token::{FormatError, Jwt, TokenKind, Use};
-use crate::verify::SigOutcome;
 
 /// Reason codes stored in `Check::reason` by the signature check.
 pub mod reason {

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use crate::error::Result;
 use crate::oidc::{self, FetchOptions, FetchedJwks};
+use crate::signature::{PreparedKeys, SigOutcome};
 use crate::token::Jwt;
-use crate::verify::{PreparedKeys, SigOutcome};
 
 /// Shortest interval between two refetches of one ring.
 pub const REFETCH_INTERVAL: Duration = Duration::from_secs(30);

@@ -21,9 +21,9 @@ pub mod oidc;
 pub mod output;
 pub mod proxy;
 pub mod report;
+pub mod signature;
 pub mod timefmt;
 pub mod token;
-pub mod verify;
 
 #[cfg(test)]
 mod layering {

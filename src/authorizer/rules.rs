@@ -8,8 +8,8 @@ use crate::authorizer::{Authorizer, CustomClaim, Located, RuleSet, SigningKeys};
 use crate::claims;
 use crate::escape::esc;
 use crate::report::{Check, CheckId, Status};
+use crate::signature::{self, SigOutcome};
 use crate::token::{FormatError, Jwt};
-use crate::verify::{self, SigOutcome};
 
 /// AgentCore refuses tokens that expire within this many seconds.
 pub const AGENTCORE_EXPIRY_MARGIN: i64 = 60;
@@ -184,7 +184,7 @@ fn signature(jwt: &Jwt, keys: &SigningKeys, rsa_only: bool, d: claims::Detail) -
             format!("not checked: {}", esc(reason)),
         ),
         SigningKeys::Jwks { jwks, origin, .. } => {
-            let outcome = verify::check_signature(jwt, jwks);
+            let outcome = signature::check_signature(jwt, jwks);
             // tokdiag verifies PS*/EdDSA; AgentCore's support for them is not documented: a
             // warning, so built whole whatever `d` says.
             let warn = matches!(&outcome, SigOutcome::Valid { alg, .. }

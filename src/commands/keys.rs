@@ -11,8 +11,8 @@ use crate::commands::verify::resolve_source;
 use crate::error::Result;
 use crate::oidc::{self, CacheInfo};
 use crate::output;
+use crate::signature::KeyFacts;
 use crate::timefmt;
-use crate::verify::KeyFacts;
 
 /// Arguments of `keys`.
 #[derive(Debug, Args)]

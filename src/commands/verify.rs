@@ -20,8 +20,8 @@ use crate::keyring::{KeyRing, KeySpec};
 use crate::oidc::{self, FetchOptions, FetchedJwks};
 use crate::output;
 use crate::report::{Check, Status};
+use crate::signature::SigOutcome;
 use crate::token::{self, Input, Jwt, Use};
-use crate::verify::SigOutcome;
 
 /// Largest input read whole (one token or a JSON bundle; a batch of one token per line streams,
 /// whatever its size): 256 MiB, as when batches were read whole.

@@ -4,8 +4,8 @@
 use crate::commands::keys::Listing;
 use crate::oidc::CacheInfo;
 use crate::report::Status;
+use crate::signature::KeyFacts;
 use crate::timefmt;
-use crate::verify::KeyFacts;
 
 use super::{Palette, esc, esc_short, heading, symbol, table};
 

@@ -4,8 +4,8 @@ use serde_json::{Value, json};
 
 use crate::commands::verify::Outcome;
 use crate::report::{Check, Status};
+use crate::signature::SigOutcome;
 use crate::timefmt;
-use crate::verify::SigOutcome;
 
 use super::{Palette, esc, esc_short, esc_value, symbol};
 

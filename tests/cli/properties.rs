@@ -3,7 +3,7 @@
 //! - the token input path: `token::clean` (idempotent, never slices inside a character),
 //!   `token::recognise` (JSON bundle detection), `Jwt::parse` on arbitrary text, on mutated real
 //!   tokens and on tokens built from arbitrary JSON;
-//! - the signature check on arbitrary headers and signature bytes (`verify::check_signature`);
+//! - the signature check on arbitrary headers and signature bytes (`signature::check_signature`);
 //! - the JWKS reader (`oidc::jwks_from_value`) on arbitrary JSON;
 //! - the config loader (`authorizer::config::parse_source`, and `load` through a file) on arbitrary
 //!   text and on mutated real configs from testdata/configs and testdata/seed.
@@ -360,7 +360,7 @@ proptest! {
         let t = format!("{}.{}.{}", b64(Value::Object(h).to_string().as_bytes()), b64(b"{\"sub\":\"x\"}"), b64(&sig));
         let jwt = Jwt::parse(&t).map_err(|e| TestCaseError::fail(e.message))?;
         let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&testdata_text("jwks.json")).expect("jwks");
-        let out = tokdiag::verify::check_signature(&jwt, &set);
+        let out = tokdiag::signature::check_signature(&jwt, &set);
         prop_assert!(!out.is_valid(), "{:?}", out);
         clear(&out.message(), 600)?;
     }

@@ -25,8 +25,8 @@ use crate::error::{Error, Result};
 use crate::keyring::KeyRing;
 use crate::oidc::{self, FetchOptions};
 use crate::output as render;
+use crate::signature::{PreparedKeys, SigOutcome};
 use crate::token::{self, FormatError, HeaderMemo, Jwt, MAX_TOKEN_BYTES};
-use crate::verify::{PreparedKeys, SigOutcome};
 
 /// Longest input line kept: a token at the parser's limit plus room for `Bearer `, quotes and
 /// blanks. A longer line is a failed result (its bytes are counted, not stored).
