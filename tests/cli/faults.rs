@@ -835,3 +835,41 @@ fn a_full_stdout_is_exit_2_with_one_line_and_a_closed_pipe_is_quiet_success() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_batch_with_a_full_stdout_is_exit_2_with_one_line_and_with_a_closed_pipe_quiet_success() {
+    let jwks = testdata("jwks.json");
+    let input = format!("{}\n", token().trim()).repeat(2000);
+    let run_with_stdout = |stdout: std::process::Stdio| {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokdiag"))
+            .env("NO_COLOR", "1")
+            .args(["verify", "--jwks", jwks.as_str()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // The batch may stop reading once stdout fails: a write error here is expected then.
+        let _ = stdin.write_all(input.as_bytes());
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = run_with_stdout(full.into());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "tokdiag: error: cannot write to stdout: No space left on device (os error 28)\n"
+    );
+
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = run_with_stdout(writer.into());
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}

@@ -24,7 +24,7 @@ use crate::claims::Expectations;
 use crate::error::{Error, Result};
 use crate::keyring::KeyRing;
 use crate::oidc::{self, FetchOptions};
-use crate::output as render;
+use crate::output;
 use crate::signature::{PreparedKeys, SigOutcome};
 use crate::token::{self, FormatError, HeaderMemo, Jwt, MAX_TOKEN_BYTES};
 
@@ -279,7 +279,7 @@ pub struct Context {
     /// No summary line.
     pub quiet: bool,
     /// How text lines and messages are colored.
-    pub palette: render::Palette,
+    pub palette: output::Palette,
 }
 
 /// One entry of a chunk: a line number and where its text is in the chunk, or why it has none.
@@ -745,14 +745,43 @@ fn read_loop(
     send(&mut chunk);
 }
 
-/// Stops the process on a failed write to stdout with the words and exit code every command gets
-/// from `main` ([`Error::Stdout`]: quietly for a closed pipe, `| head -1`; exit 2 otherwise). The
-/// batch does not return the error to `main`: nothing else is worth finishing, and the input
-/// thread may be blocked on a stdin that never ends.
-fn write_failed(e: std::io::Error, p: render::Palette) -> ! {
-    let e = Error::Stdout(e);
-    render::report_error(&e, false, p);
-    std::process::exit(e.exit_code().into())
+/// Writes the chunks' lines to stdout in input order as they complete, flushing whenever no
+/// finished chunk is waiting (so a lone token's line goes out at once), and hands the reader a
+/// permit per chunk written. Returns the number of tokens and of refused ones.
+fn write_in_order(
+    done_rx: &Receiver<Done>,
+    permit_tx: &SyncSender<()>,
+    p: output::Palette,
+) -> std::io::Result<(usize, usize)> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+    let mut next = 0u64;
+    let (mut total, mut refused) = (0usize, 0usize);
+    loop {
+        let done = match done_rx.try_recv() {
+            Ok(d) => d,
+            Err(TryRecvError::Empty) => {
+                out.flush()?;
+                match done_rx.recv() {
+                    Ok(d) => d,
+                    Err(_) => break,
+                }
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
+        waiting.insert(done.seq, done);
+        while let Some(d) = waiting.remove(&next) {
+            out.write_all(output::sanitize(&d.text, p).as_bytes())?;
+            total += d.lines;
+            refused += d.refused;
+            next += 1;
+            // The reader may have stopped: then nobody needs the permit.
+            let _ = permit_tx.send(());
+        }
+    }
+    out.flush()?;
+    Ok((total, refused))
 }
 
 /// Verifies a batch and writes its lines in input order; returns the exit code.
@@ -825,38 +854,18 @@ pub fn run(input: Input, ctx: Context, what: &str) -> Result<u8> {
     }
     drop(done_tx);
 
-    // Write in input order as chunks complete; flush whenever no finished chunk is waiting, so a
-    // lone token's line goes out at once.
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
-    let mut next = 0u64;
-    let (mut total, mut refused) = (0usize, 0usize);
-    loop {
-        let done = match done_rx.try_recv() {
-            Ok(d) => d,
-            Err(TryRecvError::Empty) => {
-                out.flush().unwrap_or_else(|e| write_failed(e, ctx.palette));
-                match done_rx.recv() {
-                    Ok(d) => d,
-                    Err(_) => break,
-                }
-            }
-            Err(TryRecvError::Disconnected) => break,
-        };
-        waiting.insert(done.seq, done);
-        while let Some(d) = waiting.remove(&next) {
-            out.write_all(render::sanitize(&d.text, ctx.palette).as_bytes())
-                .unwrap_or_else(|e| write_failed(e, ctx.palette));
-            total += d.lines;
-            refused += d.refused;
-            next += 1;
-            // The reader may have stopped: then nobody needs the permit.
-            let _ = permit_tx.send(());
+    let written = write_in_order(&done_rx, &permit_tx, ctx.palette);
+    let (total, refused) = match written {
+        Ok(counts) => counts,
+        Err(e) => {
+            // Stdout is gone (`| head -1`) or failing: nothing else is worth finishing. The
+            // workers stop (their results have nowhere to go once this returns) and the input
+            // thread is not waited for: it may be blocked on a stdin that never ends. `main`
+            // reports the error as for any command (quietly for a closed pipe) and exits.
+            shared.stop.store(true, Ordering::SeqCst);
+            return Err(Error::Stdout(e));
         }
-    }
-    out.flush().unwrap_or_else(|e| write_failed(e, ctx.palette));
-    drop(out);
+    };
     for w in pool {
         if let Err(p) = w.join() {
             // A panic in a worker is a bug; re-raise it rather than end as if all went well.
@@ -867,7 +876,7 @@ pub fn run(input: Input, ctx: Context, what: &str) -> Result<u8> {
         return Err(e);
     }
     if !ctx.quiet {
-        render::note(
+        output::note(
             ctx.palette,
             &format!(
                 "tokdiag: {total} tokens: {} valid, {refused} refused",
