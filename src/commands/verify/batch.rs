@@ -32,9 +32,9 @@ use crate::token::{self, FormatError, HeaderMemo, Jwt, MAX_TOKEN_BYTES};
 /// blanks. A longer line is a failed result (its bytes are counted, not stored).
 pub const MAX_LINE_BYTES: usize = MAX_TOKEN_BYTES + 1024;
 /// Lines per chunk at most (fewer when the input pauses).
-const CHUNK_LINES: usize = 64;
+const CHUNK_LINES: usize = 256;
 /// Bytes of token text per chunk at most (a chunk of long tokens is sent sooner).
-const CHUNK_BYTES: usize = 128 * 1024;
+const CHUNK_BYTES: usize = 256 * 1024;
 /// Chunks between the reader and the writer at most, per worker.
 const WINDOW_PER_WORKER: usize = 4;
 /// Input buffer of the reader.
