@@ -881,9 +881,12 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
     let notif = later.signed(&later.request("notifications/initialized", None, None))?;
     let (method, params) = op.request();
     let main = later.signed(&later.request(&method, params.as_ref(), Some(2)))?;
-    let (region, creds) = match &opts.auth {
-        Auth::SigV4 { creds, region } => (Some(region.as_str()), Some(creds.source.as_str())),
-        Auth::None | Auth::Bearer(_) => (None, None),
+    let (auth, region, creds) = match &opts.auth {
+        Auth::None => ("none", None, None),
+        Auth::Bearer(_) => ("bearer", None, None),
+        Auth::SigV4 { creds, region } => {
+            ("sigv4", Some(region.as_str()), Some(creds.source.as_str()))
+        }
     };
     let plan = output::invoke::DryRun {
         kind: opts.kind,
@@ -898,11 +901,7 @@ fn dry_run(client: &Client, op: &Operation, g: &Globals) -> Result<()> {
             }
             _ => None,
         },
-        auth: match &opts.auth {
-            Auth::None => "none",
-            Auth::Bearer(_) => "bearer",
-            Auth::SigV4 { .. } => "sigv4",
-        },
+        auth,
         region,
         creds,
     };

@@ -803,56 +803,22 @@ fn a_token_endpoint_streaming_an_endless_body_ends_at_1_mib_in_one_line() {
 
 // ---- issue 12 item 9: write errors on stdout ---------------------------------------------------
 
+/// Runs `tokdiag ARGS` with `input` on stdin, twice: stdout on /dev/full must give exit 2 and the
+/// one error line; stdout on a pipe whose reader is gone (`| head -c0`) exit 0 and no word.
 #[cfg(target_os = "linux")]
-#[test]
-fn a_full_stdout_is_exit_2_with_one_line_and_a_closed_pipe_is_quiet_success() {
-    let run_with_stdout = |stdout: std::process::Stdio| {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("tokdiag"))
-            .env("NO_COLOR", "1")
-            .arg("decode")
-            .arg(token().trim())
-            .stdin(std::process::Stdio::null())
-            .stdout(stdout)
-            .stderr(std::process::Stdio::piped())
-            .output()
-            .unwrap()
-    };
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .unwrap();
-    let o = run_with_stdout(full.into());
-    assert_eq!(o.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&o.stderr),
-        "tokdiag: error: cannot write to stdout: No space left on device (os error 28)\n"
-    );
-
-    // `tokdiag decode … | head -c0`: the reader is gone before anything is written.
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let o = run_with_stdout(writer.into());
-    assert_eq!(o.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn a_batch_with_a_full_stdout_is_exit_2_with_one_line_and_with_a_closed_pipe_quiet_success() {
-    let jwks = testdata("jwks.json");
-    let input = format!("{}\n", token().trim()).repeat(2000);
+fn assert_a_full_stdout_and_a_closed_pipe(args: &[&str], input: &[u8]) {
     let run_with_stdout = |stdout: std::process::Stdio| {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokdiag"))
             .env("NO_COLOR", "1")
-            .args(["verify", "--jwks", jwks.as_str()])
+            .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(stdout)
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         let mut stdin = child.stdin.take().unwrap();
-        // The batch may stop reading once stdout fails: a write error here is expected then.
-        let _ = stdin.write_all(input.as_bytes());
+        // A batch may stop reading once stdout fails: a write error here is expected then.
+        let _ = stdin.write_all(input);
         drop(stdin);
         child.wait_with_output().unwrap()
     };
@@ -861,7 +827,7 @@ fn a_batch_with_a_full_stdout_is_exit_2_with_one_line_and_with_a_closed_pipe_qui
         .open("/dev/full")
         .unwrap();
     let o = run_with_stdout(full.into());
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(2), "{args:?}");
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),
         "tokdiag: error: cannot write to stdout: No space left on device (os error 28)\n"
@@ -870,6 +836,20 @@ fn a_batch_with_a_full_stdout_is_exit_2_with_one_line_and_with_a_closed_pipe_qui
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let o = run_with_stdout(writer.into());
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.status.code(), Some(0), "{args:?}");
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_exit_2_with_one_line_and_a_closed_pipe_is_quiet_success() {
+    assert_a_full_stdout_and_a_closed_pipe(&["decode", token().trim()], b"");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_batch_with_a_full_stdout_is_exit_2_with_one_line_and_with_a_closed_pipe_quiet_success() {
+    let jwks = testdata("jwks.json");
+    let input = format!("{}\n", token().trim()).repeat(2000);
+    assert_a_full_stdout_and_a_closed_pipe(&["verify", "--jwks", jwks.as_str()], input.as_bytes());
 }
